@@ -1,0 +1,49 @@
+/**
+ * The closed set of error codes of the whole service. The HTTP layer maps each one to a
+ * status (src/http/errors.ts, exhaustive by type); the domain returns them in `Failure`s.
+ */
+export const errorCodes = [
+  // request shape and identity
+  "VALIDATION_FAILED",
+  "BODY_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
+  "IDEMPOTENCY_CONFLICT",
+  "CONFLICT",
+  "RATE_LIMITED",
+  // ledger
+  "INSUFFICIENT_FUNDS",
+  "ASSET_MISMATCH",
+  "ACCOUNT_CLOSED",
+  "ACCOUNT_NOT_FOUND",
+  "PENDING_TRANSFER_NOT_FOUND",
+  "PENDING_TRANSFER_ALREADY_RESOLVED",
+  "PENDING_TRANSFER_EXPIRED",
+  "AMOUNT_EXCEEDS_PENDING",
+  // prices and conversions
+  "ORACLE_HALTED",
+  "QUOTE_EXPIRED",
+  "CONVERSION_DISABLED",
+  "UNLOCK_THRESHOLD_NOT_MET",
+  "ORIGIN_NOT_CONVERTIBLE",
+  // webhooks
+  "SIGNATURE_INVALID",
+  "TIMESTAMP_OUT_OF_TOLERANCE",
+  // marketplace
+  "PRICE_OUTSIDE_BAND",
+  "SLICES_UNAVAILABLE",
+  "NODE_UNAVAILABLE",
+  "BID_BELOW_MINIMUM",
+  "REQUIREMENTS_NOT_MET",
+  "LIMIT_REACHED",
+  // auctions
+  "AUCTION_CLOSED",
+  "CANCELLATION_DEADLINE_PASSED",
+  // catch-all
+  "INTERNAL",
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
