@@ -1,0 +1,9 @@
+import { defineConfig } from "drizzle-kit";
+
+/** drizzle-kit generates SQL migrations from src/db/schema.ts into migrations/ (committed). */
+export default defineConfig({
+  dialect: "turso",
+  schema: "./src/db/schema.ts",
+  out: "./migrations",
+  dbCredentials: { url: process.env.LIBSQL_URL ?? "file:.data/drizzle-kit.db" },
+});

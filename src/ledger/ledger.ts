@@ -1,0 +1,253 @@
+/**
+ * The ledger service: the only code that writes transfers.
+ *
+ * A call takes a linked group of transfer requests and writes them in one atomic libSQL
+ * batch: all apply or none. The group is first planned by the pure domain (src/domain/ledger.ts)
+ * for clear errors; the database triggers then enforce the same rules under concurrency, so two
+ * racing debits can never overdraw an account. Transfer ids are chosen by the caller: a retry
+ * with the same content returns the first result, other content is IDEMPOTENCY_CONFLICT.
+ */
+import type { Client, InStatement, Row } from "@libsql/client";
+import {
+  type AccountState,
+  type HoldState,
+  type PlannedTransfer,
+  planTransfers,
+  type TransferRequest,
+  transferFingerprintText,
+} from "../domain/ledger";
+import { invariant } from "../domain/money";
+import { fail, ok, type Result } from "../domain/result";
+import { sha256Hex } from "../lib/ids";
+import { ledgerFailure } from "./errors";
+
+export type TransferRecord = PlannedTransfer & { seq: bigint; createdAtMs: number; linkId: string | null };
+
+export type TransferOptions = {
+  nowMs?: number;
+  /** Shared by every transfer of the group, for audit. Defaults to the first transfer's id. */
+  linkId?: string;
+};
+
+const transferColumns =
+  "seq, id, type, debit_account_id, credit_account_id, asset, amount, pending_id, pending_released, timeout_at, flags, code, metadata, link_id, created_at";
+
+/** Reads a transfer row into a record. */
+export function transferFromRow(row: Row): TransferRecord {
+  return {
+    seq: BigInt(row.seq as bigint),
+    id: String(row.id),
+    type: row.type as TransferRecord["type"],
+    debitAccountId: String(row.debit_account_id),
+    creditAccountId: String(row.credit_account_id),
+    asset: String(row.asset),
+    amountMinor: BigInt(row.amount as bigint),
+    pendingId: row.pending_id === null ? null : String(row.pending_id),
+    pendingReleasedMinor: row.pending_released === null ? null : BigInt(row.pending_released as bigint),
+    timeoutAtMs: row.timeout_at === null ? null : Number(row.timeout_at),
+    final: (Number(row.flags) & 1) !== 0,
+    code: String(row.code),
+    metadata: row.metadata === null ? null : (JSON.parse(String(row.metadata)) as Record<string, unknown>),
+    linkId: row.link_id === null ? null : String(row.link_id),
+    createdAtMs: Number(row.created_at),
+  };
+}
+
+/** Reads an account row into the domain's account state. */
+export function accountStateFromRow(row: Row): AccountState {
+  const flags = Number(row.flags);
+  return {
+    id: String(row.id),
+    asset: String(row.asset),
+    debitsMustNotExceedCredits: (flags & 1) !== 0,
+    closed: (flags & 2) !== 0,
+    debitsPendingMinor: BigInt(row.debits_pending as bigint),
+    debitsPostedMinor: BigInt(row.debits_posted as bigint),
+    creditsPendingMinor: BigInt(row.credits_pending as bigint),
+    creditsPostedMinor: BigInt(row.credits_posted as bigint),
+  };
+}
+
+function holdFromRow(row: Row): HoldState {
+  return {
+    id: String(row.id),
+    debitAccountId: String(row.debit_account_id),
+    creditAccountId: String(row.credit_account_id),
+    asset: String(row.asset),
+    amountMinor: BigInt(row.amount as bigint),
+    postedMinor: BigInt(row.posted as bigint),
+    remainingMinor: BigInt(row.remaining as bigint),
+    status: row.status as HoldState["status"],
+    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
+  };
+}
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => "?").join(", ");
+}
+
+async function fingerprints(requests: readonly TransferRequest[]): Promise<string[]> {
+  return Promise.all(requests.map((request) => sha256Hex(transferFingerprintText(request))));
+}
+
+/**
+ * If any of the group's ids already exist: a replay of the same group returns its records;
+ * anything else is IDEMPOTENCY_CONFLICT. Returns null when none exist.
+ */
+async function replayOf(
+  client: Client,
+  requests: readonly TransferRequest[],
+  prints: readonly string[],
+): Promise<Result<TransferRecord[]> | null> {
+  const ids = requests.map((request) => request.id);
+  const existing = await client.execute({
+    sql: `SELECT ${transferColumns}, fingerprint FROM transfers WHERE id IN (${placeholders(ids.length)})`,
+    args: ids,
+  });
+  if (existing.rows.length === 0) return null;
+  const byId = new Map(existing.rows.map((row) => [String(row.id), row]));
+  const sameContent =
+    existing.rows.length === ids.length && ids.every((id, index) => byId.get(id)?.fingerprint === prints[index]);
+  if (!sameContent) {
+    const clash = ids.find((id) => byId.has(id)) ?? ids[0];
+    return fail(
+      "IDEMPOTENCY_CONFLICT",
+      `Transfer id ${clash} was already used for a different transfer or group`,
+      "transfers/id",
+    );
+  }
+  return ok(ids.map((id) => transferFromRow(byId.get(id)!)));
+}
+
+/** Loads the accounts and holds a group of requests touches. */
+async function loadState(
+  client: Client,
+  requests: readonly TransferRequest[],
+): Promise<{ accounts: Map<string, AccountState>; holds: Map<string, HoldState> }> {
+  const holdIds = [
+    ...new Set(requests.flatMap((request) => ("pendingId" in request ? [request.pendingId] : []))),
+  ];
+  const holds = new Map<string, HoldState>();
+  if (holdIds.length > 0) {
+    const rows = await client.execute({
+      sql: `SELECT * FROM holds WHERE id IN (${placeholders(holdIds.length)})`,
+      args: holdIds,
+    });
+    for (const row of rows.rows) holds.set(String(row.id), holdFromRow(row));
+  }
+  const accountIds = new Set<string>();
+  for (const request of requests) {
+    if ("debitAccountId" in request) {
+      accountIds.add(request.debitAccountId);
+      accountIds.add(request.creditAccountId);
+    }
+  }
+  for (const held of holds.values()) {
+    accountIds.add(held.debitAccountId);
+    accountIds.add(held.creditAccountId);
+  }
+  const accounts = new Map<string, AccountState>();
+  if (accountIds.size > 0) {
+    const rows = await client.execute({
+      sql: `SELECT id, asset, flags, debits_pending, debits_posted, credits_pending, credits_posted FROM accounts WHERE id IN (${placeholders(accountIds.size)})`,
+      args: [...accountIds],
+    });
+    for (const row of rows.rows) accounts.set(String(row.id), accountStateFromRow(row));
+  }
+  return { accounts, holds };
+}
+
+/** The INSERT for one planned transfer; the triggers do the rest. */
+export function insertStatement(
+  transfer: PlannedTransfer,
+  fingerprint: string,
+  linkId: string | null,
+  nowMs: number,
+): InStatement {
+  return {
+    sql: "INSERT INTO transfers (id, type, debit_account_id, credit_account_id, asset, amount, pending_id, timeout_at, flags, code, metadata, link_id, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    args: [
+      transfer.id,
+      transfer.type,
+      transfer.debitAccountId,
+      transfer.creditAccountId,
+      transfer.asset,
+      transfer.amountMinor,
+      transfer.pendingId,
+      transfer.timeoutAtMs,
+      transfer.final ? 1 : 0,
+      transfer.code,
+      transfer.metadata === null ? null : JSON.stringify(transfer.metadata),
+      linkId,
+      fingerprint,
+      nowMs,
+    ],
+  };
+}
+
+/**
+ * Writes a linked group of transfers atomically, with `extra` statements (e.g. a webhook's
+ * event id, a lease's state) in the same write so their effect and their record cannot part.
+ * Returns the written (or, for a replay, the first) transfer records.
+ */
+export async function createTransfers(
+  client: Client,
+  requests: readonly TransferRequest[],
+  options: TransferOptions = {},
+  extra: readonly InStatement[] = [],
+): Promise<Result<TransferRecord[]>> {
+  const nowMs = options.nowMs ?? Date.now();
+  const prints = await fingerprints(requests);
+  if (requests.length > 0) {
+    const replay = await replayOf(client, requests, prints);
+    if (replay) return replay;
+  }
+  const { accounts, holds } = await loadState(client, requests);
+  const plan = planTransfers(requests, accounts, holds, nowMs);
+  if (!plan.ok) return plan;
+  const linkId = requests.length > 1 ? (options.linkId ?? requests[0]!.id) : (options.linkId ?? null);
+  const statements = plan.value.planned.map((transfer, index) =>
+    insertStatement(transfer, prints[index]!, linkId, nowMs),
+  );
+  try {
+    await client.batch([...statements, ...extra], "write");
+  } catch (error) {
+    const failure = ledgerFailure(error);
+    if (failure.code === "CONFLICT" && failure.detail.includes("transfers.id")) {
+      const replay = await replayOf(client, requests, prints);
+      if (replay) return replay;
+    }
+    if (failure.code === "INTERNAL") throw error;
+    return failure;
+  }
+  const written = await client.execute({
+    sql: `SELECT ${transferColumns} FROM transfers WHERE id IN (${placeholders(requests.length)})`,
+    args: requests.map((request) => request.id),
+  });
+  const byId = new Map(written.rows.map((row) => [String(row.id), transferFromRow(row)]));
+  const records = requests.map((request) => byId.get(request.id));
+  invariant(
+    records.every((record) => record !== undefined),
+    "every written transfer must be readable after the write",
+  );
+  return ok(records as TransferRecord[]);
+}
+
+/** Voids every pending transfer whose timeout has passed (idempotent; safe to run from any cron). */
+export async function expireHolds(client: Client, nowMs: number, limit = 500): Promise<number> {
+  const due = await client.execute({
+    sql: "SELECT id FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+    args: [nowMs, limit],
+  });
+  let expired = 0;
+  for (const row of due.rows) {
+    const holdId = String(row.id);
+    const result = await createTransfers(
+      client,
+      [{ type: "void_pending", id: `expire_${holdId}`, pendingId: holdId, code: "hold_expired" }],
+      { nowMs },
+    );
+    if (result.ok) expired++;
+  }
+  return expired;
+}
