@@ -3,6 +3,9 @@
  */
 import { buildApp } from "./app";
 
+export { AuctionRound } from "./durable/auction-round";
+export { NodeBidBook } from "./durable/node-bid-book";
+
 const app = buildApp();
 
 export default {

@@ -5,6 +5,7 @@
 export const errorCodes = [
   // request shape and identity
   "VALIDATION_FAILED",
+  "MALFORMED_REQUEST",
   "BODY_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
   "UNAUTHENTICATED",

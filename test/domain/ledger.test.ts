@@ -31,12 +31,27 @@ function accountsOf(...entries: [string, string, boolean, bigint][]): Map<string
 }
 
 const base = () =>
-  accountsOf(["issuance", "CC", false, 0n], ["alice", "CC", true, 100n], ["bob", "CC", true, 0n], ["tft", "TFT", true, 0n]);
+  accountsOf(
+    ["issuance", "CC", false, 0n],
+    ["alice", "CC", true, 100n],
+    ["bob", "CC", true, 0n],
+    ["tft", "TFT", true, 0n],
+  );
 
 describe("planTransfers: single transfers", () => {
   it("moves a posted amount from debit to credit", () => {
     const result = planTransfers(
-      [{ type: "posted", id: "t1", debitAccountId: "alice", creditAccountId: "bob", asset: "CC", amountMinor: 40n, code: "pay" }],
+      [
+        {
+          type: "posted",
+          id: "t1",
+          debitAccountId: "alice",
+          creditAccountId: "bob",
+          asset: "CC",
+          amountMinor: 40n,
+          code: "pay",
+        },
+      ],
       base(),
       new Map(),
       now,
@@ -48,15 +63,124 @@ describe("planTransfers: single transfers", () => {
   });
 
   it.each<[string, TransferRequest, string, string | undefined]>([
-    ["overdraft", { type: "posted", id: "t", debitAccountId: "alice", creditAccountId: "bob", asset: "CC", amountMinor: 101n, code: "pay" }, "INSUFFICIENT_FUNDS", "transfers/0/amount"],
-    ["zero amount", { type: "posted", id: "t", debitAccountId: "alice", creditAccountId: "bob", asset: "CC", amountMinor: 0n, code: "pay" }, "VALIDATION_FAILED", "transfers/0/amount"],
-    ["negative amount", { type: "posted", id: "t", debitAccountId: "alice", creditAccountId: "bob", asset: "CC", amountMinor: -5n, code: "pay" }, "VALIDATION_FAILED", "transfers/0/amount"],
-    ["same account", { type: "posted", id: "t", debitAccountId: "alice", creditAccountId: "alice", asset: "CC", amountMinor: 1n, code: "pay" }, "VALIDATION_FAILED", "transfers/0/creditAccountId"],
-    ["unknown account", { type: "posted", id: "t", debitAccountId: "alice", creditAccountId: "carol", asset: "CC", amountMinor: 1n, code: "pay" }, "ACCOUNT_NOT_FOUND", "transfers/0/creditAccountId"],
-    ["asset mismatch", { type: "posted", id: "t", debitAccountId: "alice", creditAccountId: "tft", asset: "CC", amountMinor: 1n, code: "pay" }, "ASSET_MISMATCH", "transfers/0/asset"],
-    ["bad id", { type: "posted", id: "bad id", debitAccountId: "alice", creditAccountId: "bob", asset: "CC", amountMinor: 1n, code: "pay" }, "VALIDATION_FAILED", "transfers/0/id"],
-    ["bad code", { type: "posted", id: "t", debitAccountId: "alice", creditAccountId: "bob", asset: "CC", amountMinor: 1n, code: "Pay!" }, "VALIDATION_FAILED", "transfers/0/code"],
-    ["unknown hold", { type: "post_pending", id: "t", pendingId: "nope", code: "pay" }, "PENDING_TRANSFER_NOT_FOUND", "transfers/0/pendingId"],
+    [
+      "overdraft",
+      {
+        type: "posted",
+        id: "t",
+        debitAccountId: "alice",
+        creditAccountId: "bob",
+        asset: "CC",
+        amountMinor: 101n,
+        code: "pay",
+      },
+      "INSUFFICIENT_FUNDS",
+      "transfers/0/amount",
+    ],
+    [
+      "zero amount",
+      {
+        type: "posted",
+        id: "t",
+        debitAccountId: "alice",
+        creditAccountId: "bob",
+        asset: "CC",
+        amountMinor: 0n,
+        code: "pay",
+      },
+      "VALIDATION_FAILED",
+      "transfers/0/amount",
+    ],
+    [
+      "negative amount",
+      {
+        type: "posted",
+        id: "t",
+        debitAccountId: "alice",
+        creditAccountId: "bob",
+        asset: "CC",
+        amountMinor: -5n,
+        code: "pay",
+      },
+      "VALIDATION_FAILED",
+      "transfers/0/amount",
+    ],
+    [
+      "same account",
+      {
+        type: "posted",
+        id: "t",
+        debitAccountId: "alice",
+        creditAccountId: "alice",
+        asset: "CC",
+        amountMinor: 1n,
+        code: "pay",
+      },
+      "VALIDATION_FAILED",
+      "transfers/0/creditAccountId",
+    ],
+    [
+      "unknown account",
+      {
+        type: "posted",
+        id: "t",
+        debitAccountId: "alice",
+        creditAccountId: "carol",
+        asset: "CC",
+        amountMinor: 1n,
+        code: "pay",
+      },
+      "ACCOUNT_NOT_FOUND",
+      "transfers/0/creditAccountId",
+    ],
+    [
+      "asset mismatch",
+      {
+        type: "posted",
+        id: "t",
+        debitAccountId: "alice",
+        creditAccountId: "tft",
+        asset: "CC",
+        amountMinor: 1n,
+        code: "pay",
+      },
+      "ASSET_MISMATCH",
+      "transfers/0/asset",
+    ],
+    [
+      "bad id",
+      {
+        type: "posted",
+        id: "bad id",
+        debitAccountId: "alice",
+        creditAccountId: "bob",
+        asset: "CC",
+        amountMinor: 1n,
+        code: "pay",
+      },
+      "VALIDATION_FAILED",
+      "transfers/0/id",
+    ],
+    [
+      "bad code",
+      {
+        type: "posted",
+        id: "t",
+        debitAccountId: "alice",
+        creditAccountId: "bob",
+        asset: "CC",
+        amountMinor: 1n,
+        code: "Pay!",
+      },
+      "VALIDATION_FAILED",
+      "transfers/0/code",
+    ],
+    [
+      "unknown hold",
+      { type: "post_pending", id: "t", pendingId: "nope", code: "pay" },
+      "PENDING_TRANSFER_NOT_FOUND",
+      "transfers/0/pendingId",
+    ],
   ])("refuses %s", (_name, request, code, field) => {
     const result = planTransfers([request], base(), new Map(), now);
     expect(result).toMatchObject({ ok: false, code, field });
@@ -64,7 +188,17 @@ describe("planTransfers: single transfers", () => {
 
   it("lets issuance accounts go negative (their balance is minus the supply)", () => {
     const result = planTransfers(
-      [{ type: "posted", id: "m", debitAccountId: "issuance", creditAccountId: "bob", asset: "CC", amountMinor: 7n, code: "mint" }],
+      [
+        {
+          type: "posted",
+          id: "m",
+          debitAccountId: "issuance",
+          creditAccountId: "bob",
+          asset: "CC",
+          amountMinor: 7n,
+          code: "mint",
+        },
+      ],
       base(),
       new Map(),
       now,
@@ -102,8 +236,25 @@ describe("planTransfers: two-phase", () => {
   it("a pending transfer reserves available funds", () => {
     const result = planTransfers(
       [
-        { type: "pending", id: "h", debitAccountId: "alice", creditAccountId: "bob", asset: "CC", amountMinor: 60n, code: "hold", timeoutMs: 1000 },
-        { type: "posted", id: "t", debitAccountId: "alice", creditAccountId: "bob", asset: "CC", amountMinor: 41n, code: "pay" },
+        {
+          type: "pending",
+          id: "h",
+          debitAccountId: "alice",
+          creditAccountId: "bob",
+          asset: "CC",
+          amountMinor: 60n,
+          code: "hold",
+          timeoutMs: 1000,
+        },
+        {
+          type: "posted",
+          id: "t",
+          debitAccountId: "alice",
+          creditAccountId: "bob",
+          asset: "CC",
+          amountMinor: 41n,
+          code: "pay",
+        },
       ],
       base(),
       new Map(),
@@ -113,29 +264,74 @@ describe("planTransfers: two-phase", () => {
   });
 
   it("draws down a hold, then posts the rest as final", () => {
-    const first = planTransfers([{ type: "post_pending", id: "p1", pendingId: "h1", amountMinor: 20n, final: false, code: "draw" }], held(), hold(), now);
+    const first = planTransfers(
+      [{ type: "post_pending", id: "p1", pendingId: "h1", amountMinor: 20n, final: false, code: "draw" }],
+      held(),
+      hold(),
+      now,
+    );
     expect(first.ok).toBe(true);
     if (!first.ok) return;
-    expect(first.value.holds.get("h1")).toMatchObject({ remainingMinor: 40n, postedMinor: 20n, status: "pending" });
+    expect(first.value.holds.get("h1")).toMatchObject({
+      remainingMinor: 40n,
+      postedMinor: 20n,
+      status: "pending",
+    });
     const accounts = new Map([...held(), ...first.value.accounts]);
-    const second = planTransfers([{ type: "post_pending", id: "p2", pendingId: "h1", amountMinor: 10n, code: "draw" }], accounts, first.value.holds, now);
+    const second = planTransfers(
+      [{ type: "post_pending", id: "p2", pendingId: "h1", amountMinor: 10n, code: "draw" }],
+      accounts,
+      first.value.holds,
+      now,
+    );
     expect(second.ok).toBe(true);
     if (!second.ok) return;
-    expect(second.value.holds.get("h1")).toMatchObject({ remainingMinor: 0n, postedMinor: 30n, status: "posted" });
-    expect(balanceOf(second.value.accounts.get("alice")!)).toMatchObject({ postedMinor: 70n, availableMinor: 70n, pendingDebitsMinor: 0n });
+    expect(second.value.holds.get("h1")).toMatchObject({
+      remainingMinor: 0n,
+      postedMinor: 30n,
+      status: "posted",
+    });
+    expect(balanceOf(second.value.accounts.get("alice")!)).toMatchObject({
+      postedMinor: 70n,
+      availableMinor: 70n,
+      pendingDebitsMinor: 0n,
+    });
   });
 
   it.each<[string, Partial<HoldState>, TransferRequest, string]>([
-    ["posting more than held", {}, { type: "post_pending", id: "p", pendingId: "h1", amountMinor: 61n, code: "x" }, "AMOUNT_EXCEEDS_PENDING"],
-    ["posting an expired hold", { expiresAtMs: now }, { type: "post_pending", id: "p", pendingId: "h1", code: "x" }, "PENDING_TRANSFER_EXPIRED"],
-    ["voiding a posted hold", { status: "posted", remainingMinor: 0n }, { type: "void_pending", id: "v", pendingId: "h1", code: "x" }, "PENDING_TRANSFER_ALREADY_RESOLVED"],
+    [
+      "posting more than held",
+      {},
+      { type: "post_pending", id: "p", pendingId: "h1", amountMinor: 61n, code: "x" },
+      "AMOUNT_EXCEEDS_PENDING",
+    ],
+    [
+      "posting an expired hold",
+      { expiresAtMs: now },
+      { type: "post_pending", id: "p", pendingId: "h1", code: "x" },
+      "PENDING_TRANSFER_EXPIRED",
+    ],
+    [
+      "voiding a posted hold",
+      { status: "posted", remainingMinor: 0n },
+      { type: "void_pending", id: "v", pendingId: "h1", code: "x" },
+      "PENDING_TRANSFER_ALREADY_RESOLVED",
+    ],
   ])("refuses %s", (_name, overrides, request, code) => {
     expect(planTransfers([request], held(), hold(overrides), now)).toMatchObject({ ok: false, code });
   });
 
   it("voids release the whole remaining hold", () => {
-    const result = planTransfers([{ type: "void_pending", id: "v", pendingId: "h1", code: "cancel" }], held(), hold(), now);
-    expect(result.ok && balanceOf(result.value.accounts.get("alice")!)).toMatchObject({ availableMinor: 100n, pendingDebitsMinor: 0n });
+    const result = planTransfers(
+      [{ type: "void_pending", id: "v", pendingId: "h1", code: "cancel" }],
+      held(),
+      hold(),
+      now,
+    );
+    expect(result.ok && balanceOf(result.value.accounts.get("alice")!)).toMatchObject({
+      availableMinor: 100n,
+      pendingDebitsMinor: 0n,
+    });
   });
 });
 
@@ -148,48 +344,86 @@ describe("conservation (property)", () => {
       credit: fc.constantFrom(...ids),
       amount: fc.bigInt({ min: -5n, max: 200n }),
     }),
-    fc.record({ type: fc.constantFrom("post_pending" as const, "void_pending" as const), hold: fc.nat(30), amount: fc.bigInt({ min: 1n, max: 100n }), final: fc.boolean() }),
+    fc.record({
+      type: fc.constantFrom("post_pending" as const, "void_pending" as const),
+      hold: fc.nat(30),
+      amount: fc.bigInt({ min: 1n, max: 100n }),
+      final: fc.boolean(),
+    }),
   );
 
   it("a random sequence of valid and invalid transfers never creates or loses value", () => {
     fc.assert(
-      fc.property(fc.array(fc.array(request, { minLength: 1, maxLength: 3 }), { maxLength: 40 }), (groups) => {
-        let accounts = accountsOf(["issuance", "CC", false, 0n], ["alice", "CC", true, 0n], ["bob", "CC", true, 0n], ["carol", "CC", true, 0n]);
-        let holds = new Map<string, HoldState>();
-        let counter = 0;
-        for (const group of groups) {
-          const requests: TransferRequest[] = group.map((item) => {
-            const id = `t${counter++}`;
-            if (item.type === "posted" || item.type === "pending") {
-              return item.type === "posted"
-                ? { type: "posted", id, debitAccountId: item.debit, creditAccountId: item.credit, asset: "CC", amountMinor: item.amount, code: "x" }
-                : { type: "pending", id, debitAccountId: item.debit, creditAccountId: item.credit, asset: "CC", amountMinor: item.amount, code: "x", timeoutMs: null };
-            }
-            const pendingId = `t${item.hold}`;
-            return item.type === "post_pending"
-              ? { type: "post_pending", id, pendingId, amountMinor: item.amount, final: item.final, code: "x" }
-              : { type: "void_pending", id, pendingId, code: "x" };
-          });
-          const result = planTransfers(requests, accounts, holds, now);
-          if (!result.ok) continue;
-          accounts = new Map([...accounts, ...result.value.accounts]);
-          holds = new Map([...holds, ...result.value.holds]);
-        }
-        let posted = 0n;
-        let pendingDebits = 0n;
-        let pendingCredits = 0n;
-        for (const account of accounts.values()) {
-          posted += balanceOf(account).postedMinor;
-          pendingDebits += account.debitsPendingMinor;
-          pendingCredits += account.creditsPendingMinor;
-          if (account.debitsMustNotExceedCredits) expect(balanceOf(account).availableMinor).toBeGreaterThanOrEqual(0n);
-        }
-        let remaining = 0n;
-        for (const hold of holds.values()) remaining += hold.remainingMinor;
-        expect(posted).toBe(0n);
-        expect(pendingDebits).toBe(pendingCredits);
-        expect(pendingDebits).toBe(remaining);
-      }),
+      fc.property(
+        fc.array(fc.array(request, { minLength: 1, maxLength: 3 }), { maxLength: 40 }),
+        (groups) => {
+          let accounts = accountsOf(
+            ["issuance", "CC", false, 0n],
+            ["alice", "CC", true, 0n],
+            ["bob", "CC", true, 0n],
+            ["carol", "CC", true, 0n],
+          );
+          let holds = new Map<string, HoldState>();
+          let counter = 0;
+          for (const group of groups) {
+            const requests: TransferRequest[] = group.map((item) => {
+              const id = `t${counter++}`;
+              if (!("hold" in item)) {
+                return item.type === "posted"
+                  ? {
+                      type: "posted",
+                      id,
+                      debitAccountId: item.debit,
+                      creditAccountId: item.credit,
+                      asset: "CC",
+                      amountMinor: item.amount,
+                      code: "x",
+                    }
+                  : {
+                      type: "pending",
+                      id,
+                      debitAccountId: item.debit,
+                      creditAccountId: item.credit,
+                      asset: "CC",
+                      amountMinor: item.amount,
+                      code: "x",
+                      timeoutMs: null,
+                    };
+              }
+              const pendingId = `t${item.hold}`;
+              return item.type === "post_pending"
+                ? {
+                    type: "post_pending",
+                    id,
+                    pendingId,
+                    amountMinor: item.amount,
+                    final: item.final,
+                    code: "x",
+                  }
+                : { type: "void_pending", id, pendingId, code: "x" };
+            });
+            const result = planTransfers(requests, accounts, holds, now);
+            if (!result.ok) continue;
+            accounts = new Map([...accounts, ...result.value.accounts]);
+            holds = new Map([...holds, ...result.value.holds]);
+          }
+          let posted = 0n;
+          let pendingDebits = 0n;
+          let pendingCredits = 0n;
+          for (const account of accounts.values()) {
+            posted += balanceOf(account).postedMinor;
+            pendingDebits += account.debitsPendingMinor;
+            pendingCredits += account.creditsPendingMinor;
+            if (account.debitsMustNotExceedCredits)
+              expect(balanceOf(account).availableMinor).toBeGreaterThanOrEqual(0n);
+          }
+          let remaining = 0n;
+          for (const hold of holds.values()) remaining += hold.remainingMinor;
+          expect(posted).toBe(0n);
+          expect(pendingDebits).toBe(pendingCredits);
+          expect(pendingDebits).toBe(remaining);
+        },
+      ),
       { numRuns: 300 },
     );
   });

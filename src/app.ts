@@ -1,0 +1,88 @@
+/**
+ * Builds the Hono app: middleware, the error handler, the OpenAPI document and every route.
+ */
+
+import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import { ApiError, problemResponse } from "./http/errors";
+import { bodyGuards, requestContext } from "./http/middleware";
+import type { App, AppEnv } from "./http/types";
+import { registerRoutes } from "./routes";
+
+/** Turns zod issues into field problems: `field` is the dotted path, prefixed by where it was. */
+function validationError(error: ZodError, target: string): ApiError {
+  const errors = error.issues.slice(0, 50).map((issue) => {
+    const path = issue.path.map(String).join(".");
+    const keys = issue.code === "unrecognized_keys" ? (issue as { keys?: string[] }).keys : undefined;
+    const field = [target === "json" ? "" : target, path, keys ? keys.join(",") : ""]
+      .filter(Boolean)
+      .join(".");
+    return { field: field || target, detail: issue.message };
+  });
+  return new ApiError(
+    "VALIDATION_FAILED",
+    `Invalid ${target === "json" ? "body" : target}: ${errors.map((e) => e.field).join(", ")}`,
+    errors,
+  );
+}
+
+export function buildApp(): App {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error as ZodError, result.target);
+    },
+  });
+
+  app.use("*", requestContext);
+  app.use("*", ...bodyGuards);
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return problemResponse(c, error);
+    if (error instanceof HTTPException && error.status < 500) {
+      const code =
+        error.status === 413
+          ? "BODY_TOO_LARGE"
+          : error.status === 401
+            ? "UNAUTHENTICATED"
+            : "MALFORMED_REQUEST";
+      return problemResponse(c, new ApiError(code, error.message || "The request could not be read"));
+    }
+    console.error(
+      JSON.stringify({
+        level: "error",
+        requestId: c.get("requestId"),
+        path: c.req.path,
+        error: String(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      }),
+    );
+    return problemResponse(
+      c,
+      new ApiError("INTERNAL", "An unexpected error occurred; it was logged with this request id"),
+    );
+  });
+  app.notFound((c) =>
+    problemResponse(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)),
+  );
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key `tfm_<prefix>_<secret>` created by an admin.",
+  });
+  registerRoutes(app);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "TFGrid market API",
+      version: "1.0.0",
+      description:
+        "Cloud Credits, the capacity marketplace, liquidity pools and the Dutch-auction exit. Amounts are decimal strings; errors are RFC 9457 problem details.",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  return app;
+}

@@ -1,0 +1,34 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../../http/errors";
+import { anyRole, assertOwner, requireRoles } from "../../http/middleware";
+import { jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { getAccount } from "../../ledger/accounts";
+import { accountJson, accountSchema } from "./schemas";
+
+export const accountParamsSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
+    .openapi({ param: { name: "id", in: "path" }, example: "acc_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
+});
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/accounts/{id}",
+  tags: ["accounts"],
+  summary: "An account and its balances (owner or admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles(...anyRole)] as const,
+  request: { params: accountParamsSchema },
+  responses: { 200: jsonResponse(accountSchema, "The account"), ...problemResponses(401, 403, 404, 422) },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const account = await getAccount(c.get("db"), c.req.valid("param").id);
+    if (!account) throw new ApiError("NOT_FOUND", "No such account");
+    assertOwner(c.get("principal"), account.ownerId);
+    return c.json(accountJson(account), 200);
+  });
+}

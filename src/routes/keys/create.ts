@@ -1,0 +1,52 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createApiKey } from "../../auth/keys";
+import { roles } from "../../db/schema";
+import { requireRoles } from "../../http/middleware";
+import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { apiKeyJson, createdKeySchema } from "./schemas";
+
+/** Longest key lifetime an admin can set: 2 years. */
+export const keyLifetimeDaysMax = 730;
+
+const bodySchema = z.strictObject({
+  ownerId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .openapi({ example: "usr_alice" }),
+  role: z.enum(roles),
+  name: z.string().min(1).max(120).optional(),
+  expiresInDays: z.number().int().min(1).max(keyLifetimeDaysMax).optional(),
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/keys",
+  tags: ["keys"],
+  summary: "Create an API key for an owner and role (admin); the secret is returned once",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("admin")] as const,
+  request: { body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(createdKeySchema, "The key, with its secret"),
+    ...problemResponses(401, 403, 413, 415, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const input = c.req.valid("json");
+    const nowMs = Date.now();
+    const { record, plaintext } = await createApiKey(
+      c.get("db"),
+      {
+        ownerId: input.ownerId,
+        role: input.role,
+        name: input.name ?? null,
+        expiresAtMs: input.expiresInDays === undefined ? null : nowMs + input.expiresInDays * 86_400_000,
+      },
+      nowMs,
+    );
+    return c.json({ ...apiKeyJson(record), key: plaintext }, 201);
+  });
+}

@@ -1,0 +1,52 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { rotateApiKey, rotationGraceMsMax } from "../../auth/keys";
+import { ApiError } from "../../http/errors";
+import { requireRoles } from "../../http/middleware";
+import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { apiKeyJson, apiKeySchema, createdKeySchema, keyParamsSchema } from "./schemas";
+
+const bodySchema = z.strictObject({
+  graceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(rotationGraceMsMax / 1000)
+    .default(86_400)
+    .openapi({ description: "How long the old key keeps working (default one day, at most 7 days)." }),
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/keys/{id}/rotate",
+  tags: ["keys"],
+  summary: "Rotate an API key (admin): a new secret now, the old one retired after a grace period",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("admin")] as const,
+  request: { params: keyParamsSchema, body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(
+      z.object({ key: createdKeySchema, previous: apiKeySchema }),
+      "The new key and the retiring one",
+    ),
+    ...problemResponses(401, 403, 404, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const rotated = await rotateApiKey(
+      c.get("db"),
+      c.req.valid("param").id,
+      c.req.valid("json").graceSeconds * 1000,
+    );
+    if (!rotated) throw new ApiError("NOT_FOUND", "No such active key");
+    return c.json(
+      {
+        key: { ...apiKeyJson(rotated.record), key: rotated.plaintext },
+        previous: apiKeyJson(rotated.previous),
+      },
+      201,
+    );
+  });
+}

@@ -1,0 +1,48 @@
+import { z } from "@hono/zod-openapi";
+import type { ApiKeyRecord } from "../../auth/keys";
+import { roles } from "../../db/schema";
+
+export const apiKeySchema = z
+  .object({
+    id: z.string().openapi({ example: "key_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
+    prefix: z.string(),
+    ownerId: z.string(),
+    role: z.enum(roles),
+    name: z.string().nullable(),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+    revokedAt: z.string().nullable().openapi({ description: "When the key stops (or stopped) working." }),
+    rotatedFromId: z.string().nullable(),
+  })
+  .openapi("ApiKey");
+
+export const createdKeySchema = apiKeySchema
+  .extend({
+    key: z
+      .string()
+      .openapi({ description: "The secret. Shown once: store it now.", example: "tfm_AbCdEfGhIjKl_…" }),
+  })
+  .openapi("CreatedApiKey");
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function apiKeyJson(record: ApiKeyRecord): z.infer<typeof apiKeySchema> {
+  return {
+    id: record.id,
+    prefix: record.prefix,
+    ownerId: record.ownerId,
+    role: record.role,
+    name: record.name,
+    createdAt: new Date(record.createdAtMs).toISOString(),
+    expiresAt: iso(record.expiresAtMs),
+    revokedAt: iso(record.revokedAtMs),
+    rotatedFromId: record.rotatedFromId,
+  };
+}
+
+export const keyParamsSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^key_[A-Za-z0-9]{1,60}$/)
+    .openapi({ param: { name: "id", in: "path" } }),
+});

@@ -1,0 +1,171 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { TransferRequest } from "../../domain/ledger";
+import { linkedTransfersMax } from "../../domain/ledger";
+import type { AssetCode } from "../../domain/money";
+import { ApiError, orThrow } from "../../http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import {
+  amountSchema,
+  assetSchema,
+  idempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  minorOf,
+  problemResponses,
+} from "../../http/schemas";
+import type { App } from "../../http/types";
+import { createTransfers } from "../../ledger/ledger";
+import { transferJson, transferSchema } from "../accounts/schemas";
+
+const idSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/)
+  .optional()
+  .openapi({
+    description: "Client-chosen transfer id; default: derived from the Idempotency-Key and the position.",
+  });
+const codeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.]{0,63}$/)
+  .openapi({ example: "manual_adjustment" });
+const metadataSchema = z.record(z.string(), z.unknown()).optional();
+const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/);
+
+const transferInputSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("posted"),
+    id: idSchema,
+    debitAccountId: accountIdSchema,
+    creditAccountId: accountIdSchema,
+    asset: assetSchema,
+    amount: amountSchema,
+    code: codeSchema,
+    metadata: metadataSchema,
+  }),
+  z.strictObject({
+    type: z.literal("pending"),
+    id: idSchema,
+    debitAccountId: accountIdSchema,
+    creditAccountId: accountIdSchema,
+    asset: assetSchema,
+    amount: amountSchema,
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(366 * 86_400)
+      .optional(),
+    code: codeSchema,
+    metadata: metadataSchema,
+  }),
+  z.strictObject({
+    type: z.literal("post_pending"),
+    id: idSchema,
+    pendingId: z.string().min(1).max(128),
+    asset: assetSchema,
+    amount: amountSchema.optional(),
+    final: z.boolean().optional(),
+    code: codeSchema,
+    metadata: metadataSchema,
+  }),
+  z.strictObject({
+    type: z.literal("void_pending"),
+    id: idSchema,
+    pendingId: z.string().min(1).max(128),
+    code: codeSchema,
+    metadata: metadataSchema,
+  }),
+]);
+
+const bodySchema = z.strictObject({
+  transfers: z.array(transferInputSchema).min(1).max(linkedTransfersMax).openapi({
+    description: "A linked group: every transfer applies, or none does.",
+  }),
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/transfers",
+  tags: ["ledger"],
+  summary: "Manual adjustment: a linked group of transfers (admin). Corrections are reversing transfers.",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("admin"), idempotent] as const,
+  request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(
+      z.object({ transfers: z.array(transferSchema) }).openapi("TransferGroup"),
+      "The transfers, as written",
+    ),
+    ...problemResponses(401, 403, 404, 409, 413, 415, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const principal = c.get("principal");
+    const key = c.req.valid("header")["idempotency-key"];
+    const input = c.req.valid("json").transfers;
+    const requests: TransferRequest[] = [];
+    for (const [index, item] of input.entries()) {
+      const id = item.id ?? (await transferIdFor(principal.ownerId, key, `adj${index}`));
+      const field = (name: string) => `transfers.${index}.${name}`;
+      const metadata = item.metadata === undefined ? {} : { metadata: item.metadata };
+      switch (item.type) {
+        case "posted":
+        case "pending": {
+          const amountMinor = minorOf(item.asset, item.amount, field("amount"));
+          requests.push(
+            item.type === "posted"
+              ? {
+                  type: "posted",
+                  id,
+                  debitAccountId: item.debitAccountId,
+                  creditAccountId: item.creditAccountId,
+                  asset: item.asset,
+                  amountMinor,
+                  code: item.code,
+                  ...metadata,
+                }
+              : {
+                  type: "pending",
+                  id,
+                  debitAccountId: item.debitAccountId,
+                  creditAccountId: item.creditAccountId,
+                  asset: item.asset,
+                  amountMinor,
+                  timeoutMs: item.timeoutSeconds === undefined ? null : item.timeoutSeconds * 1000,
+                  code: item.code,
+                  ...metadata,
+                },
+          );
+          break;
+        }
+        case "post_pending":
+          requests.push({
+            type: "post_pending",
+            id,
+            pendingId: item.pendingId,
+            ...(item.amount === undefined
+              ? {}
+              : { amountMinor: minorOf(item.asset as AssetCode, item.amount, field("amount")) }),
+            ...(item.final === undefined ? {} : { final: item.final }),
+            code: item.code,
+            ...metadata,
+          });
+          break;
+        case "void_pending":
+          requests.push({
+            type: "void_pending",
+            id,
+            pendingId: item.pendingId,
+            code: item.code,
+            ...metadata,
+          });
+          break;
+      }
+    }
+    const written = orThrow(await createTransfers(c.get("db"), requests));
+    if (written.length !== requests.length) throw new ApiError("INTERNAL", "transfer count mismatch");
+    return c.json({ transfers: written.map(transferJson) }, 201);
+  });
+}
