@@ -1,0 +1,480 @@
+/**
+ * Uniform-price clearing of one Dutch-auction exit round (ECONOMICS §8.5, §20 Q1, Q5).
+ *
+ * Liquidity providers offer TFP (amounts in TFP minor units, scale 7) at a minimum price in
+ * USDC per TFP. Bids are taken from the lowest price up until the round's cap is reached; every
+ * accepted bid is paid the same clearing price, the highest minimum price among accepted bids,
+ * never above the price ceiling. Payouts are USDC minor units (scale 6), rounded down: the pool
+ * never pays more than `accepted × clearing price`.
+ *
+ * Prices are handled as integer keys (the price in units of 10^-12 USDC per TFP) parsed once per
+ * bid, so sorting compares plain numbers. The bounds below keep every key an exact integer
+ * below 2^53.
+ */
+import { amountMinorMax, assets, invariant, mulDiv } from "../money";
+import { defaultAuctionRules, type TieRule } from "./config";
+
+export type { TieRule } from "./config";
+
+/** Most decimals a price (USDC per TFP) may carry. */
+export const priceDecimalsMax = 12;
+/** Highest whole-unit price accepted, in USDC per TFP; 9000 × 10^12 stays below 2^53. */
+export const priceUsdcPerTfpMax = 9000;
+/** Most bids one round may hold. */
+export const bidsPerRoundMax = 1_000_000;
+/** Longest bid id, in UTF-16 code units. */
+export const bidIdCharsMax = 128;
+
+const priceKeyPerUnit = 10 ** priceDecimalsMax;
+const priceKeyMax = priceUsdcPerTfpMax * priceKeyPerUnit;
+const priceTextCharsMax = String(priceUsdcPerTfpMax).length + 1 + priceDecimalsMax;
+const powersOfTen: readonly number[] = Array.from(
+  { length: priceDecimalsMax + 1 },
+  (_, power) => 10 ** power,
+);
+
+/**
+ * USDC minor units = TFP minor × price key / 10^(price decimals + TFP scale − USDC scale).
+ * The exponent is checked non-negative at load so the division is exact integer arithmetic.
+ */
+const payoutExponent = priceDecimalsMax + assets.TFP.scale - assets.USDC.scale;
+invariant(payoutExponent >= 0, "clearing: price decimals and asset scales give a negative exponent");
+/** Divisor turning `TFP minor × price key` into USDC minor units. */
+export const payoutDivisor = 10n ** BigInt(payoutExponent);
+
+/**
+ * Parses a price (USDC per TFP) into its integer key, the price in units of 10^-12.
+ * Accepts plain non-negative decimals ("0", "0.08", "12.5") with at most `priceDecimalsMax`
+ * decimals, no leading zeros, no sign or exponent, at most `priceUsdcPerTfpMax`.
+ * Returns `undefined` for anything else; no rounding happens.
+ */
+export function parsePriceKey(text: string): number | undefined {
+  const length = text.length;
+  if (length === 0 || length > priceTextCharsMax) return undefined;
+  let index = 0;
+  let whole = 0;
+  while (index < length) {
+    const code = text.charCodeAt(index);
+    if (code === 46) break; // "."
+    if (code < 48 || code > 57) return undefined;
+    whole = whole * 10 + (code - 48);
+    index += 1;
+  }
+  if (index === 0 || (index > 1 && text.charCodeAt(0) === 48)) return undefined;
+  let fraction = 0;
+  let fractionDigits = 0;
+  if (index < length) {
+    index += 1; // skip "."
+    while (index < length) {
+      const code = text.charCodeAt(index);
+      if (code < 48 || code > 57) return undefined;
+      fraction = fraction * 10 + (code - 48);
+      fractionDigits += 1;
+      index += 1;
+    }
+    if (fractionDigits === 0 || fractionDigits > priceDecimalsMax) return undefined;
+  }
+  if (whole > priceUsdcPerTfpMax) return undefined;
+  const key = whole * priceKeyPerUnit + fraction * powersOfTen[priceDecimalsMax - fractionDigits]!;
+  return key > priceKeyMax ? undefined : key;
+}
+
+/** Whether `text` is a price `parsePriceKey` accepts (for schemas at the trust boundary). */
+export function isValidPrice(text: string): boolean {
+  return parsePriceKey(text) !== undefined;
+}
+
+/**
+ * Formats a price key as the shortest exact decimal string (no trailing zeros): 80_000_000_000
+ * → "0.08". Inverse of `parsePriceKey` up to trailing zeros.
+ */
+export function formatPriceKey(key: number): string {
+  invariant(Number.isSafeInteger(key) && key >= 0 && key <= priceKeyMax, "formatPriceKey: key out of range");
+  let whole = Math.floor(key / priceKeyPerUnit);
+  if (whole * priceKeyPerUnit > key) whole -= 1; // float division may round up near the next unit
+  const fraction = key - whole * priceKeyPerUnit;
+  if (fraction === 0) return String(whole);
+  let digits = String(fraction).padStart(priceDecimalsMax, "0");
+  let end = digits.length;
+  while (digits.charCodeAt(end - 1) === 48) end -= 1;
+  digits = digits.slice(0, end);
+  return `${whole}.${digits}`;
+}
+
+/** Rewrites a valid price in its canonical form ("0.0800" → "0.08"). Invalid prices are a bug. */
+export function canonicalPrice(text: string): string {
+  const key = parsePriceKey(text);
+  if (key === undefined) invariant(false, "canonicalPrice: invalid price");
+  return formatPriceKey(key);
+}
+
+/**
+ * USDC minor units paid for `acceptedMinor` TFP minor units at `price` (USDC per TFP), rounded
+ * down. Exact integer arithmetic: `acceptedMinor × key / payoutDivisor`.
+ */
+export function payoutUsdcMinor(acceptedMinor: bigint, price: string): bigint {
+  const key = parsePriceKey(price);
+  if (key === undefined) invariant(false, "payoutUsdcMinor: invalid price");
+  invariant(acceptedMinor >= 0n, "payoutUsdcMinor: amount must not be negative");
+  return mulDiv(acceptedMinor, BigInt(key), payoutDivisor, "down");
+}
+
+/** One exit bid: sell `amountMinor` TFP minor units at no less than `minPrice` USDC per TFP. */
+export type ExitBid = {
+  /** Client-chosen id, unique within the round (non-empty, at most `bidIdCharsMax` chars). */
+  readonly id: string;
+  /** TFP minor units offered (scale 7). Amounts ≤ 0 are ineligible, not errors. */
+  readonly amountMinor: bigint;
+  /** Lowest acceptable price, USDC per TFP, a decimal string accepted by `parsePriceKey`. */
+  readonly minPrice: string;
+  /** Submission order within the round (safe integer ≥ 0); breaks ties between equal prices. */
+  readonly submitSeq: number;
+};
+
+/** Input of `clearRound`. */
+export type ClearRoundInput = {
+  readonly bids: readonly ExitBid[];
+  /** Most TFP minor units the round may accept (see cap.ts `roundCap`), 0 ≤ cap ≤ `amountMinorMax`. */
+  readonly capMinor: bigint;
+  /** Highest price paid, USDC per TFP (see cap.ts `priceCeiling`); `null` = no ceiling (V0). */
+  readonly priceCeiling: string | null;
+  /** Fill the marginal bid partly (default true) or take whole bids only. */
+  readonly allowPartialFill?: boolean;
+  /** Tie rule at the marginal price (default "submissionOrder"). */
+  readonly tieRule?: TieRule;
+};
+
+/** How a bid came out of the round. */
+export type FillStatus = "filled" | "partial" | "rejected" | "ineligible";
+
+/**
+ * Why a bid was not (fully) filled:
+ * - `amountNotPositive`, `priceAboveCeiling`: ineligible (§8.5 step 1);
+ * - `capReached`: the cap was used up by cheaper or earlier bids (partial or rejected);
+ * - `proRataShare`: its pro-rata share of the marginal tie was less than its amount;
+ * - `doesNotFit`: whole-bid mode, this bid (or its tie group) was the first that did not fit;
+ * - `roundStopped`: whole-bid mode, the round stopped at a cheaper bid that did not fit.
+ */
+export type FillReason =
+  | "amountNotPositive"
+  | "priceAboveCeiling"
+  | "capReached"
+  | "proRataShare"
+  | "doesNotFit"
+  | "roundStopped";
+
+/** Outcome for one bid; `acceptedMinor + remainderMinor = amountMinor` always. */
+export type BidFill = {
+  readonly id: string;
+  /** TFP minor units that exit this round. */
+  readonly acceptedMinor: bigint;
+  /** TFP minor units that stay in the pool (may re-bid next round). */
+  readonly remainderMinor: bigint;
+  /** USDC minor units paid: `acceptedMinor × clearing price`, rounded down. */
+  readonly payoutMinor: bigint;
+  readonly status: FillStatus;
+  /** Present unless the bid was filled completely. */
+  readonly reason?: FillReason;
+};
+
+/** One step of the supply curve: eligible TFP minor units offered at `price` or lower. */
+export type SupplyPoint = { readonly price: string; readonly cumulativeMinor: bigint };
+
+/** Which fill mode produced the result (§20 Q1 asks that it is reported). */
+export type ClearingMode = "partialFill" | "wholeBid";
+
+/** Result of `clearRound`. */
+export type ClearRoundResult = {
+  readonly mode: ClearingMode;
+  readonly tieRule: TieRule;
+  /** Uniform price paid, USDC per TFP, canonical decimal; `null` when nothing cleared (step 5). */
+  readonly clearingPrice: string | null;
+  /** TFP minor units accepted in total; never above the cap. */
+  readonly filledMinor: bigint;
+  /** USDC minor units paid in total: the sum of `payoutMinor`. */
+  readonly payoutTotalMinor: bigint;
+  /** One entry per input bid, in input order. */
+  readonly fills: readonly BidFill[];
+  /** One point per distinct eligible price, ascending (for charts); at most one per bid. */
+  readonly supplyCurve: readonly SupplyPoint[];
+};
+
+const statusFilled = 0;
+const statusPartial = 1;
+const statusRejected = 2;
+const statusIneligible = 3;
+const statusNames: readonly FillStatus[] = ["filled", "partial", "rejected", "ineligible"];
+
+const reasonNone = 0;
+const reasonNames: readonly (FillReason | undefined)[] = [
+  undefined,
+  "amountNotPositive",
+  "priceAboveCeiling",
+  "capReached",
+  "proRataShare",
+  "doesNotFit",
+  "roundStopped",
+];
+const reasonAmountNotPositive = 1;
+const reasonPriceAboveCeiling = 2;
+const reasonCapReached = 3;
+const reasonProRataShare = 4;
+const reasonDoesNotFit = 5;
+const reasonRoundStopped = 6;
+
+/**
+ * Clears one exit round exactly as ECONOMICS §8.5:
+ * 1. bids with `amountMinor ≤ 0` or `minPrice` above the ceiling are ineligible;
+ * 2. eligible bids are ordered by (minPrice ascending, submitSeq ascending);
+ * 3–4. bids are accepted until the cap is reached. With partial fill, the marginal bid gets the
+ *    room left; in whole-bid mode the round stops at the first bid that does not fit (later,
+ *    smaller bids are not tried, as the spec's step 4 says);
+ * 5. no accepted bid → `clearingPrice: null`, nothing paid;
+ * 6. clearing price = highest minPrice among accepted bids, capped at the ceiling;
+ * 7–8. every accepted bid is paid `accepted × clearing price` in USDC minor units, rounded down.
+ *
+ * Ties with `tieRule: "proRata"`: when the bids at the marginal price do not all fit, the room
+ * left is shared in proportion to their amounts: each share is rounded down
+ * (`mulDiv(room, amount, groupTotal, "down")`), then the minor units left by rounding go one
+ * each to the tied bids in submission order. (`allocate` is not used here because it gives the
+ * whole remainder to one part, which can exceed that bid's amount: four bids of 1 sharing 3.)
+ * In whole-bid mode a pro-rata share would be a partial fill, so a tie group is taken whole or
+ * not at all: the round stops at the first price group that does not fit.
+ *
+ * Invariants (asserted; breaking one is a caller bug): at most `bidsPerRoundMax` bids; ids
+ * unique, non-empty and at most `bidIdCharsMax` chars; `submitSeq` a safe integer ≥ 0 and distinct among
+ * bids at the same price; `|amountMinor| ≤ amountMinorMax`; prices and ceiling valid per
+ * `parsePriceKey`; `0 ≤ capMinor ≤ amountMinorMax`.
+ * Guarantees: filled ≤ cap; accepted + remainder = amount per bid; every accepted bid's minPrice
+ * ≤ clearing price ≤ ceiling; payout ≤ accepted × clearing price. O(n log n) time, O(n) memory.
+ */
+export function clearRound(input: ClearRoundInput): ClearRoundResult {
+  const { bids, capMinor, priceCeiling } = input;
+  const allowPartialFill = input.allowPartialFill ?? defaultAuctionRules.allowPartialFill;
+  const tieRule = input.tieRule ?? defaultAuctionRules.tieRule;
+  const count = bids.length;
+  invariant(count <= bidsPerRoundMax, "clearRound: more bids than bidsPerRoundMax");
+  invariant(capMinor >= 0n && capMinor <= amountMinorMax, "clearRound: cap out of range");
+  let ceilingKey = Number.POSITIVE_INFINITY;
+  if (priceCeiling !== null) {
+    const parsed = parsePriceKey(priceCeiling);
+    if (parsed === undefined) invariant(false, "clearRound: invalid price ceiling");
+    ceilingKey = parsed;
+  }
+
+  // Step 1: validate, parse each price once, and split eligible from ineligible bids.
+  const keys = new Float64Array(count);
+  const seqs = new Float64Array(count);
+  const amounts = new BigInt64Array(count);
+  const accepted = new BigInt64Array(count);
+  const statuses = new Uint8Array(count);
+  const reasons = new Uint8Array(count);
+  const eligible: number[] = [];
+  const seenIds = new Set<string>();
+  const minusAmountMax = -amountMinorMax;
+  for (let index = 0; index < count; index += 1) {
+    const bid = bids[index]!;
+    const { id, amountMinor, submitSeq } = bid;
+    if (typeof id !== "string" || id.length === 0 || id.length > bidIdCharsMax) {
+      invariant(false, `clearRound: bid #${index} has an invalid id`);
+    }
+    if (seenIds.has(id)) invariant(false, `clearRound: bid id ${id} appears twice`);
+    seenIds.add(id);
+    if (!Number.isSafeInteger(submitSeq) || submitSeq < 0) {
+      invariant(false, `clearRound: bid ${id} has an invalid submitSeq`);
+    }
+    if (amountMinor > amountMinorMax || amountMinor < minusAmountMax) {
+      invariant(false, `clearRound: bid ${id} amount out of range`);
+    }
+    const key = parsePriceKey(bid.minPrice);
+    if (key === undefined) invariant(false, `clearRound: bid ${id} has an invalid minPrice`);
+    keys[index] = key;
+    seqs[index] = submitSeq;
+    amounts[index] = amountMinor;
+    if (amountMinor <= 0n) {
+      statuses[index] = statusIneligible;
+      reasons[index] = reasonAmountNotPositive;
+    } else if (key > ceilingKey) {
+      statuses[index] = statusIneligible;
+      reasons[index] = reasonPriceAboveCeiling;
+    } else {
+      statuses[index] = statusRejected; // until accepted below
+      eligible.push(index);
+    }
+  }
+
+  // Step 2: price ascending, then submission order. Keys are plain numbers: no parsing here.
+  eligible.sort((left, right) => keys[left]! - keys[right]! || seqs[left]! - seqs[right]!);
+
+  // Steps 3–4, walking one price group at a time (the supply curve needs group totals anyway).
+  const supplyCurve: SupplyPoint[] = [];
+  const eligibleCount = eligible.length;
+  let cumulative = 0n;
+  let filled = 0n;
+  let marginalKey = -1;
+  let stopReason = reasonNone; // set once the round stops taking bids
+  let groupStart = 0;
+  while (groupStart < eligibleCount) {
+    const groupKey = keys[eligible[groupStart]!]!;
+    let groupEnd = groupStart + 1;
+    let groupTotal = amounts[eligible[groupStart]!]!;
+    while (groupEnd < eligibleCount) {
+      const index = eligible[groupEnd]!;
+      if (keys[index] !== groupKey) break;
+      if (seqs[index] === seqs[eligible[groupEnd - 1]!]) {
+        invariant(false, "clearRound: two bids at the same price share a submitSeq");
+      }
+      groupTotal += amounts[index]!;
+      groupEnd += 1;
+    }
+    cumulative += groupTotal;
+    supplyCurve.push({ price: formatPriceKey(groupKey), cumulativeMinor: cumulative });
+
+    const room = capMinor - filled;
+    if (stopReason === reasonNone && room <= 0n) stopReason = reasonCapReached;
+    if (stopReason !== reasonNone) {
+      for (let position = groupStart; position < groupEnd; position += 1) {
+        reasons[eligible[position]!] = stopReason;
+      }
+    } else if (groupTotal <= room) {
+      for (let position = groupStart; position < groupEnd; position += 1) {
+        const index = eligible[position]!;
+        accepted[index] = amounts[index]!;
+        statuses[index] = statusFilled;
+      }
+      filled += groupTotal;
+      marginalKey = groupKey;
+    } else if (allowPartialFill && tieRule === "proRata") {
+      shareProRata(eligible, groupStart, groupEnd, room, groupTotal, amounts, accepted, statuses, reasons);
+      filled += room;
+      marginalKey = groupKey;
+      stopReason = reasonCapReached;
+    } else if (allowPartialFill) {
+      let left = room;
+      for (let position = groupStart; position < groupEnd; position += 1) {
+        const index = eligible[position]!;
+        const amount = amounts[index]!;
+        let take = amount;
+        if (take > left) take = left;
+        accepted[index] = take;
+        left -= take;
+        if (take === amount) statuses[index] = statusFilled;
+        else {
+          statuses[index] = take > 0n ? statusPartial : statusRejected;
+          reasons[index] = reasonCapReached;
+        }
+      }
+      filled += room;
+      marginalKey = groupKey;
+      stopReason = reasonCapReached;
+    } else if (tieRule === "proRata") {
+      for (let position = groupStart; position < groupEnd; position += 1) {
+        reasons[eligible[position]!] = reasonDoesNotFit;
+      }
+      stopReason = reasonRoundStopped;
+    } else {
+      let left = room;
+      let position = groupStart;
+      for (; position < groupEnd; position += 1) {
+        const index = eligible[position]!;
+        const amount = amounts[index]!;
+        if (amount > left) break;
+        accepted[index] = amount;
+        statuses[index] = statusFilled;
+        left -= amount;
+      }
+      if (left !== room) marginalKey = groupKey;
+      filled += room - left;
+      reasons[eligible[position]!] = reasonDoesNotFit; // the group did not fit, so one bid failed
+      for (position += 1; position < groupEnd; position += 1) {
+        reasons[eligible[position]!] = reasonRoundStopped;
+      }
+      stopReason = reasonRoundStopped;
+    }
+    groupStart = groupEnd;
+  }
+  invariant(filled <= capMinor, "clearRound: filled more than the cap");
+
+  // Steps 5–8: uniform price, capped at the ceiling; payouts rounded down.
+  const clearingKey = marginalKey < 0 ? -1 : Math.min(marginalKey, ceilingKey);
+  const clearingKeyBig = BigInt(Math.max(clearingKey, 0));
+  const fills: BidFill[] = new Array(count);
+  let acceptedTotal = 0n;
+  let payoutTotal = 0n;
+  for (let index = 0; index < count; index += 1) {
+    const id = bids[index]!.id;
+    const take = accepted[index]!;
+    const remainder = amounts[index]! - take;
+    const payout = take > 0n ? mulDiv(take, clearingKeyBig, payoutDivisor, "down") : 0n;
+    acceptedTotal += take;
+    payoutTotal += payout;
+    const reason = reasonNames[reasons[index]!];
+    const status = statusNames[statuses[index]!]!;
+    fills[index] =
+      reason === undefined
+        ? { id, acceptedMinor: take, remainderMinor: remainder, payoutMinor: payout, status }
+        : { id, acceptedMinor: take, remainderMinor: remainder, payoutMinor: payout, status, reason };
+  }
+  invariant(acceptedTotal === filled, "clearRound: accepted amounts must sum to the filled total");
+  invariant(
+    payoutTotal * payoutDivisor <= filled * clearingKeyBig,
+    "clearRound: payouts must not exceed filled × clearing price",
+  );
+  return {
+    mode: allowPartialFill ? "partialFill" : "wholeBid",
+    tieRule,
+    clearingPrice: clearingKey < 0 ? null : formatPriceKey(clearingKey),
+    filledMinor: filled,
+    payoutTotalMinor: payoutTotal,
+    fills,
+    supplyCurve,
+  };
+}
+
+/**
+ * Shares `room` (0 < room < groupTotal) among the tied bids `eligible[start..end)` in proportion
+ * to their amounts: floor shares, then one minor unit each, in submission order, until the
+ * rounding remainder (< number of bids) is gone. A share never exceeds its bid's amount, since
+ * each floor share is below it (room < groupTotal) and gets at most one more unit.
+ */
+function shareProRata(
+  eligible: readonly number[],
+  start: number,
+  end: number,
+  room: bigint,
+  groupTotal: bigint,
+  amounts: BigInt64Array,
+  accepted: BigInt64Array,
+  statuses: Uint8Array,
+  reasons: Uint8Array,
+): void {
+  let handedOut = 0n;
+  for (let position = start; position < end; position += 1) {
+    const index = eligible[position]!;
+    const share = mulDiv(room, amounts[index]!, groupTotal, "down");
+    accepted[index] = share;
+    handedOut += share;
+  }
+  let remainder = room - handedOut;
+  invariant(
+    remainder >= 0n && remainder < BigInt(end - start),
+    "clearRound: pro-rata remainder out of range",
+  );
+  for (let position = start; position < end && remainder > 0n; position += 1) {
+    const index = eligible[position]!;
+    accepted[index] = accepted[index]! + 1n;
+    remainder -= 1n;
+  }
+  for (let position = start; position < end; position += 1) {
+    const index = eligible[position]!;
+    const share = accepted[index]!;
+    const amount = amounts[index]!;
+    invariant(share <= amount, "clearRound: pro-rata share above the bid amount");
+    if (share === amount) {
+      statuses[index] = statusFilled;
+    } else {
+      statuses[index] = share > 0n ? statusPartial : statusRejected;
+      reasons[index] = reasonProRataShare;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The rules of the Dutch-auction exit (ECONOMICS §8, §20 Q1/Q2/Q13), one parameter each.
+ *
+ * Defaults are the V1 (244d0c) values: 5 % of the pool's liquidity per period, 50 % of all
+ * liquidity ever contributed minus past exits, a 20 % minimum discount to the reference price,
+ * partial fill of the marginal bid, ties at the marginal price filled in submission order.
+ * Ratios are decimal strings in [0, 1] so they stay exact.
+ */
+
+/** How equal-priced bids share the part of the cap left at the marginal price (§8.5, §20 Q1). */
+export type TieRule = "submissionOrder" | "proRata";
+
+/**
+ * Reading of the lifetime cap (§20 Q2): `contributedMinusExited` is `ratio × C − E` (the
+ * recommended reading), `remainingTimesRatio` is `ratio × (C − E)`.
+ */
+export type LifetimeRule = "contributedMinusExited" | "remainingTimesRatio";
+
+/** Every switch and number of the exit auction; see `defaultAuctionRules` for the V1 values. */
+export type AuctionRules = {
+  /** Share of the pool's liquidity that one round (period) may pay out, e.g. "0.05". */
+  readonly periodCapRatio: string;
+  /** Whether the period cap applies (§20 Q13: both caps apply by default). */
+  readonly periodCapEnabled: boolean;
+  /** Share of all liquidity ever contributed that may ever leave through auctions, e.g. "0.5". */
+  readonly lifetimeCapRatio: string;
+  /** Whether the lifetime cap applies. */
+  readonly lifetimeCapEnabled: boolean;
+  /** Arithmetic of the lifetime cap (§20 Q2). */
+  readonly lifetimeRule: LifetimeRule;
+  /** Minimum discount to the reference price, e.g. "0.2"; `null` disables the price ceiling (V0). */
+  readonly minDiscount: string | null;
+  /** Partial fill of the marginal bid (true) or whole bids only (false), §20 Q1. */
+  readonly allowPartialFill: boolean;
+  /** How ties at the marginal price are resolved. */
+  readonly tieRule: TieRule;
+};
+
+/** V1 defaults (ECONOMICS §1 parameter table and §20 recommendations). */
+export const defaultAuctionRules: AuctionRules = Object.freeze({
+  periodCapRatio: "0.05",
+  periodCapEnabled: true,
+  lifetimeCapRatio: "0.5",
+  lifetimeCapEnabled: true,
+  lifetimeRule: "contributedMinusExited",
+  minDiscount: "0.2",
+  allowPartialFill: true,
+  tieRule: "submissionOrder",
+});
