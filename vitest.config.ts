@@ -1,3 +1,4 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -12,6 +13,29 @@ export default defineConfig({
           name: "node",
           include: ["test/domain/**/*.test.ts", "test/tools/**/*.test.ts"],
           environment: "node",
+          testTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { LIBSQL_URL: inject("libsqlUrl"), ENVIRONMENT: "test" },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: [
+            "test/routes/**/*.test.ts",
+            "test/durable/**/*.test.ts",
+            "test/ledger/**/*.test.ts",
+            "test/e2e/**/*.test.ts",
+          ],
+          globalSetup: ["test/setup/libsql.ts"],
+          // Files share one database; audits and row counts read it whole, so files run one at a time.
+          fileParallelism: false,
           testTimeout: 30_000,
         },
       },

@@ -1,0 +1,114 @@
+/**
+ * The test harness for workerd tests: direct database access for seeding and checking, keys
+ * for every role, funded accounts, and typed request helpers that go through the real Worker.
+ */
+
+import { env, SELF } from "cloudflare:test";
+import type { Client } from "@libsql/client";
+import { createApiKey } from "../../src/auth/keys";
+import { openDatabase } from "../../src/db/client";
+import type { AccountKind, Role } from "../../src/db/schema";
+import type { AssetCode } from "../../src/domain/money";
+import { createAccount } from "../../src/ledger/accounts";
+import { createTransfers } from "../../src/ledger/ledger";
+import { randomBase62 } from "../../src/lib/ids";
+
+export function database(): Client {
+  return openDatabase(env);
+}
+
+/** A unique owner id, so tests sharing the database never see each other's rows. */
+export function uniqueOwner(prefix = "usr"): string {
+  return `${prefix}_${randomBase62(12)}`;
+}
+
+export type Seeded = { key: string; keyId: string; ownerId: string; role: Role };
+
+/** Creates an API key straight in the database (bootstrap: no admin needed). */
+export async function seedKey(role: Role, ownerId = uniqueOwner(role)): Promise<Seeded> {
+  const { record, plaintext } = await createApiKey(database(), { ownerId, role, name: `test ${role}` });
+  return { key: plaintext, keyId: record.id, ownerId, role };
+}
+
+export type ApiResponse<T = Record<string, unknown>> = { status: number; body: T; headers: Headers };
+
+/** Calls the Worker like a client would. `body` is JSON-encoded unless `rawBody` is given. */
+export async function call<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const response = await SELF.fetch(`http://market.test${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text.length > 0 ? JSON.parse(text) : null;
+  } catch {
+    // keep the text: some responses (docs) are not JSON
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+/** An account for `ownerId`, credited with `amountMinor` minted from the asset's issuance account. */
+export async function fundedAccount(
+  ownerId: string,
+  asset: AssetCode,
+  amountMinor: bigint,
+  kind: AccountKind = "user",
+): Promise<string> {
+  const client = database();
+  const account = await createAccount(client, { ownerId, asset, kind });
+  if (amountMinor > 0n) {
+    const result = await createTransfers(client, [
+      {
+        type: "posted",
+        id: `seed_${account.id}`,
+        debitAccountId: `acc_issuance_${asset.toLowerCase()}`,
+        creditAccountId: account.id,
+        asset,
+        amountMinor,
+        code: "test_seed",
+      },
+    ]);
+    if (!result.ok) throw new Error(`seeding failed: ${result.detail}`);
+  }
+  return account.id;
+}
+
+/** Row counts of the tables value-moving routes write to, to prove a refusal wrote nothing. */
+export async function tableCounts(): Promise<Record<string, number>> {
+  const result = await database().execute(
+    "SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM transfers) AS transfers, (SELECT count(*) FROM api_keys) AS api_keys, (SELECT count(*) FROM holds) AS holds",
+  );
+  const row = result.rows[0]!;
+  return Object.fromEntries(Object.entries(row).map(([name, value]) => [name, Number(value)]));
+}
+
+/** Fetches an account's balances through the ledger, as integers. */
+export async function balances(
+  accountId: string,
+): Promise<{ posted: bigint; available: bigint; pendingDebits: bigint }> {
+  const result = await database().execute({
+    sql: "SELECT credits_posted - debits_posted AS posted, credits_posted - debits_posted - debits_pending AS available, debits_pending FROM accounts WHERE id = ?",
+    args: [accountId],
+  });
+  const row = result.rows[0];
+  if (!row) throw new Error(`no account ${accountId}`);
+  return {
+    posted: BigInt(row.posted as bigint),
+    available: BigInt(row.available as bigint),
+    pendingDebits: BigInt(row.debits_pending as bigint),
+  };
+}

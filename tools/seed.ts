@@ -1,0 +1,77 @@
+/**
+ * Demo data for local development, written idempotently (fixed ids; existing rows are kept):
+ * an admin key, and a few owners with keys and funded accounts. Never run against production.
+ */
+import type { Client } from "@libsql/client";
+import { createApiKey } from "../src/auth/keys";
+import type { AccountKind, Role } from "../src/db/schema";
+import type { AssetCode } from "../src/domain/money";
+import { createTransfers } from "../src/ledger/ledger";
+
+type DemoOwner = {
+  ownerId: string;
+  role: Role;
+  accounts: { id: string; asset: AssetCode; kind: AccountKind; fundMinor: bigint }[];
+};
+
+export const demoOwners: DemoOwner[] = [
+  {
+    ownerId: "usr_alice",
+    role: "user",
+    accounts: [{ id: "acc_demo_alice_cc", asset: "CC", kind: "user", fundMinor: 1_000_000_000n }],
+  },
+  {
+    ownerId: "frm_bob",
+    role: "farmer",
+    accounts: [{ id: "acc_demo_bob_cc", asset: "CC", kind: "farmer", fundMinor: 0n }],
+  },
+  {
+    ownerId: "lp_carol",
+    role: "lp",
+    accounts: [
+      { id: "acc_demo_carol_usdc", asset: "USDC", kind: "lp", fundMinor: 50_000_000_000n },
+      { id: "acc_demo_carol_tfp", asset: "TFP", kind: "lp", fundMinor: 100_000_000_000n },
+    ],
+  },
+];
+
+async function exists(client: Client, sql: string, args: string[]): Promise<boolean> {
+  return (await client.execute({ sql, args })).rows.length > 0;
+}
+
+/** Ensures the admin key exists (by its plaintext, which the caller keeps) and the demo owners. */
+export async function seedDemo(client: Client, adminKey: string): Promise<void> {
+  const prefix = adminKey.split("_")[1] ?? "";
+  if (!(await exists(client, "SELECT 1 FROM api_keys WHERE prefix = ?", [prefix]))) {
+    await createApiKey(client, {
+      ownerId: "adm_local",
+      role: "admin",
+      name: "local dev admin",
+      plaintext: adminKey,
+    });
+  }
+  for (const owner of demoOwners) {
+    for (const account of owner.accounts) {
+      if (!(await exists(client, "SELECT 1 FROM accounts WHERE id = ?", [account.id]))) {
+        await client.execute({
+          sql: "INSERT INTO accounts (id, owner_id, asset, kind, name, flags, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+          args: [account.id, owner.ownerId, account.asset, account.kind, `demo ${owner.ownerId}`, Date.now()],
+        });
+      }
+      if (account.fundMinor > 0n) {
+        const result = await createTransfers(client, [
+          {
+            type: "posted",
+            id: `demo_fund_${account.id}`,
+            debitAccountId: `acc_issuance_${account.asset.toLowerCase()}`,
+            creditAccountId: account.id,
+            asset: account.asset,
+            amountMinor: account.fundMinor,
+            code: "demo_seed",
+          },
+        ]);
+        if (!result.ok) throw new Error(`demo funding failed: ${result.detail}`);
+      }
+    }
+  }
+}
