@@ -7,6 +7,7 @@ import { createApiKey } from "../src/auth/keys";
 import type { AccountKind, Role } from "../src/db/schema";
 import type { AssetCode } from "../src/domain/money";
 import { createTransfers } from "../src/ledger/ledger";
+import { recordRound } from "../src/oracle/prices";
 
 type DemoOwner = {
   ownerId: string;
@@ -73,5 +74,35 @@ export async function seedDemo(client: Client, adminKey: string): Promise<void> 
         if (!result.ok) throw new Error(`demo funding failed: ${result.detail}`);
       }
     }
+  }
+  await seedDemoPrices(client);
+}
+
+/**
+ * Demo prices so minting works offline: manual rounds (gold 128 USD/g → 1 CC = 0.128 USD, the
+ * spec's reference; TFT 0.05 USD), valid for 30 days. Real oracle rounds replace them once the
+ * configured sources answer.
+ */
+export async function seedDemoPrices(client: Client, nowMs = Date.now()): Promise<void> {
+  const present = await client.execute("SELECT 1 FROM price_rounds WHERE created_by = 'demo_seed' LIMIT 1");
+  if (present.rows.length > 0) return;
+  const expiresAtMs = nowMs + 30 * 86_400_000;
+  for (const [kind, priceUsd] of [
+    ["gold", "128"],
+    ["tft", "0.05"],
+  ] as const) {
+    await recordRound(
+      client,
+      {
+        kind,
+        priceUsd,
+        quorumMet: true,
+        source: "manual",
+        reason: "demo seed (offline)",
+        expiresAtMs,
+        createdBy: "demo_seed",
+      },
+      nowMs,
+    );
   }
 }
