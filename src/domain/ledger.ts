@@ -91,10 +91,12 @@ export type PlannedTransfer = {
 };
 
 /** Balance figures of one account, derived from its four totals. */
-export function balanceOf(account: Pick<
-  AccountState,
-  "debitsPendingMinor" | "debitsPostedMinor" | "creditsPendingMinor" | "creditsPostedMinor"
->): { postedMinor: bigint; availableMinor: bigint; pendingDebitsMinor: bigint; pendingCreditsMinor: bigint } {
+export function balanceOf(
+  account: Pick<
+    AccountState,
+    "debitsPendingMinor" | "debitsPostedMinor" | "creditsPendingMinor" | "creditsPostedMinor"
+  >,
+): { postedMinor: bigint; availableMinor: bigint; pendingDebitsMinor: bigint; pendingCreditsMinor: bigint } {
   const postedMinor = account.creditsPostedMinor - account.debitsPostedMinor;
   return {
     postedMinor,
@@ -113,7 +115,11 @@ function checkShape(request: TransferRequest, index: number): Result<void> {
     return fail("VALIDATION_FAILED", "Reason code must be lower_snake_case", at("code"));
   }
   if (request.metadata !== undefined && JSON.stringify(request.metadata).length > transferMetadataBytesMax) {
-    return fail("VALIDATION_FAILED", `Metadata must be at most ${transferMetadataBytesMax} bytes`, at("metadata"));
+    return fail(
+      "VALIDATION_FAILED",
+      `Metadata must be at most ${transferMetadataBytesMax} bytes`,
+      at("metadata"),
+    );
   }
   const amount = "amountMinor" in request ? request.amountMinor : undefined;
   if (amount !== undefined && (amount <= 0n || amount > amountMinorMax)) {
@@ -138,14 +144,20 @@ function checkShape(request: TransferRequest, index: number): Result<void> {
  * Checks and applies a linked group of transfer requests, in order, to copies of `accounts`
  * and `holds`. Either every request is valid (given the effects of the ones before it) and the
  * planned rows plus the resulting states are returned, or the first failure is.
+ * With `accounts` null, account checks (existence, asset, closed, funds) are left to the
+ * database, which enforces them atomically; shapes and holds are still checked.
  * Inputs are not mutated.
  */
 export function planTransfers(
   requests: readonly TransferRequest[],
-  accounts: ReadonlyMap<string, AccountState>,
+  accounts: ReadonlyMap<string, AccountState> | null,
   holds: ReadonlyMap<string, HoldState>,
   nowMs: number,
-): Result<{ planned: PlannedTransfer[]; accounts: Map<string, AccountState>; holds: Map<string, HoldState> }> {
+): Result<{
+  planned: PlannedTransfer[];
+  accounts: Map<string, AccountState>;
+  holds: Map<string, HoldState>;
+}> {
   if (requests.length === 0) return fail("VALIDATION_FAILED", "At least one transfer", "transfers");
   if (requests.length > linkedTransfersMax) {
     return fail("VALIDATION_FAILED", `At most ${linkedTransfersMax} linked transfers`, "transfers");
@@ -154,7 +166,7 @@ export function planTransfers(
   const nextAccounts = new Map<string, AccountState>();
   const nextHolds = new Map<string, HoldState>();
   const account = (id: string) => {
-    const found = nextAccounts.get(id) ?? accounts.get(id);
+    const found = nextAccounts.get(id) ?? accounts?.get(id);
     if (found && !nextAccounts.has(id)) nextAccounts.set(id, { ...found });
     return nextAccounts.get(id);
   };
@@ -169,25 +181,77 @@ export function planTransfers(
     const shape = checkShape(request, index);
     if (!shape.ok) return shape;
     if (seen.has(request.id)) {
-      return fail("VALIDATION_FAILED", "Transfer ids must be unique within a request", `transfers/${index}/id`);
+      return fail(
+        "VALIDATION_FAILED",
+        "Transfer ids must be unique within a request",
+        `transfers/${index}/id`,
+      );
     }
     seen.add(request.id);
     const metadata = request.metadata ?? null;
 
+    if ((request.type === "posted" || request.type === "pending") && accounts === null) {
+      const timeoutAtMs =
+        request.type === "pending" && request.timeoutMs !== null ? nowMs + request.timeoutMs : null;
+      if (request.type === "pending") {
+        nextHolds.set(request.id, {
+          id: request.id,
+          debitAccountId: request.debitAccountId,
+          creditAccountId: request.creditAccountId,
+          asset: request.asset,
+          amountMinor: request.amountMinor,
+          postedMinor: 0n,
+          remainingMinor: request.amountMinor,
+          status: "pending",
+          expiresAtMs: timeoutAtMs,
+        });
+      }
+      planned.push({
+        id: request.id,
+        type: request.type,
+        debitAccountId: request.debitAccountId,
+        creditAccountId: request.creditAccountId,
+        asset: request.asset,
+        amountMinor: request.amountMinor,
+        pendingId: null,
+        pendingReleasedMinor: null,
+        timeoutAtMs,
+        final: false,
+        code: request.code,
+        metadata,
+      });
+      continue;
+    }
     if (request.type === "posted" || request.type === "pending") {
       const debit = account(request.debitAccountId);
       const credit = account(request.creditAccountId);
-      if (!debit) return fail("ACCOUNT_NOT_FOUND", `No account ${request.debitAccountId}`, `transfers/${index}/debitAccountId`);
-      if (!credit) return fail("ACCOUNT_NOT_FOUND", `No account ${request.creditAccountId}`, `transfers/${index}/creditAccountId`);
+      if (!debit)
+        return fail(
+          "ACCOUNT_NOT_FOUND",
+          `No account ${request.debitAccountId}`,
+          `transfers/${index}/debitAccountId`,
+        );
+      if (!credit)
+        return fail(
+          "ACCOUNT_NOT_FOUND",
+          `No account ${request.creditAccountId}`,
+          `transfers/${index}/creditAccountId`,
+        );
       if (debit.asset !== request.asset || credit.asset !== request.asset) {
         return fail("ASSET_MISMATCH", `Both accounts must hold ${request.asset}`, `transfers/${index}/asset`);
       }
-      if (debit.closed || credit.closed) return fail("ACCOUNT_CLOSED", "An account of this transfer is closed", `transfers/${index}`);
+      if (debit.closed || credit.closed)
+        return fail("ACCOUNT_CLOSED", "An account of this transfer is closed", `transfers/${index}`);
       const amount = request.amountMinor;
       if (debit.debitsMustNotExceedCredits && balanceOf(debit).availableMinor < amount) {
-        return fail("INSUFFICIENT_FUNDS", `Account ${debit.id} has insufficient available funds`, `transfers/${index}/amount`);
+        return fail(
+          "INSUFFICIENT_FUNDS",
+          `Account ${debit.id} has insufficient available funds`,
+          `transfers/${index}/amount`,
+        );
       }
-      const timeoutAtMs = request.type === "pending" && request.timeoutMs !== null ? nowMs + request.timeoutMs : null;
+      const timeoutAtMs =
+        request.type === "pending" && request.timeoutMs !== null ? nowMs + request.timeoutMs : null;
       if (request.type === "posted") {
         debit.debitsPostedMinor += amount;
         credit.creditsPostedMinor += amount;
@@ -224,20 +288,48 @@ export function planTransfers(
     }
 
     const held = hold(request.pendingId);
-    if (!held) return fail("PENDING_TRANSFER_NOT_FOUND", `No pending transfer ${request.pendingId}`, `transfers/${index}/pendingId`);
+    if (!held)
+      return fail(
+        "PENDING_TRANSFER_NOT_FOUND",
+        `No pending transfer ${request.pendingId}`,
+        `transfers/${index}/pendingId`,
+      );
     if (held.status !== "pending") {
-      return fail("PENDING_TRANSFER_ALREADY_RESOLVED", `Pending transfer ${held.id} is ${held.status}`, `transfers/${index}/pendingId`);
+      return fail(
+        "PENDING_TRANSFER_ALREADY_RESOLVED",
+        `Pending transfer ${held.id} is ${held.status}`,
+        `transfers/${index}/pendingId`,
+      );
     }
-    const debit = account(held.debitAccountId);
-    const credit = account(held.creditAccountId);
+    // Without account states (the database checks them), track the hold's own effect only.
+    const scratch = (id: string): AccountState => ({
+      id,
+      asset: held.asset,
+      debitsMustNotExceedCredits: false,
+      closed: false,
+      debitsPendingMinor: held.remainingMinor,
+      debitsPostedMinor: 0n,
+      creditsPendingMinor: held.remainingMinor,
+      creditsPostedMinor: 0n,
+    });
+    const debit = accounts === null ? scratch(held.debitAccountId) : account(held.debitAccountId);
+    const credit = accounts === null ? scratch(held.creditAccountId) : account(held.creditAccountId);
     invariant(debit && credit, "a hold's accounts must exist");
     if (request.type === "post_pending") {
       if (held.expiresAtMs !== null && held.expiresAtMs <= nowMs) {
-        return fail("PENDING_TRANSFER_EXPIRED", `Pending transfer ${held.id} expired`, `transfers/${index}/pendingId`);
+        return fail(
+          "PENDING_TRANSFER_EXPIRED",
+          `Pending transfer ${held.id} expired`,
+          `transfers/${index}/pendingId`,
+        );
       }
       const amount = request.amountMinor ?? held.remainingMinor;
       if (amount > held.remainingMinor) {
-        return fail("AMOUNT_EXCEEDS_PENDING", `At most ${held.remainingMinor} minor units remain held`, `transfers/${index}/amount`);
+        return fail(
+          "AMOUNT_EXCEEDS_PENDING",
+          `At most ${held.remainingMinor} minor units remain held`,
+          `transfers/${index}/amount`,
+        );
       }
       const final = request.final ?? true;
       const released = final ? held.remainingMinor : amount;

@@ -107,7 +107,8 @@ async function replayOf(
   if (existing.rows.length === 0) return null;
   const byId = new Map(existing.rows.map((row) => [String(row.id), row]));
   const sameContent =
-    existing.rows.length === ids.length && ids.every((id, index) => byId.get(id)?.fingerprint === prints[index]);
+    existing.rows.length === ids.length &&
+    ids.every((id, index) => byId.get(id)?.fingerprint === prints[index]);
   if (!sameContent) {
     const clash = ids.find((id) => byId.has(id)) ?? ids[0];
     return fail(
@@ -119,11 +120,10 @@ async function replayOf(
   return ok(ids.map((id) => transferFromRow(byId.get(id)!)));
 }
 
-/** Loads the accounts and holds a group of requests touches. */
-async function loadState(
+async function loadHolds(
   client: Client,
   requests: readonly TransferRequest[],
-): Promise<{ accounts: Map<string, AccountState>; holds: Map<string, HoldState> }> {
+): Promise<Map<string, HoldState>> {
   const holdIds = [
     ...new Set(requests.flatMap((request) => ("pendingId" in request ? [request.pendingId] : []))),
   ];
@@ -135,6 +135,15 @@ async function loadState(
     });
     for (const row of rows.rows) holds.set(String(row.id), holdFromRow(row));
   }
+  return holds;
+}
+
+/** Loads the accounts and holds a group of requests touches. */
+async function loadState(
+  client: Client,
+  requests: readonly TransferRequest[],
+): Promise<{ accounts: Map<string, AccountState>; holds: Map<string, HoldState> }> {
+  const holds = await loadHolds(client, requests);
   const accountIds = new Set<string>();
   for (const request of requests) {
     if ("debitAccountId" in request) {
@@ -189,6 +198,10 @@ export function insertStatement(
  * Writes a linked group of transfers atomically, with `extra` statements (e.g. a webhook's
  * event id, a lease's state) in the same write so their effect and their record cannot part.
  * Returns the written (or, for a replay, the first) transfer records.
+ *
+ * The happy path is one round trip: shapes and holds are checked here, and the database checks
+ * accounts and funds as it writes. Only when the write is refused is the group planned in full
+ * against the accounts' current state, to say precisely which transfer and field failed.
  */
 export async function createTransfers(
   client: Client,
@@ -198,39 +211,37 @@ export async function createTransfers(
 ): Promise<Result<TransferRecord[]>> {
   const nowMs = options.nowMs ?? Date.now();
   const prints = await fingerprints(requests);
-  if (requests.length > 0) {
-    const replay = await replayOf(client, requests, prints);
-    if (replay) return replay;
+  const holds = await loadHolds(client, requests);
+  const quick = planTransfers(requests, null, holds, nowMs);
+  if (!quick.ok) {
+    // A request refused for the state of its hold may be the replay of the one that changed it.
+    const replay = quick.code === "VALIDATION_FAILED" ? null : await replayOf(client, requests, prints);
+    return replay ?? quick;
   }
-  const { accounts, holds } = await loadState(client, requests);
-  const plan = planTransfers(requests, accounts, holds, nowMs);
-  if (!plan.ok) return plan;
   const linkId = requests.length > 1 ? (options.linkId ?? requests[0]!.id) : (options.linkId ?? null);
-  const statements = plan.value.planned.map((transfer, index) =>
+  const planned = quick.value.planned;
+  const statements = planned.map((transfer, index) =>
     insertStatement(transfer, prints[index]!, linkId, nowMs),
   );
+  let results: Awaited<ReturnType<Client["batch"]>>;
   try {
-    await client.batch([...statements, ...extra], "write");
+    results = await client.batch([...statements, ...extra], "write");
   } catch (error) {
     const failure = ledgerFailure(error);
-    if (failure.code === "CONFLICT" && failure.detail.includes("transfers.id")) {
-      const replay = await replayOf(client, requests, prints);
-      if (replay) return replay;
-    }
     if (failure.code === "INTERNAL") throw error;
-    return failure;
+    const replay = await replayOf(client, requests, prints);
+    if (replay) return replay;
+    const state = await loadState(client, requests);
+    const full = planTransfers(requests, state.accounts, state.holds, nowMs);
+    return full.ok ? failure : full;
   }
-  const written = await client.execute({
-    sql: `SELECT ${transferColumns} FROM transfers WHERE id IN (${placeholders(requests.length)})`,
-    args: requests.map((request) => request.id),
-  });
-  const byId = new Map(written.rows.map((row) => [String(row.id), transferFromRow(row)]));
-  const records = requests.map((request) => byId.get(request.id));
-  invariant(
-    records.every((record) => record !== undefined),
-    "every written transfer must be readable after the write",
+  return ok(
+    planned.map((transfer, index) => {
+      const rowId = results[index]?.lastInsertRowid;
+      invariant(rowId !== undefined, "every inserted transfer has a row id");
+      return { ...transfer, seq: BigInt(rowId), createdAtMs: nowMs, linkId };
+    }),
   );
-  return ok(records as TransferRecord[]);
 }
 
 /** Voids every pending transfer whose timeout has passed (idempotent; safe to run from any cron). */

@@ -161,11 +161,20 @@ describe("two-phase transfers", () => {
     ]);
     expect(tooMuch).toMatchObject({ ok: false, code: "AMOUNT_EXCEEDS_PENDING" });
 
-    const final = await createTransfers(db, [
-      { type: "post_pending", id: unique("draw"), pendingId: holdId, amountMinor: 50n, code: "lease_charge" },
-    ]);
+    const finalRequest = {
+      type: "post_pending" as const,
+      id: unique("final"),
+      pendingId: holdId,
+      amountMinor: 50n,
+      code: "lease_charge",
+    };
+    const final = await createTransfers(db, [finalRequest]);
     expect(final.ok).toBe(true);
     expect(await balances(user)).toMatchObject({ posted: 850n, available: 850n, pendingDebits: 0n });
+    expect((await balances(escrow)).posted).toBe(150n);
+    // replaying the post that resolved the hold returns the first result and moves nothing
+    const replayed = await createTransfers(db, [finalRequest]);
+    expect(replayed.ok && final.ok && replayed.value[0]!.seq === final.value[0]!.seq).toBe(true);
     expect((await balances(escrow)).posted).toBe(150n);
 
     const late = await createTransfers(db, [
