@@ -4,17 +4,15 @@
 -- immutable: no update (except the trigger's own one-time `pending_released`) and no delete.
 -- Error messages are stable codes read by src/ledger/errors.ts.
 
-CREATE TRIGGER transfers_check_accounts BEFORE INSERT ON transfers
+CREATE TRIGGER transfers_check_accounts BEFORE INSERT ON transfers WHEN NEW.type IN ('posted', 'pending')
 BEGIN
-  SELECT RAISE(ABORT, 'LEDGER:ACCOUNT_NOT_FOUND')
-  WHERE (SELECT count(*) FROM accounts
-         WHERE id IN (NEW.debit_account_id, NEW.credit_account_id)) <> 2;
-  SELECT RAISE(ABORT, 'LEDGER:ASSET_MISMATCH')
-  WHERE (SELECT count(*) FROM accounts
-         WHERE id IN (NEW.debit_account_id, NEW.credit_account_id) AND asset = NEW.asset) <> 2;
-  SELECT RAISE(ABORT, 'LEDGER:ACCOUNT_CLOSED')
-  WHERE NEW.type IN ('posted', 'pending') AND EXISTS (SELECT 1 FROM accounts
-         WHERE id IN (NEW.debit_account_id, NEW.credit_account_id) AND (flags & 2) <> 0);
+  -- One pass over the two accounts; a post or void is checked against its hold instead.
+  SELECT CASE
+    WHEN count(*) <> 2 THEN RAISE(ABORT, 'LEDGER:ACCOUNT_NOT_FOUND')
+    WHEN sum(asset = NEW.asset) <> 2 THEN RAISE(ABORT, 'LEDGER:ASSET_MISMATCH')
+    WHEN sum((flags & 2) <> 0) > 0 THEN RAISE(ABORT, 'LEDGER:ACCOUNT_CLOSED')
+  END
+  FROM accounts WHERE id IN (NEW.debit_account_id, NEW.credit_account_id);
 END;
 --> statement-breakpoint
 CREATE TRIGGER transfers_apply_posted AFTER INSERT ON transfers WHEN NEW.type = 'posted'

@@ -18,7 +18,7 @@ import {
 } from "../domain/ledger";
 import { invariant } from "../domain/money";
 import { fail, ok, type Result } from "../domain/result";
-import { sha256Hex } from "../lib/ids";
+import { sha256HexSync } from "../lib/ids";
 import { ledgerFailure } from "./errors";
 
 export type TransferRecord = PlannedTransfer & { seq: bigint; createdAtMs: number; linkId: string | null };
@@ -86,8 +86,8 @@ function placeholders(count: number): string {
   return Array.from({ length: count }, () => "?").join(", ");
 }
 
-async function fingerprints(requests: readonly TransferRequest[]): Promise<string[]> {
-  return Promise.all(requests.map((request) => sha256Hex(transferFingerprintText(request))));
+function fingerprints(requests: readonly TransferRequest[]): string[] {
+  return requests.map((request) => sha256HexSync(transferFingerprintText(request)));
 }
 
 /**
@@ -166,32 +166,62 @@ async function loadState(
   return { accounts, holds };
 }
 
-/** The INSERT for one planned transfer; the triggers do the rest. */
-export function insertStatement(
+/** Rows per multi-row INSERT: keeps bound parameters (14 per row) far below SQLite's limit. */
+export const transferRowsPerInsertMax = 100;
+
+const insertColumns =
+  "id, type, debit_account_id, credit_account_id, asset, amount, pending_id, timeout_at, flags, code, metadata, link_id, fingerprint, created_at";
+const rowPlaceholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/** The bound values of one transfer row, in `insertColumns` order. */
+export function transferRowArgs(
   transfer: PlannedTransfer,
   fingerprint: string,
   linkId: string | null,
   nowMs: number,
-): InStatement {
-  return {
-    sql: "INSERT INTO transfers (id, type, debit_account_id, credit_account_id, asset, amount, pending_id, timeout_at, flags, code, metadata, link_id, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    args: [
-      transfer.id,
-      transfer.type,
-      transfer.debitAccountId,
-      transfer.creditAccountId,
-      transfer.asset,
-      transfer.amountMinor,
-      transfer.pendingId,
-      transfer.timeoutAtMs,
-      transfer.final ? 1 : 0,
-      transfer.code,
-      transfer.metadata === null ? null : JSON.stringify(transfer.metadata),
-      linkId,
-      fingerprint,
-      nowMs,
-    ],
-  };
+) {
+  return [
+    transfer.id,
+    transfer.type,
+    transfer.debitAccountId,
+    transfer.creditAccountId,
+    transfer.asset,
+    transfer.amountMinor,
+    transfer.pendingId,
+    transfer.timeoutAtMs,
+    transfer.final ? 1 : 0,
+    transfer.code,
+    transfer.metadata === null ? null : JSON.stringify(transfer.metadata),
+    linkId,
+    fingerprint,
+    nowMs,
+  ];
+}
+
+/**
+ * The INSERTs for a planned group, `transferRowsPerInsertMax` rows each, returning each row's
+ * `seq`; the triggers apply every row in order. Multi-row statements matter: preparing an INSERT
+ * compiles the ledger's triggers, so one statement per row would spend most of its time there.
+ * `table` exists for the benchmark's trigger-less twin table.
+ */
+export function insertStatements(
+  planned: readonly PlannedTransfer[],
+  fingerprints: readonly string[],
+  linkId: string | null,
+  nowMs: number,
+  table = "transfers",
+): InStatement[] {
+  const statements: InStatement[] = [];
+  for (let start = 0; start < planned.length; start += transferRowsPerInsertMax) {
+    const rows = planned.slice(start, start + transferRowsPerInsertMax);
+    statements.push({
+      sql: `INSERT INTO ${table} (${insertColumns}) VALUES ${rows.map(() => rowPlaceholders).join(", ")} RETURNING seq, id`,
+      args: rows.flatMap((transfer, index) =>
+        transferRowArgs(transfer, fingerprints[start + index]!, linkId, nowMs),
+      ),
+    });
+  }
+  return statements;
 }
 
 /**
@@ -210,7 +240,7 @@ export async function createTransfers(
   extra: readonly InStatement[] = [],
 ): Promise<Result<TransferRecord[]>> {
   const nowMs = options.nowMs ?? Date.now();
-  const prints = await fingerprints(requests);
+  const prints = fingerprints(requests);
   const holds = await loadHolds(client, requests);
   const quick = planTransfers(requests, null, holds, nowMs);
   if (!quick.ok) {
@@ -220,9 +250,7 @@ export async function createTransfers(
   }
   const linkId = requests.length > 1 ? (options.linkId ?? requests[0]!.id) : (options.linkId ?? null);
   const planned = quick.value.planned;
-  const statements = planned.map((transfer, index) =>
-    insertStatement(transfer, prints[index]!, linkId, nowMs),
-  );
+  const statements = insertStatements(planned, prints, linkId, nowMs);
   let results: Awaited<ReturnType<Client["batch"]>>;
   try {
     results = await client.batch([...statements, ...extra], "write");
@@ -235,11 +263,15 @@ export async function createTransfers(
     const full = planTransfers(requests, state.accounts, state.holds, nowMs);
     return full.ok ? failure : full;
   }
+  const seqById = new Map<string, bigint>();
+  for (const result of results.slice(0, statements.length)) {
+    for (const row of result.rows) seqById.set(String(row.id), BigInt(row.seq as bigint));
+  }
   return ok(
-    planned.map((transfer, index) => {
-      const rowId = results[index]?.lastInsertRowid;
-      invariant(rowId !== undefined, "every inserted transfer has a row id");
-      return { ...transfer, seq: BigInt(rowId), createdAtMs: nowMs, linkId };
+    planned.map((transfer) => {
+      const seq = seqById.get(transfer.id);
+      invariant(seq !== undefined, "every inserted transfer returns its seq");
+      return { ...transfer, seq, createdAtMs: nowMs, linkId };
     }),
   );
 }

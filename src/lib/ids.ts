@@ -1,4 +1,6 @@
 /** Random prefixed identifiers (`acc_…`, `key_…`): 22 base62 characters ≈ 131 bits. */
+import { createHash } from "node:crypto";
+
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** Returns `length` random base62 characters from the platform CSPRNG. */
@@ -22,4 +24,12 @@ export function newId(prefix: string): string {
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Hex SHA-256, synchronously (node:crypto, available in Workers with `nodejs_compat`): for hot
+ * paths such as transfer fingerprints, where an await per digest costs more than the digest.
+ */
+export function sha256HexSync(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
