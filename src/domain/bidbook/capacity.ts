@@ -1,0 +1,191 @@
+/**
+ * Who gets the node's slices: time-driven ends, pre-emption and the rebalancing pass every
+ * transition runs before and after its own change.
+ *
+ * Rules (one total order, so the outcome is deterministic):
+ * - On-demand and package leases are never pre-empted and hold their slices until they end.
+ *   A new one may pre-empt running interruptible leases.
+ * - Victims are pre-empted lowest price first; among equal prices the latest started first
+ *   (then the larger lease id). Only as many as needed are taken, whole leases at a time.
+ * - An interruptible claim (a waiting lease or a bid) may pre-empt only running interruptible
+ *   leases priced strictly below it, and only if that makes it fit; otherwise it is skipped and
+ *   the next claim is tried (first fit in priority order, so small claims use leftover slices).
+ * - Priority of interruptible claims: higher price first; at equal price a waiting lease before
+ *   any bid (resume before accepting new bids of equal or lower price); waiting leases by
+ *   earlier start, bids by lower `createdSeq`.
+ * - A pass never undoes itself: a claim's reachable capacity (free slices plus slices of running
+ *   leases priced below it) can only shrink as lower-priority claims are placed, so running the
+ *   pass twice changes nothing the second time.
+ */
+import { invariant } from "../money";
+import { type BidDraft, type BookDraft, end, type LeaseDraft, pause, resume, type Work } from "./draft";
+import { freeSlices, leaseIdForBid, leasesPerBookMax, storedPriceKey } from "./model";
+import { endReachedMs } from "./settlement";
+
+/** Ends leases whose term or grace has passed (at that time) and expires bids whose open time ran out. */
+export function advanceClock(work: Work): void {
+  const { book, nowMs } = work;
+  for (const lease of book.leases) {
+    if (lease.status === "ended") continue;
+    const endMs = endReachedMs(lease, nowMs);
+    if (endMs === null) continue;
+    end(work, lease, endMs, endMs === lease.endsAtMs ? "term" : "reclaimed");
+  }
+  for (const bid of book.bids) {
+    if (bid.status === "open" && bid.expiresAtMs <= nowMs) bid.status = "expired";
+  }
+}
+
+/** Victim order: lowest price first, then latest started, then larger id. */
+function victimOrder(a: LeaseDraft, b: LeaseDraft): number {
+  const byPrice = compareKeys(storedPriceKey(a.priceCcPerSliceHour), storedPriceKey(b.priceCcPerSliceHour));
+  if (byPrice !== 0) return byPrice;
+  if (a.startedAtMs !== b.startedAtMs) return b.startedAtMs - a.startedAtMs;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+function compareKeys(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The running interruptible leases to pre-empt so that `slices` fit: [] when they already fit,
+ * undefined when they cannot. `priceKeyBelow` limits victims to leases priced strictly below
+ * it; null (an on-demand or package claim) allows every interruptible lease.
+ */
+export function planVictims(
+  book: BookDraft,
+  slices: number,
+  priceKeyBelow: bigint | null,
+): LeaseDraft[] | undefined {
+  let free = freeSlices(book);
+  if (free >= slices) return [];
+  const eligible = book.leases
+    .filter(
+      (lease) =>
+        lease.kind === "interruptible" &&
+        lease.status === "running" &&
+        (priceKeyBelow === null || storedPriceKey(lease.priceCcPerSliceHour) < priceKeyBelow),
+    )
+    .sort(victimOrder);
+  const victims: LeaseDraft[] = [];
+  for (const lease of eligible) {
+    victims.push(lease);
+    free += lease.slices;
+    if (free >= slices) return victims;
+  }
+  return undefined;
+}
+
+/** Pre-empts the planned victims at now. */
+export function preempt(work: Work, victims: readonly LeaseDraft[]): void {
+  for (const victim of victims) pause(victim, "preempted", work.nowMs);
+}
+
+/** Turns an open bid into a running interruptible lease at the bid's price, open-ended, from now. */
+export function acceptInto(work: Work, bid: BidDraft, by: "auto-accept" | "farmer"): void {
+  const { book, nowMs } = work;
+  invariant(bid.status === "open", `accept: bid ${bid.id} is not open`);
+  const leaseId = leaseIdForBid(bid.id);
+  invariant(!book.leases.some((lease) => lease.id === leaseId), `accept: lease ${leaseId} already exists`);
+  invariant(book.leases.length < leasesPerBookMax, "accept: lease bound reached");
+  bid.status = "accepted";
+  book.leases.push({
+    id: leaseId,
+    accountId: bid.accountId,
+    kind: "interruptible",
+    slices: bid.slices,
+    priceCcPerSliceHour: bid.priceCcPerSliceHour,
+    startedAtMs: nowMs,
+    endsAtMs: null,
+    status: "running",
+    settledThroughMs: nowMs,
+    pauses: [],
+  });
+  work.notes.acceptedBy.set(bid.id, by);
+}
+
+type Claim =
+  | { readonly kind: "lease"; readonly key: bigint; readonly lease: LeaseDraft }
+  | { readonly kind: "bid"; readonly key: bigint; readonly bid: BidDraft };
+
+function leaseClaim(lease: LeaseDraft): Claim {
+  return { kind: "lease", key: storedPriceKey(lease.priceCcPerSliceHour), lease };
+}
+
+/** Claim priority: higher price; waiting leases before bids; earlier start / lower createdSeq; id. */
+function claimOrder(a: Claim, b: Claim): number {
+  const byPrice = compareKeys(b.key, a.key);
+  if (byPrice !== 0) return byPrice;
+  if (a.kind === "lease" && b.kind === "lease") {
+    if (a.lease.startedAtMs !== b.lease.startedAtMs) return a.lease.startedAtMs - b.lease.startedAtMs;
+    return a.lease.id < b.lease.id ? -1 : a.lease.id > b.lease.id ? 1 : 0;
+  }
+  if (a.kind === "bid" && b.kind === "bid") return a.bid.createdSeq - b.bid.createdSeq;
+  return a.kind === "lease" ? -1 : 1;
+}
+
+/** Whether a paused interruptible lease is waiting for capacity (as opposed to funds). */
+export function isWaiting(lease: LeaseDraft): boolean {
+  return (
+    lease.kind === "interruptible" &&
+    lease.status === "paused" &&
+    (lease.pausedReason === "preempted" || lease.pausedReason === "node_offline")
+  );
+}
+
+/**
+ * Gives slices to waiting claims while the node is online: first every on-demand or package
+ * lease paused only because the node was offline (they kept their slices), then interruptible
+ * claims in priority order. Bids take part only at or above the auto-accept price. An
+ * interruptible lease left waiting on an online node has reason `preempted` (waiting for capacity).
+ */
+export function rebalance(work: Work): void {
+  const { book, nowMs } = work;
+  if (book.state !== "online") return;
+  for (const lease of book.leases) {
+    if (
+      lease.kind !== "interruptible" &&
+      lease.status === "paused" &&
+      lease.pausedReason === "node_offline"
+    ) {
+      resume(lease, nowMs);
+    }
+  }
+  const threshold =
+    book.autoAcceptAboveCcPerSliceHour === null ? null : storedPriceKey(book.autoAcceptAboveCcPerSliceHour);
+  const claims: Claim[] = book.leases.filter(isWaiting).map(leaseClaim);
+  if (threshold !== null) {
+    for (const bid of book.bids) {
+      const key = storedPriceKey(bid.priceCcPerSliceHour);
+      if (bid.status === "open" && key >= threshold) claims.push({ kind: "bid", key, bid });
+    }
+  }
+  claims.sort(claimOrder);
+  // Each lease re-enters the list at most once per pass (only strictly higher claims pre-empt it).
+  const claimsMax = claims.length + book.leases.length + book.bids.length;
+  for (let index = 0; index < claims.length; index += 1) {
+    invariant(claims.length <= claimsMax, "rebalance: claim list grew past its bound");
+    const claim = claims[index]!;
+    if (claim.kind === "lease" && !isWaiting(claim.lease)) continue;
+    if (claim.kind === "bid" && (claim.bid.status !== "open" || book.leases.length >= leasesPerBookMax))
+      continue;
+    const slices = claim.kind === "lease" ? claim.lease.slices : claim.bid.slices;
+    const victims = planVictims(book, slices, claim.key);
+    if (victims === undefined) continue;
+    preempt(work, victims);
+    for (const victim of victims) insertClaim(claims, index + 1, leaseClaim(victim));
+    if (claim.kind === "lease") resume(claim.lease, nowMs);
+    else acceptInto(work, claim.bid, "auto-accept");
+  }
+  // The node is back, so an interruptible lease still paused is waiting for capacity, not for the node.
+  for (const lease of book.leases) {
+    if (isWaiting(lease) && lease.pausedReason === "node_offline") lease.pausedReason = "preempted";
+  }
+}
+
+function insertClaim(claims: Claim[], fromIndex: number, claim: Claim): void {
+  let index = fromIndex;
+  while (index < claims.length && claimOrder(claims[index]!, claim) <= 0) index += 1;
+  claims.splice(index, 0, claim);
+}
