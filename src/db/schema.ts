@@ -126,7 +126,10 @@ export const holds = sqliteTable(
   },
   (table) => [
     index("holds_expiry").on(table.status, table.expiresAtMs),
-    check("holds_remaining_bounds", sql`${table.remainingMinor} >= 0 AND ${table.remainingMinor} <= ${table.amountMinor}`),
+    check(
+      "holds_remaining_bounds",
+      sql`${table.remainingMinor} >= 0 AND ${table.remainingMinor} <= ${table.amountMinor}`,
+    ),
   ],
 );
 

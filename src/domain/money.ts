@@ -175,10 +175,7 @@ export function allocate(total: bigint, weights: readonly bigint[], remainderInd
   const parts = weights.map((weight) => (total * weight) / weightTotal);
   const remainder = total - parts.reduce((sum, part) => sum + part, 0n);
   parts[target] = (parts[target] ?? 0n) + remainder;
-  invariant(
-    parts.reduce((sum, part) => sum + part, 0n) === total,
-    "allocate: parts must sum to the total",
-  );
+  invariant(parts.reduce((sum, part) => sum + part, 0n) === total, "allocate: parts must sum to the total");
   return parts;
 }
 

@@ -138,7 +138,10 @@ export async function supply(client: Client): Promise<AssetSupply[]> {
   const byAsset = new Map<string, Map<string, { balance: bigint; pending: bigint }>>();
   for (const row of result.rows) {
     const kinds = byAsset.get(String(row.asset)) ?? new Map();
-    kinds.set(String(row.kind), { balance: BigInt(row.balance as bigint), pending: BigInt(row.pending as bigint) });
+    kinds.set(String(row.kind), {
+      balance: BigInt(row.balance as bigint),
+      pending: BigInt(row.pending as bigint),
+    });
     byAsset.set(String(row.asset), kinds);
   }
   return assetCodes.map((asset) => {
@@ -164,7 +167,12 @@ export type AuditReport = {
   accountsChecked: number;
   transfersChecked: number;
   /** Per asset, the sum of every account's posted balance (must be 0) and of pending debits vs credits. */
-  assets: { asset: string; postedSumMinor: bigint; pendingDebitsMinor: bigint; pendingCreditsMinor: bigint }[];
+  assets: {
+    asset: string;
+    postedSumMinor: bigint;
+    pendingDebitsMinor: bigint;
+    pendingCreditsMinor: bigint;
+  }[];
   /** Accounts whose stored totals differ from those recomputed from the transfers. */
   mismatches: { accountId: string; field: string; storedMinor: bigint; recomputedMinor: bigint }[];
   /** Holds whose remaining amount differs from their transfers. */
@@ -218,7 +226,8 @@ export async function audit(client: Client): Promise<AuditReport> {
     for (const field of ["debits_posted", "debits_pending", "credits_posted", "credits_pending"]) {
       const stored = BigInt(row[field] as bigint);
       const again = BigInt(row[`r_${field}`] as bigint);
-      if (stored !== again) mismatches.push({ accountId: String(row.id), field, storedMinor: stored, recomputedMinor: again });
+      if (stored !== again)
+        mismatches.push({ accountId: String(row.id), field, storedMinor: stored, recomputedMinor: again });
     }
   }
   const assets = assetSums!.rows.map((row) => ({
@@ -237,7 +246,9 @@ export async function audit(client: Client): Promise<AuditReport> {
     balanced:
       mismatches.length === 0 &&
       holdMismatches.length === 0 &&
-      assets.every((asset) => asset.postedSumMinor === 0n && asset.pendingDebitsMinor === asset.pendingCreditsMinor),
+      assets.every(
+        (asset) => asset.postedSumMinor === 0n && asset.pendingDebitsMinor === asset.pendingCreditsMinor,
+      ),
     accountsChecked: Number(countRow.accounts),
     transfersChecked: Number(countRow.transfers),
     assets,
@@ -247,7 +258,11 @@ export async function audit(client: Client): Promise<AuditReport> {
 }
 
 /** Confirms an account exists and returns it, or ACCOUNT_NOT_FOUND. */
-export async function requireAccount(client: Client, id: string, field = "accountId"): Promise<Result<Account>> {
+export async function requireAccount(
+  client: Client,
+  id: string,
+  field = "accountId",
+): Promise<Result<Account>> {
   const account = await getAccount(client, id);
   return account ? ok(account) : fail("ACCOUNT_NOT_FOUND", `No account ${id}`, field);
 }
