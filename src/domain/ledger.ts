@@ -8,7 +8,7 @@
  */
 import type { AssetCode } from "./money";
 import { amountMinorMax, invariant } from "./money";
-import { fail, ok, type Result } from "./result";
+import { type Failure, fail, ok, type Result } from "./result";
 
 /** Most transfers in one linked group (one atomic write). */
 export const linkedTransfersMax = 1_000;
@@ -140,6 +140,28 @@ function checkShape(request: TransferRequest, index: number): Result<void> {
   return ok(undefined);
 }
 
+/** Why a posted or pending request cannot touch these accounts, or null if it can. */
+function checkAccounts(
+  request: Extract<TransferRequest, { type: "posted" | "pending" }>,
+  index: number,
+  debit: AccountState | undefined,
+  credit: AccountState | undefined,
+): Failure | null {
+  const at = (field: string) => `transfers/${index}/${field}`;
+  if (!debit) return fail("ACCOUNT_NOT_FOUND", `No account ${request.debitAccountId}`, at("debitAccountId"));
+  if (!credit)
+    return fail("ACCOUNT_NOT_FOUND", `No account ${request.creditAccountId}`, at("creditAccountId"));
+  if (debit.asset !== request.asset || credit.asset !== request.asset) {
+    return fail("ASSET_MISMATCH", `Both accounts must hold ${request.asset}`, at("asset"));
+  }
+  if (debit.closed || credit.closed)
+    return fail("ACCOUNT_CLOSED", "An account of this transfer is closed", `transfers/${index}`);
+  if (debit.debitsMustNotExceedCredits && balanceOf(debit).availableMinor < request.amountMinor) {
+    return fail("INSUFFICIENT_FUNDS", `Account ${debit.id} has insufficient available funds`, at("amount"));
+  }
+  return null;
+}
+
 /**
  * Checks and applies a linked group of transfer requests, in order, to copies of `accounts`
  * and `holds`. Either every request is valid (given the effects of the ones before it) and the
@@ -190,7 +212,22 @@ export function planTransfers(
     seen.add(request.id);
     const metadata = request.metadata ?? null;
 
-    if ((request.type === "posted" || request.type === "pending") && accounts === null) {
+    if (request.type === "posted" || request.type === "pending") {
+      const amount = request.amountMinor;
+      if (accounts !== null) {
+        const debit = account(request.debitAccountId);
+        const credit = account(request.creditAccountId);
+        const refused = checkAccounts(request, index, debit, credit);
+        if (refused) return refused;
+        invariant(debit && credit, "checked accounts exist");
+        if (request.type === "posted") {
+          debit.debitsPostedMinor += amount;
+          credit.creditsPostedMinor += amount;
+        } else {
+          debit.debitsPendingMinor += amount;
+          credit.creditsPendingMinor += amount;
+        }
+      }
       const timeoutAtMs =
         request.type === "pending" && request.timeoutMs !== null ? nowMs + request.timeoutMs : null;
       if (request.type === "pending") {
@@ -198,70 +235,6 @@ export function planTransfers(
           id: request.id,
           debitAccountId: request.debitAccountId,
           creditAccountId: request.creditAccountId,
-          asset: request.asset,
-          amountMinor: request.amountMinor,
-          postedMinor: 0n,
-          remainingMinor: request.amountMinor,
-          status: "pending",
-          expiresAtMs: timeoutAtMs,
-        });
-      }
-      planned.push({
-        id: request.id,
-        type: request.type,
-        debitAccountId: request.debitAccountId,
-        creditAccountId: request.creditAccountId,
-        asset: request.asset,
-        amountMinor: request.amountMinor,
-        pendingId: null,
-        pendingReleasedMinor: null,
-        timeoutAtMs,
-        final: false,
-        code: request.code,
-        metadata,
-      });
-      continue;
-    }
-    if (request.type === "posted" || request.type === "pending") {
-      const debit = account(request.debitAccountId);
-      const credit = account(request.creditAccountId);
-      if (!debit)
-        return fail(
-          "ACCOUNT_NOT_FOUND",
-          `No account ${request.debitAccountId}`,
-          `transfers/${index}/debitAccountId`,
-        );
-      if (!credit)
-        return fail(
-          "ACCOUNT_NOT_FOUND",
-          `No account ${request.creditAccountId}`,
-          `transfers/${index}/creditAccountId`,
-        );
-      if (debit.asset !== request.asset || credit.asset !== request.asset) {
-        return fail("ASSET_MISMATCH", `Both accounts must hold ${request.asset}`, `transfers/${index}/asset`);
-      }
-      if (debit.closed || credit.closed)
-        return fail("ACCOUNT_CLOSED", "An account of this transfer is closed", `transfers/${index}`);
-      const amount = request.amountMinor;
-      if (debit.debitsMustNotExceedCredits && balanceOf(debit).availableMinor < amount) {
-        return fail(
-          "INSUFFICIENT_FUNDS",
-          `Account ${debit.id} has insufficient available funds`,
-          `transfers/${index}/amount`,
-        );
-      }
-      const timeoutAtMs =
-        request.type === "pending" && request.timeoutMs !== null ? nowMs + request.timeoutMs : null;
-      if (request.type === "posted") {
-        debit.debitsPostedMinor += amount;
-        credit.creditsPostedMinor += amount;
-      } else {
-        debit.debitsPendingMinor += amount;
-        credit.creditsPendingMinor += amount;
-        nextHolds.set(request.id, {
-          id: request.id,
-          debitAccountId: debit.id,
-          creditAccountId: credit.id,
           asset: request.asset,
           amountMinor: amount,
           postedMinor: 0n,
@@ -273,8 +246,8 @@ export function planTransfers(
       planned.push({
         id: request.id,
         type: request.type,
-        debitAccountId: debit.id,
-        creditAccountId: credit.id,
+        debitAccountId: request.debitAccountId,
+        creditAccountId: request.creditAccountId,
         asset: request.asset,
         amountMinor: amount,
         pendingId: null,
