@@ -2,7 +2,8 @@
 // nothing: wrong types, missing fields, negative or over-precise amounts, unknown fields,
 // malformed JSON, wrong media type and oversized bodies, on every route that takes input.
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, fundedAccount, type Seeded, seedKey, tableCounts } from "../support/harness";
+import { idempotencyRecordRetentionMs, pruneIdempotencyRecords } from "../../src/http/middleware";
+import { call, database, fundedAccount, type Seeded, seedKey, tableCounts } from "../support/harness";
 
 let admin: Seeded;
 let account: string;
@@ -328,5 +329,21 @@ describe("responses", () => {
     });
     expect(conflict.status).toBe(409);
     expect(conflict.body.code).toBe("IDEMPOTENCY_CONFLICT");
+  });
+
+  it("keeps stored responses for the retention period, then prunes them", async () => {
+    const db = database();
+    const nowMs = Date.now();
+    const owner = `prune_${nowMs}`;
+    await db.execute({
+      sql: "INSERT INTO idempotency_records (owner_id, key, fingerprint, status, body, created_at) VALUES (?, 'old', 'f', 201, '{}', ?), (?, 'recent', 'f', 201, '{}', ?)",
+      args: [owner, nowMs - idempotencyRecordRetentionMs - 1, owner, nowMs - 1_000],
+    });
+    expect(await pruneIdempotencyRecords(db, nowMs)).toBeGreaterThanOrEqual(1);
+    const left = await db.execute({
+      sql: "SELECT key FROM idempotency_records WHERE owner_id = ?",
+      args: [owner],
+    });
+    expect(left.rows.map((row) => row.key)).toEqual(["recent"]);
   });
 });
