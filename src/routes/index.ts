@@ -3,6 +3,8 @@ import type { App } from "../http/types";
 import * as createAccount from "./accounts/create";
 import * as getAccount from "./accounts/get";
 import * as accountTransfers from "./accounts/transfers";
+import * as calculateNode from "./calculator/node";
+import * as catalogNodes from "./catalog/nodes";
 import * as health from "./health/get";
 import * as createKey from "./keys/create";
 import * as revokeKey from "./keys/revoke";
@@ -22,6 +24,8 @@ const modules = [
   supply,
   audit,
   createTransfers,
+  catalogNodes,
+  calculateNode,
 ];
 
 export function registerRoutes(app: App): void {

@@ -1,0 +1,404 @@
+/**
+ * `POST /v1/calculator/node`: a farmer's income calculator (ECONOMICS.md §11–§12, §10.1). From a
+ * catalogue preset or custom hardware, a slice count and a hardware cost (and optionally a chosen
+ * price and utilisation): the per-slice resources, the price band, minimum and maximum monthly
+ * income, the farmer's 80 % share, hardware cost per month over the amortisation period, and
+ * break-even months, in the band's currency and in CC/USD through the live peg. Public (no key):
+ * it computes published formulas and reads only the peg. When the oracle has no gold price the
+ * converted figures are null and `peg.note` says why; the calculation itself never fails on it.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { type CatalogueNodeId, catalogueNodeIds, findCatalogueNode } from "../../domain/market/catalogue";
+import {
+  farmerShare,
+  type IncomeScenario,
+  incomeAtPricePerMonth,
+  incomeProjection,
+} from "../../domain/market/income";
+import { defaultMarketParameters, type MarketParameters } from "../../domain/market/parameters";
+import { type BandProfile, priceBand } from "../../domain/market/pricing";
+import {
+  type NodeHardware,
+  type SliceResources,
+  sliceResources,
+  slicesPerNodeMax,
+} from "../../domain/market/slices";
+import { Dec } from "../../domain/money";
+import type { Failure } from "../../domain/result";
+import { ApiError } from "../../http/errors";
+import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { currentPeg } from "../../oracle/prices";
+import { hardwareSchema } from "../catalog/nodes";
+import {
+  bandMoneyOf,
+  figure,
+  incomeCurvePoints,
+  type Money,
+  moneyOf,
+  moneySchema,
+  pricesAcross,
+} from "./figures";
+
+const decimalText = z
+  .string()
+  .max(40)
+  .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a decimal string such as "16" or "0.5"');
+
+const customHardwareSchema = z
+  .strictObject({
+    cores: decimalText.openapi({ example: "16" }),
+    passmark: decimalText.openapi({ example: "22000" }),
+    memGb: decimalText.openapi({ example: "32", description: "RAM in GB; 4 GB per node is reserved." }),
+    ssdGb: decimalText.openapi({ example: "1000" }),
+    aiGb: decimalText.optional().openapi({ example: "0", description: "AI/GPU memory in GB (default 0)." }),
+    tps: decimalText.optional().openapi({ example: "0", description: "Tokens per second (default 0)." }),
+    maxSlices: z.number().int().min(1).max(slicesPerNodeMax).openapi({ example: 25 }),
+  })
+  .openapi("CalculatorHardware");
+
+const bodySchema = z
+  .strictObject({
+    preset: z
+      .enum(catalogueNodeIds)
+      .optional()
+      .openapi({ example: "3node-home", description: "A catalogue node id; or give `hardware`." }),
+    hardware: customHardwareSchema.optional(),
+    fixedBand: z
+      .strictObject({ minPerSliceMonth: decimalText, maxPerSliceMonth: decimalText })
+      .optional()
+      .openapi({
+        description:
+          "Custom hardware only: a fixed band per slice-month (AI nodes). Default: the memory-driven band.",
+      }),
+    sliceCount: z.number().int().min(1).max(slicesPerNodeMax).optional().openapi({
+      example: 7,
+      description: "Slices the node is cut into (≤ maxSlices). Default with a preset: its typical count.",
+    }),
+    hardwareCostUsd: decimalText.optional().openapi({
+      example: "500",
+      description: "Purchase price in USD (> 0). Default with a preset: the catalogue cost.",
+    }),
+    chosenPricePerSliceMonth: decimalText.optional().openapi({
+      example: "6",
+      description: "A price per slice-month in the band currency; must lie in the band.",
+    }),
+    utilisation: decimalText.optional().openapi({
+      example: "0.75",
+      description:
+        "Rented fraction of slice-time, 0 to 1, for the chosen-price scenario and the income curve (default 1). Without a chosen price the scenario uses the band minimum.",
+    }),
+  })
+  .openapi("CalculatorRequest");
+
+const sliceSchema = z
+  .object({
+    cores: z.string(),
+    passmark: z.string(),
+    memGb: z.string(),
+    ssdGb: z.string(),
+    aiGb: z.string(),
+    tps: z.string(),
+  })
+  .openapi("SliceResources", { description: "Resources of one slice, rounded to 6 decimals." });
+
+const scenarioSchema = z
+  .object({
+    pricePerSliceMonth: moneySchema.nullable().openapi({ description: "The price the scenario assumes." }),
+    utilisation: z.string().nullable(),
+    grossPerMonth: moneySchema.openapi({ description: "Income before the revenue split." }),
+    farmerPerMonth: moneySchema.openapi({ description: "The farmer's share after the split." }),
+    breakEvenMonths: z
+      .string()
+      .nullable()
+      .openapi({ description: "Hardware cost ÷ gross income per month (USD); null at zero income." }),
+    farmerBreakEvenMonths: z
+      .string()
+      .nullable()
+      .openapi({ description: "Hardware cost ÷ the farmer's share per month (USD); null at zero income." }),
+  })
+  .openapi("IncomeScenario");
+
+const responseSchema = z
+  .object({
+    node: z.object({
+      preset: z.string().nullable().openapi({ example: "3node-home" }),
+      name: z.string().openapi({ example: "3Node Home" }),
+      hardware: hardwareSchema,
+      maxSlices: z.number().int(),
+    }),
+    sliceCount: z.number().int(),
+    slice: sliceSchema,
+    band: z.object({
+      profile: z.enum(["memory", "fixed"]),
+      currency: z.enum(["USD", "CC"]),
+      minPerSliceMonth: moneySchema,
+      maxPerSliceMonth: moneySchema,
+      minPerSliceHour: moneySchema,
+      maxPerSliceHour: moneySchema,
+    }),
+    hardware: z.object({
+      costUsd: z.string(),
+      amortisationMonths: z.number().int(),
+      costPerMonth: moneySchema,
+    }),
+    revenueSplit: z.object({ farmer: z.string(), burn: z.string(), threefold: z.string() }),
+    income: z.object({
+      min: scenarioSchema.openapi({ description: "§12.4: slices × band minimum × 1.3." }),
+      max: scenarioSchema.openapi({ description: "§12.4: slices × band maximum × 1.5." }),
+      chosen: scenarioSchema
+        .nullable()
+        .openapi({ description: "slices × chosen price × utilisation; null without either." }),
+    }),
+    paybackPricePerSliceMonth: z
+      .object({ gross: moneySchema.nullable(), farmer: moneySchema.nullable() })
+      .openapi({
+        description:
+          "The price per slice-month at which monthly income (gross, or the farmer's share) at the given utilisation equals the hardware cost per month; null at zero utilisation.",
+      }),
+    curve: z
+      .array(
+        z.object({
+          pricePerSliceMonth: z.string(),
+          grossPerMonth: z.string(),
+          farmerPerMonth: z.string(),
+          farmerBreakEvenMonths: z.string().nullable(),
+        }),
+      )
+      .openapi({
+        description: `${incomeCurvePoints} evenly spaced prices across the monthly band (band currency) and the income at the given utilisation.`,
+      }),
+    peg: z.object({
+      ccUsd: z.string().nullable().openapi({ example: "0.128", description: "USD per CC in force." }),
+      health: z.enum(["healthy", "degraded", "halted"]),
+      asOf: z.string().nullable(),
+      note: z.string().nullable(),
+    }),
+  })
+  .openapi("CalculatorResult");
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/calculator/node",
+  tags: ["calculator"],
+  summary: "Income, band and break-even of a node from a preset or custom hardware (no key needed)",
+  request: { body: jsonBody(bodySchema) },
+  responses: {
+    200: jsonResponse(responseSchema, "The node's per-slice resources, band, incomes and break-even"),
+    ...problemResponses(413, 415, 422),
+  },
+});
+
+type Body = z.infer<typeof bodySchema>;
+
+/** A domain failure as a 422 whose field names the request's field. */
+function failureFor(failure: Failure, prefix: Record<string, string>): ApiError {
+  const field = failure.field === undefined ? undefined : (prefix[failure.field] ?? failure.field);
+  return ApiError.from(field === undefined ? failure : { ...failure, field });
+}
+
+const hardwareFields: Record<string, string> = Object.fromEntries(
+  ["cores", "passmark", "memGb", "ssdGb", "aiGb", "tps", "maxSlices"].map((name) => [
+    name,
+    `hardware.${name}`,
+  ]),
+);
+const fixedBandFields: Record<string, string> = {
+  bandProfile: "fixedBand",
+  "bandProfile.fixedMinMonthly": "fixedBand.minPerSliceMonth",
+  "bandProfile.fixedMaxMonthly": "fixedBand.maxPerSliceMonth",
+};
+
+function invalid(field: string, detail: string): ApiError {
+  return new ApiError("VALIDATION_FAILED", detail, [{ field, detail }]);
+}
+
+type Node = {
+  preset: CatalogueNodeId | null;
+  name: string;
+  hardware: NodeHardware;
+  profile: BandProfile;
+  sliceCount: number;
+  hardwareCostUsd: string;
+};
+
+/** Resolves the preset or the custom hardware with its defaults; 422 naming the field otherwise. */
+function nodeOf(body: Body): Node {
+  if (body.preset !== undefined && body.hardware !== undefined) {
+    throw invalid("hardware", "Give either preset or hardware, not both");
+  }
+  if (body.preset !== undefined) {
+    if (body.fixedBand !== undefined) throw invalid("fixedBand", "A preset has its own band");
+    const preset = findCatalogueNode(body.preset);
+    if (preset === undefined) throw invalid("preset", "Unknown preset");
+    return {
+      preset: preset.id,
+      name: preset.name,
+      hardware: preset.hardware,
+      profile: preset.bandProfile,
+      sliceCount: body.sliceCount ?? preset.typicalSlices,
+      hardwareCostUsd: body.hardwareCostUsd ?? preset.hardwareCostUsd,
+    };
+  }
+  if (body.hardware === undefined) throw invalid("preset", "Give a preset or custom hardware");
+  if (body.sliceCount === undefined) throw invalid("sliceCount", "Required with custom hardware");
+  if (body.hardwareCostUsd === undefined) throw invalid("hardwareCostUsd", "Required with custom hardware");
+  const { aiGb, tps, ...rest } = body.hardware;
+  return {
+    preset: null,
+    name: "Custom node",
+    hardware: { ...rest, aiGb: aiGb ?? "0", tps: tps ?? "0" },
+    profile:
+      body.fixedBand === undefined
+        ? "memory"
+        : {
+            fixedMinMonthly: body.fixedBand.minPerSliceMonth,
+            fixedMaxMonthly: body.fixedBand.maxPerSliceMonth,
+          },
+    sliceCount: body.sliceCount,
+    hardwareCostUsd: body.hardwareCostUsd,
+  };
+}
+
+function sliceJson(slice: SliceResources): z.infer<typeof sliceSchema> {
+  return {
+    cores: figure(slice.cores),
+    passmark: figure(slice.passmark),
+    memGb: figure(slice.memGb),
+    ssdGb: figure(slice.ssdGb),
+    aiGb: figure(slice.aiGb),
+    tps: figure(slice.tps),
+  };
+}
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const params: MarketParameters = defaultMarketParameters;
+    const node = nodeOf(body);
+
+    const slice = sliceResources(node.hardware, node.sliceCount, params);
+    if (!slice.ok) throw failureFor(slice, node.preset === null ? hardwareFields : {});
+    const band = priceBand(slice.value, node.profile, params);
+    if (!band.ok) throw failureFor(band, { ...fixedBandFields, memGb: "hardware.memGb" });
+
+    const peg = await currentPeg(c.get("db"));
+    const ccUsd = peg.gold === null ? null : peg.ccUsd;
+    const currency = band.value.currency;
+    if (currency !== "USD" && ccUsd === null) {
+      // Only reachable with a CC-quoted band (not the default): break-even needs USD per unit.
+      throw new ApiError("ORACLE_HALTED", "A CC-quoted band needs the gold price to compare with USD costs");
+    }
+    const usdPerPriceUnit = currency === "USD" ? "1" : (ccUsd ?? "1");
+
+    const utilisation = body.utilisation ?? "1";
+    const wantsChosen = body.chosenPricePerSliceMonth !== undefined || body.utilisation !== undefined;
+    const chosenPrice = body.chosenPricePerSliceMonth ?? band.value.minPerSliceMonth;
+    const projection = incomeProjection(
+      {
+        hardwareCostUsd: node.hardwareCostUsd,
+        sliceCount: node.sliceCount,
+        band: band.value,
+        ...(wantsChosen ? { chosenPricePerSliceMonth: chosenPrice, utilisation } : {}),
+        usdPerPriceUnit,
+      },
+      params,
+    );
+    if (!projection.ok) throw failureFor(projection, {});
+    const result = projection.value;
+
+    const money = (amount: string): Money => moneyOf(amount, currency, ccUsd);
+    const breakEven = (months: string | null) => (months === null ? null : figure(months));
+    const scenario = (
+      value: IncomeScenario,
+      price: string | null,
+      scenarioUtilisation: string | null,
+    ): z.infer<typeof scenarioSchema> => ({
+      pricePerSliceMonth: price === null ? null : money(price),
+      utilisation: scenarioUtilisation,
+      grossPerMonth: money(value.grossPerMonth),
+      farmerPerMonth: money(value.farmerPerMonth),
+      breakEvenMonths: breakEven(value.breakEvenMonths),
+      farmerBreakEvenMonths: breakEven(value.farmerBreakEvenMonths),
+    });
+
+    // Hardware cost per month in the band currency, to compare with band-currency incomes.
+    const costPerMonthBand = new Dec(result.hardwareCostUsdPerMonth).div(usdPerPriceUnit);
+    const incomePerUnitPrice = new Dec(node.sliceCount).mul(utilisation);
+    const paybackPrice = (share: Dec | string) =>
+      incomePerUnitPrice.isZero()
+        ? null
+        : money(costPerMonthBand.div(incomePerUnitPrice.mul(share)).toString());
+    const costUsd = new Dec(result.hardwareCostUsd);
+
+    const curve = pricesAcross(band.value.minPerSliceMonth, band.value.maxPerSliceMonth).map((price) => {
+      const gross = incomeAtPricePerMonth(price.toString(), node.sliceCount, utilisation);
+      const farmer = farmerShare(gross, params);
+      const farmerUsd = new Dec(farmer).mul(usdPerPriceUnit);
+      return {
+        pricePerSliceMonth: figure(price),
+        grossPerMonth: figure(gross),
+        farmerPerMonth: figure(farmer),
+        farmerBreakEvenMonths: farmerUsd.isZero() ? null : figure(costUsd.div(farmerUsd)),
+      };
+    });
+
+    const healthNote =
+      peg.gold === null
+        ? "The price oracle has no gold price: CC figures are omitted (null) until it has one."
+        : peg.gold.health === "healthy"
+          ? null
+          : `The gold price is ${peg.gold.health}: CC figures use the last accepted price.`;
+
+    return c.json(
+      {
+        node: {
+          preset: node.preset,
+          name: node.name,
+          hardware: {
+            cores: node.hardware.cores,
+            passmark: node.hardware.passmark,
+            memGb: node.hardware.memGb,
+            ssdGb: node.hardware.ssdGb,
+            aiGb: node.hardware.aiGb,
+            tps: node.hardware.tps,
+          },
+          maxSlices: node.hardware.maxSlices,
+        },
+        sliceCount: node.sliceCount,
+        slice: sliceJson(slice.value),
+        band: {
+          profile: band.value.profile,
+          currency,
+          minPerSliceMonth: bandMoneyOf(band.value.minPerSliceMonth, "min", currency, ccUsd),
+          maxPerSliceMonth: bandMoneyOf(band.value.maxPerSliceMonth, "max", currency, ccUsd),
+          minPerSliceHour: bandMoneyOf(band.value.minPerSliceHour, "min", currency, ccUsd),
+          maxPerSliceHour: bandMoneyOf(band.value.maxPerSliceHour, "max", currency, ccUsd),
+        },
+        hardware: {
+          costUsd: result.hardwareCostUsd,
+          amortisationMonths: params.amortisationMonths,
+          costPerMonth: money(costPerMonthBand.toString()),
+        },
+        revenueSplit: { ...params.revenueSplit },
+        income: {
+          min: scenario(result.min, band.value.minPerSliceMonth, null),
+          max: scenario(result.max, band.value.maxPerSliceMonth, null),
+          chosen: result.chosen === null ? null : scenario(result.chosen, chosenPrice, utilisation),
+        },
+        paybackPricePerSliceMonth: {
+          gross: paybackPrice("1"),
+          farmer: paybackPrice(params.revenueSplit.farmer),
+        },
+        curve,
+        peg: {
+          ccUsd,
+          health: peg.gold?.health ?? "halted",
+          asOf: peg.gold === null ? null : new Date(peg.gold.acceptedAtMs).toISOString(),
+          note: healthNote,
+        },
+      },
+      200,
+    );
+  });
+}
