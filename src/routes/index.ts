@@ -3,6 +3,13 @@ import type { App } from "../http/types";
 import * as createAccount from "./accounts/create";
 import * as getAccount from "./accounts/get";
 import * as accountTransfers from "./accounts/transfers";
+import * as placeBid from "./auctions/bid";
+import * as ownBids from "./auctions/bids";
+import * as cancelBid from "./auctions/cancel";
+import * as getAuction from "./auctions/get";
+import * as listAuctions from "./auctions/list";
+import * as openAuction from "./auctions/open";
+import * as simulateAuction from "./auctions/simulate";
 import * as calculateNode from "./calculator/node";
 import * as catalogNodes from "./catalog/nodes";
 import * as health from "./health/get";
@@ -11,6 +18,10 @@ import * as revokeKey from "./keys/revoke";
 import * as rotateKey from "./keys/rotate";
 import * as audit from "./ledger/audit";
 import * as supply from "./ledger/supply";
+import * as contributeToPool from "./pools/contribute";
+import * as createPool from "./pools/create";
+import * as getPool from "./pools/get";
+import * as listPools from "./pools/list";
 import * as createTransfers from "./transfers/create";
 
 const modules = [
@@ -26,6 +37,17 @@ const modules = [
   createTransfers,
   catalogNodes,
   calculateNode,
+  createPool,
+  listPools,
+  getPool,
+  contributeToPool,
+  simulateAuction,
+  openAuction,
+  listAuctions,
+  getAuction,
+  placeBid,
+  ownBids,
+  cancelBid,
 ];
 
 export function registerRoutes(app: App): void {

@@ -1,0 +1,79 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError, orThrow } from "../../http/errors";
+import { assertOwner, idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import {
+  amountSchema,
+  idempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  minorOf,
+  problemResponses,
+} from "../../http/schemas";
+import type { App } from "../../http/types";
+import { getAccount } from "../../ledger/accounts";
+import { getRound, roundStub } from "../../pools/auctions";
+import { bidJson, bidSchema, priceSchema, roundParamsSchema } from "./schemas";
+
+const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/, "must be an account id (acc_…)");
+
+const bodySchema = z.strictObject({
+  amount: amountSchema.openapi({ example: "5000", description: "TFP to sell." }),
+  minPrice: priceSchema.openapi({ description: "Lowest acceptable price, USDC per TFP." }),
+  accountId: accountIdSchema.openapi({ description: "Your TFP account: the amount is held from it." }),
+  payoutAccountId: accountIdSchema.openapi({ description: "Your USDC account: receives the payout." }),
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/auctions/{id}/bids",
+  tags: ["auctions"],
+  summary: "Place a sealed exit bid: TFP held until the round settles (lp, user, farmer)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("lp", "user", "farmer"), idempotent] as const,
+  request: { params: roundParamsSchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(bidSchema, "The bid, its TFP held"),
+    ...problemResponses(401, 403, 404, 409, 413, 415, 422, 429),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const principal = c.get("principal");
+    const input = c.req.valid("json");
+    const amountMinor = minorOf("TFP", input.amount, "amount");
+    const round = await getRound(db, c.req.valid("param").id);
+    if (!round) throw new ApiError("NOT_FOUND", "No such round");
+
+    const [source, payout] = await Promise.all([
+      getAccount(db, input.accountId),
+      getAccount(db, input.payoutAccountId),
+    ]);
+    for (const [field, account, asset] of [
+      ["accountId", source, "TFP"],
+      ["payoutAccountId", payout, "USDC"],
+    ] as const) {
+      if (!account)
+        throw new ApiError("ACCOUNT_NOT_FOUND", "No such account", [{ field, detail: "not found" }]);
+      assertOwner(principal, account.ownerId);
+      if (account.asset !== asset) {
+        throw new ApiError("ASSET_MISMATCH", `Account ${account.id} holds ${account.asset}`, [
+          { field, detail: `must hold ${asset}` },
+        ]);
+      }
+    }
+
+    const bid = orThrow(
+      await roundStub(c.env, round.id).placeBid({
+        bidId: await transferIdFor(principal.ownerId, c.req.valid("header")["idempotency-key"], "bid"),
+        ownerId: principal.ownerId,
+        accountId: input.accountId,
+        payoutAccountId: input.payoutAccountId,
+        amountMinor: amountMinor.toString(),
+        minPrice: input.minPrice,
+      }),
+    );
+    return c.json(bidJson(bid), 201);
+  });
+}

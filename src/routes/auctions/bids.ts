@@ -1,0 +1,48 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../../http/errors";
+import { anyRole, requireRoles } from "../../http/middleware";
+import { jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { getRound } from "../../pools/auctions";
+import { ownBids } from "../../pools/bids";
+import { roundParamsSchema } from "./schemas";
+
+const ownBidSchema = z
+  .object({
+    id: z.string(),
+    roundId: z.string(),
+    accountId: z.string(),
+    payoutAccountId: z.string(),
+    amount: z.string().openapi({ description: "TFP offered." }),
+    minPrice: z.string(),
+    submitSeq: z.number().int(),
+    status: z.enum(["held", "cancelled", "filled", "partial", "rejected", "ineligible"]),
+    accepted: z.string().nullable().openapi({ description: "TFP sold, once settled." }),
+    payout: z.string().nullable().openapi({ description: "USDC received, once settled." }),
+    createdAt: z.string(),
+  })
+  .openapi("OwnAuctionBid");
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/auctions/{id}/bids",
+  tags: ["auctions"],
+  summary: "Your own bids in a round and how they settled (bids are sealed: never anyone else's)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles(...anyRole)] as const,
+  request: { params: roundParamsSchema },
+  responses: {
+    200: jsonResponse(z.object({ data: z.array(ownBidSchema) }).openapi("OwnAuctionBidList"), "Your bids"),
+    ...problemResponses(401, 403, 404, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const round = await getRound(db, c.req.valid("param").id);
+    if (!round) throw new ApiError("NOT_FOUND", "No such round");
+    const bids = await ownBids(db, round.id, c.get("principal").ownerId);
+    return c.json({ data: bids }, 200);
+  });
+}

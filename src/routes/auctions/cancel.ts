@@ -1,0 +1,46 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError, orThrow } from "../../http/errors";
+import { requireRoles } from "../../http/middleware";
+import { jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { getRound, roundStub } from "../../pools/auctions";
+import { bidJson, bidSchema, roundIdSchema } from "./schemas";
+
+const paramsSchema = z.strictObject({
+  id: roundIdSchema.openapi({ param: { name: "id", in: "path" } }),
+  bidId: z
+    .string()
+    .regex(/^bid_[A-Za-z0-9]{1,60}$/, "must be a bid id (bid_…)")
+    .openapi({ param: { name: "bidId", in: "path" } }),
+});
+
+const route = createRoute({
+  method: "delete",
+  path: "/v1/auctions/{id}/bids/{bidId}",
+  tags: ["auctions"],
+  summary: "Cancel your bid before the cancellation deadline: its hold is released (owner or admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("lp", "user", "farmer", "admin")] as const,
+  request: { params: paramsSchema },
+  responses: {
+    200: jsonResponse(bidSchema, "The bid, cancelled (again, for a repeated cancel)"),
+    ...problemResponses(401, 403, 404, 409, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const principal = c.get("principal");
+    const params = c.req.valid("param");
+    const round = await getRound(c.get("db"), params.id);
+    if (!round) throw new ApiError("NOT_FOUND", "No such round");
+    const bid = orThrow(
+      await roundStub(c.env, round.id).cancelBid({
+        bidId: params.bidId,
+        ownerId: principal.ownerId,
+        asAdmin: principal.role === "admin",
+      }),
+    );
+    return c.json(bidJson(bid), 200);
+  });
+}

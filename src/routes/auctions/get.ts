@@ -1,0 +1,31 @@
+import { createRoute } from "@hono/zod-openapi";
+import { ApiError } from "../../http/errors";
+import { anyRole, requireRoles } from "../../http/middleware";
+import { jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { getRound, indicativeCap } from "../../pools/auctions";
+import { roundJson, roundParamsSchema, roundSchema } from "./schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/auctions/{id}",
+  tags: ["auctions"],
+  summary:
+    "A round: state, cap, bids count (bids are sealed) and, once cleared, the published result (any role)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles(...anyRole)] as const,
+  request: { params: roundParamsSchema },
+  responses: { 200: jsonResponse(roundSchema, "The round"), ...problemResponses(401, 403, 404, 422) },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const round = await getRound(db, c.req.valid("param").id);
+    if (!round) throw new ApiError("NOT_FOUND", "No such round");
+    const nowMs = Date.now();
+    const cap =
+      round.result === null && round.state === "open" ? await indicativeCap(db, round, nowMs) : null;
+    return c.json(roundJson(round, cap, nowMs), 200);
+  });
+}

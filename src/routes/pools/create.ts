@@ -1,0 +1,42 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { orThrow } from "../../http/errors";
+import { requireRoles } from "../../http/middleware";
+import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { newId } from "../../lib/ids";
+import { createPool } from "../../pools/pools";
+import { poolSummaryJson, poolSummarySchema, weightRuleSchema } from "./schemas";
+
+const bodySchema = z.strictObject({
+  name: z.string().min(1).max(120).openapi({ example: "TFP ↔ USDC exit pool" }),
+  weightRule: weightRuleSchema.optional(),
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/pools",
+  tags: ["pools"],
+  summary: "Create a position-based liquidity pool with its USDC and TFP accounts (admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("admin")] as const,
+  request: { body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(poolSummarySchema, "The new pool, empty"),
+    ...problemResponses(401, 403, 409, 413, 415, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const input = c.req.valid("json");
+    const pool = orThrow(
+      await createPool(c.get("db"), {
+        id: newId("pol"),
+        name: input.name,
+        weightRule: input.weightRule ?? "valueTimesTime",
+        createdBy: c.get("principal").ownerId,
+      }),
+    );
+    return c.json(poolSummaryJson(pool), 201);
+  });
+}
