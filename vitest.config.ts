@@ -2,8 +2,10 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects: pure domain and tool tests in plain Node (fast), and route / Durable Object /
- * ledger tests inside workerd against a real local libSQL server started by the global setup.
+ * Three projects: pure domain and tool tests in plain Node (fast); route / Durable Object /
+ * ledger tests inside workerd against a real local libSQL server started by the global setup; and
+ * browser end-to-end tests (Node, headless Chromium via playwright-core) against the whole service
+ * started like `npm run dev` by their global setup (tools/stack.ts).
  */
 export default defineConfig({
   test: {
@@ -27,16 +29,23 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          include: [
-            "test/routes/**/*.test.ts",
-            "test/durable/**/*.test.ts",
-            "test/ledger/**/*.test.ts",
-            "test/e2e/**/*.test.ts",
-          ],
+          include: ["test/routes/**/*.test.ts", "test/durable/**/*.test.ts", "test/ledger/**/*.test.ts"],
           globalSetup: ["test/setup/libsql.ts"],
           // Files share one database; audits and row counts read it whole, so files run one at a time.
           fileParallelism: false,
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/setup/e2e.ts"],
+          // One browser flow at a time against one service: the machine has 2 shared cores.
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 90_000,
         },
       },
     ],

@@ -15,7 +15,11 @@ import {
   incomeAtPricePerMonth,
   incomeProjection,
 } from "../../domain/market/income";
-import { defaultMarketParameters, type MarketParameters } from "../../domain/market/parameters";
+import {
+  decimalInputLengthMax,
+  defaultMarketParameters,
+  type MarketParameters,
+} from "../../domain/market/parameters";
 import { type BandProfile, priceBand } from "../../domain/market/pricing";
 import {
   type NodeHardware,
@@ -23,7 +27,7 @@ import {
   sliceResources,
   slicesPerNodeMax,
 } from "../../domain/market/slices";
-import { Dec } from "../../domain/money";
+import { Dec, roundDecimal } from "../../domain/money";
 import type { Failure } from "../../domain/result";
 import { ApiError } from "../../http/errors";
 import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
@@ -260,6 +264,18 @@ function nodeOf(body: Body): Node {
   };
 }
 
+/**
+ * A full-precision quotient shortened to the domain's input bound (`decimalInputLengthMax`
+ * characters), rounded half-even: `sliceResources` returns 60 significant digits for a division
+ * that does not terminate ((36 − 4) / 7 GB), which `priceBand` would refuse as too long. The
+ * rounding is below 10^−30 for any realistic node, far under any displayed or charged unit.
+ */
+function boundedDecimal(value: string): string {
+  if (value.length <= decimalInputLengthMax) return value;
+  const integerDigits = new Dec(value).trunc().toFixed().length;
+  return roundDecimal(value, Math.max(0, decimalInputLengthMax - integerDigits - 2), "halfEven").toFixed();
+}
+
 function sliceJson(slice: SliceResources): z.infer<typeof sliceSchema> {
   return {
     cores: figure(slice.cores),
@@ -279,7 +295,7 @@ export function register(app: App) {
 
     const slice = sliceResources(node.hardware, node.sliceCount, params);
     if (!slice.ok) throw failureFor(slice, node.preset === null ? hardwareFields : {});
-    const band = priceBand(slice.value, node.profile, params);
+    const band = priceBand({ memGb: boundedDecimal(slice.value.memGb) }, node.profile, params);
     if (!band.ok) throw failureFor(band, { ...fixedBandFields, memGb: "hardware.memGb" });
 
     const peg = await currentPeg(c.get("db"));

@@ -308,6 +308,18 @@ describe("POST /v1/calculator/node: inputs", () => {
     expect(body.hardware.costPerMonth.USD).toBe("5");
   });
 
+  it("accepts hardware whose slice memory does not divide evenly ((36 − 4) / 7 GB)", async () => {
+    const { status, body } = await calculate({
+      hardware: { cores: "16", passmark: "22000", memGb: "36", ssdGb: "1000", maxSlices: 25 },
+      sliceCount: 7,
+      hardwareCostUsd: "500",
+    });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.slice.memGb).toBe("4.571429");
+    expect(body.band.minPerSliceMonth.USD).toBe("1.371429"); // 0.3 × 32 / 7, rounded up
+    expect(body.band.maxPerSliceMonth.USD).toBe("13.714285"); // 3 × 32 / 7, rounded down
+  });
+
   it("converts to CC through the live peg (0.128 USD per CC)", async () => {
     const { body } = await calculate({ preset: "3node-home" });
     expect(body.peg).toMatchObject({ ccUsd: "0.128", health: "healthy", note: null });
