@@ -25,6 +25,7 @@ import type { Client } from "@libsql/client";
 import { z } from "zod";
 import { openDatabase } from "../db/client";
 import { type ExitBid, isValidPrice } from "../domain/auction/clearing";
+import { formatAmount } from "../domain/money";
 import { type Failure, fail, ok, type Result } from "../domain/result";
 import { createTransfers } from "../ledger/ledger";
 import { type RoundConfig, type RoundState, referencePrice, roundConfigSchema } from "../pools/auctions";
@@ -39,8 +40,11 @@ import {
   type SettlementBatch,
 } from "../pools/settlement";
 
-/** Status of a bid inside the object. */
-export type BidStatus = "placing" | "held" | "cancelling" | "cancelled" | "failed";
+/**
+ * Status of a bid inside the object. A bid whose hold the ledger refused is deleted, so a retry
+ * with the same Idempotency-Key places it afresh and a refusal leaves nothing behind.
+ */
+export type BidStatus = "placing" | "held" | "cancelling" | "cancelled";
 
 /** A bid as the object reports it (amounts in TFP minor units, as strings). */
 export type BidView = {
@@ -158,9 +162,6 @@ function withBidField(failure: Failure): Failure {
   return field === undefined ? failure : { ...failure, field };
 }
 
-/** Bid statuses that occupy a slot of the round's and the owner's limits. */
-const countedStatuses = "('placing', 'held', 'cancelling', 'cancelled')";
-
 export class AuctionRound extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly db: Client;
@@ -250,8 +251,8 @@ export class AuctionRound extends DurableObject<Env> {
       const running = this.inFlight.get(input.bidId);
       if (running) return running;
       if (existing.status === "placing") await this.recoverBid(existing, config);
-      const settled = this.bidRow(input.bidId)!;
-      if (settled.status !== "failed") return ok(this.bidView(settled));
+      const settled = this.bidRow(input.bidId);
+      if (settled) return ok(this.bidView(settled));
     }
 
     // From here to the slot, nothing awaits: the close and the limits are checked and taken at once.
@@ -264,13 +265,14 @@ export class AuctionRound extends DurableObject<Env> {
     if (amountMinor < BigInt(config.limits.minBidMinor)) {
       return fail(
         "BID_BELOW_MINIMUM",
-        `Bids are at least ${config.limits.minBidMinor} TFP minor units`,
+        `Bids are at least ${formatAmount("TFP", BigInt(config.limits.minBidMinor))} TFP`,
         "amount",
       );
     }
+    // Cancelled bids keep their slot, so placing and cancelling cannot grow a round without bound.
     const counts = this.sql
       .exec<{ total: number; mine: number | null }>(
-        `SELECT count(*) AS total, sum(owner_id = ?) AS mine FROM bids WHERE status IN ${countedStatuses}`,
+        "SELECT count(*) AS total, sum(owner_id = ?) AS mine FROM bids",
         input.ownerId,
       )
       .one();
@@ -288,7 +290,6 @@ export class AuctionRound extends DurableObject<Env> {
     const submitSeq = row.next_seq;
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE round SET next_seq = next_seq + 1 WHERE singleton = 1");
-      this.sql.exec("DELETE FROM bids WHERE id = ? AND status = 'failed'", input.bidId);
       this.sql.exec(
         "INSERT INTO bids (id, owner_id, account_id, payout_account_id, amount, min_price, submit_seq, status, placed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'placing', ?, ?)",
         input.bidId,
@@ -318,7 +319,7 @@ export class AuctionRound extends DurableObject<Env> {
     const config = this.config(row);
     const nowMs = Date.now();
     const bid = this.bidRow(input.bidId);
-    if (!bid || bid.status === "failed") return fail("NOT_FOUND", `No bid ${input.bidId} in this round`);
+    if (!bid) return fail("NOT_FOUND", `No bid ${input.bidId} in this round`);
     if (!input.asAdmin && bid.owner_id !== input.ownerId) {
       return fail("FORBIDDEN", "This bid belongs to another owner");
     }
@@ -536,7 +537,7 @@ export class AuctionRound extends DurableObject<Env> {
     }
   }
 
-  /** Writes a bid's hold and its mirror row in one ledger write; the bid is `held` or `failed`. */
+  /** Writes a bid's hold and its mirror row in one ledger write; the bid is then `held`, or deleted if refused. */
   private async holdBid(
     config: RoundConfig,
     input: PlaceBidInput,
@@ -582,11 +583,11 @@ export class AuctionRound extends DurableObject<Env> {
         ],
       );
     } catch (error) {
-      this.setBidStatus(input.bidId, "failed", Date.now());
+      this.deleteBid(input.bidId);
       throw error;
     }
     if (!written.ok) {
-      this.setBidStatus(input.bidId, "failed", Date.now());
+      this.deleteBid(input.bidId);
       return withBidField(written);
     }
     this.setBidStatus(input.bidId, "held", Date.now());
@@ -630,7 +631,7 @@ export class AuctionRound extends DurableObject<Env> {
 
   /**
    * Settles a bid left `placing` or `cancelling` by an instance that stopped: a placement whose
-   * hold reached the ledger is held, otherwise failed (an orphan hold written later still expires
+   * hold reached the ledger is held, otherwise deleted (an orphan hold written later still expires
    * on its timeout); a cancellation accepted before the deadline is completed.
    */
   private async recoverBid(bid: BidRow, config: RoundConfig): Promise<void> {
@@ -642,7 +643,8 @@ export class AuctionRound extends DurableObject<Env> {
     const holdStatus = found.rows[0]?.status === undefined ? null : String(found.rows[0].status);
     const nowMs = Date.now();
     if (bid.status === "placing") {
-      this.setBidStatus(bid.id, holdStatus === "pending" ? "held" : "failed", nowMs);
+      if (holdStatus === "pending") this.setBidStatus(bid.id, "held", nowMs);
+      else this.deleteBid(bid.id);
     } else if (bid.status === "cancelling") {
       if (holdStatus === "pending") {
         const done = await this.voidHold(config, bid, nowMs);
@@ -672,6 +674,10 @@ export class AuctionRound extends DurableObject<Env> {
 
   private setBidStatus(id: string, status: BidStatus, nowMs: number): void {
     this.sql.exec("UPDATE bids SET status = ?, updated_at = ? WHERE id = ?", status, nowMs, id);
+  }
+
+  private deleteBid(id: string): void {
+    this.sql.exec("DELETE FROM bids WHERE id = ? AND status = 'placing'", id);
   }
 
   private setRoundState(state: RoundState, nowMs: number): void {

@@ -225,7 +225,7 @@ export const bidSchema = z
     amount: z.string().openapi({ description: "TFP offered." }),
     minPrice: z.string().openapi({ description: "Lowest acceptable price, USDC per TFP." }),
     submitSeq: z.number().int().openapi({ description: "Order of acceptance: breaks ties at equal prices." }),
-    status: z.enum(["placing", "held", "cancelling", "cancelled", "failed"]),
+    status: z.enum(["placing", "held", "cancelling", "cancelled"]),
     holdId: z.string().openapi({ description: "The pending transfer holding the TFP." }),
     placedAt: z.string(),
   })
