@@ -134,3 +134,18 @@ export async function withProgress(region, task, label = "Working…") {
     for (const button of buttons) button.disabled = false;
   }
 }
+
+/**
+ * True when an API key is stored. Otherwise shows in `region` that the data needs one (instead of
+ * calling the API for a certain 401) and returns false.
+ */
+export function haveKey(region, what = "This") {
+  if (apiKey()) return true;
+  region.replaceChildren();
+  const title = document.createElement("strong");
+  title.className = "problem-title";
+  title.textContent = `${what} needs an API key: type one in the header.`;
+  region.append(title);
+  region.hidden = false;
+  return false;
+}

@@ -40,12 +40,27 @@ export async function launchBrowser(): Promise<Browser> {
 /** A page in its own context whose console errors and uncaught exceptions are collected. */
 export type TrackedPage = { page: Page; context: BrowserContext; errors: string[] };
 
+/** The sessionStorage entry the dashboard keeps the API key in (public/js/session.js). */
+export const apiKeyStorageKey = "tfgrid-market.apiKey";
+
+/** Opens `path` in a fresh context; with `apiKey`, the key is in sessionStorage as if typed in. */
 export async function openPage(
   browser: Browser,
   path: string,
   viewport: ViewportName = "desktop",
+  options: { apiKey?: string } = {},
 ): Promise<TrackedPage> {
   const context = await browser.newContext({ viewport: viewports[viewport], baseURL: baseUrl });
+  if (options.apiKey !== undefined) {
+    await context.addInitScript(
+      ([name, key]) => {
+        (
+          globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }
+        ).sessionStorage.setItem(name, key);
+      },
+      [apiKeyStorageKey, options.apiKey] as const,
+    );
+  }
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (message) => {
