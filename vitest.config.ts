@@ -23,7 +23,14 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { LIBSQL_URL: inject("libsqlUrl"), ENVIRONMENT: "test" },
+              bindings: {
+                LIBSQL_URL: inject("libsqlUrl"),
+                ENVIRONMENT: "test",
+                // Test-only webhook secrets (test/routes/credits signs with the same values).
+                STRIPE_WEBHOOK_SECRET: "whsec_test_current_secret",
+                BRIDGE_WEBHOOK_SECRET: "bridge_test_current_secret",
+                BRIDGE_WEBHOOK_SECRET_PREVIOUS: "bridge_test_previous_secret",
+              },
             },
           })),
         ],

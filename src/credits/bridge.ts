@@ -1,0 +1,425 @@
+/**
+ * The TFT bridge's signed webhook: deposits (TFT locked, TFP minted 1:1, §6.1 V1) and the
+ * outcome of withdrawals it was asked to pay (src/credits/withdrawals.ts).
+ *
+ * Signature scheme (the bridge's contract): header `X-Bridge-Signature: t=<unix seconds>,v1=<hex>`
+ * where `<hex>` is HMAC-SHA256, keyed with the shared secret, of `<t>.<raw body>`. Several `v1=`
+ * entries may be sent. A delivery is accepted when a `v1` matches `BRIDGE_WEBHOOK_SECRET` or, during
+ * a rotation, `BRIDGE_WEBHOOK_SECRET_PREVIOUS`, and `t` is within 300 s of our clock (either side).
+ * Comparison is constant-time (Web Crypto `verify`).
+ *
+ * Body: `{ "id": "<event id>", "type": "...", "created": <unix seconds>, "data": { … } }` with
+ * - `deposit.confirmed`: `{ depositId, accountId (the depositor's TFP account), amount (TFT), txHash }`
+ * - `withdrawal.paid`: `{ withdrawalId, amount (TFT paid), txHash }`
+ * - `withdrawal.failed`: `{ withdrawalId, reason }`
+ *
+ * Exactly once: the event id is recorded in the same write as the effect; transfer ids derive from
+ * it; a deposit is also unique by `depositId`, so a deposit announced twice under two event ids
+ * still mints once.
+ */
+import type { Client } from "@libsql/client";
+import { z } from "zod";
+import { formatAmount, parseAmount } from "../domain/money";
+import { tfpMintedForTft } from "../domain/peg";
+import { fail, ok, type Result } from "../domain/result";
+import { holderKinds, requireHolderAccount } from "./accounts";
+import {
+  duplicateOutcome,
+  type Effect,
+  eventStatement,
+  findEvent,
+  raceCodes,
+  type WebhookOutcome,
+  withRetries,
+  writeEffect,
+} from "./effects";
+import { getWithdrawal, withdrawalIdPattern } from "./withdrawals";
+
+/** How far the signature's timestamp may be from our clock, either way. */
+export const bridgeToleranceSeconds = 300;
+/** The header carrying the signature. */
+export const bridgeSignatureHeader = "x-bridge-signature";
+
+const encoder = new TextEncoder();
+
+async function hmacKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let index = 0; index < bytes.length; index++) {
+    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  }
+  return bytes;
+}
+
+/** The `X-Bridge-Signature` value for `rawBody` at `timestampSeconds` (what the bridge sends). */
+export async function signBridgePayload(
+  rawBody: string,
+  secret: string,
+  timestampSeconds: number,
+): Promise<string> {
+  const signature = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    encoder.encode(`${timestampSeconds}.${rawBody}`),
+  );
+  const hex = [...new Uint8Array(signature)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `t=${timestampSeconds},v1=${hex}`;
+}
+
+/**
+ * Checks a delivery's signature header: SIGNATURE_INVALID when it is missing, malformed or matches
+ * no secret; TIMESTAMP_OUT_OF_TOLERANCE when it matches but `t` is more than 300 s from `nowMs`.
+ */
+export async function verifyBridgeSignature(
+  rawBody: string,
+  header: string | undefined,
+  secrets: readonly string[],
+  nowMs: number,
+): Promise<Result<void>> {
+  if (secrets.length === 0) throw new Error("BRIDGE_WEBHOOK_SECRET is not configured");
+  const malformed = fail(
+    "SIGNATURE_INVALID",
+    "Missing or malformed X-Bridge-Signature header",
+    "header.x-bridge-signature",
+  );
+  if (header === undefined || header.length > 1024) return malformed;
+  let timestampSeconds: number | null = null;
+  const signatures: Uint8Array[] = [];
+  for (const part of header.split(",")) {
+    const [key, value = ""] = part.trim().split("=", 2);
+    if (key === "t" && /^[0-9]{1,12}$/.test(value)) timestampSeconds = Number(value);
+    else if (key === "v1" && /^[0-9a-f]{64}$/.test(value)) signatures.push(hexToBytes(value));
+  }
+  if (timestampSeconds === null || signatures.length === 0 || signatures.length > 8) return malformed;
+  const signed = encoder.encode(`${timestampSeconds}.${rawBody}`);
+  let matched = false;
+  for (const secret of secrets) {
+    const key = await hmacKey(secret);
+    for (const signature of signatures) {
+      if (await crypto.subtle.verify("HMAC", key, signature, signed)) matched = true;
+    }
+  }
+  if (!matched) {
+    return fail(
+      "SIGNATURE_INVALID",
+      "No signature matches a configured bridge secret",
+      "header.x-bridge-signature",
+    );
+  }
+  if (Math.abs(Math.floor(nowMs / 1000) - timestampSeconds) > bridgeToleranceSeconds) {
+    return fail(
+      "TIMESTAMP_OUT_OF_TOLERANCE",
+      `The signature's timestamp is more than ${bridgeToleranceSeconds} s from the server's clock`,
+    );
+  }
+  return ok(undefined);
+}
+
+// ── events ──────────────────────────────────────────────────────────────────────────────────
+
+const eventIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+const tftAmount = z
+  .string()
+  .max(40)
+  .regex(/^(0|[1-9][0-9]*)(\.[0-9]{1,7})?$/, "a TFT amount with at most 7 decimals");
+
+const envelopeSchema = z.object({
+  id: z.string().regex(eventIdPattern),
+  type: z.string().min(1).max(64),
+  created: z.number().int().nonnegative(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+const depositSchema = z.object({
+  depositId: z.string().regex(eventIdPattern),
+  accountId: z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/),
+  amount: tftAmount,
+  txHash: z.string().min(1).max(128),
+});
+
+const withdrawalPaidSchema = z.object({
+  withdrawalId: z.string().regex(withdrawalIdPattern),
+  amount: tftAmount,
+  txHash: z.string().min(1).max(128),
+});
+
+const withdrawalFailedSchema = z.object({
+  withdrawalId: z.string().regex(withdrawalIdPattern),
+  reason: z.string().min(1).max(500),
+});
+
+type BridgeEvent = { id: string; type: string; createdAtMs: number; data: Record<string, unknown> };
+
+async function record(
+  client: Client,
+  event: BridgeEvent,
+  outcome: string,
+  detail: string,
+  nowMs: number,
+  effect: Effect = { transfers: [], statements: [] },
+): Promise<Result<WebhookOutcome>> {
+  const written = await writeEffect(
+    client,
+    {
+      transfers: effect.transfers,
+      statements: [...effect.statements, eventStatement("tft_bridge", event, outcome, detail, nowMs)],
+    },
+    nowMs,
+  );
+  if (!written.ok) return written;
+  return ok({ eventId: event.id, type: event.type, outcome, detail, duplicate: false });
+}
+
+function invalid(event: BridgeEvent, error: z.ZodError): Result<never> {
+  const issue = error.issues[0];
+  const field = `data.${issue?.path.join(".") ?? ""}`;
+  return fail(
+    "VALIDATION_FAILED",
+    `Bridge ${event.type} ${event.id}: ${field}: ${issue?.message ?? "invalid"}`,
+    field,
+  );
+}
+
+/**
+ * A deposit: TFT acc_issuance_tft → acc_vault_tft (locked) and TFP acc_issuance_tfp → the
+ * depositor's TFP account (1:1, `tfpMintedForTft`), linked, with the deposit and event rows.
+ * Needs no price, so it works while the oracle is halted. An unknown or unsuitable account is
+ * refused (4xx, nothing recorded): the bridge must return the TFT.
+ */
+async function applyDeposit(
+  client: Client,
+  event: BridgeEvent,
+  nowMs: number,
+): Promise<Result<WebhookOutcome>> {
+  const parsed = depositSchema.safeParse(event.data);
+  if (!parsed.success) return invalid(event, parsed.error);
+  const deposit = parsed.data;
+  const amount = parseAmount("TFT", deposit.amount);
+  if (!amount.ok || amount.minor <= 0n)
+    return fail("VALIDATION_FAILED", "Deposit amount must be positive", "data.amount");
+  const existing = await client.execute({
+    sql: "SELECT event_id FROM tft_deposits WHERE id = ?",
+    args: [deposit.depositId],
+  });
+  const seen = existing.rows[0];
+  if (seen) {
+    return record(
+      client,
+      event,
+      "duplicate_deposit",
+      `deposit ${deposit.depositId} was already credited by event ${String(seen.event_id)}`,
+      nowMs,
+    );
+  }
+  const account = await requireHolderAccount(client, { role: "admin", ownerId: "" }, deposit.accountId, {
+    asset: "TFP",
+    kinds: holderKinds,
+    field: "data.accountId",
+    kindDetail: "Deposits credit a holder's TFP account (kind user, farmer or lp)",
+  });
+  if (!account.ok) return account;
+  const tftMinor = amount.minor;
+  const tfpMinor = tfpMintedForTft(tftMinor);
+  const metadata = { bridgeEventId: event.id, depositId: deposit.depositId, txHash: deposit.txHash };
+  return record(
+    client,
+    event,
+    "deposited",
+    `${formatAmount("TFT", tftMinor)} TFT locked, ${formatAmount("TFP", tfpMinor)} TFP to ${account.value.id}`,
+    nowMs,
+    {
+      transfers: [
+        {
+          type: "posted",
+          id: `bridge_${event.id}_lock`,
+          debitAccountId: "acc_issuance_tft",
+          creditAccountId: "acc_vault_tft",
+          asset: "TFT",
+          amountMinor: tftMinor,
+          code: "tft_deposit_lock",
+          metadata,
+        },
+        {
+          type: "posted",
+          id: `bridge_${event.id}_mint`,
+          debitAccountId: "acc_issuance_tfp",
+          creditAccountId: account.value.id,
+          asset: "TFP",
+          amountMinor: tfpMinor,
+          code: "tft_deposit_mint",
+          metadata,
+        },
+      ],
+      statements: [
+        {
+          sql: "INSERT INTO tft_deposits (id, event_id, account_id, tft_amount, tfp_amount, tx_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          args: [deposit.depositId, event.id, account.value.id, tftMinor, tfpMinor, deposit.txHash, nowMs],
+        },
+      ],
+    },
+  );
+}
+
+/**
+ * A withdrawal's outcome. `withdrawal.paid` posts both holds (the TFP is burned, account →
+ * acc_burn_tfp; the TFT leaves the vault, acc_vault_tft → acc_issuance_tft); `withdrawal.failed`
+ * voids both (the TFP is available again). `paid` and `failed` are final: a repeat is recorded as
+ * a duplicate, `failed` after `paid` is ignored, and `paid` after `failed` is refused (409) for an
+ * operator to reconcile, since the TFP was already released.
+ */
+async function applyWithdrawalOutcome(
+  client: Client,
+  event: BridgeEvent,
+  nowMs: number,
+): Promise<Result<WebhookOutcome>> {
+  const paid = event.type === "withdrawal.paid";
+  const parsed = paid
+    ? withdrawalPaidSchema.safeParse(event.data)
+    : withdrawalFailedSchema.safeParse(event.data);
+  if (!parsed.success) return invalid(event, parsed.error);
+  const withdrawal = await getWithdrawal(client, parsed.data.withdrawalId);
+  if (!withdrawal) return fail("NOT_FOUND", `No withdrawal ${parsed.data.withdrawalId}`, "data.withdrawalId");
+  if (withdrawal.status !== "pending") {
+    if (paid && withdrawal.status === "failed") {
+      return fail(
+        "CONFLICT",
+        `Withdrawal ${withdrawal.id} already failed and its TFP was released`,
+        "data.withdrawalId",
+      );
+    }
+    const outcome = (paid ? "paid" : "failed") === withdrawal.status ? "duplicate_outcome" : "ignored";
+    return record(
+      client,
+      event,
+      outcome,
+      `withdrawal ${withdrawal.id} is already ${withdrawal.status}`,
+      nowMs,
+    );
+  }
+  const metadata = { bridgeEventId: event.id, withdrawalId: withdrawal.id };
+  if ("amount" in parsed.data) {
+    const amount = parseAmount("TFT", parsed.data.amount);
+    if (!amount.ok || amount.minor !== withdrawal.tftMinor) {
+      return fail(
+        "CONFLICT",
+        `Withdrawal ${withdrawal.id} is for ${formatAmount("TFT", withdrawal.tftMinor)} TFT, not ${parsed.data.amount}`,
+        "data.amount",
+      );
+    }
+    return record(client, event, "withdrawal_paid", `withdrawal ${withdrawal.id} paid`, nowMs, {
+      transfers: [
+        {
+          type: "post_pending",
+          id: `bridge_${event.id}_burn_tfp`,
+          pendingId: withdrawal.tfpHoldId,
+          code: "tfp_withdrawal_burn",
+          metadata,
+        },
+        {
+          type: "post_pending",
+          id: `bridge_${event.id}_release_tft`,
+          pendingId: withdrawal.tftHoldId,
+          code: "tft_withdrawal_release",
+          metadata,
+        },
+      ],
+      statements: [
+        {
+          sql: "UPDATE withdrawals SET status = 'paid', tx_hash = ?, settled_event_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+          args: [parsed.data.txHash, event.id, nowMs, withdrawal.id],
+        },
+      ],
+    });
+  }
+  return record(
+    client,
+    event,
+    "withdrawal_failed",
+    `withdrawal ${withdrawal.id} failed: ${parsed.data.reason}`,
+    nowMs,
+    {
+      transfers: [
+        {
+          type: "void_pending",
+          id: `bridge_${event.id}_void_tfp`,
+          pendingId: withdrawal.tfpHoldId,
+          code: "tfp_withdrawal_void",
+          metadata,
+        },
+        {
+          type: "void_pending",
+          id: `bridge_${event.id}_void_tft`,
+          pendingId: withdrawal.tftHoldId,
+          code: "tft_withdrawal_void",
+          metadata,
+        },
+      ],
+      statements: [
+        {
+          sql: "UPDATE withdrawals SET status = 'failed', failure_reason = ?, settled_event_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+          args: [parsed.data.reason, event.id, nowMs, withdrawal.id],
+        },
+      ],
+    },
+  );
+}
+
+async function handleOnce(
+  client: Client,
+  event: BridgeEvent,
+  nowMs: number,
+): Promise<Result<WebhookOutcome>> {
+  const stored = await findEvent(client, "tft_bridge", event.id);
+  if (stored) return ok(duplicateOutcome(event.id, stored));
+  switch (event.type) {
+    case "deposit.confirmed":
+      return applyDeposit(client, event, nowMs);
+    case "withdrawal.paid":
+    case "withdrawal.failed":
+      return applyWithdrawalOutcome(client, event, nowMs);
+    default:
+      return record(client, event, "ignored", "event type not handled", nowMs);
+  }
+}
+
+/**
+ * Verifies and applies one bridge delivery exactly once. Forged, malformed or expired deliveries
+ * are refused (4xx) before anything is read or written.
+ */
+export async function receiveBridgeWebhook(
+  client: Client,
+  delivery: { rawBody: string; signature: string | undefined },
+  secrets: readonly string[],
+  nowMs: number,
+): Promise<Result<WebhookOutcome>> {
+  const verified = await verifyBridgeSignature(delivery.rawBody, delivery.signature, secrets, nowMs);
+  if (!verified.ok) return verified;
+  let json: unknown;
+  try {
+    json = JSON.parse(delivery.rawBody);
+  } catch {
+    return fail("MALFORMED_REQUEST", "The signed body is not JSON");
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail("VALIDATION_FAILED", `Bridge event: ${issue?.path.join(".")}: ${issue?.message}`, "body");
+  }
+  const event: BridgeEvent = {
+    id: parsed.data.id,
+    type: parsed.data.type,
+    createdAtMs: parsed.data.created * 1000,
+    data: parsed.data.data,
+  };
+  // A hold resolved by a concurrent outcome event is re-read and reported on the next attempt.
+  return withRetries(
+    () => handleOnce(client, event, nowMs),
+    [...raceCodes, "PENDING_TRANSFER_ALREADY_RESOLVED"],
+  );
+}

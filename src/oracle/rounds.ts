@@ -1,0 +1,141 @@
+/**
+ * Reading the price-round store: one round with its quotes, the last attempt per kind, and the
+ * bucketed history that charts draw. Prices stay the exact decimal strings that were accepted.
+ */
+import type { Client, Row } from "@libsql/client";
+import type { QuoteKind } from "../domain/oracle/aggregate";
+import { ccUsd } from "../domain/peg";
+
+export type StoredQuote = {
+  source: string;
+  priceUsd: string | null;
+  observedAtMs: number | null;
+  status: "accepted" | "dropped";
+  reason: string | null;
+  error: string | null;
+};
+
+export type StoredRound = {
+  id: string;
+  kind: QuoteKind;
+  priceUsd: string | null;
+  quorumMet: boolean;
+  source: "oracle" | "manual";
+  reason: string | null;
+  expiresAtMs: number | null;
+  createdBy: string | null;
+  createdAtMs: number;
+};
+
+function roundFromRow(row: Row): StoredRound {
+  return {
+    id: String(row.id),
+    kind: String(row.kind) as QuoteKind,
+    priceUsd: row.price_usd === null ? null : String(row.price_usd),
+    quorumMet: Number(row.quorum_met) === 1,
+    source: String(row.source) as StoredRound["source"],
+    reason: row.reason === null ? null : String(row.reason),
+    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
+    createdBy: row.created_by === null ? null : String(row.created_by),
+    createdAtMs: Number(row.created_at),
+  };
+}
+
+/** A round with every source's quote and verdict, or null. */
+export async function getRound(
+  client: Client,
+  id: string,
+): Promise<(StoredRound & { quotes: StoredQuote[] }) | null> {
+  const [rounds, quotes] = await client.batch(
+    [
+      { sql: "SELECT * FROM price_rounds WHERE id = ?", args: [id] },
+      { sql: "SELECT * FROM price_quotes WHERE round_id = ? ORDER BY source", args: [id] },
+    ],
+    "read",
+  );
+  const row = rounds?.rows[0];
+  if (!row) return null;
+  return {
+    ...roundFromRow(row),
+    quotes: (quotes?.rows ?? []).map((quote) => ({
+      source: String(quote.source),
+      priceUsd: quote.price_usd === null ? null : String(quote.price_usd),
+      observedAtMs: quote.observed_at === null ? null : Number(quote.observed_at),
+      status: String(quote.status) as StoredQuote["status"],
+      reason: quote.reason === null ? null : String(quote.reason),
+      error: quote.error === null ? null : String(quote.error),
+    })),
+  };
+}
+
+/** The newest round of `kind` up to `nowMs`, accepted or not: shows why a price is stale. */
+export async function lastRound(client: Client, kind: QuoteKind, nowMs: number): Promise<StoredRound | null> {
+  const result = await client.execute({
+    sql: "SELECT * FROM price_rounds WHERE kind = ? AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT 1",
+    args: [kind, nowMs],
+  });
+  const row = result.rows[0];
+  return row ? roundFromRow(row) : null;
+}
+
+/** What a history series prices: gold (USD/gram), TFT (USD) or CC (USD, gold ÷ 1000). */
+export type HistoryKind = QuoteKind | "cc";
+
+/** Chart intervals and their length in ms. */
+export const historyIntervalsMs = {
+  "5m": 5 * 60_000,
+  "15m": 15 * 60_000,
+  "1h": 3_600_000,
+  "4h": 4 * 3_600_000,
+  "1d": 86_400_000,
+} as const;
+export type HistoryInterval = keyof typeof historyIntervalsMs;
+
+/** Most points one history answer may hold. */
+export const historyPointsMax = 500;
+
+export type HistoryPoint = {
+  /** Start of the bucket, ms since the epoch. */
+  startMs: number;
+  /** The first and the last accepted price in the bucket (USD), exact. */
+  open: string;
+  close: string;
+  /** Accepted rounds in the bucket. */
+  rounds: number;
+};
+
+/**
+ * Accepted prices (oracle and manual rounds) of `kind` in `[fromMs, toMs)`, one point per
+ * non-empty `interval` bucket counted from `fromMs`, oldest first. CC points are the gold points
+ * divided by 1000 (§4). The caller bounds the range to `historyPointsMax` buckets.
+ */
+export async function priceHistory(
+  client: Client,
+  kind: HistoryKind,
+  fromMs: number,
+  toMs: number,
+  interval: HistoryInterval,
+): Promise<HistoryPoint[]> {
+  const intervalMs = historyIntervalsMs[interval];
+  const result = await client.execute({
+    sql: `WITH ranked AS (
+            SELECT (created_at - ?1) / ?2 AS bucket, price_usd,
+              ROW_NUMBER() OVER (PARTITION BY (created_at - ?1) / ?2 ORDER BY created_at ASC, id ASC) AS first_rank,
+              ROW_NUMBER() OVER (PARTITION BY (created_at - ?1) / ?2 ORDER BY created_at DESC, id DESC) AS last_rank
+            FROM price_rounds
+            WHERE kind = ?3 AND price_usd IS NOT NULL AND created_at >= ?1 AND created_at < ?4
+          )
+          SELECT bucket, count(*) AS rounds,
+            max(CASE WHEN first_rank = 1 THEN price_usd END) AS open,
+            max(CASE WHEN last_rank = 1 THEN price_usd END) AS close
+          FROM ranked GROUP BY bucket ORDER BY bucket LIMIT ?5`,
+    args: [fromMs, intervalMs, kind === "cc" ? "gold" : kind, toMs, historyPointsMax],
+  });
+  const priced = (text: string) => (kind === "cc" ? ccUsd(text).toFixed() : text);
+  return result.rows.map((row) => ({
+    startMs: fromMs + Number(row.bucket) * intervalMs,
+    open: priced(String(row.open)),
+    close: priced(String(row.close)),
+    rounds: Number(row.rounds),
+  }));
+}

@@ -1,0 +1,63 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { creditsConfig } from "../../credits/config";
+import { conversionPools, createConversionQuote } from "../../credits/conversions";
+import { ApiError, orThrow } from "../../http/errors";
+import { requireRoles } from "../../http/middleware";
+import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { getAccount } from "../../ledger/accounts";
+import { conversionQuoteJson, conversionQuoteSchema } from "./schemas";
+
+const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/);
+
+const bodySchema = z.strictObject({
+  pool: z.enum(conversionPools).openapi({
+    description:
+      "entry: Pool 1, TFP → CC at the fixed rate with the market as a floor (user accounts). market: Pool 2, CC ↔ TFP at the TFT market price (same-kind accounts; CC → TFP only for earned CC, i.e. farmer accounts).",
+  }),
+  fromAccountId: accountIdSchema.openapi({ description: "Burned from: your CC or TFP account." }),
+  toAccountId: accountIdSchema.openapi({ description: "Minted to: your TFP or CC account." }),
+  amount: amountSchema.openapi({ example: "1000", description: "In the from account's asset." }),
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/conversions/quotes",
+  tags: ["conversions"],
+  summary: "Quote a CC ↔ TFP conversion; the rate holds for a short, configured time (owner or admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("admin", "user", "farmer", "lp")] as const,
+  request: { body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(conversionQuoteSchema, "The quote; execute it with POST /v1/conversions"),
+    ...problemResponses(401, 403, 404, 413, 415, 422, 503),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const input = c.req.valid("json");
+    const db = c.get("db");
+    const from = await getAccount(db, input.fromAccountId);
+    if (!from)
+      throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${input.fromAccountId}`, [
+        { field: "fromAccountId", detail: "no such account" },
+      ]);
+    const nowMs = Date.now();
+    const quote = orThrow(
+      await createConversionQuote(
+        db,
+        c.get("principal"),
+        {
+          pool: input.pool,
+          fromAccountId: input.fromAccountId,
+          toAccountId: input.toAccountId,
+          amountMinor: minorOf(from.asset, input.amount, "amount"),
+        },
+        creditsConfig(c.env),
+        nowMs,
+      ),
+    );
+    return c.json(conversionQuoteJson(quote, nowMs), 201);
+  });
+}

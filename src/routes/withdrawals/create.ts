@@ -1,0 +1,65 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { creditsConfig } from "../../credits/config";
+import { requestWithdrawal } from "../../credits/withdrawals";
+import { orThrow } from "../../http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import {
+  amountSchema,
+  idempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  minorOf,
+  problemResponses,
+} from "../../http/schemas";
+import type { App } from "../../http/types";
+import { withdrawalJson, withdrawalSchema } from "./schemas";
+
+const bodySchema = z.strictObject({
+  accountId: z
+    .string()
+    .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
+    .openapi({ description: "Your TFP account." }),
+  amount: amountSchema.openapi({ example: "1000", description: "TFP to return for TFT (1:1), at least 1." }),
+  destination: z
+    .string()
+    .regex(/^G[A-Z2-7]{55}$/, "must be a Stellar account address")
+    .openapi({ example: "GBOVQKJYHXRR3DX6NOX2RRYFRCUMSADGDESTDNBDS6CDVLGVESRTAC47" }),
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/withdrawals",
+  tags: ["withdrawals"],
+  summary:
+    "Return TFP for TFT (only while the TFT market price exceeds the unlock threshold); the bridge pays it (owner or admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("admin", "user", "farmer", "lp"), idempotent] as const,
+  request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(withdrawalSchema, "The withdrawal, pending until the bridge pays"),
+    ...problemResponses(401, 403, 404, 409, 413, 415, 422, 503),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const principal = c.get("principal");
+    const input = c.req.valid("json");
+    const key = c.req.valid("header")["idempotency-key"];
+    const withdrawal = orThrow(
+      await requestWithdrawal(
+        c.get("db"),
+        principal,
+        {
+          withdrawalId: await transferIdFor(principal.ownerId, key, "wdr"),
+          accountId: input.accountId,
+          tfpMinor: minorOf("TFP", input.amount, "amount"),
+          destination: input.destination,
+        },
+        creditsConfig(c.env),
+        Date.now(),
+      ),
+    );
+    return c.json(withdrawalJson(withdrawal), 201);
+  });
+}

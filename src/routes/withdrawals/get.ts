@@ -1,0 +1,30 @@
+import { createRoute } from "@hono/zod-openapi";
+import { getWithdrawal } from "../../credits/withdrawals";
+import { ApiError } from "../../http/errors";
+import { anyRole, assertOwner, requireRoles } from "../../http/middleware";
+import { jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { withdrawalJson, withdrawalParamsSchema, withdrawalSchema } from "./schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/withdrawals/{id}",
+  tags: ["withdrawals"],
+  summary: "A withdrawal and its state (owner or admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles(...anyRole)] as const,
+  request: { params: withdrawalParamsSchema },
+  responses: {
+    200: jsonResponse(withdrawalSchema, "The withdrawal"),
+    ...problemResponses(401, 403, 404, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const withdrawal = await getWithdrawal(c.get("db"), c.req.valid("param").id);
+    if (!withdrawal) throw new ApiError("NOT_FOUND", "No such withdrawal");
+    assertOwner(c.get("principal"), withdrawal.ownerId);
+    return c.json(withdrawalJson(withdrawal), 200);
+  });
+}
