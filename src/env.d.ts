@@ -8,6 +8,19 @@ declare namespace Cloudflare {
     AUCTION_CADENCE_HOURS?: string;
     NODE_BOOK: DurableObjectNamespace<import("./durable/node-bid-book").NodeBidBook>;
     AUCTION_ROUND: DurableObjectNamespace<import("./durable/auction-round").AuctionRound>;
+    // Cloud Credits (src/credits/config.ts, src/oracle/cron.ts): vars, then secrets.
+    ORACLE_SOURCES?: string;
+    ORACLE_QUORUM?: string;
+    PEG_TFT_PER_CC_FIXED?: string;
+    PEG_UNLOCK_THRESHOLD?: string;
+    CC_TO_TFP_ENTRY_ENABLED?: string;
+    CC_TO_TFP_MARKET_ENABLED?: string;
+    CHECKOUT_QUOTE_TTL_SECONDS?: string;
+    CONVERSION_QUOTE_TTL_SECONDS?: string;
+    STRIPE_WEBHOOK_SECRET?: string;
+    STRIPE_WEBHOOK_SECRET_PREVIOUS?: string;
+    BRIDGE_WEBHOOK_SECRET?: string;
+    BRIDGE_WEBHOOK_SECRET_PREVIOUS?: string;
   }
 }
 interface Env extends Cloudflare.Env {}

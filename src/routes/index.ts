@@ -12,6 +12,10 @@ import * as openAuction from "./auctions/open";
 import * as simulateAuction from "./auctions/simulate";
 import * as calculateNode from "./calculator/node";
 import * as catalogNodes from "./catalog/nodes";
+import * as conversionExecute from "./conversions/execute";
+import * as conversionQuote from "./conversions/quote";
+import * as creditsCheckout from "./credits/checkout";
+import * as creditsCheckoutGet from "./credits/checkout-get";
 import * as health from "./health/get";
 import * as createKey from "./keys/create";
 import * as revokeKey from "./keys/revoke";
@@ -22,7 +26,16 @@ import * as contributeToPool from "./pools/contribute";
 import * as createPool from "./pools/create";
 import * as getPool from "./pools/get";
 import * as listPools from "./pools/list";
+import * as pricesHistory from "./prices/history";
+import * as pricesLatest from "./prices/latest";
+import * as pricesManual from "./prices/manual";
+import * as pricesRound from "./prices/round";
 import * as createTransfers from "./transfers/create";
+import * as webhookStripe from "./webhooks/stripe";
+import * as webhookTftBridge from "./webhooks/tft-bridge";
+import * as withdrawalCreate from "./withdrawals/create";
+import * as withdrawalGet from "./withdrawals/get";
+import * as withdrawalList from "./withdrawals/list";
 
 const modules = [
   health,
@@ -35,6 +48,20 @@ const modules = [
   supply,
   audit,
   createTransfers,
+  // Cloud Credits: prices, card checkout, conversions, withdrawals, webhooks
+  pricesLatest,
+  pricesHistory,
+  pricesRound,
+  pricesManual,
+  creditsCheckout,
+  creditsCheckoutGet,
+  conversionQuote,
+  conversionExecute,
+  withdrawalCreate,
+  withdrawalList,
+  withdrawalGet,
+  webhookStripe,
+  webhookTftBridge,
   catalogNodes,
   calculateNode,
   createPool,
