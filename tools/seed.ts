@@ -8,6 +8,7 @@ import type { AccountKind, Role } from "../src/db/schema";
 import type { AssetCode } from "../src/domain/money";
 import { createTransfers } from "../src/ledger/ledger";
 import { recordRound } from "../src/oracle/prices";
+import { seedDemoPools } from "./seed/pools";
 
 type DemoOwner = {
   ownerId: string;
@@ -76,6 +77,7 @@ export async function seedDemo(client: Client, adminKey: string): Promise<void> 
     }
   }
   await seedDemoPrices(client);
+  await seedDemoPools(client);
 }
 
 /**
