@@ -173,7 +173,7 @@ export async function requestWithdrawal(
     ],
   );
   if (!written.ok) {
-    if (written.code === "INSUFFICIENT_FUNDS" && written.field === "transfers/1") {
+    if (written.code === "INSUFFICIENT_FUNDS" && written.field?.startsWith("transfers/1")) {
       return fail(
         "INSUFFICIENT_FUNDS",
         "The vault holds too little unreserved TFT for this withdrawal",
