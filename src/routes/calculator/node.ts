@@ -301,11 +301,10 @@ export function register(app: App) {
     const peg = await currentPeg(c.get("db"));
     const ccUsd = peg.gold === null ? null : peg.ccUsd;
     const currency = band.value.currency;
-    if (currency !== "USD" && ccUsd === null) {
-      // Only reachable with a CC-quoted band (not the default): break-even needs USD per unit.
-      throw new ApiError("ORACLE_HALTED", "A CC-quoted band needs the gold price to compare with USD costs");
-    }
-    const usdPerPriceUnit = currency === "USD" ? "1" : (ccUsd ?? "1");
+    // USD per band-currency unit: 1 for USD bands; the peg for CC bands, unknown without a gold
+    // price, in which case nothing priced in the band can be set against the USD hardware cost.
+    const usdPerPriceUnit = currency === "USD" ? "1" : ccUsd;
+    const comparable = usdPerPriceUnit !== null;
 
     const utilisation = body.utilisation ?? "1";
     const wantsChosen = body.chosenPricePerSliceMonth !== undefined || body.utilisation !== undefined;
@@ -316,7 +315,8 @@ export function register(app: App) {
         sliceCount: node.sliceCount,
         band: band.value,
         ...(wantsChosen ? { chosenPricePerSliceMonth: chosenPrice, utilisation } : {}),
-        usdPerPriceUnit,
+        // A placeholder rate when not comparable: the break-even figures it gives are dropped below.
+        usdPerPriceUnit: usdPerPriceUnit ?? "1",
       },
       params,
     );
@@ -324,7 +324,7 @@ export function register(app: App) {
     const result = projection.value;
 
     const money = (amount: string): Money => moneyOf(amount, currency, ccUsd);
-    const breakEven = (months: string | null) => (months === null ? null : figure(months));
+    const breakEven = (months: string | null) => (months === null || !comparable ? null : figure(months));
     const scenario = (
       value: IncomeScenario,
       price: string | null,
@@ -339,10 +339,10 @@ export function register(app: App) {
     });
 
     // Hardware cost per month in the band currency, to compare with band-currency incomes.
-    const costPerMonthBand = new Dec(result.hardwareCostUsdPerMonth).div(usdPerPriceUnit);
+    const costPerMonthBand = comparable ? new Dec(result.hardwareCostUsdPerMonth).div(usdPerPriceUnit) : null;
     const incomePerUnitPrice = new Dec(node.sliceCount).mul(utilisation);
     const paybackPrice = (share: Dec | string) =>
-      incomePerUnitPrice.isZero()
+      costPerMonthBand === null || incomePerUnitPrice.isZero()
         ? null
         : money(costPerMonthBand.div(incomePerUnitPrice.mul(share)).toString());
     const costUsd = new Dec(result.hardwareCostUsd);
@@ -350,18 +350,21 @@ export function register(app: App) {
     const curve = pricesAcross(band.value.minPerSliceMonth, band.value.maxPerSliceMonth).map((price) => {
       const gross = incomeAtPricePerMonth(price.toString(), node.sliceCount, utilisation);
       const farmer = farmerShare(gross, params);
-      const farmerUsd = new Dec(farmer).mul(usdPerPriceUnit);
+      const farmerUsd = usdPerPriceUnit === null ? null : new Dec(farmer).mul(usdPerPriceUnit);
       return {
         pricePerSliceMonth: figure(price),
         grossPerMonth: figure(gross),
         farmerPerMonth: figure(farmer),
-        farmerBreakEvenMonths: farmerUsd.isZero() ? null : figure(costUsd.div(farmerUsd)),
+        farmerBreakEvenMonths:
+          farmerUsd === null || farmerUsd.isZero() ? null : figure(costUsd.div(farmerUsd)),
       };
     });
 
     const healthNote =
       peg.gold === null
-        ? "The price oracle has no gold price: CC figures are omitted (null) until it has one."
+        ? comparable
+          ? "The price oracle has no gold price: CC figures are omitted (null) until it has one."
+          : "The price oracle has no gold price: USD figures and break-even are omitted (null) until it has one."
         : peg.gold.health === "healthy"
           ? null
           : `The gold price is ${peg.gold.health}: CC figures use the last accepted price.`;
@@ -394,7 +397,7 @@ export function register(app: App) {
         hardware: {
           costUsd: result.hardwareCostUsd,
           amortisationMonths: params.amortisationMonths,
-          costPerMonth: money(costPerMonthBand.toString()),
+          costPerMonth: moneyOf(result.hardwareCostUsdPerMonth, "USD", ccUsd),
         },
         revenueSplit: { ...params.revenueSplit },
         income: {
