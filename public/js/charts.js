@@ -32,11 +32,20 @@ export function drawChart(canvas, config) {
 }
 
 function withDefaults(options = {}) {
+  const narrow = window.matchMedia("(max-width: 600px)").matches;
+  const plugins = options.plugins ?? {};
   return {
     responsive: true,
     maintainAspectRatio: false,
     animation: { duration: 200 },
     interaction: { mode: "nearest", intersect: false },
     ...options,
+    plugins: {
+      ...plugins,
+      legend: {
+        ...plugins.legend,
+        labels: { boxWidth: narrow ? 10 : 24, font: { size: narrow ? 10 : 12 }, ...plugins.legend?.labels },
+      },
+    },
   };
 }

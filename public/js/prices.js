@@ -51,7 +51,11 @@ async function loadLatest() {
   document
     .getElementById("latest-figures")
     .replaceChildren(
-      figure("Gold (USD/g)", latest.gold ? number(latest.gold.priceUsd, 2, 2) : "–", priceDetail(latest.gold)),
+      figure(
+        "Gold (USD/g)",
+        latest.gold ? number(latest.gold.priceUsd, 2, 2) : "–",
+        priceDetail(latest.gold),
+      ),
       figure("CC (USD)", latest.cc ? number(latest.cc.priceUsd, 6) : "–", "1 CC = 1 mg of gold"),
       figure("TFT (USD)", latest.tft ? number(latest.tft.priceUsd, 5) : "–", priceDetail(latest.tft)),
       figure("As of", time(latest.asOf)),
