@@ -6,6 +6,12 @@ declare namespace Cloudflare {
     ENVIRONMENT: string;
     /** Hours between automatic exit rounds per pool; "0" = off (see wrangler.toml). */
     AUCTION_CADENCE_HOURS?: string;
+    // Capacity marketplace (src/market/config.ts): band currency, parameter overrides, lease funding.
+    MARKET_BAND_CURRENCY?: string;
+    MARKET_PARAMETERS?: string;
+    MARKET_PREPAID_HOURS?: string;
+    MARKET_TOP_UP_BELOW_HOURS?: string;
+    MARKET_GRACE_HOURS?: string;
     NODE_BOOK: DurableObjectNamespace<import("./durable/node-bid-book").NodeBidBook>;
     AUCTION_ROUND: DurableObjectNamespace<import("./durable/auction-round").AuctionRound>;
     // Cloud Credits (src/credits/config.ts, src/oracle/cron.ts): vars, then secrets.

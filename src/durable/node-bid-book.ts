@@ -1,4 +1,1402 @@
-/** Placeholder until the node bid book lands (issue 5): the class must exist for the binding. */
+/**
+ * One node's bid book (ECONOMICS §16, §17): the single writer of who holds the node's slices,
+ * and the hourly settlement of every lease on it (§10).
+ *
+ * State lives in the object's SQLite storage and in memory: the book (src/domain/bidbook, the
+ * pure state machine), each lease's or bid's funding (who pays, the holds that stand behind it)
+ * and the event log. It is loaded in `blockConcurrencyWhile` — from storage, or on the very first
+ * call from the node's libSQL row, so a node registered (or seeded) in libSQL becomes bookable
+ * the first time its object is touched. Every RPC argument is parsed with zod
+ * (src/market/book-protocol.ts); expected refusals come back as `Failure` values.
+ *
+ * No overbooking: every change is one synchronous step — read the book, run the domain
+ * transition (which checks capacity), write the new book, its funding and its events in one
+ * storage transaction — with no await in between. Awaited work (ledger writes, the libSQL
+ * mirror) happens before such a step (a reservation's hold: checked first against the book,
+ * placed, then the reservation re-checked and committed, or the hold released) or after it.
+ *
+ * Money (the "money pass", run by the alarm and after changes that need it; one at a time):
+ * catch the book up to now; settle every due lease period (src/market/settlement.ts) and record
+ * each settled period in the book; release the holds of closed bids and finished leases; top up
+ * leases running low, or pause them for funds with a grace period (reclaimed when it runs out);
+ * mirror changed leases and the node's free slices to libSQL; set the next alarm. Settlement ids
+ * derive from (lease, period) and settled periods are skipped, so an alarm that fires twice or
+ * after a restart changes nothing.
+ */
 import { DurableObject } from "cloudflare:workers";
+import type { Client, InStatement } from "@libsql/client";
+import type { z } from "zod";
+import { openDatabase } from "../db/client";
+import {
+  acceptBid,
+  type Bid,
+  type BidBook,
+  type BidBookEvent,
+  cancelBid,
+  compact,
+  endLease,
+  freeSlices,
+  isBidId,
+  type Lease,
+  leaseIdForBid,
+  markInsufficientFunds,
+  match,
+  openBook,
+  placeBid,
+  recordSettlement,
+  rejectBid,
+  reserve,
+  reservePackage,
+  resumeFunded,
+  runningSlices,
+  setPrices,
+  setState,
+  type Transition,
+} from "../domain/bidbook";
+import { duePeriods, settlementPeriodMsDefault } from "../domain/bidbook/settlement";
+import type { BandCurrency } from "../domain/market/parameters";
+import type { PriceBand } from "../domain/market/pricing";
+import { chargeForUsage } from "../domain/market/revenue";
+import { Dec, formatAmount } from "../domain/money";
+import { defaultPegParameters } from "../domain/peg";
+import { type Failure, fail, ok, type Result } from "../domain/result";
+import {
+  type BidView,
+  type BookView,
+  bidActionSchema,
+  type EventView,
+  type LeaseSource,
+  type LeaseView,
+  leaseEventsSchema,
+  leaseRefSchema,
+  openSchema,
+  placeBidSchema,
+  reserveSchema,
+  type SettleSummary,
+  setPricesSchema,
+  setStateSchema,
+  shiftClockSchema,
+} from "../market/book-protocol";
+import { type MarketConfig, marketConfig } from "../market/config";
+import { type HoldInfo, isUsable, loadHolds, placeHold, releaseHold } from "../market/funding";
+import { getNode, nodeMirrorStatement } from "../market/nodes";
+import { ccPriceText, quoteLease } from "../market/pricing";
+import { type LeaseParties, type PeriodFigures, settleLeases, smaller } from "../market/settlement";
+import { currentPeg } from "../oracle/prices";
 
-export class NodeBidBook extends DurableObject<Env> {}
+/** What the book keeps about its node besides the book itself. */
+type NodeConfig = {
+  nodeId: string;
+  farmerId: string;
+  payoutAccountId: string;
+  currency: BandCurrency;
+  pricePerSliceMonth: string;
+  pricePerSliceHour: string;
+  band: PriceBand;
+};
+
+/** Who pays for a lease or a bid and the holds that stand behind it (oldest first). */
+type Funding = {
+  id: string;
+  ownerId: string;
+  payerAccountId: string;
+  source: LeaseSource;
+  sourceId: string | null;
+  quotedPrice: string | null;
+  quotedCurrency: BandCurrency | null;
+  quotedCcUsd: string | null;
+  holdIds: string[];
+  /** Period count at which the last top-up failed, so its event is written once. */
+  topUpFailedAt: number | null;
+  /** The last settlement failure reported in the events, so it is written once. */
+  lastFailure: string | null;
+};
+
+/** A settled or money event the book adds to the domain's events. */
+type ExtraEvent = { type: string; leaseId?: string; bidId?: string; atMs: number; detail: string };
+
+/** Periods settled per lease in one pass (the rest follow in the next pass of the same run). */
+const periodsPerLeasePerPassMax = 48;
+/** Delay before retrying money work that failed or could not finish. */
+const retryMs = 60_000;
+/** Most passes of one money run (each settles up to `periodsPerLeasePerPassMax` periods per lease). */
+const passesPerRunMax = 50;
+/** Compact the book once it holds this many closed records. */
+const closedRecordsBeforeCompact = 256;
+/** Events older than this are dropped when the book is compacted: 90 days. */
+const eventsRetentionMs = 90 * 24 * 3_600_000;
+/** Most events returned by one page. */
+const eventsPageMax = 200;
+
+const storageSchema = [
+  "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS bids (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS funding (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, lease_id TEXT, bid_id TEXT,
+     type TEXT NOT NULL, at_ms INTEGER NOT NULL, detail TEXT NOT NULL)`,
+  "CREATE INDEX IF NOT EXISTS events_lease ON events (lease_id, seq)",
+  "CREATE INDEX IF NOT EXISTS events_bid ON events (bid_id, seq)",
+];
+
+type Header = Omit<BidBook, "leases" | "bids">;
+
+function headerOf(book: BidBook): Header {
+  return {
+    nodeId: book.nodeId,
+    sliceCount: book.sliceCount,
+    state: book.state,
+    listedPriceCcPerSliceHour: book.listedPriceCcPerSliceHour,
+    minBidCcPerSliceHour: book.minBidCcPerSliceHour,
+    autoAcceptAboveCcPerSliceHour: book.autoAcceptAboveCcPerSliceHour,
+  };
+}
+
+function sameHeader(a: Header, b: Header): boolean {
+  return (
+    a.state === b.state &&
+    a.sliceCount === b.sliceCount &&
+    a.listedPriceCcPerSliceHour === b.listedPriceCcPerSliceHour &&
+    a.minBidCcPerSliceHour === b.minBidCcPerSliceHour &&
+    a.autoAcceptAboveCcPerSliceHour === b.autoAcceptAboveCcPerSliceHour
+  );
+}
+
+/** Whether two versions of one lease differ in anything a transition can change. */
+function sameLease(a: Lease, b: Lease): boolean {
+  if (
+    a.status !== b.status ||
+    a.pausedReason !== b.pausedReason ||
+    a.settledThroughMs !== b.settledThroughMs ||
+    a.graceUntilMs !== b.graceUntilMs ||
+    a.endsAtMs !== b.endsAtMs ||
+    a.pauses.length !== b.pauses.length
+  ) {
+    return false;
+  }
+  return a.pauses.every(
+    (pause, index) => pause.fromMs === b.pauses[index]?.fromMs && pause.untilMs === b.pauses[index]?.untilMs,
+  );
+}
+
+/** Ids of `stored` that `current` no longer has. */
+function missingIds(stored: ReadonlyMap<string, unknown>, current: readonly { id: string }[]): string[] {
+  const present = new Set(current.map((record) => record.id));
+  return [...stored.keys()].filter((id) => !present.has(id));
+}
+
+function failureOf(error: z.ZodError): Failure {
+  const issue = error.issues[0];
+  const field = issue ? issue.path.map(String).join(".") : "input";
+  return fail("VALIDATION_FAILED", `${field}: ${issue?.message ?? "invalid"}`, field || "input");
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): Result<T> {
+  const parsed = schema.safeParse(input);
+  return parsed.success ? ok(parsed.data) : failureOf(parsed.error);
+}
+
+function cc(minor: bigint): string {
+  return formatAmount("CC", minor);
+}
+
+export class NodeBidBook extends DurableObject<Env> {
+  private readonly db: Client;
+  private readonly market: MarketConfig;
+  private config: NodeConfig | null = null;
+  private book: BidBook | null = null;
+  private clockOffsetMs = 0;
+  private readonly funding = new Map<string, Funding>();
+  /** The lease and bid records as last written to storage. */
+  private readonly storedLeases = new Map<string, Lease>();
+  private readonly storedBids = new Map<string, Bid>();
+  private storedHeader: Header | null = null;
+  /** Fingerprints of what the libSQL mirror holds (in memory: a restart mirrors everything once). */
+  private readonly mirrored = new Map<string, string>();
+  private mirrorDirty = true;
+  private mirrorRun: Promise<void> | null = null;
+  private mirrorAgain = false;
+  private moneyRun: Promise<void> | null = null;
+  private moneyAgain = false;
+  private lastPassFailed = false;
+  private alarmAtMs: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.db = openDatabase(env);
+    this.market = marketConfig(env);
+    void ctx.blockConcurrencyWhile(async () => {
+      for (const statement of storageSchema) ctx.storage.sql.exec(statement);
+      this.loadFromStorage();
+      this.alarmAtMs = await ctx.storage.getAlarm();
+    });
+  }
+
+  // ---------------------------------------------------------------- loading and persistence
+
+  private loadFromStorage(): void {
+    const sql = this.ctx.storage.sql;
+    const meta = new Map(
+      sql
+        .exec<{ key: string; value: string }>("SELECT key, value FROM meta")
+        .toArray()
+        .map((row) => [row.key, row.value]),
+    );
+    const config = meta.get("config");
+    const header = meta.get("header");
+    if (config === undefined || header === undefined) return;
+    this.config = JSON.parse(config) as NodeConfig;
+    this.clockOffsetMs = Number(meta.get("clock_offset") ?? "0");
+    const leases = sql
+      .exec<{ body: string }>("SELECT body FROM leases")
+      .toArray()
+      .map((row) => JSON.parse(row.body) as Lease);
+    const bids = sql
+      .exec<{ body: string }>("SELECT body FROM bids")
+      .toArray()
+      .map((row) => JSON.parse(row.body) as Bid);
+    for (const row of sql.exec<{ body: string }>("SELECT body FROM funding").toArray()) {
+      const funding = JSON.parse(row.body) as Funding;
+      this.funding.set(funding.id, funding);
+    }
+    const parsedHeader = JSON.parse(header) as Header;
+    this.book = { ...parsedHeader, leases, bids };
+    this.storedHeader = parsedHeader;
+    for (const lease of leases) this.storedLeases.set(lease.id, lease);
+    for (const bid of bids) this.storedBids.set(bid.id, bid);
+  }
+
+  /**
+   * Makes sure the book exists: on the first call for a node, opens it from the node's libSQL
+   * row (inside blockConcurrencyWhile, so nothing else runs meanwhile). NOT_FOUND without a row.
+   */
+  private async ensureLoaded(nodeId: string): Promise<Result<BidBook>> {
+    if (this.book === null) {
+      await this.ctx.blockConcurrencyWhile(async () => {
+        if (this.book !== null) return;
+        const node = await getNode(this.db, nodeId);
+        if (node === null) return;
+        let ccUsd: string = defaultPegParameters.ccUsdReference;
+        if (node.band.currency === "USD") {
+          const peg = await currentPeg(this.db, Date.now());
+          if (peg.ccUsd !== null) ccUsd = peg.ccUsd;
+        }
+        const listed =
+          node.band.currency === "CC"
+            ? node.pricePerSliceHour
+            : ccPriceText(new Dec(node.pricePerSliceHour).div(ccUsd));
+        const opened = openBook({
+          nodeId,
+          sliceCount: node.sliceCount,
+          state: node.state,
+          listedPriceCcPerSliceHour: listed,
+          minBidCcPerSliceHour: node.minBidCcPerSliceHour,
+          autoAcceptAboveCcPerSliceHour: node.autoAcceptAboveCcPerSliceHour,
+        });
+        if (!opened.ok) throw new Error(`node ${nodeId}: cannot open its book: ${opened.detail}`);
+        const config: NodeConfig = {
+          nodeId,
+          farmerId: node.farmerId,
+          payoutAccountId: node.payoutAccountId,
+          currency: node.band.currency,
+          pricePerSliceMonth: node.pricePerSliceMonth,
+          pricePerSliceHour: node.pricePerSliceHour,
+          band: node.band,
+        };
+        this.ctx.storage.transactionSync(() => {
+          this.ctx.storage.sql.exec(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)",
+            JSON.stringify(config),
+          );
+          this.ctx.storage.sql.exec(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('header', ?)",
+            JSON.stringify(headerOf(opened.value)),
+          );
+        });
+        this.config = config;
+        this.book = opened.value;
+        this.storedHeader = headerOf(opened.value);
+      });
+    }
+    if (this.book === null) return fail("NOT_FOUND", `No node ${nodeId}`, "nodeId");
+    if (this.book.nodeId !== nodeId)
+      return fail("CONFLICT", `This book belongs to ${this.book.nodeId}`, "nodeId");
+    return ok(this.book);
+  }
+
+  /** The object's clock: real time, shifted forward in test and bench runs (`shiftClock`). */
+  private now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  private requireBook(): BidBook {
+    if (this.book === null) throw new Error("bid book used before it was loaded");
+    return this.book;
+  }
+
+  private requireConfig(): NodeConfig {
+    if (this.config === null) throw new Error("bid book used before it was loaded");
+    return this.config;
+  }
+
+  /**
+   * Applies a transition: the new book, changed lease and bid records, funding changes and events
+   * in one storage transaction (synchronous: nothing can run in between), then in memory. Bids
+   * the transition accepted hand their funding to the lease they became.
+   */
+  private commit(
+    transition: Transition,
+    options: { funding?: Funding[]; extraEvents?: ExtraEvent[]; settled?: Map<string, PeriodFigures> } = {},
+  ): void {
+    const next = transition.book;
+    const fundingChanges = [...(options.funding ?? [])];
+    for (const event of transition.events) {
+      if (event.type !== "accepted" || event.bidId === undefined) continue;
+      const bidFunding = this.funding.get(event.bidId);
+      if (bidFunding) {
+        this.funding.delete(event.bidId);
+        fundingChanges.push({ ...bidFunding, id: leaseIdForBid(event.bidId) });
+      }
+    }
+    const events: ExtraEvent[] = transition.events.map((event: BidBookEvent) => {
+      const figures =
+        event.type === "settled" && event.leaseId ? options.settled?.get(event.leaseId) : undefined;
+      return {
+        type: event.type,
+        ...(event.leaseId === undefined ? {} : { leaseId: event.leaseId }),
+        ...(event.bidId === undefined ? {} : { bidId: event.bidId }),
+        atMs: event.atMs,
+        detail: figures ? describeSettlement(figures) : event.detail,
+      };
+    });
+    events.push(...(options.extraEvents ?? []));
+    const header = headerOf(next);
+    const sql = this.ctx.storage.sql;
+    const changedLeases = next.leases.filter((lease) => {
+      const stored = this.storedLeases.get(lease.id);
+      return stored === undefined || !sameLease(stored, lease);
+    });
+    const changedBids = next.bids.filter((bid) => this.storedBids.get(bid.id)?.status !== bid.status);
+    // Records disappear only when the book is compacted: look for them only when the count says so.
+    const addedLeases = changedLeases.filter((lease) => !this.storedLeases.has(lease.id)).length;
+    const droppedLeases =
+      next.leases.length < this.storedLeases.size + addedLeases
+        ? missingIds(this.storedLeases, next.leases)
+        : [];
+    const addedBids = changedBids.filter((bid) => !this.storedBids.has(bid.id)).length;
+    const droppedBids =
+      next.bids.length < this.storedBids.size + addedBids ? missingIds(this.storedBids, next.bids) : [];
+    const headerChanged = this.storedHeader === null || !sameHeader(this.storedHeader, header);
+    this.ctx.storage.transactionSync(() => {
+      if (headerChanged) {
+        sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('header', ?)", JSON.stringify(header));
+      }
+      for (const lease of changedLeases) {
+        sql.exec("INSERT OR REPLACE INTO leases (id, body) VALUES (?, ?)", lease.id, JSON.stringify(lease));
+      }
+      for (const id of droppedLeases) sql.exec("DELETE FROM leases WHERE id = ?", id);
+      for (const bid of changedBids) {
+        sql.exec("INSERT OR REPLACE INTO bids (id, body) VALUES (?, ?)", bid.id, JSON.stringify(bid));
+      }
+      for (const id of droppedBids) sql.exec("DELETE FROM bids WHERE id = ?", id);
+      for (const funding of fundingChanges) {
+        sql.exec(
+          "INSERT OR REPLACE INTO funding (id, body) VALUES (?, ?)",
+          funding.id,
+          JSON.stringify(funding),
+        );
+      }
+      for (const event of transition.events) {
+        if (event.type === "accepted" && event.bidId !== undefined) {
+          sql.exec("DELETE FROM funding WHERE id = ?", event.bidId);
+        }
+      }
+      for (const event of events) {
+        sql.exec(
+          "INSERT INTO events (lease_id, bid_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?)",
+          event.leaseId ?? null,
+          event.bidId ?? null,
+          event.type,
+          event.atMs,
+          event.detail,
+        );
+      }
+    });
+    this.book = next;
+    this.storedHeader = header;
+    for (const lease of changedLeases) this.storedLeases.set(lease.id, lease);
+    for (const id of droppedLeases) this.storedLeases.delete(id);
+    for (const bid of changedBids) this.storedBids.set(bid.id, bid);
+    for (const id of droppedBids) this.storedBids.delete(id);
+    for (const funding of fundingChanges) this.funding.set(funding.id, funding);
+    if (changedLeases.length > 0 || droppedLeases.length > 0 || headerChanged) this.mirrorDirty = true;
+  }
+
+  /** Writes funding records (and extra events) on their own, outside a transition. */
+  private saveFunding(records: Funding[], events: ExtraEvent[] = []): void {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      for (const funding of records) {
+        sql.exec(
+          "INSERT OR REPLACE INTO funding (id, body) VALUES (?, ?)",
+          funding.id,
+          JSON.stringify(funding),
+        );
+      }
+      for (const event of events) {
+        sql.exec(
+          "INSERT INTO events (lease_id, bid_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?)",
+          event.leaseId ?? null,
+          event.bidId ?? null,
+          event.type,
+          event.atMs,
+          event.detail,
+        );
+      }
+    });
+    for (const funding of records) this.funding.set(funding.id, funding);
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private leaseView(lease: Lease): LeaseView {
+    const funding = this.funding.get(lease.id);
+    return {
+      id: lease.id,
+      nodeId: this.requireBook().nodeId,
+      ownerId: funding?.ownerId ?? "unknown",
+      payerAccountId: funding?.payerAccountId ?? lease.accountId,
+      kind: lease.kind,
+      source: funding?.source ?? "reservation",
+      sourceId: funding?.sourceId ?? null,
+      slices: lease.slices,
+      priceCcPerSliceHour: lease.priceCcPerSliceHour,
+      quotedPrice: funding?.quotedPrice ?? null,
+      quotedCurrency: funding?.quotedCurrency ?? null,
+      quotedCcUsd: funding?.quotedCcUsd ?? null,
+      startedAtMs: lease.startedAtMs,
+      endsAtMs: lease.endsAtMs,
+      status: lease.status,
+      pausedReason: lease.pausedReason ?? null,
+      graceUntilMs: lease.graceUntilMs ?? null,
+      settledThroughMs: lease.settledThroughMs,
+      holdIds: [...(funding?.holdIds ?? [])],
+    };
+  }
+
+  private bidView(bid: Bid): BidView {
+    const funding = this.funding.get(bid.id) ?? this.funding.get(leaseIdForBid(bid.id));
+    return {
+      id: bid.id,
+      nodeId: this.requireBook().nodeId,
+      ownerId: funding?.ownerId ?? "unknown",
+      payerAccountId: funding?.payerAccountId ?? bid.accountId,
+      slices: bid.slices,
+      priceCcPerSliceHour: bid.priceCcPerSliceHour,
+      expiresAtMs: bid.expiresAtMs,
+      status: bid.status,
+      holdIds: [...(funding?.holdIds ?? [])],
+      leaseId: bid.status === "accepted" ? leaseIdForBid(bid.id) : null,
+    };
+  }
+
+  private bookView(): BookView {
+    const book = this.requireBook();
+    return {
+      nodeId: book.nodeId,
+      state: book.state,
+      sliceCount: book.sliceCount,
+      freeSlices: freeSlices(book),
+      runningSlices: runningSlices(book),
+      listedPriceCcPerSliceHour: book.listedPriceCcPerSliceHour,
+      minBidCcPerSliceHour: book.minBidCcPerSliceHour,
+      autoAcceptAboveCcPerSliceHour: book.autoAcceptAboveCcPerSliceHour,
+      leases: book.leases.length,
+      openBids: book.bids.filter((bid) => bid.status === "open").length,
+    };
+  }
+
+  // ---------------------------------------------------------------- RPC methods
+
+  /** A no-op call, to measure the cost of reaching the object. */
+  ping(): string {
+    return "pong";
+  }
+
+  /** Opens (on first touch) and describes the book. */
+  async open(input: z.input<typeof openSchema>): Promise<Result<BookView>> {
+    const parsed = parse(openSchema, input);
+    if (!parsed.ok) return parsed;
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
+    if (!loaded.ok) return loaded;
+    if (this.mirrorDirty) await this.flushMirror();
+    return ok(this.bookView());
+  }
+
+  /** Runs the reservation on `book` at `price`, for on-demand (listed) or package leases. */
+  private tryReserve(
+    book: BidBook,
+    input: z.infer<typeof reserveSchema>,
+    priceCcPerSliceHour: string,
+    nowMs: number,
+  ): Result<Transition> {
+    const common = {
+      leaseId: input.leaseId,
+      accountId: input.payerAccountId,
+      slices: input.slices,
+      durationMs: input.durationMs,
+      nowMs,
+    };
+    if (input.kind === "package") return reservePackage(book, { ...common, priceCcPerSliceHour });
+    // The lease's price is fixed at its start; the book's listed price stays as it is.
+    const reserved = reserve({ ...book, listedPriceCcPerSliceHour: priceCcPerSliceHour }, common);
+    if (!reserved.ok) return reserved;
+    return ok({
+      book: { ...reserved.value.book, listedPriceCcPerSliceHour: book.listedPriceCcPerSliceHour },
+      events: reserved.value.events,
+    });
+  }
+
+  /**
+   * Reserves slices (on demand at the listed price, at a fixed price for an accepted capacity
+   * offer, or for a bid package): checks the book, holds the payer's CC for the prepaid window
+   * (`hold_<leaseId>_0`), then re-checks and commits; if the slices went meanwhile, the hold is
+   * released. A repeated call with the same lease id returns the lease.
+   */
+  async reserve(input: z.input<typeof reserveSchema>): Promise<Result<LeaseView>> {
+    const parsed = parse(reserveSchema, input);
+    if (!parsed.ok) return parsed;
+    const request = parsed.value;
+    const loaded = await this.ensureLoaded(request.nodeId);
+    if (!loaded.ok) return loaded;
+    const existing = loaded.value.leases.find((lease) => lease.id === request.leaseId);
+    if (existing) {
+      const funding = this.funding.get(existing.id);
+      if (funding?.payerAccountId === request.payerAccountId && existing.slices === request.slices) {
+        return ok(this.leaseView(existing));
+      }
+      return fail("CONFLICT", `Lease id ${request.leaseId} is already used`, "leaseId");
+    }
+    const config = this.requireConfig();
+    const quote =
+      request.pricing.type === "fixed"
+        ? ok({
+            priceCcPerSliceHour: request.pricing.priceCcPerSliceHour,
+            quotedPrice: null,
+            quotedCurrency: null,
+            quotedCcUsd: null,
+          })
+        : quoteLease(
+            {
+              currency: config.currency,
+              pricePerSliceMonth: config.pricePerSliceMonth,
+              pricePerSliceHour: config.pricePerSliceHour,
+            },
+            request.durationMs,
+            request.pricing.ccUsd,
+            this.market.parameters,
+          );
+    if (!quote.ok) return quote;
+    const price = quote.value.priceCcPerSliceHour;
+    const checked = this.tryReserve(this.requireBook(), request, price, this.now());
+    if (!checked.ok) return checked;
+    const coveredMs =
+      request.durationMs === null
+        ? this.market.prepaidWindowMs
+        : Math.min(this.market.prepaidWindowMs, request.durationMs);
+    const amountMinor = chargeForUsage(price, request.slices, coveredMs);
+    const holdId = `hold_${request.leaseId}_0`;
+    const held = await placeHold(
+      this.db,
+      {
+        holdId,
+        payerAccountId: request.payerAccountId,
+        amountMinor: amountMinor > 0n ? amountMinor : 1n,
+        timeoutMs: coveredMs + this.market.holdSlackMs,
+        code: request.kind === "package" ? "package_lease_hold" : "lease_hold",
+        metadata: { leaseId: request.leaseId, nodeId: request.nodeId },
+      },
+      this.now(),
+    );
+    if (!held.ok) return held;
+    const nowMs = this.now();
+    const committed = this.tryReserve(this.requireBook(), request, price, nowMs);
+    if (!committed.ok) {
+      await releaseHold(this.db, holdId, this.now());
+      return committed;
+    }
+    const funding: Funding = {
+      id: request.leaseId,
+      ownerId: request.ownerId,
+      payerAccountId: request.payerAccountId,
+      source: request.source,
+      sourceId: request.sourceId,
+      quotedPrice: quote.value.quotedPrice,
+      quotedCurrency: quote.value.quotedCurrency,
+      quotedCcUsd: quote.value.quotedCcUsd,
+      holdIds: [holdId],
+      topUpFailedAt: null,
+      lastFailure: null,
+    };
+    this.commit(committed.value, {
+      funding: [funding],
+      extraEvents: [
+        {
+          type: "hold_placed",
+          leaseId: request.leaseId,
+          atMs: nowMs,
+          detail: `${cc(held.value.remainingMinor)} CC held from ${request.payerAccountId} (${holdId})`,
+        },
+      ],
+    });
+    await this.flushMirror();
+    await this.scheduleAlarm();
+    const lease = this.requireBook().leases.find((candidate) => candidate.id === request.leaseId);
+    if (!lease) return fail("INTERNAL", "the reserved lease is missing");
+    return ok(this.leaseView(lease));
+  }
+
+  /**
+   * Places an interruptible bid backed by a hold the caller has placed (`holdId`). The bid may be
+   * matched at once (auto-accept). A repeated call with the same bid id returns the bid.
+   */
+  async placeBid(input: z.input<typeof placeBidSchema>): Promise<Result<BidView>> {
+    const parsed = parse(placeBidSchema, input);
+    if (!parsed.ok) return parsed;
+    const request = parsed.value;
+    const loaded = await this.ensureLoaded(request.nodeId);
+    if (!loaded.ok) return loaded;
+    const existing = loaded.value.bids.find((bid) => bid.id === request.bidId);
+    if (existing) {
+      const same =
+        existing.accountId === request.payerAccountId &&
+        existing.slices === request.slices &&
+        existing.priceCcPerSliceHour === request.priceCcPerSliceHour;
+      return same
+        ? ok(this.bidView(existing))
+        : fail("CONFLICT", `Bid id ${request.bidId} is already used`, "bidId");
+    }
+    const nowMs = this.now();
+    const placed = placeBid(loaded.value, {
+      bidId: request.bidId,
+      accountId: request.payerAccountId,
+      slices: request.slices,
+      priceCcPerSliceHour: request.priceCcPerSliceHour,
+      expiresAtMs: request.expiresAtMs,
+      nowMs,
+    });
+    if (!placed.ok) return placed;
+    this.commit(placed.value, {
+      funding: [
+        {
+          id: request.bidId,
+          ownerId: request.ownerId,
+          payerAccountId: request.payerAccountId,
+          source: "bid",
+          sourceId: request.bidId,
+          quotedPrice: null,
+          quotedCurrency: null,
+          quotedCcUsd: null,
+          holdIds: [request.holdId],
+          topUpFailedAt: null,
+          lastFailure: null,
+        },
+      ],
+    });
+    if (this.mirrorDirty || placed.value.events.some((event) => event.type !== "placed")) {
+      await this.requestMoney();
+    } else {
+      await this.scheduleAlarmIfEarlier(request.expiresAtMs);
+    }
+    const bid = this.requireBook().bids.find((candidate) => candidate.id === request.bidId);
+    if (!bid) return fail("INTERNAL", "the placed bid is missing");
+    return ok(this.bidView(bid));
+  }
+
+  /** The farmer accepts or rejects an open bid, or its bidder cancels it. */
+  async bidAction(input: z.input<typeof bidActionSchema>): Promise<Result<BidView>> {
+    const parsed = parse(bidActionSchema, input);
+    if (!parsed.ok) return parsed;
+    const request = parsed.value;
+    const loaded = await this.ensureLoaded(request.nodeId);
+    if (!loaded.ok) return loaded;
+    const bid = loaded.value.bids.find((candidate) => candidate.id === request.bidId);
+    if (!bid) return fail("NOT_FOUND", `No bid ${request.bidId} on this node`, "bidId");
+    if (request.action === "cancel" && !request.asAdmin) {
+      const funding = this.funding.get(bid.id);
+      if (funding?.ownerId !== request.ownerId) return fail("FORBIDDEN", "This bid belongs to another owner");
+    }
+    const nowMs = this.now();
+    const action =
+      request.action === "accept" ? acceptBid : request.action === "reject" ? rejectBid : cancelBid;
+    const done = action(loaded.value, request.bidId, nowMs);
+    if (!done.ok) return done;
+    this.commit(done.value);
+    await this.requestMoney();
+    const after = this.requireBook().bids.find((candidate) => candidate.id === request.bidId);
+    return after ? ok(this.bidView(after)) : fail("INTERNAL", "the bid is missing");
+  }
+
+  /** Ends a lease now: settles its last period and releases what its holds have left. */
+  async endLease(input: z.input<typeof leaseRefSchema>): Promise<Result<LeaseView>> {
+    const parsed = parse(leaseRefSchema, input);
+    if (!parsed.ok) return parsed;
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
+    if (!loaded.ok) return loaded;
+    const ended = endLease(loaded.value, parsed.value.leaseId, this.now());
+    if (!ended.ok) return ended;
+    this.commit(ended.value);
+    await this.requestMoney();
+    return this.getLease(parsed.value);
+  }
+
+  /** A lease of this book. */
+  async getLease(input: z.input<typeof leaseRefSchema>): Promise<Result<LeaseView>> {
+    const parsed = parse(leaseRefSchema, input);
+    if (!parsed.ok) return parsed;
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
+    if (!loaded.ok) return loaded;
+    const lease = loaded.value.leases.find((candidate) => candidate.id === parsed.value.leaseId);
+    if (!lease)
+      return fail("NOT_FOUND", `No lease ${parsed.value.leaseId} in this book (it may have been archived)`);
+    return ok(this.leaseView(lease));
+  }
+
+  /** A lease's event log, oldest first (with the events of the bid it came from), after `afterSeq`. */
+  async leaseEvents(input: z.input<typeof leaseEventsSchema>): Promise<Result<EventView[]>> {
+    const parsed = parse(leaseEventsSchema, input);
+    if (!parsed.ok) return parsed;
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
+    if (!loaded.ok) return loaded;
+    const { leaseId, afterSeq, limit } = parsed.value;
+    const bidId = `bid_${leaseId.slice(4)}`;
+    const rows = this.ctx.storage.sql
+      .exec<{
+        seq: number;
+        type: string;
+        lease_id: string | null;
+        bid_id: string | null;
+        at_ms: number;
+        detail: string;
+      }>(
+        "SELECT seq, type, lease_id, bid_id, at_ms, detail FROM events WHERE (lease_id = ? OR bid_id = ?) AND seq > ? ORDER BY seq LIMIT ?",
+        leaseId,
+        bidId,
+        afterSeq,
+        Math.min(limit, eventsPageMax),
+      )
+      .toArray();
+    return ok(
+      rows.map((row) => ({
+        seq: Number(row.seq),
+        type: row.type,
+        leaseId: row.lease_id,
+        bidId: row.bid_id,
+        atMs: Number(row.at_ms),
+        detail: row.detail,
+      })),
+    );
+  }
+
+  /** Open bids, highest price first. */
+  async listBids(input: z.input<typeof openSchema>): Promise<Result<BidView[]>> {
+    const parsed = parse(openSchema, input);
+    if (!parsed.ok) return parsed;
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
+    if (!loaded.ok) return loaded;
+    return ok(
+      loaded.value.bids
+        .filter((bid) => bid.status === "open")
+        .map((bid) => this.bidView(bid))
+        .sort(
+          (a, b) =>
+            new Dec(b.priceCcPerSliceHour).cmp(a.priceCcPerSliceHour) || a.expiresAtMs - b.expiresAtMs,
+        ),
+    );
+  }
+
+  /** A bid of this book (open or closed, until the book is compacted). */
+  async getBid(input: { nodeId: string; bidId: string }): Promise<Result<BidView>> {
+    const parsed = parse(bidActionSchema.pick({ nodeId: true, bidId: true }), input);
+    if (!parsed.ok) return parsed;
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
+    if (!loaded.ok) return loaded;
+    const bid = loaded.value.bids.find((candidate) => candidate.id === parsed.value.bidId);
+    return bid ? ok(this.bidView(bid)) : fail("NOT_FOUND", `No bid ${parsed.value.bidId} on this node`);
+  }
+
+  /** Sets the node online, offline or in maintenance (leases pause and resume; §17). */
+  async setState(input: z.input<typeof setStateSchema>): Promise<Result<BookView>> {
+    const parsed = parse(setStateSchema, input);
+    if (!parsed.ok) return parsed;
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
+    if (!loaded.ok) return loaded;
+    const changed = setState(loaded.value, parsed.value.state, this.now());
+    if (!changed.ok) return changed;
+    this.commit(changed.value);
+    await this.requestMoney();
+    return ok(this.bookView());
+  }
+
+  /**
+   * New prices (already checked against the band by the caller): the listed prices in band
+   * currency (new leases only), the minimum bid and the auto-accept price (which may accept open
+   * bids at once).
+   */
+  async setPrices(input: z.input<typeof setPricesSchema>): Promise<Result<BookView>> {
+    const parsed = parse(setPricesSchema, input);
+    if (!parsed.ok) return parsed;
+    const request = parsed.value;
+    const loaded = await this.ensureLoaded(request.nodeId);
+    if (!loaded.ok) return loaded;
+    const config = this.requireConfig();
+    const listed =
+      config.currency === "CC"
+        ? ccPriceText(new Dec(request.pricePerSliceHour))
+        : request.ccUsd === null
+          ? loaded.value.listedPriceCcPerSliceHour
+          : ccPriceText(new Dec(request.pricePerSliceHour).div(request.ccUsd));
+    const changed = setPrices(loaded.value, {
+      listedPriceCcPerSliceHour: listed,
+      minBidCcPerSliceHour: request.minBidCcPerSliceHour,
+      autoAcceptAboveCcPerSliceHour: request.autoAcceptAboveCcPerSliceHour,
+      nowMs: this.now(),
+    });
+    if (!changed.ok) return changed;
+    const nextConfig: NodeConfig = {
+      ...config,
+      pricePerSliceMonth: request.pricePerSliceMonth,
+      pricePerSliceHour: request.pricePerSliceHour,
+      band: request.band,
+    };
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)",
+      JSON.stringify(nextConfig),
+    );
+    this.config = nextConfig;
+    this.commit(changed.value);
+    this.mirrorDirty = true;
+    await this.requestMoney();
+    return ok(this.bookView());
+  }
+
+  /** Runs the money pass now (what the alarm does): settles what is due, tops up, releases, mirrors. */
+  async settleNow(input: z.input<typeof openSchema>): Promise<Result<SettleSummary>> {
+    const parsed = parse(openSchema, input);
+    if (!parsed.ok) return parsed;
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
+    if (!loaded.ok) return loaded;
+    const before = this.settledCount();
+    await this.requestMoney();
+    return ok({
+      nodeId: parsed.value.nodeId,
+      periodsSettled: this.settledCount() - before,
+      leasesFailed: [...this.funding.values()].filter((funding) => funding.lastFailure !== null).length,
+      nextWakeMs: this.nextWakeMs(this.now()),
+    });
+  }
+
+  private settledCount(): number {
+    return this.ctx.storage.sql
+      .exec<{ count: number }>("SELECT count(*) AS count FROM events WHERE type = 'settled'")
+      .one().count;
+  }
+
+  /**
+   * Moves this object's clock forward by `ms` (never back): only when ENVIRONMENT is `test` or
+   * `bench`, so tests and benchmarks can let hours pass. Reschedules the alarm.
+   */
+  async shiftClock(input: z.input<typeof shiftClockSchema>): Promise<Result<{ nowMs: number }>> {
+    if (this.env.ENVIRONMENT !== "test" && this.env.ENVIRONMENT !== "bench") {
+      return fail("FORBIDDEN", "The clock can be shifted only in test and bench runs");
+    }
+    const parsed = parse(shiftClockSchema, input);
+    if (!parsed.ok) return parsed;
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
+    if (!loaded.ok) return loaded;
+    this.clockOffsetMs += parsed.value.ms;
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset', ?)",
+      String(this.clockOffsetMs),
+    );
+    this.alarmAtMs = null;
+    await this.scheduleAlarm();
+    return ok({ nowMs: this.now() });
+  }
+
+  /** The alarm: one money pass (idempotent; see the class comment). */
+  override async alarm(): Promise<void> {
+    this.alarmAtMs = null;
+    if (this.book === null) return;
+    await this.requestMoney();
+  }
+
+  // ---------------------------------------------------------------- the money pass
+
+  /** Runs the money pass, or joins the one running and makes it go round once more. */
+  private async requestMoney(): Promise<void> {
+    if (this.moneyRun !== null) {
+      this.moneyAgain = true;
+      await this.moneyRun;
+      return;
+    }
+    this.moneyRun = (async () => {
+      try {
+        for (let pass = 0; pass < passesPerRunMax; pass += 1) {
+          this.moneyAgain = false;
+          await this.moneyPass();
+          if (!this.moneyAgain) break;
+        }
+      } finally {
+        this.moneyRun = null;
+      }
+    })();
+    await this.moneyRun;
+  }
+
+  private async moneyPass(): Promise<void> {
+    this.lastPassFailed = false;
+    const steps: [string, () => Promise<void>][] = [
+      ["catch_up", async () => this.catchUp()],
+      ["settle", () => this.settleDue()],
+      ["release", () => this.releaseClosed()],
+      ["fund", () => this.fundLeases()],
+      ["compact", async () => this.compactIfLarge()],
+      ["mirror", () => this.flushMirror()],
+    ];
+    for (const [name, run] of steps) {
+      try {
+        await run();
+      } catch (error) {
+        this.lastPassFailed = true;
+        console.error(
+          JSON.stringify({
+            level: "error",
+            event: "bid_book_step",
+            nodeId: this.book?.nodeId,
+            step: name,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+      }
+    }
+    await this.scheduleAlarm();
+  }
+
+  /** Ends leases whose term or grace ran out, expires bids, matches waiting claims. */
+  private catchUp(): void {
+    const matched = match(this.requireBook(), this.now());
+    if (!matched.ok) throw new Error(`catch-up refused: ${matched.detail}`);
+    this.commit(matched.value);
+  }
+
+  private partiesOf(lease: Lease): LeaseParties {
+    const config = this.requireConfig();
+    const funding = this.funding.get(lease.id);
+    return {
+      leaseId: lease.id,
+      nodeId: config.nodeId,
+      farmerId: config.farmerId,
+      farmerAccountId: config.payoutAccountId,
+      payerAccountId: funding?.payerAccountId ?? lease.accountId,
+      holdIds: funding?.holdIds ?? [],
+    };
+  }
+
+  /** Settles every due period and records each in the book; failures are logged as events once. */
+  private async settleDue(): Promise<void> {
+    const nowMs = this.now();
+    const works = [];
+    for (const lease of this.requireBook().leases) {
+      const due = duePeriods(lease, nowMs, settlementPeriodMsDefault);
+      if (due.length === 0) continue;
+      if (due.length > periodsPerLeasePerPassMax) this.moneyAgain = true;
+      works.push({ lease, parties: this.partiesOf(lease), periods: due.slice(0, periodsPerLeasePerPassMax) });
+    }
+    if (works.length === 0) return;
+    const results = await settleLeases(this.db, works, { nowMs, parameters: this.market.parameters });
+    const fundingUpdates: Funding[] = [];
+    const failureEvents: ExtraEvent[] = [];
+    for (const result of results) {
+      for (const figures of result.settled) {
+        const recorded = recordSettlement(this.requireBook(), result.leaseId, figures.period, this.now());
+        if (!recorded.ok) {
+          throw new Error(`recording ${figures.period.settlementId}: ${recorded.code} ${recorded.detail}`);
+        }
+        this.commit(recorded.value, { settled: new Map([[result.leaseId, figures]]) });
+      }
+      const funding = this.funding.get(result.leaseId);
+      if (!funding) continue;
+      const failure = result.failure === null ? null : `${result.failure.code}: ${result.failure.detail}`;
+      if (failure !== null) this.lastPassFailed = true;
+      const holdIds = funding.holdIds.filter((id) => {
+        const hold = result.holds.get(id);
+        return hold === undefined || hold.status === "pending";
+      });
+      if (failure !== funding.lastFailure || holdIds.length !== funding.holdIds.length) {
+        fundingUpdates.push({ ...funding, holdIds, lastFailure: failure });
+        if (failure !== null && failure !== funding.lastFailure) {
+          failureEvents.push({
+            type: "settlement_failed",
+            leaseId: result.leaseId,
+            atMs: nowMs,
+            detail: `settlement will be retried: ${failure}`,
+          });
+        }
+      }
+    }
+    if (fundingUpdates.length > 0 || failureEvents.length > 0)
+      this.saveFunding(fundingUpdates, failureEvents);
+  }
+
+  /** Whether a funding record's bid or lease is finished, so what its holds have left goes back. */
+  private isClosed(funding: Funding): boolean {
+    const book = this.requireBook();
+    if (isBidId(funding.id)) return !book.bids.some((bid) => bid.id === funding.id && bid.status === "open");
+    const lease = book.leases.find((candidate) => candidate.id === funding.id);
+    if (!lease) return true;
+    return lease.status === "ended" && lease.endsAtMs !== null && lease.settledThroughMs >= lease.endsAtMs;
+  }
+
+  /** Releases the holds of closed bids and of ended, fully settled leases. */
+  private async releaseClosed(): Promise<void> {
+    const closing = [...this.funding.values()].filter(
+      (funding) => funding.holdIds.length > 0 && this.isClosed(funding),
+    );
+    for (const funding of closing) {
+      const kept: string[] = [];
+      const nowMs = this.now();
+      for (const holdId of funding.holdIds) {
+        const released = await releaseHold(this.db, holdId, nowMs);
+        if (!released.ok) {
+          kept.push(holdId);
+          this.lastPassFailed = true;
+        }
+      }
+      const event: ExtraEvent = {
+        type: "released",
+        ...(isBidId(funding.id) ? { bidId: funding.id } : { leaseId: funding.id }),
+        atMs: nowMs,
+        detail:
+          kept.length === 0
+            ? `what was left of ${funding.holdIds.join(", ")} went back to ${funding.payerAccountId}`
+            : `release of ${kept.join(", ")} will be retried`,
+      };
+      this.saveFunding([{ ...this.funding.get(funding.id)!, holdIds: kept }], [event]);
+    }
+  }
+
+  /**
+   * Keeps running leases funded (the top-up rule): when what their usable holds still cover falls
+   * below `topUpBelowMs` of use (plus what has run since the last settlement), a new hold of one
+   * prepaid window (`hold_<leaseId>_t<periods>`, no more than a fixed lease still needs) is
+   * placed. If the payer cannot fund it and the holds would not even cover the next period, the
+   * lease is paused for funds with the grace period; a paused lease is resumed as soon as a
+   * top-up succeeds. Holds that expired unused are released.
+   */
+  private async fundLeases(): Promise<void> {
+    const book = this.requireBook();
+    const candidates = book.leases.filter(
+      (lease) =>
+        lease.status === "running" ||
+        (lease.status === "paused" && lease.pausedReason === "insufficient_funds"),
+    );
+    if (candidates.length === 0) return;
+    const holdIds = candidates.flatMap((lease) => this.funding.get(lease.id)?.holdIds ?? []);
+    const holds = await loadHolds(this.db, holdIds);
+    for (const candidate of candidates) {
+      const lease = this.requireBook().leases.find((current) => current.id === candidate.id);
+      if (!lease || lease.status === "ended") continue;
+      await this.fundLease(lease, holds);
+    }
+  }
+
+  private async fundLease(lease: Lease, holds: Map<string, HoldInfo>): Promise<void> {
+    const nowMs = this.now();
+    const funding = this.funding.get(lease.id);
+    if (!funding) return;
+    const usableIds: string[] = [];
+    const staleIds: string[] = [];
+    let usableMinor = 0n;
+    for (const id of funding.holdIds) {
+      const hold = holds.get(id);
+      if (hold && isUsable(hold, nowMs)) {
+        usableIds.push(id);
+        usableMinor += hold.remainingMinor;
+      } else if (hold && hold.status === "pending") {
+        staleIds.push(id);
+      }
+    }
+    for (const id of staleIds) {
+      const released = await releaseHold(this.db, id, nowMs);
+      if (!released.ok) usableIds.push(id);
+    }
+    const rate = (ms: number) => chargeForUsage(lease.priceCcPerSliceHour, lease.slices, Math.max(0, ms));
+    const accruedMs = Math.max(0, nowMs - lease.settledThroughMs);
+    const leftMs = lease.endsAtMs === null ? null : Math.max(0, lease.endsAtMs - lease.settledThroughMs);
+    const stillOwedMaxMinor = leftMs === null ? null : rate(leftMs);
+    const pausedForFunds = lease.pausedReason === "insufficient_funds";
+    let changed = usableIds.length !== funding.holdIds.length;
+    let next: Funding = { ...funding, holdIds: usableIds };
+    const events: ExtraEvent[] = [];
+    const covered = stillOwedMaxMinor !== null && usableMinor >= stillOwedMaxMinor;
+    const lowMinor = rate(this.market.topUpBelowMs + accruedMs);
+    if (!covered && (pausedForFunds || usableMinor < lowMinor)) {
+      const windowMinor = rate(this.market.prepaidWindowMs);
+      const amountMinor =
+        stillOwedMaxMinor === null ? windowMinor : smaller(stillOwedMaxMinor - usableMinor, windowMinor);
+      const periods = Math.floor((lease.settledThroughMs - lease.startedAtMs) / settlementPeriodMsDefault);
+      const holdId = `hold_${lease.id}_t${periods}`;
+      if (amountMinor > 0n && !usableIds.includes(holdId)) {
+        const placed = await placeHold(
+          this.db,
+          {
+            holdId,
+            payerAccountId: funding.payerAccountId,
+            amountMinor,
+            timeoutMs: this.market.prepaidWindowMs + this.market.holdSlackMs,
+            code: "lease_top_up",
+            metadata: { leaseId: lease.id },
+          },
+          nowMs,
+        );
+        changed = true;
+        if (placed.ok) {
+          next = { ...next, holdIds: [...next.holdIds, holdId], topUpFailedAt: null };
+          events.push({
+            type: "topped_up",
+            leaseId: lease.id,
+            atMs: nowMs,
+            detail: `${cc(placed.value.remainingMinor)} CC more held from ${funding.payerAccountId} (${holdId})`,
+          });
+        } else if (placed.code === "INSUFFICIENT_FUNDS" || placed.code.startsWith("ACCOUNT_")) {
+          const coversNext = usableMinor >= rate(accruedMs + settlementPeriodMsDefault);
+          if (funding.topUpFailedAt !== periods) {
+            events.push({
+              type: "top_up_failed",
+              leaseId: lease.id,
+              atMs: nowMs,
+              detail: `could not hold ${cc(amountMinor)} CC more from ${funding.payerAccountId}: ${placed.code}`,
+            });
+          }
+          next = { ...next, topUpFailedAt: periods };
+          if (!coversNext && lease.status === "running") {
+            this.saveFunding([next], events);
+            const paused = markInsufficientFunds(
+              this.requireBook(),
+              lease.id,
+              this.now(),
+              this.market.graceMs,
+            );
+            if (paused.ok) this.commit(paused.value);
+            return;
+          }
+        } else {
+          // A refusal that says nothing about the payer's funds (say, a reused hold id): retried next pass.
+          this.lastPassFailed = true;
+        }
+      }
+    }
+    if (changed || events.length > 0) this.saveFunding([next], events);
+    if (pausedForFunds && next.holdIds.length > usableIds.length) {
+      const resumed = resumeFunded(this.requireBook(), lease.id, this.now());
+      if (resumed.ok) this.commit(resumed.value);
+    }
+  }
+
+  /** Drops finished leases and closed bids once there are many, with their funding and old events. */
+  private compactIfLarge(): void {
+    const book = this.requireBook();
+    const closed =
+      book.leases.filter((lease) => lease.status === "ended").length +
+      book.bids.filter((bid) => bid.status !== "open").length;
+    if (closed < closedRecordsBeforeCompact || this.mirrorDirty) return;
+    const next = compact(book);
+    this.commit({ book: next, events: [] });
+    const keep = new Set([...next.leases.map((lease) => lease.id), ...next.bids.map((bid) => bid.id)]);
+    const gone = [...this.funding.values()].filter(
+      (funding) => !keep.has(funding.id) && funding.holdIds.length === 0,
+    );
+    const sql = this.ctx.storage.sql;
+    const cutoffMs = this.now() - eventsRetentionMs;
+    this.ctx.storage.transactionSync(() => {
+      for (const funding of gone) sql.exec("DELETE FROM funding WHERE id = ?", funding.id);
+      sql.exec("DELETE FROM events WHERE at_ms < ?", cutoffMs);
+    });
+    for (const funding of gone) this.funding.delete(funding.id);
+  }
+
+  // ---------------------------------------------------------------- the libSQL mirror
+
+  /** Writes changed leases and the node's state, free slices and prices to libSQL (one at a time). */
+  private async flushMirror(): Promise<void> {
+    if (this.mirrorRun !== null) {
+      this.mirrorAgain = true;
+      await this.mirrorRun;
+      return;
+    }
+    this.mirrorRun = (async () => {
+      try {
+        do {
+          this.mirrorAgain = false;
+          await this.mirrorOnce();
+        } while (this.mirrorAgain);
+      } finally {
+        this.mirrorRun = null;
+      }
+    })();
+    await this.mirrorRun;
+  }
+
+  private async mirrorOnce(): Promise<void> {
+    const book = this.requireBook();
+    const config = this.requireConfig();
+    const nowMs = this.now();
+    const statements: InStatement[] = [];
+    const written = new Map<string, string>();
+    for (const lease of book.leases) {
+      const fingerprint = `${lease.status}|${lease.pausedReason ?? ""}|${lease.graceUntilMs ?? ""}|${lease.endsAtMs ?? ""}|${lease.settledThroughMs}`;
+      if (this.mirrored.get(lease.id) === fingerprint) continue;
+      written.set(lease.id, fingerprint);
+      statements.push(...this.leaseMirrorStatements(lease, nowMs));
+    }
+    const header = headerOf(book);
+    const nodeFingerprint = JSON.stringify([header, freeSlices(book), config]);
+    const nodeChanged = this.mirrored.get(config.nodeId) !== nodeFingerprint;
+    if (nodeChanged) {
+      statements.push(
+        nodeMirrorStatement(
+          config.nodeId,
+          {
+            state: book.state,
+            freeSlices: freeSlices(book),
+            pricePerSliceMonth: config.pricePerSliceMonth,
+            pricePerSliceHour: config.pricePerSliceHour,
+            minBidCcPerSliceHour: book.minBidCcPerSliceHour,
+            autoAcceptAboveCcPerSliceHour: book.autoAcceptAboveCcPerSliceHour,
+            band: config.band,
+          },
+          nowMs,
+        ),
+      );
+    }
+    this.mirrorDirty = false;
+    if (statements.length === 0) return;
+    try {
+      await this.db.batch(statements, "write");
+    } catch (error) {
+      this.mirrorDirty = true;
+      throw error;
+    }
+    for (const [id, fingerprint] of written) this.mirrored.set(id, fingerprint);
+    if (nodeChanged) this.mirrored.set(config.nodeId, nodeFingerprint);
+  }
+
+  private leaseMirrorStatements(lease: Lease, nowMs: number): InStatement[] {
+    const config = this.requireConfig();
+    const funding = this.funding.get(lease.id);
+    const statements: InStatement[] = [
+      {
+        sql: `INSERT INTO leases (id, node_id, farmer_id, owner_id, payer_account_id, kind, source, source_id, slices,
+                price_cc_per_slice_hour, quoted_price, quoted_currency, quoted_cc_usd, started_at, ends_at, status,
+                paused_reason, grace_until, settled_through, charged_minor, updated_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                (SELECT COALESCE(SUM(charge_minor), 0) FROM settlements WHERE lease_id = ?1), ?)
+              ON CONFLICT (id) DO UPDATE SET ends_at = excluded.ends_at, status = excluded.status,
+                paused_reason = excluded.paused_reason, grace_until = excluded.grace_until,
+                settled_through = MAX(leases.settled_through, excluded.settled_through),
+                charged_minor = excluded.charged_minor, updated_at = excluded.updated_at`,
+        args: [
+          lease.id,
+          config.nodeId,
+          config.farmerId,
+          funding?.ownerId ?? "unknown",
+          funding?.payerAccountId ?? lease.accountId,
+          lease.kind,
+          funding?.source ?? "reservation",
+          funding?.sourceId ?? null,
+          lease.slices,
+          lease.priceCcPerSliceHour,
+          funding?.quotedPrice ?? null,
+          funding?.quotedCurrency ?? null,
+          funding?.quotedCcUsd ?? null,
+          lease.startedAtMs,
+          lease.endsAtMs,
+          lease.status,
+          lease.pausedReason ?? null,
+          lease.graceUntilMs ?? null,
+          lease.settledThroughMs,
+          nowMs,
+        ],
+      },
+    ];
+    if (lease.kind === "package" && lease.status === "ended") {
+      statements.push({
+        sql: "UPDATE package_commitments SET status = 'ended', updated_at = ? WHERE lease_id = ? AND status = 'active'",
+        args: [nowMs, lease.id],
+      });
+    }
+    return statements;
+  }
+
+  // ---------------------------------------------------------------- the alarm
+
+  /** When the book next has something to do, on its own clock; null when nothing is pending. */
+  private nextWakeMs(nowMs: number): number | null {
+    const book = this.requireBook();
+    let wake = Number.POSITIVE_INFINITY;
+    const at = (ms: number) => {
+      if (ms < wake) wake = ms;
+    };
+    for (const lease of book.leases) {
+      if (lease.status === "ended") {
+        if (lease.endsAtMs !== null && lease.settledThroughMs < lease.endsAtMs) at(nowMs);
+        continue;
+      }
+      const periods = Math.floor((lease.settledThroughMs - lease.startedAtMs) / settlementPeriodMsDefault);
+      at(lease.startedAtMs + (periods + 1) * settlementPeriodMsDefault);
+      if (lease.endsAtMs !== null) at(lease.endsAtMs);
+      if (lease.graceUntilMs !== undefined) at(lease.graceUntilMs);
+    }
+    for (const bid of book.bids) if (bid.status === "open") at(bid.expiresAtMs);
+    for (const funding of this.funding.values()) {
+      if (funding.holdIds.length > 0 && this.isClosed(funding)) at(nowMs + retryMs);
+      if (funding.lastFailure !== null) at(nowMs + retryMs);
+    }
+    if (this.mirrorDirty || this.lastPassFailed) at(nowMs + retryMs);
+    return Number.isFinite(wake) ? wake : null;
+  }
+
+  /** Sets the alarm to the next wake (in real time: the book's clock minus its shift). */
+  private async scheduleAlarm(): Promise<void> {
+    const wake = this.nextWakeMs(this.now());
+    if (wake === null) {
+      if (this.alarmAtMs !== null) await this.ctx.storage.deleteAlarm();
+      this.alarmAtMs = null;
+      return;
+    }
+    const realMs = Math.max(Date.now() + 1, wake - this.clockOffsetMs);
+    if (this.alarmAtMs === realMs) return;
+    await this.ctx.storage.setAlarm(realMs);
+    this.alarmAtMs = realMs;
+  }
+
+  /** Brings the alarm forward to `wakeMs` (book clock) if it is later or unset. */
+  private async scheduleAlarmIfEarlier(wakeMs: number): Promise<void> {
+    const realMs = Math.max(Date.now() + 1, wakeMs - this.clockOffsetMs);
+    if (this.alarmAtMs !== null && this.alarmAtMs <= realMs) return;
+    await this.ctx.storage.setAlarm(realMs);
+    this.alarmAtMs = realMs;
+  }
+}
+
+function describeSettlement(figures: PeriodFigures): string {
+  const { period } = figures;
+  const unpaid = figures.unpaidMinor > 0n ? `, ${cc(figures.unpaidMinor)} CC unpaid` : "";
+  const already = figures.alreadySettled ? " (written by an earlier run)" : "";
+  return (
+    `settlement ${period.settlementId} for [${period.periodStartMs}, ${period.periodEndMs}): charged ` +
+    `${cc(figures.chargeMinor)} CC${unpaid} — farmer ${cc(figures.farmerMinor)}, burned ${cc(figures.burnMinor)}, ` +
+    `ThreeFold ${cc(figures.threefoldMinor)}${already}`
+  );
+}

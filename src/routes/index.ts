@@ -20,8 +20,23 @@ import * as health from "./health/get";
 import * as createKey from "./keys/create";
 import * as revokeKey from "./keys/revoke";
 import * as rotateKey from "./keys/rotate";
+import * as leaseCreate from "./leases/create";
+import * as leaseEnd from "./leases/end";
+import * as leaseEvents from "./leases/events";
+import * as leaseGet from "./leases/get";
 import * as audit from "./ledger/audit";
 import * as supply from "./ledger/supply";
+import * as marketSlices from "./market/slices";
+import * as nodeBidAccept from "./nodes/accept";
+import * as nodeBidPlace from "./nodes/bid";
+import * as nodeBids from "./nodes/bids";
+import * as nodeBidCancel from "./nodes/cancel-bid";
+import * as nodeCreate from "./nodes/create";
+import * as nodeGet from "./nodes/get";
+import * as nodeHeartbeat from "./nodes/heartbeat";
+import * as nodePrice from "./nodes/price";
+import * as nodeBidReject from "./nodes/reject";
+import * as nodeState from "./nodes/state";
 import * as contributeToPool from "./pools/contribute";
 import * as createPool from "./pools/create";
 import * as getPool from "./pools/get";
@@ -75,6 +90,22 @@ const modules = [
   placeBid,
   ownBids,
   cancelBid,
+  // Capacity marketplace: nodes, listing, leases, bids, capacity requests, bid packages, earnings
+  nodeCreate,
+  nodeGet,
+  nodePrice,
+  nodeState,
+  nodeHeartbeat,
+  marketSlices,
+  leaseCreate,
+  leaseGet,
+  leaseEnd,
+  leaseEvents,
+  nodeBidPlace,
+  nodeBids,
+  nodeBidAccept,
+  nodeBidReject,
+  nodeBidCancel,
 ];
 
 export function registerRoutes(app: App): void {

@@ -1,0 +1,96 @@
+/**
+ * The marketplace's configuration, read from the Worker's vars (wrangler.toml [vars]) with the
+ * spec's defaults: the market parameters of ECONOMICS §1 (src/domain/market/parameters.ts), the
+ * band currency (§20 Q7), and the funding rules of leases (prepaid window, top-up threshold,
+ * grace). A malformed value throws at first use: configuration errors are bugs, not requests.
+ */
+import {
+  type BandCurrency,
+  defaultMarketParameters,
+  type MarketParameters,
+  validateMarketParameters,
+} from "../domain/market/parameters";
+
+/** Milliseconds in one hour. */
+export const hourMs = 3_600_000;
+
+export type MarketConfig = {
+  /** Slice, band, income and split factors (defaults: the spec's V1 values). */
+  readonly parameters: MarketParameters;
+  /**
+   * How much running time a lease's hold covers when it is placed or topped up: a new lease (or
+   * a bid) holds price × slices × this much of the user's CC (default 24 h).
+   */
+  readonly prepaidWindowMs: number;
+  /** A lease is topped up by another window when what its holds still cover falls below this (default 12 h). */
+  readonly topUpBelowMs: number;
+  /** A lease that cannot be paid is paused this long before its slices are reclaimed (default 24 h). */
+  readonly graceMs: number;
+  /** A hold expires this long after the time it was meant to cover (default 24 h). */
+  readonly holdSlackMs: number;
+};
+
+type MarketVars = {
+  MARKET_BAND_CURRENCY?: string;
+  MARKET_PARAMETERS?: string;
+  MARKET_PREPAID_HOURS?: string;
+  MARKET_TOP_UP_BELOW_HOURS?: string;
+  MARKET_GRACE_HOURS?: string;
+};
+
+/** Most hours any of the hour settings may name: 30 days. */
+export const configHoursMax = 720;
+
+function hours(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === "") return fallback * hourMs;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > configHoursMax) {
+    throw new Error(`${name} must be a whole number of hours from 1 to ${configHoursMax}, got ${text}`);
+  }
+  return value * hourMs;
+}
+
+const cache = new Map<string, MarketConfig>();
+
+/**
+ * The configuration for these vars. `MARKET_PARAMETERS` is a JSON object of MarketParameters
+ * fields overriding the defaults (validated as a whole); `MARKET_BAND_CURRENCY` (USD or CC)
+ * overrides its `bandCurrency`.
+ */
+export function marketConfig(vars: MarketVars): MarketConfig {
+  const key = JSON.stringify([
+    vars.MARKET_BAND_CURRENCY,
+    vars.MARKET_PARAMETERS,
+    vars.MARKET_PREPAID_HOURS,
+    vars.MARKET_TOP_UP_BELOW_HOURS,
+    vars.MARKET_GRACE_HOURS,
+  ]);
+  const known = cache.get(key);
+  if (known) return known;
+  const overrides =
+    vars.MARKET_PARAMETERS === undefined || vars.MARKET_PARAMETERS.trim() === ""
+      ? {}
+      : (JSON.parse(vars.MARKET_PARAMETERS) as Partial<MarketParameters>);
+  const currency = vars.MARKET_BAND_CURRENCY;
+  const parameters: MarketParameters = {
+    ...defaultMarketParameters,
+    ...overrides,
+    ...(currency === undefined || currency === "" ? {} : { bandCurrency: currency as BandCurrency }),
+  };
+  const valid = validateMarketParameters(parameters);
+  if (!valid.ok) throw new Error(`market parameters: ${valid.detail}`);
+  const prepaidWindowMs = hours(vars.MARKET_PREPAID_HOURS, 24, "MARKET_PREPAID_HOURS");
+  const topUpBelowMs = hours(vars.MARKET_TOP_UP_BELOW_HOURS, 12, "MARKET_TOP_UP_BELOW_HOURS");
+  if (topUpBelowMs > prepaidWindowMs) {
+    throw new Error("MARKET_TOP_UP_BELOW_HOURS must not exceed MARKET_PREPAID_HOURS");
+  }
+  const config: MarketConfig = Object.freeze({
+    parameters: valid.value,
+    prepaidWindowMs,
+    topUpBelowMs,
+    graceMs: hours(vars.MARKET_GRACE_HOURS, 24, "MARKET_GRACE_HOURS"),
+    holdSlackMs: 24 * hourMs,
+  });
+  cache.set(key, config);
+  return config;
+}

@@ -1,0 +1,127 @@
+/**
+ * Lease and bid funding: the holds (pending transfers payer → acc_escrow_cc) that stand behind a
+ * lease's use, placed, read and released through the ledger. Settlement draws them down
+ * (settlement.ts); whatever is left when a lease ends or a bid closes is released here.
+ */
+import type { Client } from "@libsql/client";
+import type { Failure } from "../domain/result";
+import { fail, ok, type Result } from "../domain/result";
+import { createTransfers } from "../ledger/ledger";
+
+/** The marketplace escrow: every hold credits it, every settlement pays out of it. */
+export const escrowAccountId = "acc_escrow_cc";
+/** ThreeFold's CC treasury: receives 10 % of revenue and pays for bid-package leases. */
+export const treasuryAccountId = "acc_treasury_cc";
+
+/** What the ledger says about one hold. */
+export type HoldInfo = {
+  id: string;
+  remainingMinor: bigint;
+  status: "pending" | "posted" | "voided" | "expired";
+  expiresAtMs: number | null;
+};
+
+/** Whether a hold can still be drawn at `nowMs`: pending, not past its timeout, something left. */
+export function isUsable(hold: HoldInfo, nowMs: number): boolean {
+  return (
+    hold.status === "pending" &&
+    hold.remainingMinor > 0n &&
+    (hold.expiresAtMs === null || hold.expiresAtMs > nowMs)
+  );
+}
+
+/** Most ids per `IN (…)` list. */
+const idsPerQueryMax = 400;
+
+/** The ledger's view of these holds (missing ids are absent from the map). */
+export async function loadHolds(client: Client, ids: readonly string[]): Promise<Map<string, HoldInfo>> {
+  const holds = new Map<string, HoldInfo>();
+  const unique = [...new Set(ids)];
+  for (let start = 0; start < unique.length; start += idsPerQueryMax) {
+    const chunk = unique.slice(start, start + idsPerQueryMax);
+    const result = await client.execute({
+      sql: `SELECT id, remaining, status, expires_at FROM holds WHERE id IN (${chunk.map(() => "?").join(", ")})`,
+      args: chunk,
+    });
+    for (const row of result.rows) {
+      holds.set(String(row.id), {
+        id: String(row.id),
+        remainingMinor: BigInt(row.remaining as bigint),
+        status: String(row.status) as HoldInfo["status"],
+        expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
+      });
+    }
+  }
+  return holds;
+}
+
+export type HoldRequest = {
+  holdId: string;
+  payerAccountId: string;
+  amountMinor: bigint;
+  timeoutMs: number;
+  /** lower_snake_case reason, e.g. `lease_hold`, `bid_hold`, `lease_top_up`. */
+  code: string;
+  metadata?: Record<string, unknown>;
+};
+
+/**
+ * Places a hold payer → escrow (idempotent by id). A replay of a hold that has since been drawn
+ * to nothing, released or expired is refused with CONFLICT: its id belongs to a finished request.
+ */
+export async function placeHold(
+  client: Client,
+  request: HoldRequest,
+  nowMs: number,
+): Promise<Result<HoldInfo>> {
+  const written = await createTransfers(
+    client,
+    [
+      {
+        type: "pending",
+        id: request.holdId,
+        debitAccountId: request.payerAccountId,
+        creditAccountId: escrowAccountId,
+        asset: "CC",
+        amountMinor: request.amountMinor,
+        timeoutMs: request.timeoutMs,
+        code: request.code,
+        ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+      },
+    ],
+    { nowMs },
+  );
+  if (!written.ok) return written;
+  const hold = (await loadHolds(client, [request.holdId])).get(request.holdId);
+  if (!hold || !isUsable(hold, nowMs)) {
+    return fail(
+      "CONFLICT",
+      `Hold ${request.holdId} was already used and is ${hold?.status ?? "gone"}: this request was refused before; send a new Idempotency-Key`,
+    );
+  }
+  return ok(hold);
+}
+
+/**
+ * Releases what is left of a hold (void_pending, id `void_<holdId>`). A hold that is already
+ * drawn to nothing, released or expired counts as released.
+ */
+export async function releaseHold(client: Client, holdId: string, nowMs: number): Promise<Result<void>> {
+  const released = await createTransfers(
+    client,
+    [{ type: "void_pending", id: `void_${holdId}`, pendingId: holdId, code: "lease_hold_released" }],
+    { nowMs },
+  );
+  if (released.ok) return ok(undefined);
+  if (isGone(released)) return ok(undefined);
+  return released;
+}
+
+/** Whether a failure says the hold is no longer there to draw or release. */
+export function isGone(failure: Failure): boolean {
+  return (
+    failure.code === "PENDING_TRANSFER_ALREADY_RESOLVED" ||
+    failure.code === "PENDING_TRANSFER_EXPIRED" ||
+    failure.code === "PENDING_TRANSFER_NOT_FOUND"
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * The libSQL mirror of leases (written by each node's bid book, see src/durable/node-bid-book.ts):
+ * who a lease belongs to, which node holds it, and what it has been charged.
+ */
+import type { Client, Row } from "@libsql/client";
+import type { LeaseKind, LeaseStatus, PausedReason } from "../domain/bidbook/model";
+import type { BandCurrency } from "../domain/market/parameters";
+import type { LeaseSource } from "./book-protocol";
+
+export type LeaseRow = {
+  id: string;
+  nodeId: string;
+  farmerId: string;
+  ownerId: string;
+  payerAccountId: string;
+  kind: LeaseKind;
+  source: LeaseSource;
+  sourceId: string | null;
+  slices: number;
+  priceCcPerSliceHour: string;
+  quotedPrice: string | null;
+  quotedCurrency: BandCurrency | null;
+  quotedCcUsd: string | null;
+  startedAtMs: number;
+  endsAtMs: number | null;
+  status: LeaseStatus;
+  pausedReason: PausedReason | null;
+  graceUntilMs: number | null;
+  settledThroughMs: number;
+  chargedMinor: bigint;
+};
+
+const text = (value: unknown) => (value === null ? null : String(value));
+const ms = (value: unknown) => (value === null ? null : Number(value));
+
+function leaseFromRow(row: Row): LeaseRow {
+  return {
+    id: String(row.id),
+    nodeId: String(row.node_id),
+    farmerId: String(row.farmer_id),
+    ownerId: String(row.owner_id),
+    payerAccountId: String(row.payer_account_id),
+    kind: String(row.kind) as LeaseKind,
+    source: String(row.source) as LeaseSource,
+    sourceId: text(row.source_id),
+    slices: Number(row.slices),
+    priceCcPerSliceHour: String(row.price_cc_per_slice_hour),
+    quotedPrice: text(row.quoted_price),
+    quotedCurrency: text(row.quoted_currency) as BandCurrency | null,
+    quotedCcUsd: text(row.quoted_cc_usd),
+    startedAtMs: Number(row.started_at),
+    endsAtMs: ms(row.ends_at),
+    status: String(row.status) as LeaseStatus,
+    pausedReason: text(row.paused_reason) as PausedReason | null,
+    graceUntilMs: ms(row.grace_until),
+    settledThroughMs: Number(row.settled_through),
+    chargedMinor: BigInt(row.charged_minor as bigint),
+  };
+}
+
+export async function getLeaseRow(client: Client, id: string): Promise<LeaseRow | null> {
+  const result = await client.execute({ sql: "SELECT * FROM leases WHERE id = ?", args: [id] });
+  const row = result.rows[0];
+  return row ? leaseFromRow(row) : null;
+}

@@ -1,0 +1,89 @@
+/**
+ * `POST /v1/leases`: reserve `slices` of a node on demand at its listed price, for a duration or
+ * open-ended. The price is fixed in CC per slice-hour when the lease starts (see
+ * src/market/pricing.ts: monthly rate for a month or more, hourly otherwise, through the live
+ * peg); the payer's CC is held for the prepaid window and topped up as the lease runs. On-demand
+ * leases are never pre-empted. Users and admins; moves value, so an Idempotency-Key is required
+ * (the lease id derives from it).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { leaseDurationMsMax } from "../../domain/bidbook/model";
+import { ApiError, orThrow } from "../../http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { bookOf, liveCcUsd } from "../../market/books";
+import { hourMs } from "../../market/config";
+import { getLeaseRow } from "../../market/leases";
+import { requireNode } from "../nodes/schemas";
+import { leaseJson, leaseSchema, requirePayerAccount } from "./schemas";
+
+const bodySchema = z
+  .strictObject({
+    nodeId: z
+      .string()
+      .regex(/^node_[A-Za-z0-9_]{1,60}$/)
+      .openapi({ example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
+    slices: z.number().int().min(1).max(1024).openapi({ example: 2 }),
+    durationHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(leaseDurationMsMax / hourMs)
+      .nullable()
+      .openapi({ example: 24, description: "null: open-ended, until ended with DELETE." }),
+    accountId: z
+      .string()
+      .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
+      .optional()
+      .openapi({ description: "The CC account that pays; default: your CC user account." }),
+  })
+  .openapi("LeaseRequest");
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/leases",
+  tags: ["marketplace"],
+  summary: "Reserve slices of a node at its listed price (user or admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("user", "admin"), idempotent] as const,
+  request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(leaseSchema, "The running lease"),
+    ...problemResponses(401, 403, 404, 409, 413, 415, 422, 503),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const principal = c.get("principal");
+    const input = c.req.valid("json");
+    const key = c.req.valid("header")["idempotency-key"];
+    const node = await requireNode(db, input.nodeId);
+    if (input.slices > node.sliceCount) {
+      throw new ApiError("VALIDATION_FAILED", `The node has ${node.sliceCount} slices`, [
+        { field: "slices", detail: `at most ${node.sliceCount}` },
+      ]);
+    }
+    const payerAccountId = await requirePayerAccount(db, principal, input.accountId);
+    const ccUsd = node.band.currency === "USD" ? await liveCcUsd(db) : null;
+    const leaseId = await transferIdFor(principal.ownerId, key, "lse");
+    const lease = orThrow(
+      await bookOf(c.env, node.id).reserve({
+        nodeId: node.id,
+        leaseId,
+        ownerId: principal.ownerId,
+        payerAccountId,
+        kind: "onDemand",
+        slices: input.slices,
+        durationMs: input.durationHours === null ? null : input.durationHours * hourMs,
+        pricing: { type: "listed", ccUsd },
+        source: "reservation",
+        sourceId: null,
+      }),
+    );
+    const row = await getLeaseRow(db, lease.id);
+    return c.json(leaseJson(lease, row?.chargedMinor ?? 0n), 201);
+  });
+}

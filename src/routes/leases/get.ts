@@ -1,0 +1,46 @@
+/**
+ * `GET /v1/leases/{id}`: a lease as its node's bid book holds it now (state, pauses, holds) with
+ * what it has been charged. Its payer's owner, the node's farmer, or an admin.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Client } from "@libsql/client";
+import type { Principal } from "../../auth/keys";
+import { ApiError } from "../../http/errors";
+import { anyRole, requireRoles } from "../../http/middleware";
+import { jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { bookOf } from "../../market/books";
+import { getLeaseRow, type LeaseRow } from "../../market/leases";
+import { leaseIdParamSchema, leaseJson, leaseRowJson, leaseSchema } from "./schemas";
+
+export const leaseParamsSchema = z.strictObject({ id: leaseIdParamSchema });
+
+/** The lease's mirror row, or 404; 403 unless the principal pays for it, farms it, or is an admin. */
+export async function requireVisibleLease(db: Client, principal: Principal, id: string): Promise<LeaseRow> {
+  const row = await getLeaseRow(db, id);
+  if (!row) throw new ApiError("NOT_FOUND", `No lease ${id}`);
+  if (principal.role !== "admin" && principal.ownerId !== row.ownerId && principal.ownerId !== row.farmerId) {
+    throw new ApiError("FORBIDDEN", "This lease belongs to another owner");
+  }
+  return row;
+}
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/leases/{id}",
+  tags: ["marketplace"],
+  summary: "A lease (its payer, the node's farmer, or an admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles(...anyRole)] as const,
+  request: { params: leaseParamsSchema },
+  responses: { 200: jsonResponse(leaseSchema, "The lease"), ...problemResponses(401, 403, 404, 422) },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const row = await requireVisibleLease(db, c.get("principal"), c.req.valid("param").id);
+    const live = await bookOf(c.env, row.nodeId).getLease({ nodeId: row.nodeId, leaseId: row.id });
+    return c.json(live.ok ? leaseJson(live.value, row.chargedMinor) : leaseRowJson(row), 200);
+  });
+}

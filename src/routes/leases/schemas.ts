@@ -1,0 +1,193 @@
+/** Lease, bid and event shapes as the API shows them, and the payer-account lookup they share. */
+import { z } from "@hono/zod-openapi";
+import type { Client } from "@libsql/client";
+import type { Principal } from "../../auth/keys";
+import { formatAmount } from "../../domain/money";
+import { ApiError } from "../../http/errors";
+import { findOwnerAccount, getAccount } from "../../ledger/accounts";
+import type { BidView, EventView, LeaseView } from "../../market/book-protocol";
+import type { LeaseRow } from "../../market/leases";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export const leaseIdParamSchema = z
+  .string()
+  .regex(/^lse_[A-Za-z0-9_]{1,100}$/, "must look like lse_…")
+  .openapi({ param: { name: "id", in: "path" }, example: "lse_3f9a0c…" });
+
+export const leaseSchema = z
+  .object({
+    id: z.string(),
+    nodeId: z.string(),
+    ownerId: z.string(),
+    payerAccountId: z.string(),
+    kind: z.enum(["onDemand", "interruptible", "package"]),
+    source: z.enum(["reservation", "bid", "capacity_request", "package"]),
+    sourceId: z.string().nullable(),
+    slices: z.number().int(),
+    priceCcPerSliceHour: z
+      .string()
+      .openapi({ description: "Fixed for the lease's life.", example: "0.078125" }),
+    quoted: z
+      .object({ price: z.string(), currency: z.enum(["USD", "CC"]), ccUsd: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "The listed price per slice-hour the CC price came from, and the peg used." }),
+    startedAt: z.string(),
+    endsAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "Planned end, or the actual end once ended; null: open-ended." }),
+    status: z.enum(["running", "paused", "ended"]),
+    pausedReason: z.enum(["preempted", "insufficient_funds", "node_offline"]).nullable(),
+    graceUntil: z
+      .string()
+      .nullable()
+      .openapi({ description: "While paused for funds: when the slices are reclaimed." }),
+    settledThrough: z.string(),
+    charged: z.string().openapi({ description: "CC charged so far (settled periods).", example: "1.875000" }),
+    holdIds: z
+      .array(z.string())
+      .openapi({ description: "The ledger holds still standing behind the lease." }),
+  })
+  .openapi("Lease");
+
+/** A lease from its book (live) and its mirror row (charged total). */
+export function leaseJson(view: LeaseView, chargedMinor: bigint): z.infer<typeof leaseSchema> {
+  return {
+    id: view.id,
+    nodeId: view.nodeId,
+    ownerId: view.ownerId,
+    payerAccountId: view.payerAccountId,
+    kind: view.kind,
+    source: view.source,
+    sourceId: view.sourceId,
+    slices: view.slices,
+    priceCcPerSliceHour: view.priceCcPerSliceHour,
+    quoted:
+      view.quotedPrice === null || view.quotedCurrency === null
+        ? null
+        : { price: view.quotedPrice, currency: view.quotedCurrency, ccUsd: view.quotedCcUsd },
+    startedAt: new Date(view.startedAtMs).toISOString(),
+    endsAt: iso(view.endsAtMs),
+    status: view.status,
+    pausedReason: view.pausedReason,
+    graceUntil: iso(view.graceUntilMs),
+    settledThrough: new Date(view.settledThroughMs).toISOString(),
+    charged: formatAmount("CC", chargedMinor),
+    holdIds: view.holdIds,
+  };
+}
+
+/** A lease from its mirror row only (once its book has archived it). */
+export function leaseRowJson(row: LeaseRow): z.infer<typeof leaseSchema> {
+  return {
+    id: row.id,
+    nodeId: row.nodeId,
+    ownerId: row.ownerId,
+    payerAccountId: row.payerAccountId,
+    kind: row.kind,
+    source: row.source,
+    sourceId: row.sourceId,
+    slices: row.slices,
+    priceCcPerSliceHour: row.priceCcPerSliceHour,
+    quoted:
+      row.quotedPrice === null || row.quotedCurrency === null
+        ? null
+        : { price: row.quotedPrice, currency: row.quotedCurrency, ccUsd: row.quotedCcUsd },
+    startedAt: new Date(row.startedAtMs).toISOString(),
+    endsAt: iso(row.endsAtMs),
+    status: row.status,
+    pausedReason: row.pausedReason,
+    graceUntil: iso(row.graceUntilMs),
+    settledThrough: new Date(row.settledThroughMs).toISOString(),
+    charged: formatAmount("CC", row.chargedMinor),
+    holdIds: [],
+  };
+}
+
+export const bidSchema = z
+  .object({
+    id: z.string(),
+    nodeId: z.string(),
+    ownerId: z.string(),
+    payerAccountId: z.string(),
+    slices: z.number().int(),
+    priceCcPerSliceHour: z.string(),
+    expiresAt: z.string(),
+    status: z.enum(["open", "accepted", "rejected", "expired", "cancelled"]),
+    holdIds: z.array(z.string()),
+    leaseId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The interruptible lease an accepted bid became." }),
+  })
+  .openapi("NodeBid");
+
+export function bidJson(view: BidView): z.infer<typeof bidSchema> {
+  return {
+    id: view.id,
+    nodeId: view.nodeId,
+    ownerId: view.ownerId,
+    payerAccountId: view.payerAccountId,
+    slices: view.slices,
+    priceCcPerSliceHour: view.priceCcPerSliceHour,
+    expiresAt: new Date(view.expiresAtMs).toISOString(),
+    status: view.status,
+    holdIds: view.holdIds,
+    leaseId: view.leaseId,
+  };
+}
+
+export const eventSchema = z
+  .object({
+    seq: z.number().int(),
+    type: z.string().openapi({ example: "preempted" }),
+    leaseId: z.string().nullable(),
+    bidId: z.string().nullable(),
+    at: z.string(),
+    detail: z.string(),
+  })
+  .openapi("LeaseEvent");
+
+export function eventJson(event: EventView): z.infer<typeof eventSchema> {
+  return {
+    seq: event.seq,
+    type: event.type,
+    leaseId: event.leaseId,
+    bidId: event.bidId,
+    at: new Date(event.atMs).toISOString(),
+    detail: event.detail,
+  };
+}
+
+/**
+ * The CC account that pays: `accountId` when given (the caller's own CC account; admins may name
+ * any), else the caller's first CC account of kind user. 422 naming `accountId` otherwise.
+ */
+export async function requirePayerAccount(
+  db: Client,
+  principal: Principal,
+  accountId: string | undefined,
+): Promise<string> {
+  if (accountId !== undefined) {
+    const account = await getAccount(db, accountId);
+    const usable =
+      account !== null &&
+      account.asset === "CC" &&
+      !account.closed &&
+      (principal.role === "admin" || account.ownerId === principal.ownerId);
+    if (!usable) {
+      throw new ApiError("VALIDATION_FAILED", "accountId must be one of your open CC accounts", [
+        { field: "accountId", detail: "not one of your open CC accounts" },
+      ]);
+    }
+    return accountId;
+  }
+  const found = await findOwnerAccount(db, principal.ownerId, "CC", "user");
+  if (!found) {
+    throw new ApiError("VALIDATION_FAILED", "You have no CC account to pay from: name one", [
+      { field: "accountId", detail: "required: no CC user account found" },
+    ]);
+  }
+  return found.id;
+}

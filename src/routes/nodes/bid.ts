@@ -1,0 +1,117 @@
+/**
+ * `POST /v1/nodes/{id}/bids`: an interruptible bid (vast.ai style) — slices at a CC price per
+ * slice-hour at or above the node's minimum bid, open until it expires. The bidder's CC for one
+ * prepaid window at the bid price is held first (hold `hold_<bidId>`); the bid then waits in the
+ * node's book until the farmer accepts it, the auto-accept price takes it, or it closes (its hold
+ * is then released). An accepted bid is a lease that a higher bid may pre-empt. Users and admins;
+ * an Idempotency-Key is required (the bid id derives from it).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { bidDurationMsMax, priceKey } from "../../domain/bidbook/model";
+import { chargeForUsage } from "../../domain/market/revenue";
+import { ApiError } from "../../http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { bookOf } from "../../market/books";
+import { hourMs, marketConfig } from "../../market/config";
+import { placeHold, releaseHold } from "../../market/funding";
+import { bidJson, bidSchema, requirePayerAccount } from "../leases/schemas";
+import { ccPricePerHourSchema, nodeParamsSchema, requireNode } from "./schemas";
+
+const bodySchema = z
+  .strictObject({
+    slices: z.number().int().min(1).max(1024).openapi({ example: 1 }),
+    priceCcPerSliceHour: ccPricePerHourSchema,
+    expiresInHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(bidDurationMsMax / hourMs)
+      .default(24)
+      .openapi({ description: "The bid stays open this long unless accepted, rejected or cancelled." }),
+    accountId: z
+      .string()
+      .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
+      .optional()
+      .openapi({ description: "The CC account that pays; default: your CC user account." }),
+  })
+  .openapi("BidRequest");
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/nodes/{id}/bids",
+  tags: ["marketplace"],
+  summary: "Place an interruptible bid on a node's slices (user or admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("user", "admin"), idempotent] as const,
+  request: { params: nodeParamsSchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(bidSchema, "The bid (open, or already accepted)"),
+    ...problemResponses(401, 403, 404, 409, 413, 415, 422, 429),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const principal = c.get("principal");
+    const input = c.req.valid("json");
+    const key = c.req.valid("header")["idempotency-key"];
+    const node = await requireNode(db, c.req.valid("param").id);
+    // Cheap checks against the mirror first, so a refused bid usually holds nothing; the book re-checks.
+    if (input.slices > node.sliceCount) {
+      throw new ApiError("VALIDATION_FAILED", `The node has ${node.sliceCount} slices`, [
+        { field: "slices", detail: `at most ${node.sliceCount}` },
+      ]);
+    }
+    const price = priceKey(input.priceCcPerSliceHour);
+    if (price === undefined || price === 0n) {
+      throw new ApiError("VALIDATION_FAILED", "The price must be above 0 and at most 1000000", [
+        { field: "priceCcPerSliceHour", detail: "must be above 0 and at most 1000000" },
+      ]);
+    }
+    if (price < (priceKey(node.minBidCcPerSliceHour) ?? 0n)) {
+      throw new ApiError(
+        "BID_BELOW_MINIMUM",
+        `The minimum bid is ${node.minBidCcPerSliceHour} CC per slice-hour`,
+        [{ field: "priceCcPerSliceHour", detail: `below ${node.minBidCcPerSliceHour}` }],
+      );
+    }
+    const payerAccountId = await requirePayerAccount(db, principal, input.accountId);
+    const market = marketConfig(c.env);
+    const bidId = await transferIdFor(principal.ownerId, key, "bid");
+    const holdId = `hold_${bidId}`;
+    const nowMs = Date.now();
+    const openMs = input.expiresInHours * hourMs;
+    const amountMinor = chargeForUsage(input.priceCcPerSliceHour, input.slices, market.prepaidWindowMs);
+    const held = await placeHold(
+      db,
+      {
+        holdId,
+        payerAccountId,
+        amountMinor: amountMinor > 0n ? amountMinor : 1n,
+        timeoutMs: openMs + market.prepaidWindowMs + market.holdSlackMs,
+        code: "bid_hold",
+        metadata: { bidId, nodeId: node.id },
+      },
+      nowMs,
+    );
+    if (!held.ok) throw ApiError.from(held);
+    const placed = await bookOf(c.env, node.id).placeBid({
+      nodeId: node.id,
+      bidId,
+      holdId,
+      ownerId: principal.ownerId,
+      payerAccountId,
+      slices: input.slices,
+      priceCcPerSliceHour: input.priceCcPerSliceHour,
+      expiresAtMs: nowMs + openMs,
+    });
+    if (!placed.ok) {
+      await releaseHold(db, holdId, Date.now());
+      throw ApiError.from(placed);
+    }
+    return c.json(bidJson(placed.value), 201);
+  });
+}

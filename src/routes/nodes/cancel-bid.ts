@@ -1,0 +1,42 @@
+/** `DELETE /v1/nodes/{id}/bids/{bidId}`: the bidder withdraws an open bid; its hold goes back. */
+import { createRoute } from "@hono/zod-openapi";
+import { orThrow } from "../../http/errors";
+import { requireRoles } from "../../http/middleware";
+import { jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { bookOf } from "../../market/books";
+import { bidJson, bidSchema } from "../leases/schemas";
+import { bidParamsSchema } from "./accept";
+import { requireNode } from "./schemas";
+
+const route = createRoute({
+  method: "delete",
+  path: "/v1/nodes/{id}/bids/{bidId}",
+  tags: ["marketplace"],
+  summary: "Cancel your open bid (the bidder or an admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("user", "admin")] as const,
+  request: { params: bidParamsSchema },
+  responses: {
+    200: jsonResponse(bidSchema, "The cancelled bid"),
+    ...problemResponses(401, 403, 404, 409, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const { id, bidId } = c.req.valid("param");
+    const principal = c.get("principal");
+    await requireNode(c.get("db"), id);
+    const bid = orThrow(
+      await bookOf(c.env, id).bidAction({
+        nodeId: id,
+        bidId,
+        action: "cancel",
+        ownerId: principal.ownerId,
+        asAdmin: principal.role === "admin",
+      }),
+    );
+    return c.json(bidJson(bid), 200);
+  });
+}

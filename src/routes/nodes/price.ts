@@ -1,0 +1,78 @@
+/**
+ * `PUT /v1/nodes/{id}/price`: the farmer sets the node's prices per slice, monthly and hourly,
+ * inside the band (outside: 422 PRICE_OUTSIDE_BAND naming the band), and the interruptible-bid
+ * floor and auto-accept price in CC. New prices apply to new leases only.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { orThrow } from "../../http/errors";
+import { requireRoles } from "../../http/middleware";
+import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { bookOf, liveCcUsd } from "../../market/books";
+import { marketConfig } from "../../market/config";
+import { getNode } from "../../market/nodes";
+import { checkListedPrices, sliceNode } from "../../market/pricing";
+import {
+  ccPricePerHourSchema,
+  listedPriceSchema,
+  nodeJson,
+  nodeParamsSchema,
+  nodeSchema,
+  requireOwnNode,
+} from "./schemas";
+
+const bodySchema = z
+  .strictObject({
+    pricePerSliceMonth: listedPriceSchema.openapi({ example: "3" }),
+    pricePerSliceHour: listedPriceSchema.openapi({ example: "0.01" }),
+    minBidCcPerSliceHour: ccPricePerHourSchema.optional().openapi({ description: "Default: unchanged." }),
+    autoAcceptAboveCcPerSliceHour: ccPricePerHourSchema
+      .nullable()
+      .optional()
+      .openapi({ description: "null turns auto-accept off; absent: unchanged." }),
+  })
+  .openapi("NodePrices");
+
+const route = createRoute({
+  method: "put",
+  path: "/v1/nodes/{id}/price",
+  tags: ["marketplace"],
+  summary: "Set a node's prices inside its band (its farmer, or an admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("farmer", "admin")] as const,
+  request: { params: nodeParamsSchema, body: jsonBody(bodySchema) },
+  responses: {
+    200: jsonResponse(nodeSchema, "The node with its new prices"),
+    ...problemResponses(401, 403, 404, 413, 415, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const id = c.req.valid("param").id;
+    const input = c.req.valid("json");
+    const node = await requireOwnNode(db, c.get("principal"), id);
+    const market = marketConfig(c.env);
+    // The band from the node's hardware and today's parameters.
+    const { band } = orThrow(sliceNode(node.hardware, node.sliceCount, node.bandProfile, market.parameters));
+    const prices = orThrow(checkListedPrices(band, input.pricePerSliceMonth, input.pricePerSliceHour));
+    const ccUsd = await liveCcUsd(db);
+    orThrow(
+      await bookOf(c.env, id).setPrices({
+        nodeId: id,
+        pricePerSliceMonth: prices.month,
+        pricePerSliceHour: prices.hour,
+        band,
+        minBidCcPerSliceHour: input.minBidCcPerSliceHour ?? node.minBidCcPerSliceHour,
+        autoAcceptAboveCcPerSliceHour:
+          input.autoAcceptAboveCcPerSliceHour === undefined
+            ? node.autoAcceptAboveCcPerSliceHour
+            : input.autoAcceptAboveCcPerSliceHour,
+        ccUsd,
+      }),
+    );
+    const updated = await getNode(db, id);
+    return c.json(nodeJson(updated ?? node, ccUsd), 200);
+  });
+}

@@ -1,0 +1,162 @@
+/** Node shapes as the API shows them, and the lookups the node routes share. */
+import { z } from "@hono/zod-openapi";
+import type { Client } from "@libsql/client";
+import type { Principal } from "../../auth/keys";
+import { nodeStates } from "../../domain/bidbook/model";
+import { ApiError } from "../../http/errors";
+import { assertOwner } from "../../http/middleware";
+import { getNode, type NodeRecord } from "../../market/nodes";
+import { inCc } from "../../market/pricing";
+
+export const nodeIdParamSchema = z
+  .string()
+  .regex(/^node_[A-Za-z0-9_]{1,60}$/, "must look like node_…")
+  .openapi({ param: { name: "id", in: "path" }, example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" });
+
+export const nodeParamsSchema = z.strictObject({ id: nodeIdParamSchema });
+
+/** A plain decimal string (no sign, no exponent). */
+export const plainDecimalSchema = z
+  .string()
+  .max(40)
+  .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, "must be a non-negative decimal string");
+
+/** A farmer's listed price: a decimal with at most 9 decimals, in the band currency. */
+export const listedPriceSchema = z
+  .string()
+  .max(40)
+  .regex(/^(0|[1-9][0-9]{0,8})(\.[0-9]{1,9})?$/, "must be a decimal with at most 9 decimals");
+
+/** A CC price per slice-hour for bids: at most 12 decimals, at most 1,000,000. */
+export const ccPricePerHourSchema = z
+  .string()
+  .max(32)
+  .regex(/^(0|[1-9][0-9]{0,6})(\.[0-9]{1,12})?$/, "must be a CC price with at most 12 decimals")
+  .openapi({ example: "0.025" });
+
+export const sliceSchema = z
+  .object({
+    cores: z.string(),
+    passmark: z.string(),
+    memGb: z.string(),
+    ssdGb: z.string(),
+    aiGb: z.string(),
+    tps: z.string(),
+  })
+  .openapi("MarketSlice", { description: "One slice's resources (exact decimals, §11.3)." });
+
+export const bandSchema = z
+  .object({
+    currency: z.enum(["USD", "CC"]),
+    profile: z.enum(["memory", "fixed"]),
+    minPerSliceMonth: z.string(),
+    maxPerSliceMonth: z.string(),
+    minPerSliceHour: z.string(),
+    maxPerSliceHour: z.string(),
+  })
+  .openapi("MarketPriceBand", { description: "The node's price band per slice (§12.2), in `currency`." });
+
+export const pricesSchema = z
+  .object({
+    currency: z.enum(["USD", "CC"]),
+    perSliceMonth: z.string().openapi({ example: "3" }),
+    perSliceHour: z.string().openapi({ example: "0.01" }),
+    inCc: z
+      .object({ perSliceMonth: z.string(), perSliceHour: z.string(), ccUsd: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "The same prices in CC at the live peg (null while the oracle is halted)." }),
+    minBidCcPerSliceHour: z.string(),
+    autoAcceptAboveCcPerSliceHour: z.string().nullable(),
+  })
+  .openapi("MarketPrices");
+
+export const nodeSchema = z
+  .object({
+    id: z.string(),
+    farmerId: z.string(),
+    name: z.string(),
+    catalogueId: z.string().nullable(),
+    region: z.string(),
+    certified: z.boolean(),
+    state: z.enum(nodeStates as ["online", "offline", "maintenance"]),
+    sliceCount: z.number().int(),
+    freeSlices: z.number().int(),
+    reliability: z.string().openapi({ description: "Uptime over the last 30 days, 0–1.", example: "0.9875" }),
+    hardware: z.object({
+      cores: z.string(),
+      passmark: z.string(),
+      memGb: z.string(),
+      ssdGb: z.string(),
+      aiGb: z.string(),
+      tps: z.string(),
+      maxSlices: z.number().int(),
+    }),
+    hardwareCostUsd: z.string(),
+    slice: sliceSchema,
+    band: bandSchema,
+    prices: pricesSchema,
+    lastHeartbeatAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("MarketNode");
+
+/** Basis points as a 0–1 decimal string. */
+export function reliabilityText(basisPoints: number): string {
+  return (basisPoints / 10_000).toFixed(4);
+}
+
+/** A node as the API shows it, prices also in CC at `ccUsd` (USD per CC). */
+export function nodeJson(node: NodeRecord, ccUsd: string | null): z.infer<typeof nodeSchema> {
+  const month = inCc(node.pricePerSliceMonth, node.band.currency, ccUsd);
+  const hour = inCc(node.pricePerSliceHour, node.band.currency, ccUsd);
+  return {
+    id: node.id,
+    farmerId: node.farmerId,
+    name: node.name,
+    catalogueId: node.catalogueId,
+    region: node.region,
+    certified: node.certified,
+    state: node.state,
+    sliceCount: node.sliceCount,
+    freeSlices: node.freeSlices,
+    reliability: reliabilityText(node.reliabilityBp),
+    hardware: node.hardware,
+    hardwareCostUsd: node.hardwareCostUsd,
+    slice: {
+      cores: node.slice.cores,
+      passmark: node.slice.passmark,
+      memGb: node.slice.memGb,
+      ssdGb: node.slice.ssdGb,
+      aiGb: node.slice.aiGb,
+      tps: node.slice.tps,
+    },
+    band: node.band,
+    prices: {
+      currency: node.band.currency,
+      perSliceMonth: node.pricePerSliceMonth,
+      perSliceHour: node.pricePerSliceHour,
+      inCc:
+        month === null || hour === null
+          ? null
+          : { perSliceMonth: month, perSliceHour: hour, ccUsd: node.band.currency === "CC" ? null : ccUsd },
+      minBidCcPerSliceHour: node.minBidCcPerSliceHour,
+      autoAcceptAboveCcPerSliceHour: node.autoAcceptAboveCcPerSliceHour,
+    },
+    lastHeartbeatAt: node.lastHeartbeatAtMs === null ? null : new Date(node.lastHeartbeatAtMs).toISOString(),
+    createdAt: new Date(node.createdAtMs).toISOString(),
+  };
+}
+
+/** The node, or 404. */
+export async function requireNode(db: Client, id: string): Promise<NodeRecord> {
+  const node = await getNode(db, id);
+  if (!node) throw new ApiError("NOT_FOUND", `No node ${id}`);
+  return node;
+}
+
+/** The node, or 404; 403 unless the principal is its farmer or an admin. */
+export async function requireOwnNode(db: Client, principal: Principal, id: string): Promise<NodeRecord> {
+  const node = await requireNode(db, id);
+  assertOwner(principal, node.farmerId);
+  return node;
+}

@@ -1,0 +1,43 @@
+/**
+ * `PUT /v1/nodes/{id}/state`: online, offline or maintenance. Leaving `online` pauses every
+ * running lease (on-demand and package leases keep their slices); coming back resumes them. Paused
+ * time is never charged.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { nodeStates } from "../../domain/bidbook/model";
+import { orThrow } from "../../http/errors";
+import { requireRoles } from "../../http/middleware";
+import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { bookOf, liveCcUsd } from "../../market/books";
+import { getNode } from "../../market/nodes";
+import { nodeJson, nodeParamsSchema, nodeSchema, requireOwnNode } from "./schemas";
+
+const bodySchema = z
+  .strictObject({ state: z.enum(nodeStates as ["online", "offline", "maintenance"]) })
+  .openapi("NodeStateChange");
+
+const route = createRoute({
+  method: "put",
+  path: "/v1/nodes/{id}/state",
+  tags: ["marketplace"],
+  summary: "Set a node online, offline or in maintenance (its farmer, or an admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("farmer", "admin")] as const,
+  request: { params: nodeParamsSchema, body: jsonBody(bodySchema) },
+  responses: {
+    200: jsonResponse(nodeSchema, "The node in its new state"),
+    ...problemResponses(401, 403, 404, 413, 415, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const id = c.req.valid("param").id;
+    const node = await requireOwnNode(db, c.get("principal"), id);
+    orThrow(await bookOf(c.env, id).setState({ nodeId: id, state: c.req.valid("json").state }));
+    const updated = await getNode(db, id);
+    return c.json(nodeJson(updated ?? node, await liveCcUsd(db)), 200);
+  });
+}

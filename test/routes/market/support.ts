@@ -1,0 +1,166 @@
+/**
+ * Helpers shared by the marketplace's route and Durable Object tests: the peg, farmers with
+ * registered nodes, funded users, the bid book's stub, its clock, and reading settlements.
+ */
+import { env } from "cloudflare:test";
+import { expect } from "vitest";
+import { recordRound } from "../../../src/oracle/prices";
+import { call, database, fundedAccount, type Seeded, seedKey } from "../../support/harness";
+
+export const hourMs = 3_600_000;
+/** 1 CC in minor units. */
+export const ccMinor = 1_000_000n;
+
+/**
+ * Manual gold and TFT prices, newest in the database: gold 128 USD/g (1 CC = 0.128 USD) and TFT
+ * 0.05 USD, valid for 60 days (so shifted book clocks still find them).
+ */
+export async function setPeg(goldUsd = "128", tftUsd = "0.05"): Promise<void> {
+  const db = database();
+  const nowMs = Date.now();
+  for (const [kind, priceUsd] of [
+    ["gold", goldUsd],
+    ["tft", tftUsd],
+  ] as const) {
+    await recordRound(
+      db,
+      {
+        kind,
+        priceUsd,
+        quorumMet: true,
+        source: "manual",
+        reason: "market tests",
+        expiresAtMs: nowMs + 60 * 24 * hourMs,
+        createdBy: "market_tests",
+      },
+      nowMs,
+    );
+  }
+}
+
+export type NodeBody = { id: string; freeSlices: number; sliceCount: number; [key: string]: unknown };
+
+/**
+ * Registers a node for `farmer` (default: a 3Node Home cut into 7 slices at 3 USD per slice-month
+ * and 0.01 USD per slice-hour: 0.078125 CC per slice-hour at the test peg).
+ */
+export async function registerNode(farmer: Seeded, overrides: Record<string, unknown> = {}): Promise<NodeBody> {
+  const response = await call<NodeBody>("POST", "/v1/nodes", {
+    key: farmer.key,
+    body: {
+      name: "test node",
+      catalogueId: "3node-home",
+      region: "eu-west",
+      sliceCount: 7,
+      pricePerSliceMonth: "3",
+      pricePerSliceHour: "0.01",
+      minBidCcPerSliceHour: "0.01",
+      ...overrides,
+    },
+  });
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+  return response.body;
+}
+
+/** A user key with a CC user account funded with `amountMinor`. */
+export async function fundedUser(amountMinor: bigint): Promise<Seeded & { accountId: string }> {
+  const user = await seedKey("user");
+  const accountId = await fundedAccount(user.ownerId, "CC", amountMinor);
+  return { ...user, accountId };
+}
+
+/** The bid book's stub for a node. */
+export function book(nodeId: string) {
+  return env.NODE_BOOK.get(env.NODE_BOOK.idFromName(nodeId));
+}
+
+/** Moves the book's clock forward (test runs only). */
+export async function shift(nodeId: string, ms: number): Promise<void> {
+  const result = await book(nodeId).shiftClock({ nodeId, ms });
+  expect(result.ok).toBe(true);
+}
+
+/** Runs the money pass now and returns how many periods it settled. */
+export async function settle(nodeId: string): Promise<number> {
+  const result = await book(nodeId).settleNow({ nodeId });
+  if (!result.ok) throw new Error(`${result.code}: ${result.detail}`);
+  return result.value.periodsSettled;
+}
+
+let keyCounter = 0;
+/** A fresh Idempotency-Key. */
+export function idempotencyKey(prefix = "key"): string {
+  keyCounter += 1;
+  return `${prefix}-${Date.now()}-${keyCounter}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Reserves slices through the API; returns the response. */
+export async function reserve(
+  user: Seeded,
+  nodeId: string,
+  slices: number,
+  durationHours: number | null,
+  extra: Record<string, unknown> = {},
+) {
+  return call<Record<string, unknown> & { id: string }>("POST", "/v1/leases", {
+    key: user.key,
+    headers: { "idempotency-key": idempotencyKey("lease") },
+    body: { nodeId, slices, durationHours, ...extra },
+  });
+}
+
+/** Places a bid through the API; returns the response. */
+export async function bid(user: Seeded, nodeId: string, slices: number, price: string, extra: Record<string, unknown> = {}) {
+  return call<Record<string, unknown> & { id: string; status: string; leaseId: string | null }>(
+    "POST",
+    `/v1/nodes/${nodeId}/bids`,
+    {
+      key: user.key,
+      headers: { "idempotency-key": idempotencyKey("bid") },
+      body: { slices, priceCcPerSliceHour: price, ...extra },
+    },
+  );
+}
+
+export type SettlementRow = {
+  id: string;
+  leaseId: string;
+  chargeMinor: bigint;
+  owedMinor: bigint;
+  unpaidMinor: bigint;
+  farmerMinor: bigint;
+  burnMinor: bigint;
+  threefoldMinor: bigint;
+  burnTftMinor: bigint;
+  burnedTftMinor: bigint;
+};
+
+/** Settlement rows of some leases (or all), oldest period first. */
+export async function settlementsOf(leaseIds?: readonly string[]): Promise<SettlementRow[]> {
+  const where = leaseIds === undefined ? "" : `WHERE lease_id IN (${leaseIds.map(() => "?").join(", ")})`;
+  const result = await database().execute({
+    sql: `SELECT * FROM settlements ${where} ORDER BY lease_id, period_index`,
+    args: leaseIds === undefined ? [] : [...leaseIds],
+  });
+  return result.rows.map((row) => ({
+    id: String(row.id),
+    leaseId: String(row.lease_id),
+    chargeMinor: BigInt(row.charge_minor as bigint),
+    owedMinor: BigInt(row.owed_minor as bigint),
+    unpaidMinor: BigInt(row.unpaid_minor as bigint),
+    farmerMinor: BigInt(row.farmer_minor as bigint),
+    burnMinor: BigInt(row.burn_minor as bigint),
+    threefoldMinor: BigInt(row.threefold_minor as bigint),
+    burnTftMinor: BigInt(row.burn_tft_minor as bigint),
+    burnedTftMinor: BigInt(row.burned_tft_minor as bigint),
+  }));
+}
+
+/** Posted balance of an account, in minor units. */
+export async function posted(accountId: string): Promise<bigint> {
+  const result = await database().execute({
+    sql: "SELECT credits_posted - debits_posted AS posted FROM accounts WHERE id = ?",
+    args: [accountId],
+  });
+  return BigInt(result.rows[0]?.posted as bigint);
+}
