@@ -129,7 +129,8 @@ export async function priceHistory(
             max(CASE WHEN first_rank = 1 THEN price_usd END) AS open,
             max(CASE WHEN last_rank = 1 THEN price_usd END) AS close
           FROM ranked GROUP BY bucket ORDER BY bucket LIMIT ?5`,
-    args: [fromMs, intervalMs, kind === "cc" ? "gold" : kind, toMs, historyPointsMax],
+    // bigints: a JS number travels as a float, and the bucket needs integer division.
+    args: [BigInt(fromMs), BigInt(intervalMs), kind === "cc" ? "gold" : kind, BigInt(toMs), historyPointsMax],
   });
   const priced = (text: string) => (kind === "cc" ? ccUsd(text).toFixed() : text);
   return result.rows.map((row) => ({
