@@ -248,7 +248,13 @@ describe("the cron's steps", () => {
     const ran: string[] = [];
     const logged: { name: string; ok: boolean; error?: string }[] = [];
     const steps: ScheduledStep[] = [
-      { name: "first", run: async () => (ran.push("first"), { done: 1 }) },
+      {
+        name: "first",
+        run: async () => {
+          ran.push("first");
+          return { done: 1 };
+        },
+      },
       {
         name: "broken",
         run: async () => {
@@ -256,7 +262,13 @@ describe("the cron's steps", () => {
           throw new Error("this step is broken");
         },
       },
-      { name: "last", run: async () => (ran.push("last"), {}) },
+      {
+        name: "last",
+        run: async () => {
+          ran.push("last");
+          return {};
+        },
+      },
     ];
     const reports = await runScheduled(env, Date.now(), { steps, log: (report) => logged.push(report) });
     expect(ran).toEqual(["first", "broken", "last"]);
