@@ -15,11 +15,7 @@ import {
   incomeAtPricePerMonth,
   incomeProjection,
 } from "../../domain/market/income";
-import {
-  decimalInputLengthMax,
-  defaultMarketParameters,
-  type MarketParameters,
-} from "../../domain/market/parameters";
+import { decimalInputLengthMax, type MarketParameters } from "../../domain/market/parameters";
 import { type BandProfile, priceBand } from "../../domain/market/pricing";
 import {
   type NodeHardware,
@@ -32,8 +28,9 @@ import type { Failure } from "../../domain/result";
 import { ApiError } from "../../http/errors";
 import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
 import type { App } from "../../http/types";
+import { marketConfig } from "../../market/config";
 import { currentPeg } from "../../oracle/prices";
-import { hardwareSchema } from "../catalog/nodes";
+import { catalogueFor, hardwareSchema } from "../catalog/nodes";
 import {
   bandMoneyOf,
   figure,
@@ -227,13 +224,13 @@ type Node = {
 };
 
 /** Resolves the preset or the custom hardware with its defaults; 422 naming the field otherwise. */
-function nodeOf(body: Body): Node {
+function nodeOf(body: Body, params: MarketParameters): Node {
   if (body.preset !== undefined && body.hardware !== undefined) {
     throw invalid("hardware", "Give either preset or hardware, not both");
   }
   if (body.preset !== undefined) {
     if (body.fixedBand !== undefined) throw invalid("fixedBand", "A preset has its own band");
-    const preset = findCatalogueNode(body.preset);
+    const preset = findCatalogueNode(body.preset, catalogueFor(params));
     if (preset === undefined) throw invalid("preset", "Unknown preset");
     return {
       preset: preset.id,
@@ -290,8 +287,9 @@ function sliceJson(slice: SliceResources): z.infer<typeof sliceSchema> {
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    const params: MarketParameters = defaultMarketParameters;
-    const node = nodeOf(body);
+    // The marketplace's parameters (wrangler.toml MARKET_*), so the calculator quotes the bands nodes get.
+    const params = marketConfig(c.env).parameters;
+    const node = nodeOf(body, params);
 
     const slice = sliceResources(node.hardware, node.sliceCount, params);
     if (!slice.ok) throw failureFor(slice, node.preset === null ? hardwareFields : {});

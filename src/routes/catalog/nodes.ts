@@ -1,13 +1,14 @@
 /**
  * `GET /v1/catalog/nodes`: the node catalogue of ECONOMICS.md §13 (example, Q4 2025 and certified
- * nodes) as calculator presets. Public, like the spec it publishes: prospective farmers compare
- * hardware before they have a key. Reads no database.
+ * nodes) as calculator presets, with the marketplace's configured AI bands. Public, like the spec it
+ * publishes: prospective farmers compare hardware before they have a key. Reads no database.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { type CatalogueNode, nodeCatalogue } from "../../domain/market/catalogue";
-import { defaultMarketParameters } from "../../domain/market/parameters";
+import { buildNodeCatalogue, type CatalogueNode } from "../../domain/market/catalogue";
+import type { MarketParameters } from "../../domain/market/parameters";
 import { jsonResponse } from "../../http/schemas";
 import type { App } from "../../http/types";
+import { marketConfig } from "../../market/config";
 
 /** The hardware of a node, as decimal strings (AI memory and TPS are "0" on CPU-only nodes). */
 export const hardwareSchema = z
@@ -60,6 +61,18 @@ const catalogueSchema = z
   })
   .openapi("NodeCatalogue");
 
+const catalogues = new WeakMap<MarketParameters, readonly CatalogueNode[]>();
+
+/** The catalogue with the fixed AI bands of `params` (built once per parameter set). */
+export function catalogueFor(params: MarketParameters): readonly CatalogueNode[] {
+  let catalogue = catalogues.get(params);
+  if (catalogue === undefined) {
+    catalogue = buildNodeCatalogue(params);
+    catalogues.set(params, catalogue);
+  }
+  return catalogue;
+}
+
 /** A catalogue node as the API shows it. */
 export function catalogueNodeJson(node: CatalogueNode): z.infer<typeof catalogueNodeSchema> {
   const { maxSlices, ...hardware } = node.hardware;
@@ -92,14 +105,16 @@ const route = createRoute({
 });
 
 export function register(app: App) {
-  app.openapi(route, (c) =>
-    c.json(
+  app.openapi(route, (c) => {
+    // The marketplace's parameters (wrangler.toml MARKET_*): the same bands nodes are registered with.
+    const params = marketConfig(c.env).parameters;
+    return c.json(
       {
-        bandCurrency: defaultMarketParameters.bandCurrency,
-        amortisationMonths: defaultMarketParameters.amortisationMonths,
-        nodes: nodeCatalogue.map(catalogueNodeJson),
+        bandCurrency: params.bandCurrency,
+        amortisationMonths: params.amortisationMonths,
+        nodes: catalogueFor(params).map(catalogueNodeJson),
       },
       200,
-    ),
-  );
+    );
+  });
 }
