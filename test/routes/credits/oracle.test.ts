@@ -3,7 +3,7 @@
 // JSON shapes), records both kinds with every quote's verdict, survives a source that is down or
 // times out, loses and regains quorum — with minting refused (503 ORACLE_HALTED) while halted — and
 // runs the other cron steps even when one step fails; the exported `scheduled` handler does the same.
-import { createExecutionContext, createScheduledController, env } from "cloudflare:test";
+import { createScheduledController, env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../../src/index";
 import { createTransfers } from "../../../src/ledger/ledger";
@@ -318,8 +318,7 @@ describe("the cron's steps", () => {
       const url = new URL(input instanceof Request ? input.url : String(input));
       return url.hostname.endsWith(".provider.test") ? stand.fetch(input, init) : realFetch(input, init);
     });
-    const context = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), oracleEnv, context);
+    await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), oracleEnv);
     expect(stand.requests.map((url) => url.hostname).sort()).toEqual([
       "gold-api.provider.test",
       "horizon.provider.test",
