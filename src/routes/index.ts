@@ -10,12 +10,22 @@ import * as getAuction from "./auctions/get";
 import * as listAuctions from "./auctions/list";
 import * as openAuction from "./auctions/open";
 import * as simulateAuction from "./auctions/simulate";
+import * as bidPackageCommit from "./bid-packages/commit";
+import * as bidPackageList from "./bid-packages/list";
+import * as bidPackagePut from "./bid-packages/put";
 import * as calculateNode from "./calculator/node";
+import * as nodeProjection from "./calculator/node-projection";
+import * as capacityRequestAccept from "./capacity-requests/accept";
+import * as capacityRequestCreate from "./capacity-requests/create";
+import * as capacityRequestGet from "./capacity-requests/get";
+import * as capacityRequestList from "./capacity-requests/list";
+import * as capacityRequestOffer from "./capacity-requests/offer";
 import * as catalogNodes from "./catalog/nodes";
 import * as conversionExecute from "./conversions/execute";
 import * as conversionQuote from "./conversions/quote";
 import * as creditsCheckout from "./credits/checkout";
 import * as creditsCheckoutGet from "./credits/checkout-get";
+import * as farmerEarnings from "./farmers/earnings";
 import * as health from "./health/get";
 import * as createKey from "./keys/create";
 import * as revokeKey from "./keys/revoke";
@@ -79,6 +89,7 @@ const modules = [
   webhookTftBridge,
   catalogNodes,
   calculateNode,
+  nodeProjection,
   createPool,
   listPools,
   getPool,
@@ -106,6 +117,15 @@ const modules = [
   nodeBidAccept,
   nodeBidReject,
   nodeBidCancel,
+  capacityRequestCreate,
+  capacityRequestList,
+  capacityRequestGet,
+  capacityRequestOffer,
+  capacityRequestAccept,
+  bidPackageList,
+  bidPackagePut,
+  bidPackageCommit,
+  farmerEarnings,
 ];
 
 export function registerRoutes(app: App): void {
