@@ -1,7 +1,18 @@
 // Proves the node bid book's settlement: hourly periods are charged from the lease's hold and split 80/10/10 exactly, and a replayed alarm or a restarted object never charges twice.
 import { beforeAll, describe, expect, it } from "vitest";
+import {
+  book,
+  ccMinor,
+  fundedUser,
+  hourMs,
+  registerNode,
+  reserve,
+  setPeg,
+  settle,
+  settlementsOf,
+  shift,
+} from "../routes/market/support";
 import { type Seeded, seedKey } from "../support/harness";
-import { book, ccMinor, fundedUser, hourMs, registerNode, reserve, setPeg, settle, settlementsOf, shift } from "../routes/market/support";
 
 let farmer: Seeded;
 

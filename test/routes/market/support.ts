@@ -44,7 +44,10 @@ export type NodeBody = { id: string; freeSlices: number; sliceCount: number; [ke
  * Registers a node for `farmer` (default: a 3Node Home cut into 7 slices at 3 USD per slice-month
  * and 0.01 USD per slice-hour: 0.078125 CC per slice-hour at the test peg).
  */
-export async function registerNode(farmer: Seeded, overrides: Record<string, unknown> = {}): Promise<NodeBody> {
+export async function registerNode(
+  farmer: Seeded,
+  overrides: Record<string, unknown> = {},
+): Promise<NodeBody> {
   const response = await call<NodeBody>("POST", "/v1/nodes", {
     key: farmer.key,
     body: {
@@ -110,7 +113,13 @@ export async function reserve(
 }
 
 /** Places a bid through the API; returns the response. */
-export async function bid(user: Seeded, nodeId: string, slices: number, price: string, extra: Record<string, unknown> = {}) {
+export async function bid(
+  user: Seeded,
+  nodeId: string,
+  slices: number,
+  price: string,
+  extra: Record<string, unknown> = {},
+) {
   return call<Record<string, unknown> & { id: string; status: string; leaseId: string | null }>(
     "POST",
     `/v1/nodes/${nodeId}/bids`,

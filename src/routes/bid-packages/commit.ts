@@ -1,0 +1,122 @@
+/**
+ * `POST /v1/bid-packages/{id}/commitments`: a farmer commits slices of an eligible node (every
+ * slice meets the package's minimum spec) to a ThreeFold bid package. The slices are reserved as a
+ * package lease at the package's price for its lease length — never pre-empted — paid from the
+ * ThreeFold treasury and settled 80 / 10 / 10. At most the package's committed slices are taken.
+ * The node's farmer or an admin; Idempotency-Key required (the commitment id derives from it).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { checkRequirements } from "../../domain/market/requirements";
+import { ApiError, orThrow } from "../../http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { bookOf } from "../../market/books";
+import { hourMs, marketConfig } from "../../market/config";
+import { treasuryAccountId } from "../../market/funding";
+import { getLeaseRow } from "../../market/leases";
+import { sliceOfferOf } from "../../market/nodes";
+import {
+  ensureDefaultPackages,
+  getPackage,
+  packagePriceCcPerSliceHour,
+  refuseCommitment,
+  reserveCommitment,
+} from "../../market/packages";
+import { leaseJson, leaseSchema } from "../leases/schemas";
+import { requireOwnNode } from "../nodes/schemas";
+import { packageIdParamSchema } from "./schemas";
+
+const bodySchema = z
+  .strictObject({
+    nodeId: z
+      .string()
+      .regex(/^node_[A-Za-z0-9_]{1,60}$/)
+      .openapi({ example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
+    slices: z.number().int().min(1).max(1024),
+  })
+  .openapi("PackageCommitmentInput");
+
+const responseSchema = z
+  .object({ commitmentId: z.string(), packageId: z.string(), lease: leaseSchema })
+  .openapi("PackageCommitment");
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/bid-packages/{id}/commitments",
+  tags: ["marketplace"],
+  summary: "Commit a node's slices to a ThreeFold bid package (the node's farmer or an admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("farmer", "admin"), idempotent] as const,
+  request: {
+    params: z.strictObject({ id: packageIdParamSchema }),
+    headers: idempotencyHeaderSchema,
+    body: jsonBody(bodySchema),
+  },
+  responses: {
+    201: jsonResponse(responseSchema, "The commitment and its lease"),
+    ...problemResponses(401, 403, 404, 409, 413, 415, 422, 429),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const principal = c.get("principal");
+    const input = c.req.valid("json");
+    const packageId = c.req.valid("param").id;
+    const nowMs = Date.now();
+    await ensureDefaultPackages(db, nowMs);
+    const pkg = await getPackage(db, packageId);
+    if (!pkg) throw new ApiError("NOT_FOUND", `No bid package ${packageId}`);
+    if (!pkg.active) throw new ApiError("CONFLICT", `Bid package ${packageId} takes no new commitments`);
+    const node = await requireOwnNode(db, principal, input.nodeId);
+    const met = checkRequirements(sliceOfferOf(node), pkg.requirements);
+    if (!met.ok)
+      throw new ApiError("REQUIREMENTS_NOT_MET", met.detail, [{ field: "nodeId", detail: met.detail }]);
+    if (input.slices > node.sliceCount) {
+      throw new ApiError("VALIDATION_FAILED", `The node has ${node.sliceCount} slices`, [
+        { field: "slices", detail: `at most ${node.sliceCount}` },
+      ]);
+    }
+    const price = orThrow(packagePriceCcPerSliceHour(pkg, marketConfig(c.env).parameters));
+    const commitmentId = await transferIdFor(
+      principal.ownerId,
+      c.req.valid("header")["idempotency-key"],
+      "pcm",
+    );
+    const commitment = orThrow(
+      await reserveCommitment(db, {
+        id: commitmentId,
+        packageId,
+        nodeId: node.id,
+        farmerId: node.farmerId,
+        slices: input.slices,
+        leaseId: `lse_${commitmentId}`,
+        status: "active",
+        createdAtMs: nowMs,
+      }),
+    );
+    const lease = await bookOf(c.env, node.id).reserve({
+      nodeId: node.id,
+      leaseId: commitment.leaseId,
+      ownerId: "threefold",
+      payerAccountId: treasuryAccountId,
+      kind: "package",
+      slices: commitment.slices,
+      durationMs: pkg.leaseHours * hourMs,
+      pricing: { type: "fixed", priceCcPerSliceHour: price },
+      source: "package",
+      sourceId: packageId,
+    });
+    if (!lease.ok) {
+      await refuseCommitment(db, commitment.id, Date.now());
+      throw ApiError.from(lease);
+    }
+    const row = await getLeaseRow(db, lease.value.id);
+    return c.json(
+      { commitmentId: commitment.id, packageId, lease: leaseJson(lease.value, row?.chargedMinor ?? 0n) },
+      201,
+    );
+  });
+}

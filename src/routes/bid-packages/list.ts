@@ -1,0 +1,27 @@
+/**
+ * `GET /v1/bid-packages`: ThreeFold's standing bids (§16) — minimum spec, CC price per slice-month,
+ * slices committed and filled. Public, like the prices farmers compare them with.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { jsonResponse } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { ensureDefaultPackages, listPackages } from "../../market/packages";
+import { packageJson, packageSchema } from "./schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/bid-packages",
+  tags: ["marketplace"],
+  summary: "ThreeFold's bid packages (public)",
+  responses: {
+    200: jsonResponse(z.object({ data: z.array(packageSchema) }).openapi("BidPackageList"), "The packages"),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    await ensureDefaultPackages(db, Date.now());
+    return c.json({ data: (await listPackages(db)).map(packageJson) }, 200);
+  });
+}

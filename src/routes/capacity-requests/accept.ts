@@ -1,0 +1,60 @@
+/**
+ * `POST /v1/capacity-requests/{id}/accept`: the requester takes one offer. The slices are reserved
+ * on the offer's node at the offer's price for the request's duration and the CC for the prepaid
+ * window is held: the acceptance becomes a lease. If the node can no longer give the slices the
+ * offer is marked failed and the request stays open. The requester or an admin; Idempotency-Key
+ * required.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError, orThrow } from "../../http/errors";
+import { idempotent, requireRoles } from "../../http/middleware";
+import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { acceptOffer, getOffer } from "../../market/capacity-requests";
+import { getLeaseRow } from "../../market/leases";
+import { leaseJson, leaseSchema } from "../leases/schemas";
+import { requestParamsSchema, requireVisibleRequest } from "./get";
+
+const bodySchema = z
+  .strictObject({
+    offerId: z
+      .string()
+      .regex(/^cof_[A-Za-z0-9]{1,60}$/, "must look like cof_…")
+      .openapi({ example: "cof_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
+  })
+  .openapi("CapacityAcceptance");
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/capacity-requests/{id}/accept",
+  tags: ["marketplace"],
+  summary: "Accept an offer: it becomes a lease (the requester or an admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("user", "admin"), idempotent] as const,
+  request: { params: requestParamsSchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  responses: {
+    201: jsonResponse(leaseSchema, "The lease"),
+    ...problemResponses(401, 403, 404, 409, 413, 415, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const principal = c.get("principal");
+    const request = await requireVisibleRequest(db, principal, c.req.valid("param").id);
+    if (principal.role !== "admin" && request.ownerId !== principal.ownerId) {
+      throw new ApiError("FORBIDDEN", "Only the requester accepts an offer");
+    }
+    const offerId = c.req.valid("json").offerId;
+    const offer = await getOffer(db, offerId);
+    if (!offer || offer.requestId !== request.id) {
+      throw new ApiError("NOT_FOUND", `No offer ${offerId} on this request`, [
+        { field: "offerId", detail: "not found" },
+      ]);
+    }
+    const lease = orThrow(await acceptOffer(c.env, db, request, offer, Date.now()));
+    const row = await getLeaseRow(db, lease.id);
+    return c.json(leaseJson(lease, row?.chargedMinor ?? 0n), 201);
+  });
+}

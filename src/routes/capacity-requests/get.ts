@@ -1,0 +1,56 @@
+/**
+ * `GET /v1/capacity-requests/{id}`: a request with its offers. Its owner and admins see every
+ * offer; a farmer sees an open request and its own offers on it.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Client } from "@libsql/client";
+import type { Principal } from "../../auth/keys";
+import { ApiError } from "../../http/errors";
+import { anyRole, requireRoles } from "../../http/middleware";
+import { jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { type CapacityRequest, getRequest, listOffers } from "../../market/capacity-requests";
+import { requestIdParamSchema, requestJson, requestSchema } from "./schemas";
+
+export const requestParamsSchema = z.strictObject({ id: requestIdParamSchema });
+
+/** The request, or 404 (also for a farmer once it is no longer open, and for other users). */
+export async function requireVisibleRequest(
+  db: Client,
+  principal: Principal,
+  id: string,
+): Promise<CapacityRequest> {
+  const request = await getRequest(db, id);
+  const visible =
+    request !== null &&
+    (principal.role === "admin" ||
+      request.ownerId === principal.ownerId ||
+      (principal.role === "farmer" && request.status === "open"));
+  if (!visible || request === null) throw new ApiError("NOT_FOUND", `No capacity request ${id}`);
+  return request;
+}
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/capacity-requests/{id}",
+  tags: ["marketplace"],
+  summary: "A capacity request with its offers",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles(...anyRole)] as const,
+  request: { params: requestParamsSchema },
+  responses: { 200: jsonResponse(requestSchema, "The request"), ...problemResponses(401, 403, 404, 422) },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const db = c.get("db");
+    const principal = c.get("principal");
+    const request = await requireVisibleRequest(db, principal, c.req.valid("param").id);
+    const offers = await listOffers(db, request.id);
+    const seesAll = principal.role === "admin" || request.ownerId === principal.ownerId;
+    return c.json(
+      requestJson(request, seesAll ? offers : offers.filter((offer) => offer.farmerId === principal.ownerId)),
+      200,
+    );
+  });
+}
