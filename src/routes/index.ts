@@ -15,7 +15,6 @@ import * as bidPackageList from "./bid-packages/list";
 import * as bidPackagePut from "./bid-packages/put";
 import * as calculateNode from "./calculator/node";
 import * as nodeProjection from "./calculator/node-projection";
-import * as nodeProjection from "./calculator/node-projection";
 import * as capacityRequestAccept from "./capacity-requests/accept";
 import * as capacityRequestCreate from "./capacity-requests/create";
 import * as capacityRequestGet from "./capacity-requests/get";
@@ -90,7 +89,6 @@ const modules = [
   webhookTftBridge,
   catalogNodes,
   calculateNode,
-  nodeProjection,
   nodeProjection,
   createPool,
   listPools,
