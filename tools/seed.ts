@@ -8,6 +8,7 @@ import type { AccountKind, Role } from "../src/db/schema";
 import type { AssetCode } from "../src/domain/money";
 import { createTransfers } from "../src/ledger/ledger";
 import { recordRound } from "../src/oracle/prices";
+import { seedDemoCredits } from "./seed/credits";
 import { seedDemoPools } from "./seed/pools";
 
 type DemoOwner = {
@@ -77,6 +78,7 @@ export async function seedDemo(client: Client, adminKey: string): Promise<void> 
     }
   }
   await seedDemoPrices(client);
+  await seedDemoCredits(client);
   await seedDemoPools(client);
 }
 
