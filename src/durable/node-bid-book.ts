@@ -349,15 +349,18 @@ export class NodeBidBook extends DurableObject<Env> {
     options: { funding?: Funding[]; extraEvents?: ExtraEvent[]; settled?: Map<string, PeriodFigures> } = {},
   ): void {
     const next = transition.book;
-    const fundingChanges = [...(options.funding ?? [])];
+    // Funding written with this change; an accepted bid's funding moves to the lease it became.
+    const staged = new Map((options.funding ?? []).map((funding) => [funding.id, funding]));
+    const movedBidIds: string[] = [];
     for (const event of transition.events) {
       if (event.type !== "accepted" || event.bidId === undefined) continue;
-      const bidFunding = this.funding.get(event.bidId);
-      if (bidFunding) {
-        this.funding.delete(event.bidId);
-        fundingChanges.push({ ...bidFunding, id: leaseIdForBid(event.bidId) });
-      }
+      const bidFunding = staged.get(event.bidId) ?? this.funding.get(event.bidId);
+      if (!bidFunding) continue;
+      staged.delete(event.bidId);
+      staged.set(leaseIdForBid(event.bidId), { ...bidFunding, id: leaseIdForBid(event.bidId) });
+      movedBidIds.push(event.bidId);
     }
+    const fundingChanges = [...staged.values()];
     const events: ExtraEvent[] = transition.events.map((event: BidBookEvent) => {
       const figures =
         event.type === "settled" && event.leaseId ? options.settled?.get(event.leaseId) : undefined;
@@ -406,11 +409,7 @@ export class NodeBidBook extends DurableObject<Env> {
           JSON.stringify(funding),
         );
       }
-      for (const event of transition.events) {
-        if (event.type === "accepted" && event.bidId !== undefined) {
-          sql.exec("DELETE FROM funding WHERE id = ?", event.bidId);
-        }
-      }
+      for (const bidId of movedBidIds) sql.exec("DELETE FROM funding WHERE id = ?", bidId);
       for (const event of events) {
         sql.exec(
           "INSERT INTO events (lease_id, bid_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?)",
@@ -428,6 +427,7 @@ export class NodeBidBook extends DurableObject<Env> {
     for (const id of droppedLeases) this.storedLeases.delete(id);
     for (const bid of changedBids) this.storedBids.set(bid.id, bid);
     for (const id of droppedBids) this.storedBids.delete(id);
+    for (const bidId of movedBidIds) this.funding.delete(bidId);
     for (const funding of fundingChanges) this.funding.set(funding.id, funding);
     if (changedLeases.length > 0 || droppedLeases.length > 0 || headerChanged) this.mirrorDirty = true;
   }

@@ -157,6 +157,20 @@ function planLease(
     usesVault: false,
     collectsShortfall: false,
   };
+  // A hold that timed out unused still holds the payer's CC until the sweeper voids it: release it
+  // first, in the same write, so a shortfall leg below can take that CC instead.
+  for (const hold of holds.values()) {
+    if (hold.status === "pending" && hold.expiresAtMs !== null && hold.expiresAtMs <= context.nowMs) {
+      plan.requests.push({
+        type: "void_pending",
+        id: `void_${hold.id}`,
+        pendingId: hold.id,
+        code: "lease_hold_released",
+      });
+      hold.status = "voided";
+      hold.remainingMinor = 0n;
+    }
+  }
   let settledThroughMs = lease.settledThroughMs;
   for (const period of work.periods) {
     settledThroughMs = period.periodEndMs;

@@ -13,6 +13,7 @@ import { openDatabase } from "../db/client";
 import { type AggregationRules, goldAggregationRules, tftAggregationRules } from "../domain/oracle/aggregate";
 import { pruneIdempotencyRecords } from "../http/middleware";
 import { expireHolds } from "../ledger/ledger";
+import { runMarketCron } from "../market/cron";
 import { recordRound } from "./prices";
 import { parseSourceConfig, runOracleRound, type SecretEnv, sourcesPerRoundMax } from "./sources";
 
@@ -112,6 +113,7 @@ export const scheduledSteps: readonly ScheduledStep[] = [
     name: "prune_idempotency_records",
     run: async ({ db, nowMs }) => ({ pruned: await pruneIdempotencyRecords(db, nowMs) }),
   },
+  { name: "market", run: ({ env, db, nowMs }) => runMarketCron(env, nowMs, db) },
 ];
 
 export type RunScheduledOptions = {
