@@ -32,7 +32,7 @@ export function money(pair, decimals = 2) {
 /** A ratio in [0, 1] as a percentage. */
 export function percent(value, decimals = 1) {
   if (value === null || value === undefined) return "–";
-  return `${number(Number(value) * 100, decimals)} %`;
+  return `${number(Number(value) * 100, decimals, decimals)} %`;
 }
 
 /** An ISO time as local date and time. */
