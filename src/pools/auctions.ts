@@ -173,6 +173,12 @@ export async function getRound(client: Client, id: string): Promise<RoundRecord 
   return row ? roundFromRow(row) : null;
 }
 
+/** Whether a round exists (one indexed lookup: the hot path of bids and cancellations). */
+export async function roundExists(client: Client, id: string): Promise<boolean> {
+  const result = await client.execute({ sql: "SELECT 1 FROM auction_rounds WHERE id = ?", args: [id] });
+  return result.rows.length > 0;
+}
+
 /** One page of rounds, newest first; `cursor` is `<created_at>:<id>` of the previous page's last. */
 export async function listRounds(
   client: Client,

@@ -6,6 +6,7 @@ import {
   contributeUsdc,
   createPool,
   getRound,
+  moveTimes,
   openRound,
   type Party,
   party,
@@ -59,10 +60,10 @@ describe("bids racing the close", () => {
   it("accepts every bid before the close, refuses every bid after it, and the real alarm settles the rest", async () => {
     const { pool, bidders, accounts } = await poolWithBidders(8);
     const before = await sumByAsset(accounts);
-    const closesInMs = 1_500;
-    const openedAtMs = Date.now();
-    const roundId = await openRound(admin, pool.id, { closesInMs });
-    const closesAtMs = openedAtMs + closesInMs;
+    const roundId = await openRound(admin, pool.id);
+    // The close, 1.5 s from now whatever the setup took; the alarm moves with it.
+    const closesAtMs = Date.now() + 1_500;
+    await moveTimes(roundId, { closesAtMs, cancellationDeadlineMs: closesAtMs });
     // 32 bids, one every 100 ms from 1.2 s before the close to 2 s after it.
     const attempts = await Promise.all(
       Array.from({ length: 32 }, async (_, index) => {
@@ -99,14 +100,14 @@ describe("cancellations racing the deadline", () => {
   it("cancels before the deadline (hold released) and refuses after it (hold kept), then settles the rest", async () => {
     const { pool, bidders, accounts } = await poolWithBidders(4);
     const before = await sumByAsset(accounts);
-    const deadlineInMs = 1_500;
-    const openedAtMs = Date.now();
-    const roundId = await openRound(admin, pool.id, { deadlineInMs });
-    const deadlineMs = openedAtMs + deadlineInMs;
+    const roundId = await openRound(admin, pool.id);
     const placed = await Promise.all(
       Array.from({ length: 16 }, (_, index) => placeBid(bidders[index % 4]!, roundId, "100", "0.03")),
     );
     for (const { response } of placed) expect(response.status).toBe(201);
+    // The deadline, 1 s from now whatever placing took.
+    const deadlineMs = Date.now() + 1_000;
+    await moveTimes(roundId, { cancellationDeadlineMs: deadlineMs });
 
     // One cancellation every 100 ms from 800 ms before the deadline to 700 ms after it.
     const cancels = await Promise.all(

@@ -153,6 +153,31 @@ export async function passClose(roundId: string): Promise<void> {
   });
 }
 
+/**
+ * Moves the round's close or cancellation deadline to `atMs` (real time ahead), in the object's
+ * storage and the mirror; moving the close also moves the alarm, so the real alarm fires then.
+ * Lets a race be staged after the setup, however long the setup took.
+ */
+export async function moveTimes(
+  roundId: string,
+  times: { closesAtMs?: number; cancellationDeadlineMs?: number },
+) {
+  await runInDurableObject(stubOf(roundId), async (_instance, state) => {
+    state.storage.sql.exec(
+      `UPDATE round SET config = json_set(config,
+         '$.closesAtMs', COALESCE(?, json_extract(config, '$.closesAtMs')),
+         '$.cancellationDeadlineMs', COALESCE(?, json_extract(config, '$.cancellationDeadlineMs')))`,
+      times.closesAtMs ?? null,
+      times.cancellationDeadlineMs ?? null,
+    );
+    if (times.closesAtMs !== undefined) await state.storage.setAlarm(times.closesAtMs);
+  });
+  await database().execute({
+    sql: "UPDATE auction_rounds SET closes_at = COALESCE(?, closes_at), cancellation_deadline_at = COALESCE(?, cancellation_deadline_at) WHERE id = ?",
+    args: [times.closesAtMs ?? null, times.cancellationDeadlineMs ?? null, roundId],
+  });
+}
+
 type RoundView = {
   state: string;
   result: {

@@ -11,7 +11,7 @@ import {
 } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { getAccount } from "../../ledger/accounts";
-import { getRound, roundStub } from "../../pools/auctions";
+import { roundExists, roundStub } from "../../pools/auctions";
 import { bidJson, bidSchema, priceSchema, roundParamsSchema } from "./schemas";
 
 const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/, "must be an account id (acc_…)");
@@ -43,13 +43,14 @@ export function register(app: App) {
     const principal = c.get("principal");
     const input = c.req.valid("json");
     const amountMinor = minorOf("TFP", input.amount, "amount");
-    const round = await getRound(db, c.req.valid("param").id);
-    if (!round) throw new ApiError("NOT_FOUND", "No such round");
+    const roundId = c.req.valid("param").id;
 
-    const [source, payout] = await Promise.all([
+    const [exists, source, payout] = await Promise.all([
+      roundExists(db, roundId),
       getAccount(db, input.accountId),
       getAccount(db, input.payoutAccountId),
     ]);
+    if (!exists) throw new ApiError("NOT_FOUND", "No such round");
     for (const [field, account, asset] of [
       ["accountId", source, "TFP"],
       ["payoutAccountId", payout, "USDC"],
@@ -65,7 +66,7 @@ export function register(app: App) {
     }
 
     const bid = orThrow(
-      await roundStub(c.env, round.id).placeBid({
+      await roundStub(c.env, roundId).placeBid({
         bidId: await transferIdFor(principal.ownerId, c.req.valid("header")["idempotency-key"], "bid"),
         ownerId: principal.ownerId,
         accountId: input.accountId,

@@ -3,7 +3,7 @@ import { ApiError, orThrow } from "../../http/errors";
 import { requireRoles } from "../../http/middleware";
 import { jsonResponse, problemResponses } from "../../http/schemas";
 import type { App } from "../../http/types";
-import { getRound, roundStub } from "../../pools/auctions";
+import { roundExists, roundStub } from "../../pools/auctions";
 import { bidJson, bidSchema, roundIdSchema } from "./schemas";
 
 const paramsSchema = z.strictObject({
@@ -32,10 +32,9 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
     const params = c.req.valid("param");
-    const round = await getRound(c.get("db"), params.id);
-    if (!round) throw new ApiError("NOT_FOUND", "No such round");
+    if (!(await roundExists(c.get("db"), params.id))) throw new ApiError("NOT_FOUND", "No such round");
     const bid = orThrow(
-      await roundStub(c.env, round.id).cancelBid({
+      await roundStub(c.env, params.id).cancelBid({
         bidId: params.bidId,
         ownerId: principal.ownerId,
         asAdmin: principal.role === "admin",
