@@ -80,6 +80,7 @@ const bidIdSchema = z.string().regex(/^bid_[A-Za-z0-9]{1,60}$/);
 const ownerSchema = z.string().min(1).max(64);
 const accountSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/);
 
+/** Arguments of `placeBid` (the route has checked that both accounts are the owner's and of the right asset). */
 export const placeBidSchema = z.strictObject({
   bidId: bidIdSchema,
   ownerId: ownerSchema,
@@ -90,6 +91,7 @@ export const placeBidSchema = z.strictObject({
 });
 export type PlaceBidInput = z.infer<typeof placeBidSchema>;
 
+/** Arguments of `cancelBid`. */
 export const cancelBidSchema = z.strictObject({
   bidId: bidIdSchema,
   ownerId: ownerSchema,
@@ -162,6 +164,7 @@ function withBidField(failure: Failure): Failure {
   return field === undefined ? failure : { ...failure, field };
 }
 
+/** One exit round: a Durable Object per round, named by its id (see the file comment). */
 export class AuctionRound extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly db: Client;

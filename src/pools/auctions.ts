@@ -56,6 +56,7 @@ const ratioSchema = z
 const minorSchema = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "must be a count of minor units");
 const priceSchema = z.string().refine(isValidPrice, "must be a price in USDC per TFP (at most 12 decimals)");
 
+/** The exit rules (src/domain/auction/config.ts) as stored with a round: every field present. */
 export const auctionRulesSchema = z.strictObject({
   periodCapRatio: ratioSchema,
   periodCapEnabled: z.boolean(),
@@ -67,6 +68,7 @@ export const auctionRulesSchema = z.strictObject({
   tieRule: z.enum(["submissionOrder", "proRata"]),
 });
 
+/** Where a round takes its reference price: the oracle's TFT market price at the close, or a fixed price. */
 export const referenceSourceSchema = z.discriminatedUnion("source", [
   z.strictObject({ source: z.literal("oracle") }),
   z.strictObject({ source: z.literal("fixed"), price: priceSchema }),
@@ -120,6 +122,11 @@ export const roundConfigSchema = z
   });
 export type RoundConfig = z.infer<typeof roundConfigSchema>;
 
+/**
+ * Life of a round: `open` (taking bids) → `clearing` (closed, waiting for its ledger writes and a
+ * reference price) → `settling` (result published, batches being written) → `settled`; or `void`
+ * when no reference price came in time (every hold released, nothing paid).
+ */
 export const roundStates = ["open", "clearing", "settling", "settled", "void"] as const;
 export type RoundState = (typeof roundStates)[number];
 
@@ -164,6 +171,7 @@ function roundFromRow(row: Row): RoundRecord {
   };
 }
 
+/** A round as mirrored in libSQL, with its bid count; null if there is no such round. */
 export async function getRound(client: Client, id: string): Promise<RoundRecord | null> {
   const result = await client.execute({
     sql: `SELECT ${roundColumns} FROM auction_rounds r WHERE r.id = ?`,
@@ -391,7 +399,11 @@ export async function referencePrice(
 }
 
 /** Configuration of automatic rounds, from the Worker's variables. */
-export type CadenceEnv = RoundEnv & { LIBSQL_URL: string; AUCTION_CADENCE_HOURS?: string };
+export type CadenceEnv = RoundEnv & {
+  LIBSQL_URL: string;
+  LIBSQL_AUTH_TOKEN?: string;
+  AUCTION_CADENCE_HOURS?: string;
+};
 
 /** Most pools the cron looks at per run. */
 export const scheduledPoolsPerRunMax = 100;

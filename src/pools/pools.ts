@@ -24,6 +24,7 @@ export const positionsPerPoolLimit = 5_000;
 /** Most pools listed on one page. */
 export const poolsPageSizeMax = 100;
 
+/** A pool and its two ledger accounts. */
 export type Pool = {
   id: string;
   name: string;
@@ -34,6 +35,7 @@ export type Pool = {
   createdAtMs: number;
 };
 
+/** One contribution, as recorded (amount in the asset's minor units, value frozen in USDC minor units). */
 export type PoolPosition = {
   id: string;
   poolId: string;
@@ -125,6 +127,7 @@ export async function createPool(
   return ok(pool);
 }
 
+/** A pool by id, or null. */
 export async function getPool(client: Client, id: string): Promise<Pool | null> {
   const result = await client.execute({ sql: "SELECT * FROM pools WHERE id = ?", args: [id] });
   const row = result.rows[0];
@@ -154,6 +157,7 @@ export async function listPositions(client: Client, poolId: string): Promise<Poo
   return result.rows.map(positionFromRow);
 }
 
+/** A position by id, or null. */
 export async function getPosition(client: Client, id: string): Promise<PoolPosition | null> {
   const result = await client.execute({ sql: "SELECT * FROM pool_positions WHERE id = ?", args: [id] });
   const row = result.rows[0];
@@ -257,6 +261,7 @@ export async function positionsWithShares(client: Client, pool: Pool, atMs: numb
   }));
 }
 
+/** What `contribute` needs; ids derive from the caller's Idempotency-Key so a retry is the same position. */
 export type ContributionInput = {
   pool: Pool;
   positionId: string;

@@ -476,3 +476,28 @@ describe("refusals name the field and write nothing", () => {
     ).toBe(404);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("describes every pool and auction route", async () => {
+    const document = await call<{ paths: Record<string, Record<string, unknown>> }>("GET", "/openapi.json");
+    expect(document.status).toBe(200);
+    const routes = Object.entries(document.body.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        "POST /v1/pools",
+        "GET /v1/pools",
+        "GET /v1/pools/{id}",
+        "POST /v1/pools/{id}/positions",
+        "POST /v1/auctions",
+        "GET /v1/auctions",
+        "GET /v1/auctions/{id}",
+        "POST /v1/auctions/simulate",
+        "POST /v1/auctions/{id}/bids",
+        "GET /v1/auctions/{id}/bids",
+        "DELETE /v1/auctions/{id}/bids/{bidId}",
+      ]),
+    );
+  });
+});
