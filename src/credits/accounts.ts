@@ -4,8 +4,9 @@
  * (the marketplace pays farmers' 80 % there); CC in an account of kind `user` was purchased (card,
  * Pool 1). Minting for a purchase therefore always credits a `user` account.
  */
+import type { Client, Row } from "@libsql/client";
 import type { Principal } from "../auth/keys";
-import type { AccountKind } from "../db/schema";
+import { type AccountKind, accountFlags } from "../db/schema";
 import type { ErrorCode } from "../domain/errors";
 import type { AssetCode } from "../domain/money";
 import { fail, ok, type Result } from "../domain/result";
@@ -25,18 +26,31 @@ export type AccountRule = {
   readonly kindCode?: ErrorCode;
 };
 
+/** What the rules below need to know about an account. */
+export type AccountFacts = Pick<Account, "id" | "ownerId" | "asset" | "kind" | "closed">;
+
+/** Reads those facts from an `accounts` row (any query selecting id, owner_id, asset, kind, flags). */
+export function accountFactsFromRow(row: Row): AccountFacts {
+  return {
+    id: String(row.id),
+    ownerId: row.owner_id === null ? null : String(row.owner_id),
+    asset: String(row.asset) as AssetCode,
+    kind: String(row.kind) as AccountKind,
+    closed: (Number(row.flags) & accountFlags.closed) !== 0,
+  };
+}
+
 /**
- * The account `accountId`, if it exists (ACCOUNT_NOT_FOUND), belongs to the principal unless
- * they are an admin (FORBIDDEN), holds `rule.asset` (ASSET_MISMATCH), is open (ACCOUNT_CLOSED)
- * and is of one of `rule.kinds`.
+ * Checks that the account `accountId` (`account`, null when missing) exists (ACCOUNT_NOT_FOUND),
+ * belongs to the principal unless they are an admin (FORBIDDEN), holds `rule.asset`
+ * (ASSET_MISMATCH), is open (ACCOUNT_CLOSED) and is of one of `rule.kinds`.
  */
-export async function requireHolderAccount(
-  client: Parameters<typeof getAccount>[0],
+export function checkHolderAccount<A extends AccountFacts>(
+  account: A | null,
   principal: Pick<Principal, "role" | "ownerId">,
   accountId: string,
   rule: AccountRule,
-): Promise<Result<Account>> {
-  const account = await getAccount(client, accountId);
+): Result<A> {
   if (!account) return fail("ACCOUNT_NOT_FOUND", `No account ${accountId}`, rule.field);
   if (principal.role !== "admin" && account.ownerId !== principal.ownerId) {
     return fail("FORBIDDEN", "This account belongs to another owner", rule.field);
@@ -53,6 +67,16 @@ export async function requireHolderAccount(
     return fail(rule.kindCode ?? "VALIDATION_FAILED", rule.kindDetail, rule.field);
   }
   return ok(account);
+}
+
+/** Loads the account `accountId` and checks it with `checkHolderAccount`. */
+export async function requireHolderAccount(
+  client: Client,
+  principal: Pick<Principal, "role" | "ownerId">,
+  accountId: string,
+  rule: AccountRule,
+): Promise<Result<Account>> {
+  return checkHolderAccount(await getAccount(client, accountId), principal, accountId, rule);
 }
 
 /** The system account of `asset` for minting (`issuance`) or burning (`burn`). */

@@ -22,18 +22,17 @@ import { z } from "zod";
 import { formatAmount, parseAmount } from "../domain/money";
 import { tfpMintedForTft } from "../domain/peg";
 import { fail, ok, type Result } from "../domain/result";
-import { holderKinds, requireHolderAccount } from "./accounts";
+import { type AccountFacts, accountFactsFromRow, checkHolderAccount, holderKinds } from "./accounts";
 import {
   duplicateOutcome,
   type Effect,
   eventStatement,
-  findEvent,
   raceCodes,
   type WebhookOutcome,
   withRetries,
   writeEffect,
 } from "./effects";
-import { getWithdrawal, withdrawalIdPattern } from "./withdrawals";
+import { type Withdrawal, withdrawalFromRow, withdrawalIdPattern } from "./withdrawals";
 
 /** How far the signature's timestamp may be from our clock, either way. */
 export const bridgeToleranceSeconds = 300;
@@ -186,6 +185,87 @@ function invalid(event: BridgeEvent, error: z.ZodError): Result<never> {
   );
 }
 
+type Deposit = { depositId: string; accountId: string; tftMinor: bigint; txHash: string };
+type WithdrawalOutcome =
+  | { paid: true; withdrawalId: string; amount: string; txHash: string }
+  | { paid: false; withdrawalId: string; reason: string };
+
+/** What an event asks for, read from its data alone (no I/O). */
+type Intent =
+  | { kind: "deposit"; deposit: Deposit }
+  | { kind: "withdrawal"; outcome: WithdrawalOutcome }
+  | { kind: "ignore" };
+
+function interpret(event: BridgeEvent): Result<Intent> {
+  switch (event.type) {
+    case "deposit.confirmed": {
+      const parsed = depositSchema.safeParse(event.data);
+      if (!parsed.success) return invalid(event, parsed.error);
+      const amount = parseAmount("TFT", parsed.data.amount);
+      if (!amount.ok || amount.minor <= 0n) {
+        return fail("VALIDATION_FAILED", "Deposit amount must be positive", "data.amount");
+      }
+      const { depositId, accountId, txHash } = parsed.data;
+      return ok({ kind: "deposit", deposit: { depositId, accountId, tftMinor: amount.minor, txHash } });
+    }
+    case "withdrawal.paid": {
+      const parsed = withdrawalPaidSchema.safeParse(event.data);
+      if (!parsed.success) return invalid(event, parsed.error);
+      return ok({ kind: "withdrawal", outcome: { paid: true, ...parsed.data } });
+    }
+    case "withdrawal.failed": {
+      const parsed = withdrawalFailedSchema.safeParse(event.data);
+      if (!parsed.success) return invalid(event, parsed.error);
+      return ok({ kind: "withdrawal", outcome: { paid: false, ...parsed.data } });
+    }
+    default:
+      return ok({ kind: "ignore" });
+  }
+}
+
+/** Everything one event needs, read in one round trip. */
+type Snapshot = {
+  stored: { type: string; outcome: string; detail: string | null } | null;
+  /** The event that already credited this deposit, if any. */
+  depositEventId: string | null;
+  account: AccountFacts | null;
+  withdrawal: Withdrawal | null;
+};
+
+async function readSnapshot(client: Client, eventId: string, intent: Intent): Promise<Snapshot> {
+  const depositId = intent.kind === "deposit" ? intent.deposit.depositId : "";
+  const accountId = intent.kind === "deposit" ? intent.deposit.accountId : "";
+  const withdrawalId = intent.kind === "withdrawal" ? intent.outcome.withdrawalId : "";
+  const [events, deposits, accounts, withdrawals] = await client.batch(
+    [
+      {
+        sql: "SELECT type, outcome, detail FROM webhook_events WHERE provider = 'tft_bridge' AND id = ?",
+        args: [eventId],
+      },
+      { sql: "SELECT event_id FROM tft_deposits WHERE id = ?", args: [depositId] },
+      { sql: "SELECT id, owner_id, asset, kind, flags FROM accounts WHERE id = ?", args: [accountId] },
+      { sql: "SELECT * FROM withdrawals WHERE id = ?", args: [withdrawalId] },
+    ],
+    "read",
+  );
+  const stored = events?.rows[0];
+  const deposit = deposits?.rows[0];
+  const account = accounts?.rows[0];
+  const withdrawal = withdrawals?.rows[0];
+  return {
+    stored: stored
+      ? {
+          type: String(stored.type),
+          outcome: String(stored.outcome),
+          detail: stored.detail === null ? null : String(stored.detail),
+        }
+      : null,
+    depositEventId: deposit ? String(deposit.event_id) : null,
+    account: account ? accountFactsFromRow(account) : null,
+    withdrawal: withdrawal ? withdrawalFromRow(withdrawal) : null,
+  };
+}
+
 /**
  * A deposit: TFT acc_issuance_tft → acc_vault_tft (locked) and TFP acc_issuance_tfp → the
  * depositor's TFP account (1:1, `tfpMintedForTft`), linked, with the deposit and event rows.
@@ -195,36 +275,27 @@ function invalid(event: BridgeEvent, error: z.ZodError): Result<never> {
 async function applyDeposit(
   client: Client,
   event: BridgeEvent,
+  deposit: Deposit,
+  state: Snapshot,
   nowMs: number,
 ): Promise<Result<WebhookOutcome>> {
-  const parsed = depositSchema.safeParse(event.data);
-  if (!parsed.success) return invalid(event, parsed.error);
-  const deposit = parsed.data;
-  const amount = parseAmount("TFT", deposit.amount);
-  if (!amount.ok || amount.minor <= 0n)
-    return fail("VALIDATION_FAILED", "Deposit amount must be positive", "data.amount");
-  const existing = await client.execute({
-    sql: "SELECT event_id FROM tft_deposits WHERE id = ?",
-    args: [deposit.depositId],
-  });
-  const seen = existing.rows[0];
-  if (seen) {
+  if (state.depositEventId !== null) {
     return record(
       client,
       event,
       "duplicate_deposit",
-      `deposit ${deposit.depositId} was already credited by event ${String(seen.event_id)}`,
+      `deposit ${deposit.depositId} was already credited by event ${state.depositEventId}`,
       nowMs,
     );
   }
-  const account = await requireHolderAccount(client, { role: "admin", ownerId: "" }, deposit.accountId, {
+  const account = checkHolderAccount(state.account, { role: "admin", ownerId: "" }, deposit.accountId, {
     asset: "TFP",
     kinds: holderKinds,
     field: "data.accountId",
     kindDetail: "Deposits credit a holder's TFP account (kind user, farmer or lp)",
   });
   if (!account.ok) return account;
-  const tftMinor = amount.minor;
+  const tftMinor = deposit.tftMinor;
   const tfpMinor = tfpMintedForTft(tftMinor);
   const metadata = { bridgeEventId: event.id, depositId: deposit.depositId, txHash: deposit.txHash };
   return record(
@@ -276,39 +347,36 @@ async function applyDeposit(
 async function applyWithdrawalOutcome(
   client: Client,
   event: BridgeEvent,
+  outcome: WithdrawalOutcome,
+  state: Snapshot,
   nowMs: number,
 ): Promise<Result<WebhookOutcome>> {
-  const paid = event.type === "withdrawal.paid";
-  const parsed = paid
-    ? withdrawalPaidSchema.safeParse(event.data)
-    : withdrawalFailedSchema.safeParse(event.data);
-  if (!parsed.success) return invalid(event, parsed.error);
-  const withdrawal = await getWithdrawal(client, parsed.data.withdrawalId);
-  if (!withdrawal) return fail("NOT_FOUND", `No withdrawal ${parsed.data.withdrawalId}`, "data.withdrawalId");
+  const withdrawal = state.withdrawal;
+  if (!withdrawal) return fail("NOT_FOUND", `No withdrawal ${outcome.withdrawalId}`, "data.withdrawalId");
   if (withdrawal.status !== "pending") {
-    if (paid && withdrawal.status === "failed") {
+    if (outcome.paid && withdrawal.status === "failed") {
       return fail(
         "CONFLICT",
         `Withdrawal ${withdrawal.id} already failed and its TFP was released`,
         "data.withdrawalId",
       );
     }
-    const outcome = (paid ? "paid" : "failed") === withdrawal.status ? "duplicate_outcome" : "ignored";
+    const repeated = (outcome.paid ? "paid" : "failed") === withdrawal.status;
     return record(
       client,
       event,
-      outcome,
+      repeated ? "duplicate_outcome" : "ignored",
       `withdrawal ${withdrawal.id} is already ${withdrawal.status}`,
       nowMs,
     );
   }
   const metadata = { bridgeEventId: event.id, withdrawalId: withdrawal.id };
-  if ("amount" in parsed.data) {
-    const amount = parseAmount("TFT", parsed.data.amount);
+  if (outcome.paid) {
+    const amount = parseAmount("TFT", outcome.amount);
     if (!amount.ok || amount.minor !== withdrawal.tftMinor) {
       return fail(
         "CONFLICT",
-        `Withdrawal ${withdrawal.id} is for ${formatAmount("TFT", withdrawal.tftMinor)} TFT, not ${parsed.data.amount}`,
+        `Withdrawal ${withdrawal.id} is for ${formatAmount("TFT", withdrawal.tftMinor)} TFT, not ${outcome.amount}`,
         "data.amount",
       );
     }
@@ -332,7 +400,7 @@ async function applyWithdrawalOutcome(
       statements: [
         {
           sql: "UPDATE withdrawals SET status = 'paid', tx_hash = ?, settled_event_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
-          args: [parsed.data.txHash, event.id, nowMs, withdrawal.id],
+          args: [outcome.txHash, event.id, nowMs, withdrawal.id],
         },
       ],
     });
@@ -341,7 +409,7 @@ async function applyWithdrawalOutcome(
     client,
     event,
     "withdrawal_failed",
-    `withdrawal ${withdrawal.id} failed: ${parsed.data.reason}`,
+    `withdrawal ${withdrawal.id} failed: ${outcome.reason}`,
     nowMs,
     {
       transfers: [
@@ -363,27 +431,28 @@ async function applyWithdrawalOutcome(
       statements: [
         {
           sql: "UPDATE withdrawals SET status = 'failed', failure_reason = ?, settled_event_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
-          args: [parsed.data.reason, event.id, nowMs, withdrawal.id],
+          args: [outcome.reason, event.id, nowMs, withdrawal.id],
         },
       ],
     },
   );
 }
 
+/** One attempt: read everything in one round trip, then write the effect in one batch. */
 async function handleOnce(
   client: Client,
   event: BridgeEvent,
+  intent: Intent,
   nowMs: number,
 ): Promise<Result<WebhookOutcome>> {
-  const stored = await findEvent(client, "tft_bridge", event.id);
-  if (stored) return ok(duplicateOutcome(event.id, stored));
-  switch (event.type) {
-    case "deposit.confirmed":
-      return applyDeposit(client, event, nowMs);
-    case "withdrawal.paid":
-    case "withdrawal.failed":
-      return applyWithdrawalOutcome(client, event, nowMs);
-    default:
+  const state = await readSnapshot(client, event.id, intent);
+  if (state.stored) return ok(duplicateOutcome(event.id, state.stored));
+  switch (intent.kind) {
+    case "deposit":
+      return applyDeposit(client, event, intent.deposit, state, nowMs);
+    case "withdrawal":
+      return applyWithdrawalOutcome(client, event, intent.outcome, state, nowMs);
+    case "ignore":
       return record(client, event, "ignored", "event type not handled", nowMs);
   }
 }
@@ -417,9 +486,11 @@ export async function receiveBridgeWebhook(
     createdAtMs: parsed.data.created * 1000,
     data: parsed.data.data,
   };
+  const intent = interpret(event);
+  if (!intent.ok) return intent;
   // A hold resolved by a concurrent outcome event is re-read and reported on the next attempt.
   return withRetries(
-    () => handleOnce(client, event, nowMs),
+    () => handleOnce(client, event, intent.value, nowMs),
     [...raceCodes, "PENDING_TRANSFER_ALREADY_RESOLVED"],
   );
 }

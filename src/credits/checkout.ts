@@ -41,7 +41,8 @@ export function checkoutQuoteStatus(quote: CheckoutQuote, nowMs: number): Checko
   return nowMs < quote.expiresAtMs ? "open" : "expired";
 }
 
-function quoteFromRow(row: Row): CheckoutQuote {
+/** Reads a `checkout_quotes` row. */
+export function checkoutQuoteFromRow(row: Row): CheckoutQuote {
   return {
     id: String(row.id),
     ownerId: String(row.owner_id),
@@ -59,7 +60,7 @@ function quoteFromRow(row: Row): CheckoutQuote {
 export async function getCheckoutQuote(client: Client, id: string): Promise<CheckoutQuote | null> {
   const result = await client.execute({ sql: "SELECT * FROM checkout_quotes WHERE id = ?", args: [id] });
   const row = result.rows[0];
-  return row ? quoteFromRow(row) : null;
+  return row ? checkoutQuoteFromRow(row) : null;
 }
 
 /**

@@ -87,26 +87,6 @@ export type WebhookOutcome = {
   readonly duplicate: boolean;
 };
 
-/** The stored outcome of an event already handled, or null. */
-export async function findEvent(
-  client: Client,
-  provider: WebhookProvider,
-  eventId: string,
-): Promise<{ type: string; outcome: string; detail: string | null } | null> {
-  const result = await client.execute({
-    sql: "SELECT type, outcome, detail FROM webhook_events WHERE provider = ? AND id = ?",
-    args: [provider, eventId],
-  });
-  const row = result.rows[0];
-  return row
-    ? {
-        type: String(row.type),
-        outcome: String(row.outcome),
-        detail: row.detail === null ? null : String(row.detail),
-      }
-    : null;
-}
-
 /** The statement recording an event as handled; its primary key makes a second record abort. */
 export function eventStatement(
   provider: WebhookProvider,

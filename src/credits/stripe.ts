@@ -31,14 +31,12 @@ import type { TransferRequest } from "../domain/ledger";
 import { formatAmount } from "../domain/money";
 import { ccForUsd } from "../domain/peg";
 import { fail, ok, type Result } from "../domain/result";
-import { getAccount } from "../ledger/accounts";
 import { requireLivePeg } from "../oracle/prices";
-import { getCheckoutQuote } from "./checkout";
+import { type CheckoutQuote, checkoutQuoteFromRow } from "./checkout";
 import {
   duplicateOutcome,
   type Effect,
   eventStatement,
-  findEvent,
   raceCodes,
   type WebhookOutcome,
   withRetries,
@@ -169,11 +167,19 @@ type StripeEvent = { id: string; type: string; createdAtMs: number; object: Reco
 
 type PaymentRow = PaymentReversalState & { id: string; accountId: string; eventId: string };
 type DisputeRow = { id: string; usdMinor: bigint; status: string; eventCreatedAtMs: number };
-type PaymentState = {
+
+/** Everything one event needs, read in one round trip and one consistent snapshot. */
+type Snapshot = {
+  /** The event's record, when it was handled before. */
+  stored: { type: string; outcome: string; detail: string | null } | null;
   payment: PaymentRow | null;
+  /** The payment's highest revision (0: none yet). */
   revision: number;
   refundedMinor: bigint;
   disputes: DisputeRow[];
+  quote: CheckoutQuote | null;
+  /** The payment's account, or before the payment mints, its quote's account. */
+  account: { id: string; availableMinor: bigint } | null;
 };
 
 function paymentFromRow(row: Row): PaymentRow {
@@ -189,26 +195,53 @@ function paymentFromRow(row: Row): PaymentRow {
   };
 }
 
-/** Everything known about one payment, read in one consistent snapshot. */
-async function readPaymentState(client: Client, paymentId: string): Promise<PaymentState> {
-  const [payments, revisions, refunds, disputes] = await client.batch(
+async function readSnapshot(
+  client: Client,
+  eventId: string,
+  paymentId: string | null,
+  reference: string | null,
+): Promise<Snapshot> {
+  const payment = paymentId ?? "";
+  const quoteId = reference ?? "";
+  const [events, payments, revisions, refunds, disputes, quotes, accounts] = await client.batch(
     [
-      { sql: "SELECT * FROM card_payments WHERE id = ?", args: [paymentId] },
+      {
+        sql: "SELECT type, outcome, detail FROM webhook_events WHERE provider = 'stripe' AND id = ?",
+        args: [eventId],
+      },
+      { sql: "SELECT * FROM card_payments WHERE id = ?", args: [payment] },
       {
         sql: "SELECT COALESCE(MAX(revision), 0) AS revision FROM card_payment_revisions WHERE payment_id = ?",
-        args: [paymentId],
+        args: [payment],
       },
-      { sql: "SELECT usd_refunded FROM card_refunds WHERE payment_id = ?", args: [paymentId] },
+      { sql: "SELECT usd_refunded FROM card_refunds WHERE payment_id = ?", args: [payment] },
       {
         sql: "SELECT id, usd_amount, status, event_created_at FROM card_disputes WHERE payment_id = ? ORDER BY id",
-        args: [paymentId],
+        args: [payment],
+      },
+      { sql: "SELECT * FROM checkout_quotes WHERE id = ?", args: [quoteId] },
+      {
+        sql: `SELECT id, credits_posted - debits_posted - debits_pending AS available FROM accounts
+              WHERE id = COALESCE((SELECT account_id FROM card_payments WHERE id = ?),
+                                  (SELECT account_id FROM checkout_quotes WHERE id = ?))`,
+        args: [payment, quoteId],
       },
     ],
     "read",
   );
+  const stored = events?.rows[0];
   const paymentRow = payments?.rows[0];
   const refundRow = refunds?.rows[0];
+  const quoteRow = quotes?.rows[0];
+  const accountRow = accounts?.rows[0];
   return {
+    stored: stored
+      ? {
+          type: String(stored.type),
+          outcome: String(stored.outcome),
+          detail: stored.detail === null ? null : String(stored.detail),
+        }
+      : null,
     payment: paymentRow ? paymentFromRow(paymentRow) : null,
     revision: Number(revisions?.rows[0]?.revision ?? 0),
     refundedMinor: refundRow ? BigInt(refundRow.usd_refunded as bigint) : 0n,
@@ -218,6 +251,10 @@ async function readPaymentState(client: Client, paymentId: string): Promise<Paym
       status: String(row.status),
       eventCreatedAtMs: Number(row.event_created_at),
     })),
+    quote: quoteRow ? checkoutQuoteFromRow(quoteRow) : null,
+    account: accountRow
+      ? { id: String(accountRow.id), availableMinor: BigInt(accountRow.available as bigint) }
+      : null,
   };
 }
 
@@ -325,13 +362,13 @@ async function applyPayment(
   client: Client,
   event: StripeEvent,
   payment: Payment,
+  state: Snapshot,
   nowMs: number,
 ): Promise<Result<WebhookOutcome>> {
   if (payment.currency !== "usd") {
     return record(client, event, "ignored", `currency ${payment.currency} is not usd`, nowMs);
   }
   if (payment.usdMinor <= 0n) return record(client, event, "ignored", "nothing was paid", nowMs);
-  const state = await readPaymentState(client, payment.paymentId);
   if (state.payment) {
     return record(
       client,
@@ -341,9 +378,8 @@ async function applyPayment(
       nowMs,
     );
   }
-  const quote = payment.reference === null ? null : await getCheckoutQuote(client, payment.reference);
-  const account = quote ? await getAccount(client, quote.accountId) : null;
-  if (!quote || !account) {
+  const { quote, account } = state;
+  if (!quote || !account || account.id !== quote.accountId) {
     return record(
       client,
       event,
@@ -453,12 +489,12 @@ async function applyReversalFact(
   client: Client,
   event: StripeEvent,
   fact: ReversalFact,
+  state: Snapshot,
   nowMs: number,
 ): Promise<Result<WebhookOutcome>> {
   if (fact.currency !== "usd") {
     return record(client, event, "ignored", `currency ${fact.currency} is not usd`, nowMs);
   }
-  const state = await readPaymentState(client, fact.paymentId);
   let refundedMinor = state.refundedMinor;
   let disputes = state.disputes;
   let factStatement: InStatement;
@@ -507,11 +543,10 @@ async function applyReversalFact(
       { transfers: [], statements: [factStatement, revision] },
     );
   }
-  const account = await getAccount(client, payment.accountId);
   const plan = planReversal(
     payment,
     reversedUsd(payment.usdPaidMinor, refundedMinor, disputes),
-    account?.availableMinor ?? 0n,
+    state.account?.id === payment.accountId ? state.account.availableMinor : 0n,
   );
   const statements: InStatement[] = [
     factStatement,
@@ -543,13 +578,13 @@ function invalid(event: StripeEvent, error: z.ZodError): Result<never> {
   );
 }
 
-async function handleOnce(
-  client: Client,
-  event: StripeEvent,
-  nowMs: number,
-): Promise<Result<WebhookOutcome>> {
-  const stored = await findEvent(client, "stripe", event.id);
-  if (stored) return ok(duplicateOutcome(event.id, stored));
+/** What an event asks for, read from its object alone (no I/O). */
+type Intent =
+  | { kind: "payment"; payment: Payment }
+  | { kind: "reversal"; fact: ReversalFact }
+  | { kind: "ignore"; detail: string };
+
+function interpret(event: StripeEvent): Result<Intent> {
   switch (event.type) {
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded": {
@@ -557,19 +592,17 @@ async function handleOnce(
       if (!parsed.success) return invalid(event, parsed.error);
       const session = parsed.data;
       if (session.payment_status !== "paid") {
-        return record(client, event, "ignored", `payment_status is ${session.payment_status}`, nowMs);
+        return ok({ kind: "ignore", detail: `payment_status is ${session.payment_status}` });
       }
-      return applyPayment(
-        client,
-        event,
-        {
+      return ok({
+        kind: "payment",
+        payment: {
           paymentId: session.payment_intent ?? session.id,
           reference: session.metadata[quoteReferenceKey] ?? session.client_reference_id ?? null,
           usdMinor: BigInt(session.amount_total ?? 0),
           currency: session.currency ?? "",
         },
-        nowMs,
-      );
+      });
     }
     case "payment_intent.succeeded": {
       const parsed = paymentIntentSchema.safeParse(event.object);
@@ -577,43 +610,32 @@ async function handleOnce(
       const intent = parsed.data;
       const reference = intent.metadata[quoteReferenceKey];
       if (reference === undefined) {
-        return record(
-          client,
-          event,
-          "ignored",
-          `no metadata.${quoteReferenceKey}: not a Cloud Credit payment`,
-          nowMs,
-        );
+        return ok({ kind: "ignore", detail: `no metadata.${quoteReferenceKey}: not a Cloud Credit payment` });
       }
-      return applyPayment(
-        client,
-        event,
-        {
+      return ok({
+        kind: "payment",
+        payment: {
           paymentId: intent.id,
           reference,
           usdMinor: BigInt(intent.amount_received),
           currency: intent.currency,
         },
-        nowMs,
-      );
+      });
     }
     case "charge.refunded": {
       const parsed = chargeSchema.safeParse(event.object);
       if (!parsed.success) return invalid(event, parsed.error);
       const charge = parsed.data;
-      if (charge.payment_intent === null)
-        return record(client, event, "ignored", "charge has no payment", nowMs);
-      return applyReversalFact(
-        client,
-        event,
-        {
+      if (charge.payment_intent === null) return ok({ kind: "ignore", detail: "charge has no payment" });
+      return ok({
+        kind: "reversal",
+        fact: {
           kind: "refund",
           paymentId: charge.payment_intent,
           refundedMinor: BigInt(charge.amount_refunded),
           currency: charge.currency,
         },
-        nowMs,
-      );
+      });
     }
     case "charge.dispute.created":
     case "charge.dispute.updated":
@@ -621,12 +643,10 @@ async function handleOnce(
       const parsed = disputeSchema.safeParse(event.object);
       if (!parsed.success) return invalid(event, parsed.error);
       const dispute = parsed.data;
-      if (dispute.payment_intent === null)
-        return record(client, event, "ignored", "dispute has no payment", nowMs);
-      return applyReversalFact(
-        client,
-        event,
-        {
+      if (dispute.payment_intent === null) return ok({ kind: "ignore", detail: "dispute has no payment" });
+      return ok({
+        kind: "reversal",
+        fact: {
           kind: "dispute",
           paymentId: dispute.payment_intent,
           disputeId: dispute.id,
@@ -634,11 +654,36 @@ async function handleOnce(
           status: dispute.status,
           currency: dispute.currency,
         },
-        nowMs,
-      );
+      });
     }
     default:
-      return record(client, event, "ignored", "event type not handled", nowMs);
+      return ok({ kind: "ignore", detail: "event type not handled" });
+  }
+}
+
+/** One attempt: read everything in one round trip, then write the effect in one batch. */
+async function handleOnce(
+  client: Client,
+  event: StripeEvent,
+  intent: Intent,
+  nowMs: number,
+): Promise<Result<WebhookOutcome>> {
+  const paymentId =
+    intent.kind === "payment"
+      ? intent.payment.paymentId
+      : intent.kind === "reversal"
+        ? intent.fact.paymentId
+        : null;
+  const reference = intent.kind === "payment" ? intent.payment.reference : null;
+  const state = await readSnapshot(client, event.id, paymentId, reference);
+  if (state.stored) return ok(duplicateOutcome(event.id, state.stored));
+  switch (intent.kind) {
+    case "payment":
+      return applyPayment(client, event, intent.payment, state, nowMs);
+    case "reversal":
+      return applyReversalFact(client, event, intent.fact, state, nowMs);
+    case "ignore":
+      return record(client, event, "ignored", intent.detail, nowMs);
   }
 }
 
@@ -660,8 +705,13 @@ export async function handleStripeEvent(
     createdAtMs: parsed.data.created * 1000,
     object: parsed.data.data.object,
   };
+  const intent = interpret(event);
+  if (!intent.ok) return intent;
   // A burn computed from a balance that was spent meanwhile is retried from a fresh read too.
-  return withRetries(() => handleOnce(client, event, nowMs), [...raceCodes, "INSUFFICIENT_FUNDS"]);
+  return withRetries(
+    () => handleOnce(client, event, intent.value, nowMs),
+    [...raceCodes, "INSUFFICIENT_FUNDS"],
+  );
 }
 
 /** Verifies and applies one delivery: the webhook route's whole job. */

@@ -45,7 +45,8 @@ export type Withdrawal = {
   updatedAtMs: number;
 };
 
-function withdrawalFromRow(row: Row): Withdrawal {
+/** Reads a `withdrawals` row. */
+export function withdrawalFromRow(row: Row): Withdrawal {
   return {
     seq: BigInt(row.seq as bigint),
     id: String(row.id),
