@@ -178,3 +178,25 @@ describe("POST /v1/prices/manual", () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("lists every Cloud Credits route", async () => {
+    const response = await call<{ paths: Record<string, unknown> }>("GET", "/openapi.json");
+    expect(Object.keys(response.body.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/prices/latest",
+        "/v1/prices/history",
+        "/v1/prices/rounds/{id}",
+        "/v1/prices/manual",
+        "/v1/credits/checkout",
+        "/v1/credits/checkout/{id}",
+        "/v1/conversions/quotes",
+        "/v1/conversions",
+        "/v1/withdrawals",
+        "/v1/withdrawals/{id}",
+        "/v1/webhooks/stripe",
+        "/v1/webhooks/tft-bridge",
+      ]),
+    );
+  });
+});

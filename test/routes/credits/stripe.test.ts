@@ -170,6 +170,8 @@ describe("pricing", () => {
       sql: "UPDATE checkout_quotes SET expires_at = ? WHERE id = ?",
       args: [Date.now() - 1000, q.id],
     });
+    const expired = await call<Quote>("GET", `/v1/credits/checkout/${q.id}`, { key: user.key });
+    expect(expired.body.status).toBe("expired");
     await setPrices({ gold: "160", tft: "0.05" }); // 1 CC = 0.16 USD now
     const pi = uniqueId("pi");
     const before = await posted(account);
