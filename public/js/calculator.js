@@ -90,15 +90,30 @@ function rangeFromPrice() {
   if (Number.isFinite(fraction)) priceRange.value = String(Math.min(Math.max(fraction, 0), 1));
 }
 
+/** Calculations scheduled or running; `data-state` on the results says "updating" or "idle". */
+let timerArmed = false;
+let inFlight = 0;
+
+function showState() {
+  results.dataset.state = timerArmed || inFlight > 0 ? "updating" : "idle";
+}
+
 function schedule(delayMs = 250) {
   clearTimeout(timer);
-  timer = setTimeout(() => void calculate(), delayMs);
+  timerArmed = true;
+  showState();
+  timer = setTimeout(() => {
+    timerArmed = false;
+    void calculate();
+  }, delayMs);
 }
 
 async function calculate() {
   pending?.abort();
   const controller = new AbortController();
   pending = controller;
+  inFlight += 1;
+  showState();
   try {
     const result = await withProgress(
       results,
@@ -135,6 +150,9 @@ async function calculate() {
       error instanceof ApiProblem ? error : new ApiProblem({ title: String(error) }),
       form,
     );
+  } finally {
+    inFlight -= 1;
+    showState();
   }
 }
 
@@ -280,6 +298,7 @@ function drawIncomeChart(result) {
 }
 
 async function loadCatalogue() {
+  results.dataset.state = "updating";
   try {
     const catalogue = await withProgress(results, () => api("/v1/catalog/nodes", { auth: false }), "Loading");
     const groups = new Map();

@@ -21,12 +21,10 @@ async function grossCurve(page: Page): Promise<number[][]> {
   })()`);
 }
 
-/** Waits until the results show figures and no calculation is running. */
+/** Waits until no calculation is scheduled or running and the results show figures. */
 async function settled(page: Page): Promise<void> {
+  await page.locator("#results[data-state=idle]").waitFor();
   await page.locator("#min-income", { hasText: "USD" }).waitFor();
-  await page.locator("#results:not([aria-busy])").waitFor();
-  await page.waitForTimeout(300); // a debounced recalculation may still be scheduled
-  await page.locator("#results:not([aria-busy])").waitFor();
 }
 
 describe("calculator page", () => {

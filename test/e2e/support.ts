@@ -21,20 +21,12 @@ export const viewports = {
 } as const;
 export type ViewportName = keyof typeof viewports;
 
-/** Launches headless Chromium from /usr/bin/chromium (see .ci/browser-deps). */
+/**
+ * Connects to the headless Chromium the global setup launched (Debian's /usr/bin/chromium with
+ * --no-sandbox, --disable-gpu, … and a fresh temporary profile). `close()` disconnects only.
+ */
 export async function launchBrowser(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-dev-shm-usage",
-    ],
-  });
+  return await chromium.connect(inject("e2eBrowserEndpoint"));
 }
 
 /** A page in its own context whose console errors and uncaught exceptions are collected. */
