@@ -682,7 +682,7 @@ export class NodeBidBook extends DurableObject<Env> {
       accountId: request.payerAccountId,
       slices: request.slices,
       priceCcPerSliceHour: request.priceCcPerSliceHour,
-      expiresAtMs: request.expiresAtMs,
+      expiresAtMs: nowMs + request.openMs,
       nowMs,
     });
     if (!placed.ok) return placed;
@@ -703,11 +703,11 @@ export class NodeBidBook extends DurableObject<Env> {
         },
       ],
     });
-    if (this.mirrorDirty || placed.value.events.some((event) => event.type !== "placed")) {
-      await this.requestMoney();
-    } else {
-      await this.scheduleAlarmIfEarlier(request.expiresAtMs);
-    }
+    // The hot path: a bid that only waits needs no ledger or libSQL work. When the transition moved
+    // leases (an acceptance, a pre-emption) the mirror is written now; releases follow on the alarm.
+    if (this.mirrorDirty) await this.flushMirror();
+    if (placed.value.events.some((event) => event.type !== "placed")) await this.scheduleAlarm();
+    else await this.scheduleAlarmIfEarlier(nowMs + request.openMs);
     const bid = this.requireBook().bids.find((candidate) => candidate.id === request.bidId);
     if (!bid) return fail("INTERNAL", "the placed bid is missing");
     return ok(this.bidView(bid));
@@ -723,7 +723,7 @@ export class NodeBidBook extends DurableObject<Env> {
     const bid = loaded.value.bids.find((candidate) => candidate.id === request.bidId);
     if (!bid) return fail("NOT_FOUND", `No bid ${request.bidId} on this node`, "bidId");
     if (request.action === "cancel" && !request.asAdmin) {
-      const funding = this.funding.get(bid.id);
+      const funding = this.funding.get(bid.id) ?? this.funding.get(leaseIdForBid(bid.id));
       if (funding?.ownerId !== request.ownerId) return fail("FORBIDDEN", "This bid belongs to another owner");
     }
     const nowMs = this.now();
@@ -1360,7 +1360,8 @@ export class NodeBidBook extends DurableObject<Env> {
     }
     for (const bid of book.bids) if (bid.status === "open") at(bid.expiresAtMs);
     for (const funding of this.funding.values()) {
-      if (funding.holdIds.length > 0 && this.isClosed(funding)) at(nowMs + retryMs);
+      if (funding.holdIds.length > 0 && this.isClosed(funding))
+        at(this.lastPassFailed ? nowMs + retryMs : nowMs);
       if (funding.lastFailure !== null) at(nowMs + retryMs);
     }
     if (this.mirrorDirty || this.lastPassFailed) at(nowMs + retryMs);

@@ -55,7 +55,8 @@ export const placeBidSchema = z.strictObject({
   payerAccountId: accountIdSchema,
   slices: z.number().int().min(1).max(1024),
   priceCcPerSliceHour: ccPriceSchema,
-  expiresAtMs: z.number().int().min(0),
+  /** How long the bid stays open, from when the book takes it (the book's clock decides). */
+  openMs: z.number().int().min(1).max(bidDurationMsMax),
 });
 export type PlaceBidInput = z.infer<typeof placeBidSchema>;
 

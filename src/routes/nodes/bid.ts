@@ -106,7 +106,7 @@ export function register(app: App) {
       payerAccountId,
       slices: input.slices,
       priceCcPerSliceHour: input.priceCcPerSliceHour,
-      expiresAtMs: nowMs + openMs,
+      openMs,
     });
     if (!placed.ok) {
       await releaseHold(db, holdId, Date.now());
