@@ -66,12 +66,9 @@ const projectionSchema = z
             .openapi({ description: "farmerCc at the current peg; null without a gold price." }),
           settlements: z.number().int(),
         }),
-        utilisation: z
-          .string()
-          .nullable()
-          .openapi({
-            description: "Actual farmer CC ÷ projected-at-listed-price CC; null when either is unknown.",
-          }),
+        utilisation: z.string().nullable().openapi({
+          description: "Actual farmer CC ÷ projected-at-listed-price CC; null when either is unknown.",
+        }),
       }),
     ),
     peg: z.object({ ccUsd: z.string().nullable(), note: z.string().nullable() }),
