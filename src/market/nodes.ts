@@ -201,11 +201,12 @@ export function nodeMirrorStatement(nodeId: string, mirror: NodeMirror, nowMs: n
  * The reliability score in basis points for nodes: heartbeat hours in the window
  * [max(now − 719 h, registration hour), now] divided by the hours of that window that have passed
  * (the current hour counts only once it has a heartbeat), rounded down. A node with no completed
- * hour and no heartbeat yet scores 0.
+ * hour and no heartbeat yet scores 0. The hour (?1) must be bound as a bigint: the libSQL client
+ * sends JS numbers as REAL, which would make the division fractional.
  */
 function reliabilitySql(where: string): string {
   return `UPDATE nodes SET reliability_bp = (
-      SELECT CASE WHEN span.hours <= 0 THEN 0 ELSE MIN(10000, span.seen * 10000 / span.hours) END FROM (
+      SELECT CASE WHEN span.hours <= 0 THEN 0 ELSE MIN(10000, CAST(span.seen * 10000 / span.hours AS INTEGER)) END FROM (
         SELECT
           (SELECT count(*) FROM node_uptime u WHERE u.node_id = nodes.id AND u.hour BETWEEN
              MAX(?1 - ${reliabilityWindowHours - 1}, nodes.created_at / ${hourMs}) AND ?1) AS seen,
@@ -229,7 +230,7 @@ export async function recordHeartbeat(
     [
       { sql: "INSERT OR IGNORE INTO node_uptime (node_id, hour) VALUES (?, ?)", args: [nodeId, hour] },
       { sql: "UPDATE nodes SET last_heartbeat_at = ? WHERE id = ?", args: [nowMs, nodeId] },
-      { sql: reliabilitySql("id = ?2"), args: [hour, nodeId] },
+      { sql: reliabilitySql("id = ?2"), args: [BigInt(hour), nodeId] },
       { sql: "SELECT reliability_bp FROM nodes WHERE id = ?", args: [nodeId] },
     ],
     "write",
@@ -242,7 +243,7 @@ export async function recomputeReliability(client: Client, nowMs: number): Promi
   const hour = Math.floor(nowMs / hourMs);
   const [, pruned] = await client.batch(
     [
-      { sql: reliabilitySql("1 = 1"), args: [hour] },
+      { sql: reliabilitySql("1 = 1"), args: [BigInt(hour)] },
       { sql: "DELETE FROM node_uptime WHERE hour < ?", args: [hour - reliabilityWindowHours] },
     ],
     "write",

@@ -1,0 +1,282 @@
+// Proves node registration and pricing (slices and bands from the spec's formulas, prices shown in USD and in CC at the live peg, a new price for new leases only, the monthly rate for leases of a month or more), node state, heartbeats and the 30-day reliability score, and the market listing's filters, sorts and cursor pagination.
+
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runMarketCron } from "../../../src/market/cron";
+import { call, database, type Seeded, seedKey } from "../../support/harness";
+import { ccMinor, fundedUser, hourMs, registerNode, reserve, setPeg } from "./support";
+
+let farmer: Seeded;
+
+type NodeJson = {
+  id: string;
+  region: string;
+  certified: boolean;
+  state: string;
+  freeSlices: number;
+  reliability: string;
+  slice: { cores: string; memGb: string; passmark: string; aiGb: string };
+  band: {
+    minPerSliceMonth: string;
+    maxPerSliceMonth: string;
+    minPerSliceHour: string;
+    maxPerSliceHour: string;
+  };
+  prices: {
+    currency: string;
+    perSliceMonth: string;
+    perSliceHour: string;
+    inCc: { perSliceMonth: string; perSliceHour: string; ccUsd: string | null } | null;
+    minBidCcPerSliceHour: string;
+  };
+};
+
+beforeAll(async () => {
+  await setPeg();
+  farmer = await seedKey("farmer");
+});
+
+describe("registration and prices", () => {
+  it("slices a catalogue node, derives its band and shows prices in USD and CC", async () => {
+    const node = (await registerNode(farmer, {
+      catalogueId: "large-tfgrid-node",
+      sliceCount: 20,
+      pricePerSliceMonth: "10",
+      pricePerSliceHour: "0.05",
+    })) as unknown as NodeJson;
+    expect(node.slice).toMatchObject({ cores: "1.8", passmark: "1000", memGb: "25.4" });
+    expect(node.band).toMatchObject({ minPerSliceMonth: "7.62", maxPerSliceMonth: "76.2" });
+    expect(Number(node.band.minPerSliceHour)).toBeCloseTo(0.021167, 5);
+    expect(Number(node.band.maxPerSliceHour)).toBeCloseTo(0.15875, 5);
+    expect(node.prices).toMatchObject({
+      currency: "USD",
+      perSliceMonth: "10",
+      perSliceHour: "0.05",
+      inCc: { perSliceMonth: "78.125", perSliceHour: "0.390625", ccUsd: "0.128" },
+    });
+    expect(node.freeSlices).toBe(20);
+    const payout = await database().execute({
+      sql: "SELECT a.kind, a.owner_id FROM nodes n JOIN accounts a ON a.id = n.payout_account_id WHERE n.id = ?",
+      args: [node.id],
+    });
+    expect(payout.rows[0]).toMatchObject({ kind: "farmer", owner_id: farmer.ownerId });
+  });
+
+  it("registers custom AI hardware on the fixed band and defaults the minimum bid to the band's hourly floor in CC", async () => {
+    const response = await call<NodeJson>("POST", "/v1/nodes", {
+      key: farmer.key,
+      body: {
+        name: "gpu box",
+        hardware: {
+          cores: "24",
+          passmark: "35000",
+          memGb: "128",
+          ssdGb: "4000",
+          aiGb: "96",
+          tps: "350",
+          maxSlices: 1,
+        },
+        hardwareCostUsd: "15000",
+        certified: true,
+        region: "us-east",
+        sliceCount: 1,
+        pricePerSliceMonth: "500",
+        pricePerSliceHour: "1",
+      },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(response.body.band).toMatchObject({ minPerSliceMonth: "300", maxPerSliceMonth: "3000" });
+    // 300 × 2 / 720 = 0.8333… USD per hour, / 0.128 = 6.5104166… CC, rounded up.
+    expect(response.body.prices.minBidCcPerSliceHour).toBe("6.510416666667");
+  });
+
+  it("fixes a lease's CC price at its start: hourly for short leases, monthly ÷ 720 for a month or more", async () => {
+    const node = await registerNode(farmer);
+    const user = await fundedUser(500n * ccMinor);
+    const short = await reserve(user, node.id, 1, 24);
+    expect(short.body).toMatchObject({
+      priceCcPerSliceHour: "0.078125",
+      quoted: { price: "0.01", currency: "USD", ccUsd: "0.128" },
+    });
+    const month = await reserve(user, node.id, 1, 720);
+    // 3 USD per month / 720 / 0.128 = 0.0325520833… CC per slice-hour, rounded down.
+    expect(month.body.priceCcPerSliceHour).toBe("0.032552083333");
+    const changed = await call<NodeJson>("PUT", `/v1/nodes/${node.id}/price`, {
+      key: farmer.key,
+      body: { pricePerSliceMonth: "6", pricePerSliceHour: "0.02" },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.prices.inCc?.perSliceHour).toBe("0.15625");
+    const before = await call<{ priceCcPerSliceHour: string }>("GET", `/v1/leases/${short.body.id}`, {
+      key: user.key,
+    });
+    expect(before.body.priceCcPerSliceHour).toBe("0.078125");
+    const after = await reserve(user, node.id, 1, null);
+    expect(after.body.priceCcPerSliceHour).toBe("0.15625");
+  });
+});
+
+describe("state and reliability", () => {
+  it("pauses leases while a node is offline and shows its state in the listing", async () => {
+    const node = await registerNode(farmer, { region: `state-${Date.now()}` });
+    const user = await fundedUser(50n * ccMinor);
+    const lease = await reserve(user, node.id, 2, null);
+    const offline = await call<NodeJson>("PUT", `/v1/nodes/${node.id}/state`, {
+      key: farmer.key,
+      body: { state: "offline" },
+    });
+    expect(offline.body.state).toBe("offline");
+    const paused = await call<{ status: string; pausedReason: string }>(
+      "GET",
+      `/v1/leases/${lease.body.id}`,
+      { key: user.key },
+    );
+    expect(paused.body).toMatchObject({ status: "paused", pausedReason: "node_offline" });
+    const listed = await call<{ data: NodeJson[] }>("GET", `/v1/market/slices?region=${node.region}`);
+    expect(listed.body.data).toHaveLength(0);
+    const offlineListing = await call<{ data: NodeJson[] }>(
+      "GET",
+      `/v1/market/slices?region=${node.region}&state=offline`,
+    );
+    expect(offlineListing.body.data.map((item) => item.id)).toEqual([node.id]);
+    await call("PUT", `/v1/nodes/${node.id}/state`, { key: farmer.key, body: { state: "online" } });
+    const resumed = await call<{ status: string }>("GET", `/v1/leases/${lease.body.id}`, { key: user.key });
+    expect(resumed.body.status).toBe("running");
+  });
+
+  it("scores uptime over the last 30 days from hourly heartbeats", async () => {
+    const node = await registerNode(farmer);
+    const beat = await call<{ reliability: string }>("POST", `/v1/nodes/${node.id}/heartbeat`, {
+      key: farmer.key,
+    });
+    expect(beat.status).toBe(200);
+    expect(beat.body.reliability).toBe("1.0000");
+    // The node was registered 10 hours ago and was seen in 5 of those hours and this one.
+    const nowMs = Date.now();
+    const hour = Math.floor(nowMs / hourMs);
+    const db = database();
+    await db.execute({
+      sql: "UPDATE nodes SET created_at = ? WHERE id = ?",
+      args: [nowMs - 10 * hourMs, node.id],
+    });
+    for (const ago of [2, 4, 6, 8, 10]) {
+      await db.execute({
+        sql: "INSERT OR IGNORE INTO node_uptime (node_id, hour) VALUES (?, ?)",
+        args: [node.id, hour - ago],
+      });
+    }
+    await db.execute({ sql: "DELETE FROM market_cron_state WHERE name = 'reliability_hour'" });
+    const report = await runMarketCron(env, nowMs);
+    expect(report.reliability).toMatchObject({ pruned: expect.any(Number) });
+    const after = await call<NodeJson>("GET", `/v1/nodes/${node.id}`);
+    // 6 hours seen out of 10 completed hours and the current (seen) one.
+    expect(after.body.reliability).toBe((Math.floor((6 * 10_000) / 11) / 10_000).toFixed(4));
+    const listed = await call<{ data: NodeJson[] }>(
+      "GET",
+      `/v1/market/slices?minReliability=0.9&region=${node.region}&limit=200`,
+    );
+    expect(listed.body.data.map((item) => item.id)).not.toContain(node.id);
+    expect((await runMarketCron(env, nowMs)).reliability).toBe("already done this hour");
+  });
+});
+
+describe("market listing", () => {
+  let region: string;
+  let ids: Record<string, string>;
+
+  beforeAll(async () => {
+    region = `listing-${Date.now()}`;
+    const made = {
+      small: await registerNode(farmer, { region, pricePerSliceHour: "0.02" }),
+      large: await registerNode(farmer, {
+        region,
+        catalogueId: "large-tfgrid-node",
+        sliceCount: 20,
+        pricePerSliceMonth: "10",
+        pricePerSliceHour: "0.03",
+      }),
+      mini: await registerNode(farmer, {
+        region,
+        catalogueId: "mini-3",
+        sliceCount: 25,
+        pricePerSliceMonth: "5",
+        pricePerSliceHour: "0.01",
+      }),
+      gpu: await registerNode(farmer, {
+        region,
+        catalogueId: "nvidia-6000-1x",
+        sliceCount: 1,
+        pricePerSliceMonth: "400",
+        pricePerSliceHour: "1",
+      }),
+    };
+    ids = Object.fromEntries(Object.entries(made).map(([name, node]) => [name, node.id]));
+  });
+
+  const list = async (query: string) => {
+    const response = await call<{ data: NodeJson[]; nextCursor: string | null }>(
+      "GET",
+      `/v1/market/slices?region=${region}&${query}`,
+    );
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    return response.body;
+  };
+
+  it("sorts by price, both ways, and by memory", async () => {
+    expect((await list("sort=price")).data.map((node) => node.id)).toEqual([
+      ids.mini,
+      ids.small,
+      ids.large,
+      ids.gpu,
+    ]);
+    expect((await list("sort=-price")).data.map((node) => node.id)).toEqual([
+      ids.gpu,
+      ids.large,
+      ids.small,
+      ids.mini,
+    ]);
+    expect((await list("sort=memory")).data.map((node) => node.id)).toEqual([
+      ids.gpu,
+      ids.large,
+      ids.mini,
+      ids.small,
+    ]);
+  });
+
+  it("filters by resources, GPU, certification and price (in USD or CC)", async () => {
+    expect((await list("minMemGb=5")).data.map((node) => node.id).sort()).toEqual(
+      [ids.large, ids.gpu].sort(),
+    );
+    expect((await list("minMemGb=4.96")).data).toHaveLength(3);
+    expect((await list("gpu=true")).data.map((node) => node.id)).toEqual([ids.gpu]);
+    expect((await list("gpu=false&certified=false")).data).toHaveLength(3);
+    expect((await list("certified=true")).data.map((node) => node.id)).toEqual([ids.gpu]);
+    expect((await list("maxPricePerSliceHour=0.02")).data.map((node) => node.id)).toEqual([
+      ids.mini,
+      ids.small,
+    ]);
+    // 0.15625 CC × 0.128 = 0.02 USD.
+    expect((await list("maxPriceCcPerSliceHour=0.15625")).data.map((node) => node.id)).toEqual([
+      ids.mini,
+      ids.small,
+    ]);
+    expect((await list("minCores=2&minPassmark=2000")).data.map((node) => node.id).sort()).toEqual(
+      [ids.small, ids.gpu].sort(),
+    );
+  });
+
+  it("pages with a cursor and hides nodes without enough free slices", async () => {
+    const first = await list("sort=price&limit=3");
+    expect(first.data).toHaveLength(3);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await list(`sort=price&limit=3&cursor=${encodeURIComponent(first.nextCursor!)}`);
+    expect(second.data.map((node) => node.id)).toEqual([ids.gpu]);
+    expect(second.nextCursor).toBeNull();
+    const user = await fundedUser(500n * ccMinor);
+    expect((await reserve(user, ids.gpu!, 1, 1)).status).toBe(201);
+    expect((await list("sort=price")).data.map((node) => node.id)).not.toContain(ids.gpu);
+    expect((await list("minFreeSlices=20")).data.map((node) => node.id).sort()).toEqual(
+      [ids.large, ids.mini].sort(),
+    );
+  });
+});
