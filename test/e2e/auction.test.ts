@@ -1,7 +1,15 @@
-// Proves in a real browser that the auction page's what-if form clears a simulated round through POST /v1/auctions/simulate and shows its clearing price, cap and supply curve, that a bad bid shows the problem's field error, and that the page asks for a key instead of failing without one.
+// Proves in a real browser that the auction page's what-if form clears a simulated round through POST /v1/auctions/simulate and shows its clearing price, cap and supply curve, that it draws a real cleared round's curve from GET /v1/auctions, that a bad bid shows the problem's field error, and that the page asks for a key instead of failing without one.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKey, launchBrowser, openPage, screenshot, unexpectedErrors } from "./support";
+import {
+  adminKey,
+  apiCall,
+  createKey,
+  launchBrowser,
+  openPage,
+  screenshot,
+  unexpectedErrors,
+} from "./support";
 
 let browser: Browser;
 let userKey: string;
@@ -52,6 +60,66 @@ describe("auction page", () => {
     await page.fill("#cap", "15000");
     await page.getByRole("button", { name: "Simulate" }).click();
     await page.locator("#clearing-price", { hasText: "0.034" }).waitFor();
+    expect(unexpectedErrors(errors)).toEqual([]);
+    await context.close();
+  });
+
+  it("draws the supply curve, cap and clearing price of a cleared round of the demo pool", async () => {
+    // lp_carol (demo seed) sells TFP from her demo account into a round that closes in 3 seconds.
+    const carolKey = await createKey("lp", "lp_carol");
+    const round = await apiCall<{ id: string }>("POST", "/v1/auctions", {
+      key: adminKey,
+      idempotencyKey: `e2e-round-${Date.now()}`,
+      body: {
+        poolId: "pol_demo",
+        closesAt: new Date(Date.now() + 3_000).toISOString(),
+        reference: { source: "fixed", price: "0.05" },
+      },
+    });
+    for (const [index, [amount, minPrice]] of [
+      ["500", "0.03"],
+      ["1000", "0.035"],
+      ["2000", "0.038"],
+    ].entries()) {
+      await apiCall("POST", `/v1/auctions/${round.id}/bids`, {
+        key: carolKey,
+        idempotencyKey: `e2e-bid-${round.id}-${index}`,
+        body: { amount, minPrice, accountId: "acc_demo_carol_tfp", payoutAccountId: "acc_demo_carol_usdc" },
+      });
+    }
+    await expect
+      .poll(
+        async () =>
+          (await apiCall<{ result: unknown }>("GET", `/v1/auctions/${round.id}`, { key: carolKey }))
+            .result !== null,
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(true);
+    const cleared = await apiCall<{ result: { clearingPrice: string | null; cap: { amount: string } } }>(
+      "GET",
+      `/v1/auctions/${round.id}`,
+      { key: carolKey },
+    );
+
+    const { page, context, errors } = await openPage(browser, "/auction.html", "desktop", {
+      apiKey: carolKey,
+    });
+    const row = page.locator("#round-rows tr", { hasText: round.id });
+    await row.waitFor();
+    await row.getByRole("button", { name: "Show curve" }).click();
+    await page.locator("#result-source", { hasText: round.id }).waitFor();
+    const chart = await supplyChart(page);
+    expect(chart.Cap?.[0]?.[1]).toBeCloseTo(Number(cleared.result.cap.amount), 6);
+    expect(chart["TFP offered at or below the price"]?.at(-1)?.[1]).toBe(3_500);
+    if (cleared.result.clearingPrice === null) {
+      expect(await page.locator("#clearing-price").textContent()).toBe("nothing cleared");
+    } else {
+      expect(Number((await page.locator("#clearing-price").textContent())?.replaceAll(",", ""))).toBeCloseTo(
+        Number(cleared.result.clearingPrice),
+        6,
+      );
+    }
+    await screenshot(page, "auction-round-desktop");
     expect(unexpectedErrors(errors)).toEqual([]);
     await context.close();
   });
