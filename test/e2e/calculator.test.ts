@@ -1,7 +1,7 @@
 // Proves in a real browser that the calculator page loads without console errors at phone and desktop widths, that its numbers and its Chart.js income chart change with the inputs, and that a bad input shows the problem's title and field error rather than raw JSON.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, openPage, screenshot, unexpectedErrors, type ViewportName } from "./support";
+import { baseUrl, launchBrowser, openPage, screenshot, unexpectedErrors, type ViewportName } from "./support";
 
 let browser: Browser;
 
@@ -28,6 +28,15 @@ async function settled(page: Page): Promise<void> {
 }
 
 describe("calculator page", () => {
+  it("is served by the Worker's static assets with the Content-Security-Policy and Chart.js", async () => {
+    const page = await fetch(`${baseUrl}/calculator.html`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const chart = await fetch(`${baseUrl}/vendor/chart.umd.min.js`);
+    expect(chart.status).toBe(200);
+    expect(await chart.text()).toContain("Chart.js v4");
+  });
+
   it.each(["phone", "desktop"] as ViewportName[])(
     "loads at %s width without console errors",
     async (viewport) => {
