@@ -210,7 +210,18 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         (await createAccount(client, { ownerId: `bench_${index}`, asset: "TFP", kind: "user" })).id,
       );
     }
-    const lines: string[] = [];
+    // The scale of every figure below: one round trip to the database (a new delivery costs two,
+    // a duplicate one, plus the signature check).
+    const roundTripsMs: number[] = [];
+    for (let index = 0; index < 100; index++) {
+      const startedMs = performance.now();
+      await client.execute("SELECT 1");
+      roundTripsMs.push(performance.now() - startedMs);
+    }
+    roundTripsMs.sort((left, right) => left - right);
+    const lines: string[] = [
+      `baseline: one SELECT 1 round trip, median ${roundTripsMs[50]!.toFixed(2)} ms (p90 ${roundTripsMs[90]!.toFixed(2)} ms)`,
+    ];
     for (const [index, concurrency] of [1, 16].entries()) {
       const figures = await stripeRun(client, ccAccounts, concurrency, 1000 + index);
       lines.push(
