@@ -2,7 +2,6 @@
  * Cross-cutting middleware: request ids, the per-request database client, body limits and
  * media types, authentication with per-route roles, and Idempotency-Key replay.
  */
-import type { Client } from "@libsql/client";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { authenticate } from "../auth/keys";
@@ -131,19 +130,4 @@ export async function transferIdFor(
   purpose: string,
 ): Promise<string> {
   return `${purpose}_${(await sha256Hex(`${ownerId}\n${idempotencyKey}`)).slice(0, 32)}`;
-}
-
-/**
- * How long a stored response is replayed: 7 days. After that a retry with the same key runs the
- * handler again, and the ledger still moves nothing twice (its transfer ids derive from the key).
- */
-export const idempotencyRecordRetentionMs = 7 * 24 * 3_600_000;
-
-/** Deletes stored responses past their retention, at most `limit` per call (a cron step). */
-export async function pruneIdempotencyRecords(db: Client, nowMs: number, limit = 5_000): Promise<number> {
-  const result = await db.execute({
-    sql: "DELETE FROM idempotency_records WHERE rowid IN (SELECT rowid FROM idempotency_records WHERE created_at < ? LIMIT ?)",
-    args: [nowMs - idempotencyRecordRetentionMs, limit],
-  });
-  return result.rowsAffected;
 }

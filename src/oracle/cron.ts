@@ -10,10 +10,11 @@
  */
 import type { Client } from "@libsql/client";
 import { openDatabase } from "../db/client";
+import { pruneIdempotencyRecords } from "../db/idempotency";
 import { type AggregationRules, goldAggregationRules, tftAggregationRules } from "../domain/oracle/aggregate";
-import { pruneIdempotencyRecords } from "../http/middleware";
 import { expireHolds } from "../ledger/ledger";
 import { runMarketCron } from "../market/cron";
+import { openScheduledRounds } from "../pools/auctions";
 import { recordRound } from "./prices";
 import { parseSourceConfig, runOracleRound, type SecretEnv, sourcesPerRoundMax } from "./sources";
 
@@ -114,6 +115,10 @@ export const scheduledSteps: readonly ScheduledStep[] = [
     run: async ({ db, nowMs }) => ({ pruned: await pruneIdempotencyRecords(db, nowMs) }),
   },
   { name: "market", run: ({ env, db, nowMs }) => runMarketCron(env, nowMs, db) },
+  {
+    name: "auction_rounds",
+    run: async ({ env, db, nowMs }) => ({ opened: await openScheduledRounds(env, nowMs, db) }),
+  },
 ];
 
 export type RunScheduledOptions = {
