@@ -85,8 +85,12 @@ const plainDecimalPattern = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
  * `decimalInputLengthMax` characters) into a `Dec`, exactly (no rounding). Fails with
  * `VALIDATION_FAILED` naming `field` otherwise.
  */
-export function parseDecimalInput(text: string, field: string): Result<Dec> {
-  if (text.length > decimalInputLengthMax || !plainDecimalPattern.test(text)) {
+export function parseDecimalInput(
+  text: string,
+  field: string,
+  lengthMax = decimalInputLengthMax,
+): Result<Dec> {
+  if (text.length > lengthMax || !plainDecimalPattern.test(text)) {
     return fail(
       "VALIDATION_FAILED",
       `${field} must be a plain decimal string, got ${JSON.stringify(text)}`,
@@ -96,9 +100,20 @@ export function parseDecimalInput(text: string, field: string): Result<Dec> {
   return ok(new Dec(text));
 }
 
+/**
+ * Longest decimal string this module produces itself (60 significant digits, a sign, a point and
+ * leading zeros): values computed here, such as a slice's memory, are read back under this bound
+ * rather than the user-input one.
+ */
+export const computedDecimalLengthMax = 100;
+
 /** Parses a decimal input that must be strictly positive (> 0). */
-export function parsePositiveDecimal(text: string, field: string): Result<Dec> {
-  const parsed = parseDecimalInput(text, field);
+export function parsePositiveDecimal(
+  text: string,
+  field: string,
+  lengthMax = decimalInputLengthMax,
+): Result<Dec> {
+  const parsed = parseDecimalInput(text, field, lengthMax);
   if (!parsed.ok) return parsed;
   if (!parsed.value.gt(0)) {
     return fail("VALIDATION_FAILED", `${field} must be greater than 0, got ${text}`, field);

@@ -12,6 +12,7 @@ import { Dec } from "../money";
 import { fail, ok, type Result } from "../result";
 import {
   type BandCurrency,
+  computedDecimalLengthMax,
   defaultMarketParameters,
   type FixedBand,
   type MarketParameters,
@@ -79,7 +80,7 @@ export function priceBand(
   let min: Dec;
   let max: Dec;
   if (profile === "memory") {
-    const memGb = parsePositiveDecimal(slice.memGb, "memGb");
+    const memGb = parsePositiveDecimal(slice.memGb, "memGb", computedDecimalLengthMax);
     if (!memGb.ok) return memGb;
     min = memGb.value.mul(params.priceMinPerGbMonth);
     max = min.mul(params.priceMaxFactor);

@@ -10,6 +10,7 @@ import {
   type PriceBand,
   priceBand,
 } from "../../../src/domain/market/pricing";
+import { sliceResources } from "../../../src/domain/market/slices";
 import { Dec } from "../../../src/domain/money";
 import { expectWithinHalfUnit, unwrap } from "./support";
 
@@ -191,5 +192,21 @@ describe("priceBand: properties", () => {
         },
       ),
     );
+  });
+});
+
+describe("bands of computed slices", () => {
+  it("accepts a slice whose memory does not divide evenly (36 GB on 7 slices)", () => {
+    const slice = unwrap(
+      sliceResources(
+        { cores: "8", passmark: "10000", memGb: "36", ssdGb: "700", aiGb: "0", tps: "0", maxSlices: 25 },
+        7,
+      ),
+    );
+    expect(slice.memGb.length).toBeGreaterThan(40);
+    const band = unwrap(priceBand(slice, "memory"));
+    // (36 − 4) / 7 = 4.571428… GB → 0.3 × that per month
+    expectWithinHalfUnit(band.minPerSliceMonth, "1.3714285714", 10);
+    expectWithinHalfUnit(band.maxPerSliceMonth, "13.714285714", 9);
   });
 });
