@@ -9,6 +9,7 @@ import type { AssetCode } from "../src/domain/money";
 import { createTransfers } from "../src/ledger/ledger";
 import { recordRound } from "../src/oracle/prices";
 import { seedDemoCredits } from "./seed/credits";
+import { seedDemoMarket } from "./seed/market";
 import { seedDemoPools } from "./seed/pools";
 
 type DemoOwner = {
@@ -80,6 +81,7 @@ export async function seedDemo(client: Client, adminKey: string): Promise<void> 
   await seedDemoPrices(client);
   await seedDemoCredits(client);
   await seedDemoPools(client);
+  await seedDemoMarket(client);
 }
 
 /**
