@@ -410,16 +410,7 @@ export class NodeBidBook extends DurableObject<Env> {
         );
       }
       for (const bidId of movedBidIds) sql.exec("DELETE FROM funding WHERE id = ?", bidId);
-      for (const event of events) {
-        sql.exec(
-          "INSERT INTO events (lease_id, bid_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?)",
-          event.leaseId ?? null,
-          event.bidId ?? null,
-          event.type,
-          event.atMs,
-          event.detail,
-        );
-      }
+      this.insertEvents(events);
     });
     this.book = next;
     this.storedHeader = header;
@@ -430,6 +421,20 @@ export class NodeBidBook extends DurableObject<Env> {
     for (const bidId of movedBidIds) this.funding.delete(bidId);
     for (const funding of fundingChanges) this.funding.set(funding.id, funding);
     if (changedLeases.length > 0 || droppedLeases.length > 0 || headerChanged) this.mirrorDirty = true;
+  }
+
+  /** Appends to the event log (inside the caller's storage transaction). */
+  private insertEvents(events: readonly ExtraEvent[]): void {
+    for (const event of events) {
+      this.ctx.storage.sql.exec(
+        "INSERT INTO events (lease_id, bid_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?)",
+        event.leaseId ?? null,
+        event.bidId ?? null,
+        event.type,
+        event.atMs,
+        event.detail,
+      );
+    }
   }
 
   /** Writes funding records (and extra events) on their own, outside a transition. */
@@ -443,16 +448,7 @@ export class NodeBidBook extends DurableObject<Env> {
           JSON.stringify(funding),
         );
       }
-      for (const event of events) {
-        sql.exec(
-          "INSERT INTO events (lease_id, bid_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?)",
-          event.leaseId ?? null,
-          event.bidId ?? null,
-          event.type,
-          event.atMs,
-          event.detail,
-        );
-      }
+      this.insertEvents(events);
     });
     for (const funding of records) this.funding.set(funding.id, funding);
   }
@@ -659,58 +655,99 @@ export class NodeBidBook extends DurableObject<Env> {
   /**
    * Places an interruptible bid backed by a hold the caller has placed (`holdId`). The bid may be
    * matched at once (auto-accept). A repeated call with the same bid id returns the bid.
+   *
+   * Group write: bids that arrive together are placed one after another on the book in one
+   * synchronous step and written in one storage transaction (`writeBids`), so the storage write —
+   * the dominant cost of a small book — is paid once per group, not once per bid. Each bid is still
+   * checked against the book with every bid before it applied.
    */
   async placeBid(input: z.input<typeof placeBidSchema>): Promise<Result<BidView>> {
     const parsed = parse(placeBidSchema, input);
     if (!parsed.ok) return parsed;
-    const request = parsed.value;
-    const loaded = await this.ensureLoaded(request.nodeId);
+    const loaded = await this.ensureLoaded(parsed.value.nodeId);
     if (!loaded.ok) return loaded;
-    const existing = loaded.value.bids.find((bid) => bid.id === request.bidId);
-    if (existing) {
-      const same =
-        existing.accountId === request.payerAccountId &&
-        existing.slices === request.slices &&
-        existing.priceCcPerSliceHour === request.priceCcPerSliceHour;
-      return same
-        ? ok(this.bidView(existing))
-        : fail("CONFLICT", `Bid id ${request.bidId} is already used`, "bidId");
-    }
+    return new Promise((resolve) => {
+      this.pendingBids.push({ request: parsed.value, resolve });
+      if (this.pendingBids.length === 1) setTimeout(() => void this.writeBids(), 0);
+    });
+  }
+
+  /** Bids waiting for the next group write. */
+  private pendingBids: {
+    request: z.infer<typeof placeBidSchema>;
+    resolve: (result: Result<BidView>) => void;
+  }[] = [];
+
+  private async writeBids(): Promise<void> {
+    const batch = this.pendingBids.splice(0);
     const nowMs = this.now();
-    const placed = placeBid(loaded.value, {
-      bidId: request.bidId,
-      accountId: request.payerAccountId,
-      slices: request.slices,
-      priceCcPerSliceHour: request.priceCcPerSliceHour,
-      expiresAtMs: nowMs + request.openMs,
-      nowMs,
-    });
-    if (!placed.ok) return placed;
-    this.commit(placed.value, {
-      funding: [
-        {
-          id: request.bidId,
-          ownerId: request.ownerId,
-          payerAccountId: request.payerAccountId,
-          source: "bid",
-          sourceId: request.bidId,
-          quotedPrice: null,
-          quotedCurrency: null,
-          quotedCcUsd: null,
-          holdIds: [request.holdId],
-          topUpFailedAt: null,
-          lastFailure: null,
-        },
-      ],
-    });
-    // The hot path: a bid that only waits needs no ledger or libSQL work. When the transition moved
-    // leases (an acceptance, a pre-emption) the mirror is written now; releases follow on the alarm.
-    if (this.mirrorDirty) await this.flushMirror();
-    if (placed.value.events.some((event) => event.type !== "placed")) await this.scheduleAlarm();
-    else await this.scheduleAlarmIfEarlier(nowMs + request.openMs);
-    const bid = this.requireBook().bids.find((candidate) => candidate.id === request.bidId);
-    if (!bid) return fail("INTERNAL", "the placed bid is missing");
-    return ok(this.bidView(bid));
+    let book = this.requireBook();
+    const events: BidBookEvent[] = [];
+    const funding: Funding[] = [];
+    const refused = new Map<string, Failure>();
+    for (const { request } of batch) {
+      const existing = book.bids.find((bid) => bid.id === request.bidId);
+      if (existing) {
+        const same =
+          existing.accountId === request.payerAccountId &&
+          existing.slices === request.slices &&
+          existing.priceCcPerSliceHour === request.priceCcPerSliceHour;
+        if (!same)
+          refused.set(request.bidId, fail("CONFLICT", `Bid id ${request.bidId} is already used`, "bidId"));
+        continue;
+      }
+      const placed = placeBid(book, {
+        bidId: request.bidId,
+        accountId: request.payerAccountId,
+        slices: request.slices,
+        priceCcPerSliceHour: request.priceCcPerSliceHour,
+        expiresAtMs: nowMs + request.openMs,
+        nowMs,
+      });
+      if (!placed.ok) {
+        refused.set(request.bidId, placed);
+        continue;
+      }
+      book = placed.value.book;
+      events.push(...placed.value.events);
+      funding.push({
+        id: request.bidId,
+        ownerId: request.ownerId,
+        payerAccountId: request.payerAccountId,
+        source: "bid",
+        sourceId: request.bidId,
+        quotedPrice: null,
+        quotedCurrency: null,
+        quotedCcUsd: null,
+        holdIds: [request.holdId],
+        topUpFailedAt: null,
+        lastFailure: null,
+      });
+    }
+    try {
+      if (funding.length > 0) this.commit({ book, events }, { funding });
+      // A bid that only waits needs no ledger or libSQL work. When bids moved leases (an
+      // acceptance, a pre-emption) the mirror is written now; releases follow on the alarm.
+      if (this.mirrorDirty) await this.flushMirror();
+      if (events.some((event) => event.type !== "placed")) await this.scheduleAlarm();
+      else if (funding.length > 0)
+        await this.scheduleAlarmIfEarlier(nowMs + Math.min(...batch.map((item) => item.request.openMs)));
+    } catch (error) {
+      console.error(
+        JSON.stringify({ level: "error", event: "bid_write", nodeId: book.nodeId, error: String(error) }),
+      );
+      for (const { resolve } of batch) resolve(fail("INTERNAL", "the bids could not be written; retry"));
+      return;
+    }
+    for (const { request, resolve } of batch) {
+      const failure = refused.get(request.bidId);
+      if (failure) {
+        resolve(failure);
+        continue;
+      }
+      const bid = this.requireBook().bids.find((candidate) => candidate.id === request.bidId);
+      resolve(bid ? ok(this.bidView(bid)) : fail("INTERNAL", "the placed bid is missing"));
+    }
   }
 
   /** The farmer accepts or rejects an open bid, or its bidder cancels it. */

@@ -1,0 +1,541 @@
+/**
+ * Benchmark of the capacity market. The Worker is bundled with `wrangler deploy --dry-run --outdir`
+ * and run by Miniflare 4 (workerd, SQLite-backed Durable Objects) against the project's own libSQL
+ * server (tools/libsql-server) on a fresh, migrated file database. Figures:
+ *
+ * 1. Bids per second into one node's bid book at concurrency 32, beside a no-op call (`ping`) to
+ *    the same Durable Object in the same run, with their ratio and p50/p99 latency. Both are driven
+ *    from a second Worker inside the same workerd through a NODE_BOOK binding and timed there, so
+ *    the figure is the book itself (zod parse, the transition, the storage write), not the
+ *    Node ↔ workerd hop. The bids' holds are placed by the route, not the book: here they are not
+ *    placed at all (the book never reads them while a bid waits).
+ * 2. The same bids end to end through `POST /v1/nodes/{id}/bids` (key check, node read, the ledger
+ *    hold, the book, the Idempotency-Key record), from Node.
+ * 3. The time to settle an hour of 10,000 running leases: 100 nodes × 100 one-slice leases
+ *    (reserved through the books, each with its ledger hold), then every book's clock moves one
+ *    hour and all 100 settle concurrently (80/10/10 split, TFT burn record, settlement rows).
+ * 4. The market listing over 10,000+ nodes: `GET /v1/market/slices` with filters and sorts,
+ *    through the Worker, p50/p99 over repeated queries.
+ *
+ * `npx tsx tools/bench/market.ts` or `npm run bench market`. Needs no network.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Client, createClient, type InStatement } from "@libsql/client";
+import { Miniflare } from "miniflare";
+import { createApiKey } from "../../src/auth/keys";
+import { openBook, placeBid } from "../../src/domain/bidbook";
+import type { TransferRequest } from "../../src/domain/ledger";
+import { findCatalogueNode } from "../../src/domain/market/catalogue";
+import { defaultMarketParameters } from "../../src/domain/market/parameters";
+import { Dec } from "../../src/domain/money";
+import { audit, createAccount } from "../../src/ledger/accounts";
+import { createTransfers } from "../../src/ledger/ledger";
+import { insertNodeStatement, listMarket } from "../../src/market/nodes";
+import { sliceNode } from "../../src/market/pricing";
+import { planNode } from "../../src/market/registration";
+import { recordRound } from "../../src/oracle/prices";
+import { startLibsqlServer } from "../libsql-server/server";
+import { migrateDatabase } from "../migrate";
+
+/** Requests in flight at once (bids, pings, reservations). */
+export const benchConcurrency = 32;
+/** Bids into the largest measured book: one book holds at most 1,000 open bids. */
+const bidsCount = 1_000;
+/** Bids through the HTTP route (each with its ledger hold). */
+const httpBidsCount = Number(process.env.BENCH_MARKET_HTTP_BIDS ?? 300);
+/** Nodes and one-slice leases per node for the settlement figure. */
+const settlementNodes = 100;
+const leasesPerNode = 100;
+/** Nodes in the listing (besides the ones above). */
+const listingNodes = 10_000;
+const hourMs = 3_600_000;
+
+const root = join(import.meta.dirname, "..", "..");
+
+function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+}
+
+function summary(label: string, count: number, elapsedMs: number, latenciesMs: number[]): string {
+  const sorted = [...latenciesMs].sort((left, right) => left - right);
+  return `${label}: ${count} in ${(elapsedMs / 1000).toFixed(2)} s → ${Math.round((count * 1000) / elapsedMs)}/s; latency ms p50 ${percentile(sorted, 0.5).toFixed(1)}, p99 ${percentile(sorted, 0.99).toFixed(1)}`;
+}
+
+/** Runs calls from inside workerd through a NODE_BOOK binding, timed with the workerd clock. */
+const driverSource = `
+const hourMs = 3_600_000;
+async function pool(count, concurrency, call) {
+  const latenciesMs = [];
+  const outcomes = {};
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      const index = next++;
+      const sent = Date.now();
+      const result = await call(index);
+      latenciesMs.push(Date.now() - sent);
+      const outcome = result === true || result?.ok ? "ok" : (result?.code ?? String(result));
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }
+  }));
+  return { elapsedMs: Date.now() - started, latenciesMs, outcomes };
+}
+export default {
+  async fetch(request, env) {
+    const input = await request.json();
+    const book = (nodeId) => env.NODE_BOOK.get(env.NODE_BOOK.idFromName(nodeId));
+    if (input.op === "ping") {
+      const stub = book(input.nodeId);
+      return Response.json(await pool(input.count, input.concurrency, async () => (await stub.ping()) === "pong"));
+    }
+    if (input.op === "bids") {
+      const stub = book(input.nodeId);
+      return Response.json(await pool(input.count, input.concurrency, (index) => stub.placeBid({
+        nodeId: input.nodeId,
+        bidId: "bid_" + input.prefix + index,
+        holdId: "hold_bid_" + input.prefix + index,
+        ownerId: "usr_bench_" + (index % input.accounts),
+        payerAccountId: "acc_bench_bidder_" + (index % input.accounts),
+        slices: 1 + (index % 3),
+        priceCcPerSliceHour: "0.0" + (10 + (index % 80)),
+        openMs: 24 * hourMs,
+      })));
+    }
+    if (input.op === "reserve") {
+      const stub = book(input.nodeId);
+      return Response.json(await pool(input.count, input.concurrency, (index) => stub.reserve({
+        nodeId: input.nodeId,
+        leaseId: "lse_" + input.nodeId.slice(5) + "_" + index,
+        ownerId: input.ownerId,
+        payerAccountId: input.payers[index % input.payers.length],
+        kind: "onDemand",
+        slices: 1,
+        durationMs: null,
+        pricing: { type: "listed", ccUsd: "0.128" },
+        source: "reservation",
+        sourceId: null,
+      })));
+    }
+    if (input.op === "settle") {
+      const started = Date.now();
+      const results = await Promise.all(input.nodeIds.map(async (nodeId) => {
+        const stub = book(nodeId);
+        await stub.shiftClock({ nodeId, ms: hourMs });
+        return stub.settleNow({ nodeId });
+      }));
+      return Response.json({ elapsedMs: Date.now() - started, failed: results.filter((result) => !result.ok).length });
+    }
+    return new Response("unknown op", { status: 400 });
+  },
+};
+`;
+
+type Pooled = { elapsedMs: number; latenciesMs: number[]; outcomes: Record<string, number> };
+
+/** Inserts registered nodes straight into libSQL (their books open from the rows on first use). */
+async function insertNodes(
+  client: Client,
+  farmerId: string,
+  payoutAccountId: string,
+  count: number,
+  prefix: string,
+  catalogueId: string,
+  sliceCount: number,
+  vary: boolean,
+): Promise<string[]> {
+  const preset = findCatalogueNode(catalogueId);
+  if (!preset) throw new Error(`no catalogue node ${catalogueId}`);
+  const ids: string[] = [];
+  let statements: InStatement[] = [];
+  const regions = ["eu-west", "eu-central", "us-east", "us-west", "ap-south"];
+  for (let index = 0; index < count; index++) {
+    const id = `node_${prefix}${index}`;
+    const slices = vary ? 1 + (index % preset.hardware.maxSlices) : sliceCount;
+    const sliced = sliceNode(preset.hardware, slices, "memory", defaultMarketParameters);
+    if (!sliced.ok) throw new Error(sliced.detail);
+    // Prices inside the band: from its minimum up to 2.8 × it (the band spans 7.5 × hourly, 10 × monthly).
+    const { band } = sliced.value;
+    const priceHour = new Dec(band.minPerSliceHour)
+      .mul(1 + (index % 19) / 10)
+      .toDecimalPlaces(9, Dec.ROUND_UP)
+      .toFixed();
+    const priceMonth = new Dec(band.minPerSliceMonth).mul(2).toDecimalPlaces(9, Dec.ROUND_UP).toFixed();
+    const planned = planNode(
+      {
+        id,
+        farmerId,
+        payoutAccountId,
+        name: `${prefix} ${index}`,
+        catalogueId: preset.id,
+        region: regions[index % regions.length]!,
+        certified: preset.certified,
+        hardware: preset.hardware,
+        hardwareCostUsd: preset.hardwareCostUsd,
+        sliceCount: slices,
+        bandProfile: null,
+        pricePerSliceMonth: priceMonth,
+        pricePerSliceHour: priceHour,
+        minBidCcPerSliceHour: "0.01",
+        autoAcceptAboveCcPerSliceHour: null,
+        state: "online",
+      },
+      defaultMarketParameters,
+      "0.128",
+      Date.now(),
+    );
+    if (!planned.ok) throw new Error(`node ${id}: ${planned.detail}`);
+    statements.push(insertNodeStatement(planned.value));
+    ids.push(id);
+    if (statements.length === 250) {
+      await client.batch(statements, "write");
+      statements = [];
+    }
+  }
+  if (statements.length > 0) await client.batch(statements, "write");
+  return ids;
+}
+
+/** Runs the benchmark; figures in the returned lines. */
+export async function run(): Promise<{ name: string; lines: string[] }> {
+  const directory = mkdtempSync(join(tmpdir(), "tfgrid-market-bench-"));
+  const bundle = join(directory, "bundle");
+  const lines: string[] = [];
+  execFileSync(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", bundle], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  });
+  const server = await startLibsqlServer({ file: join(directory, "bench.db"), port: 0 });
+  const client = createClient({ url: server.url, intMode: "bigint" });
+  const shared = { compatibilityDate: "2026-08-01", compatibilityFlags: ["nodejs_compat"] };
+  const mf = new Miniflare({
+    workers: [
+      {
+        name: "main",
+        modules: true,
+        scriptPath: join(bundle, "index.js"),
+        modulesRoot: bundle,
+        ...shared,
+        bindings: { LIBSQL_URL: server.url, ENVIRONMENT: "bench", MARKET_BAND_CURRENCY: "USD" },
+        durableObjects: {
+          NODE_BOOK: { className: "NodeBidBook", useSQLite: true },
+          AUCTION_ROUND: { className: "AuctionRound", useSQLite: true },
+        },
+      },
+      {
+        name: "driver",
+        modules: [{ type: "ESModule", path: "driver.mjs", contents: driverSource }],
+        ...shared,
+        durableObjects: { NODE_BOOK: { className: "NodeBidBook", scriptName: "main", useSQLite: true } },
+      },
+    ],
+  });
+  try {
+    await migrateDatabase(server.url);
+    const nowMs = Date.now();
+    for (const [kind, priceUsd] of [
+      ["gold", "128"],
+      ["tft", "0.05"],
+    ] as const) {
+      await recordRound(
+        client,
+        {
+          kind,
+          priceUsd,
+          quorumMet: true,
+          source: "manual",
+          reason: "bench",
+          expiresAtMs: nowMs + 30 * 24 * hourMs,
+        },
+        nowMs,
+      );
+    }
+    const farmerId = "frm_bench";
+    const payout = await createAccount(client, { ownerId: farmerId, asset: "CC", kind: "farmer" });
+    const [warmNode, httpNode, ...bidNodes] = await insertNodes(
+      client,
+      farmerId,
+      payout.id,
+      4,
+      "bids",
+      "large-tfgrid-node",
+      100,
+      false,
+    );
+    await mf.ready;
+    const driver = await mf.getWorker("driver");
+    const drive = async (input: Record<string, unknown>) => {
+      const response = await driver.fetch("http://driver.local/", {
+        method: "POST",
+        body: JSON.stringify(input),
+      });
+      if (!response.ok) throw new Error(`driver: ${response.status} ${await response.text()}`);
+      return response.json();
+    };
+
+    // 1. Bids into one book beside pings to it, for a book filling up to 100 and to 1,000 open bids
+    //    (the most one book holds). Warm-up first, on a book of its own.
+    await drive({ op: "ping", nodeId: warmNode, count: 500, concurrency: benchConcurrency });
+    await drive({
+      op: "bids",
+      nodeId: warmNode,
+      prefix: "warm",
+      count: 200,
+      concurrency: benchConcurrency,
+      accounts: 50,
+    });
+    lines.push(
+      `book RPC (workerd clock, concurrency ${benchConcurrency}; each figure a fresh book filling up):`,
+    );
+    for (const [size, nodeId] of [
+      [100, bidNodes[0]!],
+      [bidsCount, bidNodes[1]!],
+    ] as const) {
+      await drive({ op: "ping", nodeId, count: 100, concurrency: benchConcurrency });
+      const pings = (await drive({
+        op: "ping",
+        nodeId,
+        count: size,
+        concurrency: benchConcurrency,
+      })) as Pooled;
+      const bids = (await drive({
+        op: "bids",
+        nodeId,
+        prefix: `s${size}_`,
+        count: size,
+        concurrency: benchConcurrency,
+        accounts: 50,
+      })) as Pooled;
+      if ((bids.outcomes.ok ?? 0) !== size) throw new Error(`bids: ${JSON.stringify(bids.outcomes)}`);
+      const ratio = size / Math.max(1, bids.elapsedMs) / (size / Math.max(1, pings.elapsedMs));
+      lines.push(
+        `  ${summary(`ping (no-op), ${size}`, size, Math.max(1, pings.elapsedMs), pings.latenciesMs)}`,
+        `  ${summary(`placeBid into a book growing 0 → ${size} open bids`, size, bids.elapsedMs, bids.latenciesMs)}`,
+        `  ratio placeBid / ping at ${size} = ${ratio.toFixed(2)}`,
+      );
+    }
+    // The pure domain transition alone (src/domain/bidbook placeBid, plain Node, one after another):
+    // every transition copies and re-checks the whole book, so its cost grows with the open bids.
+    for (const size of [100, bidsCount]) {
+      const opened = openBook({
+        nodeId: "node_domain",
+        sliceCount: 100,
+        state: "online",
+        listedPriceCcPerSliceHour: "0.078125",
+        minBidCcPerSliceHour: "0.01",
+        autoAcceptAboveCcPerSliceHour: null,
+      });
+      if (!opened.ok) throw new Error(opened.detail);
+      let book = opened.value;
+      const domainStarted = performance.now();
+      for (let index = 0; index < size; index++) {
+        const placed = placeBid(book, {
+          bidId: `bid_domain${index}`,
+          accountId: `acc_bench_bidder_${index % 50}`,
+          slices: 1 + (index % 3),
+          priceCcPerSliceHour: `0.0${10 + (index % 80)}`,
+          expiresAtMs: nowMs + 24 * hourMs,
+          nowMs,
+        });
+        if (!placed.ok) throw new Error(placed.detail);
+        book = placed.value.book;
+      }
+      const domainMs = performance.now() - domainStarted;
+      lines.push(
+        `  domain placeBid alone, 0 → ${size} bids: ${domainMs.toFixed(0)} ms (${((domainMs * 1000) / size).toFixed(0)} µs per bid, Node)`,
+      );
+    }
+
+    // 2. Bids end to end through the route (key, node read, ledger hold, book, idempotency record).
+    const bidders: { key: string; accountId: string }[] = [];
+    const funding: TransferRequest[] = [];
+    for (let index = 0; index < 20; index++) {
+      const ownerId = `usr_bench_http_${index}`;
+      const { plaintext } = await createApiKey(client, { ownerId, role: "user", name: "bench bidder" });
+      const account = await createAccount(client, { ownerId, asset: "CC", kind: "user" });
+      bidders.push({ key: plaintext, accountId: account.id });
+      funding.push({
+        type: "posted",
+        id: `bench_fund_http_${index}`,
+        debitAccountId: "acc_issuance_cc",
+        creditAccountId: account.id,
+        asset: "CC",
+        amountMinor: 10n ** 12n,
+        code: "bench_fund",
+      });
+    }
+    const funded = await createTransfers(client, funding);
+    if (!funded.ok) throw new Error(funded.detail);
+    const postBid = async (index: number) => {
+      const bidder = bidders[index % bidders.length]!;
+      const response = await mf.dispatchFetch(`http://bench.local/v1/nodes/${httpNode}/bids`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${bidder.key}`,
+          "content-type": "application/json",
+          "idempotency-key": `bench-bid-${index}`,
+        },
+        body: JSON.stringify({
+          slices: 1,
+          priceCcPerSliceHour: `0.0${10 + (index % 80)}`,
+          accountId: bidder.accountId,
+        }),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    await Promise.all(Array.from({ length: 20 }, (_, index) => postBid(100_000 + index)));
+    const httpLatencies: number[] = [];
+    let httpNext = 0;
+    const httpStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: benchConcurrency }, async () => {
+        while (httpNext < httpBidsCount) {
+          const index = httpNext++;
+          const sent = performance.now();
+          const status = await postBid(index);
+          httpLatencies.push(performance.now() - sent);
+          if (status !== 201) throw new Error(`HTTP bid ${index}: ${status}`);
+        }
+      }),
+    );
+    lines.push(
+      `  ${summary("POST /v1/nodes/{id}/bids end to end (Node clock, with the ledger hold)", httpBidsCount, performance.now() - httpStarted, httpLatencies)}`,
+    );
+
+    // 3. An hour of 10,000 running leases.
+    const payers: string[] = [];
+    const payerFunding: TransferRequest[] = [];
+    for (let index = 0; index < 50; index++) {
+      const account = await createAccount(client, {
+        ownerId: `usr_bench_payer_${index}`,
+        asset: "CC",
+        kind: "user",
+      });
+      payers.push(account.id);
+      payerFunding.push({
+        type: "posted",
+        id: `bench_fund_payer_${index}`,
+        debitAccountId: "acc_issuance_cc",
+        creditAccountId: account.id,
+        asset: "CC",
+        amountMinor: 10n ** 13n,
+        code: "bench_fund",
+      });
+    }
+    const payersFunded = await createTransfers(client, payerFunding);
+    if (!payersFunded.ok) throw new Error(payersFunded.detail);
+    const settleNodes = await insertNodes(
+      client,
+      farmerId,
+      payout.id,
+      settlementNodes,
+      "settle",
+      "large-tfgrid-node",
+      leasesPerNode,
+      false,
+    );
+    const setupStarted = performance.now();
+    let nodeNext = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (nodeNext < settleNodes.length) {
+          const nodeId = settleNodes[nodeNext++]!;
+          const reserved = (await drive({
+            op: "reserve",
+            nodeId,
+            count: leasesPerNode,
+            concurrency: 8,
+            ownerId: "usr_bench_payer",
+            payers,
+          })) as Pooled;
+          if ((reserved.outcomes.ok ?? 0) !== leasesPerNode)
+            throw new Error(`reserve: ${JSON.stringify(reserved.outcomes)}`);
+        }
+      }),
+    );
+    const setupMs = performance.now() - setupStarted;
+    const settleStarted = performance.now();
+    const settled = (await drive({ op: "settle", nodeIds: settleNodes })) as {
+      elapsedMs: number;
+      failed: number;
+    };
+    const settleMs = performance.now() - settleStarted;
+    const counts = (
+      await client.execute(
+        "SELECT count(*) AS rows, COALESCE(SUM(charge_minor), 0) AS charged FROM settlements",
+      )
+    ).rows[0]!;
+    const report = await audit(client);
+    lines.push(
+      `settlement: ${settlementNodes} nodes × ${leasesPerNode} leases reserved (each with its hold) in ${(setupMs / 1000).toFixed(1)} s; ` +
+        `one hour of all ${settlementNodes * leasesPerNode} settled in ${(settleMs / 1000).toFixed(2)} s ` +
+        `(workerd clock ${(settled.elapsedMs / 1000).toFixed(2)} s, ${Math.round((Number(counts.rows) * 1000) / settleMs)} lease-hours/s); ` +
+        `${counts.rows} settlement rows, ${settled.failed} books failed; audit balanced: ${report.balanced}`,
+    );
+
+    // 4. The listing over 10,000 more nodes.
+    await insertNodes(client, farmerId, payout.id, listingNodes, "list", "mini-3", 25, true);
+    await client.execute(
+      "UPDATE nodes SET reliability_bp = abs(random()) % 10001, free_slices = abs(random()) % (slice_count + 1) WHERE id LIKE 'node_list%'",
+    );
+    const nodeCount = Number((await client.execute("SELECT count(*) AS n FROM nodes")).rows[0]!.n);
+    const queries = [
+      "sort=price&limit=50",
+      "minMemGb=4&minReliability=0.9&sort=price&limit=50",
+      "region=us-east&maxPricePerSliceHour=0.01&sort=reliability&limit=50",
+      "minCores=1&minFreeSlices=10&sort=memory&limit=200",
+      "gpu=false&certified=false&sort=-price&limit=50&cursor=20000000.node_list5",
+    ];
+    const direct: number[] = [];
+    for (let attempt = 0; attempt < 45; attempt++) {
+      const sent = performance.now();
+      await listMarket(
+        client,
+        { state: "online", minFreeSlices: 1, minMemMilli: 4_000n, minReliabilityBp: 9_000 },
+        "price",
+        null,
+        50,
+      );
+      if (attempt >= 5) direct.push(performance.now() - sent);
+    }
+    direct.sort((left, right) => left - right);
+    lines.push(
+      `listing query alone (listMarket over libSQL HTTP from Node, minMemGb=4&minReliability=0.9&sort=price, ${nodeCount} nodes): p50 ${percentile(direct, 0.5).toFixed(1)} ms, p99 ${percentile(direct, 0.99).toFixed(1)} ms`,
+    );
+    lines.push(`listing: GET /v1/market/slices over ${nodeCount} nodes through the Worker, 40 runs each:`);
+    for (const query of queries) {
+      const latencies: number[] = [];
+      let rows = 0;
+      for (let attempt = 0; attempt < 45; attempt++) {
+        const sent = performance.now();
+        const response = await mf.dispatchFetch(`http://bench.local/v1/market/slices?${query}`);
+        const body = (await response.json()) as { data?: unknown[] };
+        if (response.status !== 200) throw new Error(`listing ${query}: ${response.status}`);
+        if (attempt >= 5) latencies.push(performance.now() - sent);
+        rows = body.data?.length ?? 0;
+      }
+      latencies.sort((left, right) => left - right);
+      lines.push(
+        `  ${query} → ${rows} rows; p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms`,
+      );
+    }
+    return { name: "market", lines };
+  } finally {
+    await mf.dispose();
+    client.close();
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const result = await run();
+  console.log(`## ${result.name}`);
+  for (const line of result.lines) console.log(`  ${line}`);
+}
