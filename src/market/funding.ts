@@ -95,7 +95,12 @@ export async function placeHold(
   const record = written.value[0];
   if (record && record.createdAtMs === nowMs) {
     // Written just now (a replay carries its first write's time): the hold is fresh and whole.
-    return ok({ id: record.id, remainingMinor: record.amountMinor, status: "pending", expiresAtMs: record.timeoutAtMs });
+    return ok({
+      id: record.id,
+      remainingMinor: record.amountMinor,
+      status: "pending",
+      expiresAtMs: record.timeoutAtMs,
+    });
   }
   const hold = (await loadHolds(client, [request.holdId])).get(request.holdId);
   if (!hold || !isUsable(hold, nowMs)) {
