@@ -1,4 +1,4 @@
-// Proves node registration and pricing (slices and bands from the spec's formulas, prices shown in USD and in CC at the live peg, a new price for new leases only, the monthly rate for leases of a month or more), node state, heartbeats and the 30-day reliability score, and the market listing's filters, sorts and cursor pagination.
+// Proves node registration and pricing (slices and bands from the spec's formulas, prices shown in USD and in CC at the live peg, a new price for new leases only, the monthly rate for leases of a month or more), node state, heartbeats and the 30-day reliability score, the market listing's filters, sorts and cursor pagination, and that the OpenAPI document lists every marketplace route.
 
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -277,6 +277,44 @@ describe("market listing", () => {
     expect((await list("sort=price")).data.map((node) => node.id)).not.toContain(ids.gpu);
     expect((await list("minFreeSlices=20")).data.map((node) => node.id).sort()).toEqual(
       [ids.large, ids.mini].sort(),
+    );
+  });
+});
+
+describe("OpenAPI", () => {
+  it("documents every marketplace route", async () => {
+    const response = await call<{ paths: Record<string, Record<string, unknown>> }>("GET", "/openapi.json");
+    expect(response.status).toBe(200);
+    const documented = Object.entries(response.body.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented).toEqual(
+      expect.arrayContaining([
+        "POST /v1/nodes",
+        "GET /v1/nodes/{id}",
+        "PUT /v1/nodes/{id}/price",
+        "PUT /v1/nodes/{id}/state",
+        "POST /v1/nodes/{id}/heartbeat",
+        "GET /v1/nodes/{id}/bids",
+        "POST /v1/nodes/{id}/bids",
+        "POST /v1/nodes/{id}/bids/{bidId}/accept",
+        "POST /v1/nodes/{id}/bids/{bidId}/reject",
+        "DELETE /v1/nodes/{id}/bids/{bidId}",
+        "GET /v1/market/slices",
+        "POST /v1/leases",
+        "GET /v1/leases/{id}",
+        "DELETE /v1/leases/{id}",
+        "GET /v1/leases/{id}/events",
+        "POST /v1/capacity-requests",
+        "GET /v1/capacity-requests",
+        "GET /v1/capacity-requests/{id}",
+        "POST /v1/capacity-requests/{id}/offers",
+        "POST /v1/capacity-requests/{id}/accept",
+        "GET /v1/bid-packages",
+        "PUT /v1/bid-packages/{id}",
+        "POST /v1/bid-packages/{id}/commitments",
+        "GET /v1/farmers/{id}/earnings",
+      ]),
     );
   });
 });
