@@ -118,7 +118,8 @@ export function register(app: App) {
         {
           id: newId("node"),
           farmerId,
-          payoutAccountId: "acc_pending",
+          // Resolved below, once the registration is valid, so a refused one creates no account.
+          payoutAccountId: "acc_unresolved",
           name: input.name,
           catalogueId: preset?.id ?? null,
           region: input.region,
