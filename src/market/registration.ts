@@ -4,9 +4,7 @@
  * CC → TFP conversions rely on). Used by `POST /v1/nodes` and the demo seed.
  */
 import type { Client } from "@libsql/client";
-import type { NodeState } from "../domain/bidbook/model";
 import type { MarketParameters } from "../domain/market/parameters";
-import type { NodeHardware } from "../domain/market/slices";
 import { fail, ok, type Result } from "../domain/result";
 import { createAccount, findOwnerAccount, getAccount } from "../ledger/accounts";
 import type { NodeRecord } from "./nodes";
@@ -18,24 +16,27 @@ import {
   sliceNode,
 } from "./pricing";
 
-export type NodeRegistration = {
-  id: string;
-  farmerId: string;
-  payoutAccountId: string;
-  name: string;
-  catalogueId: string | null;
-  region: string;
-  certified: boolean;
-  hardware: NodeHardware;
-  hardwareCostUsd: string;
-  sliceCount: number;
+/** What a farmer registers: the node's identity, hardware and prices, before anything is derived. */
+export type NodeRegistration = Pick<
+  NodeRecord,
+  | "id"
+  | "farmerId"
+  | "payoutAccountId"
+  | "name"
+  | "catalogueId"
+  | "region"
+  | "certified"
+  | "hardware"
+  | "hardwareCostUsd"
+  | "sliceCount"
+  | "pricePerSliceMonth"
+  | "pricePerSliceHour"
+  | "autoAcceptAboveCcPerSliceHour"
+  | "state"
+> & {
   bandProfile: BandProfileName | null;
-  pricePerSliceMonth: string;
-  pricePerSliceHour: string;
   /** Null: the band's hourly minimum in CC at `ccUsd` (rounded up), or 0 without a peg. */
   minBidCcPerSliceHour: string | null;
-  autoAcceptAboveCcPerSliceHour: string | null;
-  state: NodeState;
 };
 
 /**

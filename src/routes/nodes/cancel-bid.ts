@@ -6,7 +6,7 @@ import { jsonResponse, problemResponses } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { bookOf } from "../../market/books";
 import { bidJson, bidSchema } from "../leases/schemas";
-import { bidParamsSchema } from "./accept";
+import { bidParamsSchema } from "./bid-decision";
 import { requireNode } from "./schemas";
 
 const route = createRoute({
