@@ -26,11 +26,10 @@ import { type AccountFacts, accountFactsFromRow, checkHolderAccount, holderKinds
 import {
   duplicateOutcome,
   type Effect,
-  eventStatement,
   raceCodes,
+  recordEvent,
   type WebhookOutcome,
   withRetries,
-  writeEffect,
 } from "./effects";
 import { type Withdrawal, withdrawalFromRow, withdrawalIdPattern } from "./withdrawals";
 
@@ -155,24 +154,16 @@ const withdrawalFailedSchema = z.object({
 
 type BridgeEvent = { id: string; type: string; createdAtMs: number; data: Record<string, unknown> };
 
-async function record(
+/** Applies `effect` and records the event in one write (see `recordEvent`). */
+function record(
   client: Client,
   event: BridgeEvent,
   outcome: string,
   detail: string,
   nowMs: number,
-  effect: Effect = { transfers: [], statements: [] },
+  effect?: Effect,
 ): Promise<Result<WebhookOutcome>> {
-  const written = await writeEffect(
-    client,
-    {
-      transfers: effect.transfers,
-      statements: [...effect.statements, eventStatement("tft_bridge", event, outcome, detail, nowMs)],
-    },
-    nowMs,
-  );
-  if (!written.ok) return written;
-  return ok({ eventId: event.id, type: event.type, outcome, detail, duplicate: false });
+  return recordEvent(client, "tft_bridge", event, outcome, detail, nowMs, effect);
 }
 
 function invalid(event: BridgeEvent, error: z.ZodError): Result<never> {

@@ -101,6 +101,31 @@ export function eventStatement(
   };
 }
 
+/**
+ * Applies an event's effect and records the event as handled in the same atomic write, so the
+ * effect happens exactly once: a second delivery finds the event's row (or aborts on its key).
+ */
+export async function recordEvent(
+  client: Client,
+  provider: WebhookProvider,
+  event: { readonly id: string; readonly type: string; readonly createdAtMs: number },
+  outcome: string,
+  detail: string,
+  nowMs: number,
+  effect: Effect = { transfers: [], statements: [] },
+): Promise<Result<WebhookOutcome>> {
+  const written = await writeEffect(
+    client,
+    {
+      transfers: effect.transfers,
+      statements: [...effect.statements, eventStatement(provider, event, outcome, detail, nowMs)],
+    },
+    nowMs,
+  );
+  if (!written.ok) return written;
+  return ok({ eventId: event.id, type: event.type, outcome, detail, duplicate: false });
+}
+
 /** The outcome reported for a delivery of an event already handled. */
 export function duplicateOutcome(
   eventId: string,

@@ -36,11 +36,10 @@ import { type CheckoutQuote, checkoutQuoteFromRow } from "./checkout";
 import {
   duplicateOutcome,
   type Effect,
-  eventStatement,
   raceCodes,
+  recordEvent,
   type WebhookOutcome,
   withRetries,
-  writeEffect,
 } from "./effects";
 import {
   disputeStatusesFinal,
@@ -336,24 +335,16 @@ function describePlan(plan: ReversalPlan): string {
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────────
 
-async function record(
+/** Applies `effect` and records the event in one write (see `recordEvent`). */
+function record(
   client: Client,
   event: StripeEvent,
   outcome: string,
   detail: string,
   nowMs: number,
-  effect: Effect = { transfers: [], statements: [] },
+  effect?: Effect,
 ): Promise<Result<WebhookOutcome>> {
-  const written = await writeEffect(
-    client,
-    {
-      transfers: effect.transfers,
-      statements: [...effect.statements, eventStatement("stripe", event, outcome, detail, nowMs)],
-    },
-    nowMs,
-  );
-  if (!written.ok) return written;
-  return ok({ eventId: event.id, type: event.type, outcome, detail, duplicate: false });
+  return recordEvent(client, "stripe", event, outcome, detail, nowMs, effect);
 }
 
 type Payment = { paymentId: string; reference: string | null; usdMinor: bigint; currency: string };
