@@ -13,19 +13,13 @@
  *
  * `npx tsx tools/bench/auction.ts` or `npm run bench auction`. Needs no network.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Client, createClient } from "@libsql/client";
-import { Miniflare } from "miniflare";
+import type { Client } from "@libsql/client";
 import { createApiKey } from "../../src/auth/keys";
 import type { TransferRequest } from "../../src/domain/ledger";
 import { audit, createAccount } from "../../src/ledger/accounts";
 import { createTransfers } from "../../src/ledger/ledger";
-import { startLibsqlServer } from "../libsql-server/server";
-import { migrateDatabase } from "../migrate";
+import { startBenchWorker } from "./_worker";
 
 /** Bids placed through each path (override with BENCH_AUCTION_BIDS). */
 export const benchBidsCount = Number(process.env.BENCH_AUCTION_BIDS ?? 600);
@@ -38,8 +32,6 @@ const biddersCount = 32;
  * same number of bids (the RPC path is a subset of it); its alarm then clears and settles it.
  */
 const settlementRoundOpenMsMin = 10_000;
-
-const root = join(import.meta.dirname, "..", "..");
 
 function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
@@ -168,40 +160,14 @@ async function openBenchRound(api: Api, adminKey: string, poolId: string, closes
 
 /** Runs the benchmark; figures in the returned lines. */
 export async function run(): Promise<{ name: string; lines: string[] }> {
-  const directory = mkdtempSync(join(tmpdir(), "tfgrid-auction-bench-"));
-  const bundle = join(directory, "bundle");
-  execFileSync(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", bundle], {
-    cwd: root,
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  const worker = await startBenchWorker({
+    name: "auction",
+    bindings: { AUCTION_CADENCE_HOURS: "0" },
+    driverSource: rpcDriverSource,
+    driverBinding: { name: "AUCTION_ROUND", className: "AuctionRound" },
   });
-  const server = await startLibsqlServer({ file: join(directory, "bench.db"), port: 0 });
-  const client = createClient({ url: server.url, intMode: "bigint" });
-  const shared = { compatibilityDate: "2026-08-01", compatibilityFlags: ["nodejs_compat"] };
-  const mf = new Miniflare({
-    workers: [
-      {
-        name: "main",
-        modules: true,
-        scriptPath: join(bundle, "index.js"),
-        modulesRoot: bundle,
-        ...shared,
-        bindings: { LIBSQL_URL: server.url, ENVIRONMENT: "bench", AUCTION_CADENCE_HOURS: "0" },
-        durableObjects: {
-          NODE_BOOK: { className: "NodeBidBook", useSQLite: true },
-          AUCTION_ROUND: { className: "AuctionRound", useSQLite: true },
-        },
-      },
-      {
-        name: "driver",
-        modules: [{ type: "ESModule", path: "driver.mjs", contents: rpcDriverSource }],
-        ...shared,
-        durableObjects: { AUCTION_ROUND: { className: "AuctionRound", scriptName: "main", useSQLite: true } },
-      },
-    ],
-  });
+  const { mf, client } = worker;
   try {
-    await migrateDatabase(server.url);
     const adminKey = "tfm_BenchAdmin01_BenchAdminSecretBenchAdminSecret";
     const { lpAccount, lpKey, bidders } = await seed(client, adminKey);
     await mf.ready;
@@ -340,10 +306,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       ],
     };
   } finally {
-    await mf.dispose();
-    client.close();
-    await server.close();
-    rmSync(directory, { recursive: true, force: true });
+    await worker.close();
   }
 }
 

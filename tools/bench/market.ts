@@ -19,13 +19,8 @@
  *
  * `npx tsx tools/bench/market.ts` or `npm run bench market`. Needs no network.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Client, createClient, type InStatement } from "@libsql/client";
-import { Miniflare } from "miniflare";
+import type { Client, InStatement } from "@libsql/client";
 import { createApiKey } from "../../src/auth/keys";
 import { openBook, placeBid } from "../../src/domain/bidbook";
 import type { TransferRequest } from "../../src/domain/ledger";
@@ -38,8 +33,7 @@ import { insertNodeStatement, listMarket } from "../../src/market/nodes";
 import { sliceNode } from "../../src/market/pricing";
 import { planNode } from "../../src/market/registration";
 import { recordRound } from "../../src/oracle/prices";
-import { startLibsqlServer } from "../libsql-server/server";
-import { migrateDatabase } from "../migrate";
+import { startBenchWorker } from "./_worker";
 
 /** Requests in flight at once (bids, pings, reservations). */
 export const benchConcurrency = 32;
@@ -53,8 +47,6 @@ const leasesPerNode = 100;
 /** Nodes in the listing (besides the ones above). */
 const listingNodes = 10_000;
 const hourMs = 3_600_000;
-
-const root = join(import.meta.dirname, "..", "..");
 
 function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
@@ -202,41 +194,15 @@ async function insertNodes(
 
 /** Runs the benchmark; figures in the returned lines. */
 export async function run(): Promise<{ name: string; lines: string[] }> {
-  const directory = mkdtempSync(join(tmpdir(), "tfgrid-market-bench-"));
-  const bundle = join(directory, "bundle");
   const lines: string[] = [];
-  execFileSync(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", bundle], {
-    cwd: root,
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  const worker = await startBenchWorker({
+    name: "market",
+    bindings: { MARKET_BAND_CURRENCY: "USD" },
+    driverSource: driverSource,
+    driverBinding: { name: "NODE_BOOK", className: "NodeBidBook" },
   });
-  const server = await startLibsqlServer({ file: join(directory, "bench.db"), port: 0 });
-  const client = createClient({ url: server.url, intMode: "bigint" });
-  const shared = { compatibilityDate: "2026-08-01", compatibilityFlags: ["nodejs_compat"] };
-  const mf = new Miniflare({
-    workers: [
-      {
-        name: "main",
-        modules: true,
-        scriptPath: join(bundle, "index.js"),
-        modulesRoot: bundle,
-        ...shared,
-        bindings: { LIBSQL_URL: server.url, ENVIRONMENT: "bench", MARKET_BAND_CURRENCY: "USD" },
-        durableObjects: {
-          NODE_BOOK: { className: "NodeBidBook", useSQLite: true },
-          AUCTION_ROUND: { className: "AuctionRound", useSQLite: true },
-        },
-      },
-      {
-        name: "driver",
-        modules: [{ type: "ESModule", path: "driver.mjs", contents: driverSource }],
-        ...shared,
-        durableObjects: { NODE_BOOK: { className: "NodeBidBook", scriptName: "main", useSQLite: true } },
-      },
-    ],
-  });
+  const { mf, client } = worker;
   try {
-    await migrateDatabase(server.url);
     const nowMs = Date.now();
     for (const [kind, priceUsd] of [
       ["gold", "128"],
@@ -527,10 +493,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     }
     return { name: "market", lines };
   } finally {
-    await mf.dispose();
-    client.close();
-    await server.close();
-    rmSync(directory, { recursive: true, force: true });
+    await worker.close();
   }
 }
 
