@@ -28,6 +28,7 @@ import {
   type Effect,
   raceCodes,
   recordEvent,
+  storedEventFromRow,
   type WebhookOutcome,
   withRetries,
 } from "./effects";
@@ -244,13 +245,7 @@ async function readSnapshot(client: Client, eventId: string, intent: Intent): Pr
   const account = accounts?.rows[0];
   const withdrawal = withdrawals?.rows[0];
   return {
-    stored: stored
-      ? {
-          type: String(stored.type),
-          outcome: String(stored.outcome),
-          detail: stored.detail === null ? null : String(stored.detail),
-        }
-      : null,
+    stored: storedEventFromRow(stored),
     depositEventId: deposit ? String(deposit.event_id) : null,
     account: account ? accountFactsFromRow(account) : null,
     withdrawal: withdrawal ? withdrawalFromRow(withdrawal) : null,

@@ -2,7 +2,7 @@
  * Writing an effect exactly once: its transfers and its records (a webhook event's id, a state
  * change) in one atomic write, retried from a fresh read when a concurrent writer got there first.
  */
-import type { Client, InStatement } from "@libsql/client";
+import type { Client, InStatement, Row } from "@libsql/client";
 import type { ErrorCode } from "../domain/errors";
 import type { TransferRequest } from "../domain/ledger";
 import { fail, ok, type Result } from "../domain/result";
@@ -124,6 +124,19 @@ export async function recordEvent(
   );
   if (!written.ok) return written;
   return ok({ eventId: event.id, type: event.type, outcome, detail, duplicate: false });
+}
+
+/** How an already handled event was recorded (a `webhook_events` row), or null without one. */
+export function storedEventFromRow(
+  row: Row | undefined,
+): { type: string; outcome: string; detail: string | null } | null {
+  return row
+    ? {
+        type: String(row.type),
+        outcome: String(row.outcome),
+        detail: row.detail === null ? null : String(row.detail),
+      }
+    : null;
 }
 
 /** The outcome reported for a delivery of an event already handled. */

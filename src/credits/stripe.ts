@@ -38,6 +38,7 @@ import {
   type Effect,
   raceCodes,
   recordEvent,
+  storedEventFromRow,
   type WebhookOutcome,
   withRetries,
 } from "./effects";
@@ -234,13 +235,7 @@ async function readSnapshot(
   const quoteRow = quotes?.rows[0];
   const accountRow = accounts?.rows[0];
   return {
-    stored: stored
-      ? {
-          type: String(stored.type),
-          outcome: String(stored.outcome),
-          detail: stored.detail === null ? null : String(stored.detail),
-        }
-      : null,
+    stored: storedEventFromRow(stored),
     payment: paymentRow ? paymentFromRow(paymentRow) : null,
     revision: Number(revisions?.rows[0]?.revision ?? 0),
     refundedMinor: refundRow ? BigInt(refundRow.usd_refunded as bigint) : 0n,

@@ -5,30 +5,10 @@
 import type { Client, Row } from "@libsql/client";
 import type { LeaseKind, LeaseStatus, PausedReason } from "../domain/bidbook/model";
 import type { BandCurrency } from "../domain/market/parameters";
-import type { LeaseSource } from "./book-protocol";
+import type { LeaseSource, LeaseView } from "./book-protocol";
 
-export type LeaseRow = {
-  id: string;
-  nodeId: string;
-  farmerId: string;
-  ownerId: string;
-  payerAccountId: string;
-  kind: LeaseKind;
-  source: LeaseSource;
-  sourceId: string | null;
-  slices: number;
-  priceCcPerSliceHour: string;
-  quotedPrice: string | null;
-  quotedCurrency: BandCurrency | null;
-  quotedCcUsd: string | null;
-  startedAtMs: number;
-  endsAtMs: number | null;
-  status: LeaseStatus;
-  pausedReason: PausedReason | null;
-  graceUntilMs: number | null;
-  settledThroughMs: number;
-  chargedMinor: bigint;
-};
+/** The libSQL mirror of a lease: the book's view without its holds, plus the farmer and what was charged. */
+export type LeaseRow = Omit<LeaseView, "holdIds"> & { farmerId: string; chargedMinor: bigint };
 
 const text = (value: unknown) => (value === null ? null : String(value));
 const ms = (value: unknown) => (value === null ? null : Number(value));
