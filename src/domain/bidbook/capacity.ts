@@ -49,6 +49,74 @@ function compareKeys(a: bigint, b: bigint): number {
 }
 
 /**
+ * The running interruptible leases in victim order with their price keys and the running sums
+ * of their slices (`sums[i]`: slices of the first i). Victims are always a prefix of this queue,
+ * and the leases priced below a key are a prefix too, so "how much can a claim at this price
+ * reach" and "whom does it pre-empt" are binary searches, not a filter and sort per claim.
+ */
+type VictimQueue = {
+  readonly leases: readonly LeaseDraft[];
+  readonly keys: readonly bigint[];
+  readonly sums: readonly number[];
+};
+
+function queueOf(sorted: readonly LeaseDraft[]): VictimQueue {
+  const sums = [0];
+  for (const lease of sorted) sums.push(sums[sums.length - 1]! + lease.slices);
+  return { leases: sorted, keys: sorted.map((lease) => storedPriceKey(lease.priceCcPerSliceHour)), sums };
+}
+
+function victimQueue(book: BookDraft): VictimQueue {
+  return queueOf(
+    book.leases
+      .filter((lease) => lease.kind === "interruptible" && lease.status === "running")
+      .sort(victimOrder),
+  );
+}
+
+/** How many queued leases a claim may pre-empt: those priced strictly below `priceKeyBelow` (all when null). */
+function eligibleCount(queue: VictimQueue, priceKeyBelow: bigint | null): number {
+  if (priceKeyBelow === null) return queue.leases.length;
+  let low = 0;
+  let high = queue.keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (queue.keys[middle]! < priceKeyBelow) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Slices a claim could get: the free ones plus those of the leases it may pre-empt. */
+function reachable(queue: VictimQueue, free: number, priceKeyBelow: bigint | null): number {
+  return free + queue.sums[eligibleCount(queue, priceKeyBelow)]!;
+}
+
+/**
+ * How many leases at the head of the queue must be pre-empted so that `slices` fit (the fewest;
+ * 0 when they already fit), or undefined when they cannot.
+ */
+function victimsNeeded(
+  queue: VictimQueue,
+  free: number,
+  slices: number,
+  priceKeyBelow: bigint | null,
+): number | undefined {
+  if (free >= slices) return 0;
+  const eligible = eligibleCount(queue, priceKeyBelow);
+  if (free + queue.sums[eligible]! < slices) return undefined;
+  // The smallest m ≤ eligible with free + sums[m] ≥ slices (sums strictly increase).
+  let low = 1;
+  let high = eligible;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (free + queue.sums[middle]! >= slices) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/**
  * The running interruptible leases to pre-empt so that `slices` fit: [] when they already fit,
  * undefined when they cannot. `priceKeyBelow` limits victims to leases priced strictly below
  * it; null (an on-demand or package claim) allows every interruptible lease.
@@ -58,23 +126,11 @@ export function planVictims(
   slices: number,
   priceKeyBelow: bigint | null,
 ): LeaseDraft[] | undefined {
-  let free = freeSlices(book);
+  const free = freeSlices(book);
   if (free >= slices) return [];
-  const eligible = book.leases
-    .filter(
-      (lease) =>
-        lease.kind === "interruptible" &&
-        lease.status === "running" &&
-        (priceKeyBelow === null || storedPriceKey(lease.priceCcPerSliceHour) < priceKeyBelow),
-    )
-    .sort(victimOrder);
-  const victims: LeaseDraft[] = [];
-  for (const lease of eligible) {
-    victims.push(lease);
-    free += lease.slices;
-    if (free >= slices) return victims;
-  }
-  return undefined;
+  const queue = victimQueue(book);
+  const count = victimsNeeded(queue, free, slices, priceKeyBelow);
+  return count === undefined ? undefined : queue.leases.slice(0, count);
 }
 
 /** Pre-empts the planned victims at now. */
@@ -83,14 +139,14 @@ export function preempt(work: Work, victims: readonly LeaseDraft[]): void {
 }
 
 /** Turns an open bid into a running interruptible lease at the bid's price, open-ended, from now. */
-export function acceptInto(work: Work, bid: BidDraft, by: "auto-accept" | "farmer"): void {
+export function acceptInto(work: Work, bid: BidDraft, by: "auto-accept" | "farmer"): LeaseDraft {
   const { book, nowMs } = work;
   invariant(bid.status === "open", `accept: bid ${bid.id} is not open`);
   const leaseId = leaseIdForBid(bid.id);
   invariant(!book.leases.some((lease) => lease.id === leaseId), `accept: lease ${leaseId} already exists`);
   invariant(book.leases.length < leasesPerBookMax, "accept: lease bound reached");
   bid.status = "accepted";
-  book.leases.push({
+  const lease: LeaseDraft = {
     id: leaseId,
     accountId: bid.accountId,
     kind: "interruptible",
@@ -101,8 +157,10 @@ export function acceptInto(work: Work, bid: BidDraft, by: "auto-accept" | "farme
     status: "running",
     settledThroughMs: nowMs,
     pauses: [],
-  });
+  };
+  book.leases.push(lease);
   work.notes.acceptedBy.set(bid.id, by);
+  return lease;
 }
 
 type Claim =
@@ -139,6 +197,11 @@ export function isWaiting(lease: LeaseDraft): boolean {
  * lease paused only because the node was offline (they kept their slices), then interruptible
  * claims in priority order. Bids take part only at or above the auto-accept price. An
  * interruptible lease left waiting on an online node has reason `preempted` (waiting for capacity).
+ *
+ * Cost: one scan of the book, plus, only when some claim can get slices, a sort of the claims
+ * and a binary search per claim. Nothing changes until a claim fits, so when none fits at the
+ * start the pass is over; and once the free slices plus those priced below the current claim are
+ * zero, no later (lower-priced) claim can fit either.
  */
 export function rebalance(work: Work): void {
   const { book, nowMs } = work;
@@ -157,31 +220,54 @@ export function rebalance(work: Work): void {
   const claims: Claim[] = book.leases.filter(isWaiting).map(leaseClaim);
   if (threshold !== null) {
     for (const bid of book.bids) {
+      if (bid.status !== "open") continue;
       const key = storedPriceKey(bid.priceCcPerSliceHour);
-      if (bid.status === "open" && key >= threshold) claims.push({ kind: "bid", key, bid });
+      if (key >= threshold) claims.push({ kind: "bid", key, bid });
     }
   }
-  claims.sort(claimOrder);
-  // Each lease re-enters the list at most once per pass (only strictly higher claims pre-empt it).
-  const claimsMax = claims.length + book.leases.length + book.bids.length;
-  for (let index = 0; index < claims.length; index += 1) {
-    invariant(claims.length <= claimsMax, "rebalance: claim list grew past its bound");
-    const claim = claims[index]!;
-    if (claim.kind === "lease" && !isWaiting(claim.lease)) continue;
-    if (claim.kind === "bid" && (claim.bid.status !== "open" || book.leases.length >= leasesPerBookMax))
-      continue;
-    const slices = claim.kind === "lease" ? claim.lease.slices : claim.bid.slices;
-    const victims = planVictims(book, slices, claim.key);
-    if (victims === undefined) continue;
-    preempt(work, victims);
-    for (const victim of victims) insertClaim(claims, index + 1, leaseClaim(victim));
-    if (claim.kind === "lease") resume(claim.lease, nowMs);
-    else acceptInto(work, claim.bid, "auto-accept");
+  let free = freeSlices(book);
+  let queue = victimQueue(book);
+  if (claims.some((claim) => victimsNeeded(queue, free, claimSlices(claim), claim.key) !== undefined)) {
+    claims.sort(claimOrder);
+    // Each lease re-enters the list at most once per pass (only strictly higher claims pre-empt it).
+    const claimsMax = claims.length + book.leases.length + book.bids.length;
+    for (let index = 0; index < claims.length; index += 1) {
+      invariant(claims.length <= claimsMax, "rebalance: claim list grew past its bound");
+      const claim = claims[index]!;
+      if (claim.kind === "lease" && !isWaiting(claim.lease)) continue;
+      if (claim.kind === "bid" && (claim.bid.status !== "open" || book.leases.length >= leasesPerBookMax))
+        continue;
+      if (reachable(queue, free, claim.key) === 0) break;
+      const slices = claimSlices(claim);
+      const count = victimsNeeded(queue, free, slices, claim.key);
+      if (count === undefined) continue;
+      const victims = queue.leases.slice(0, count);
+      preempt(work, victims);
+      for (const victim of victims) insertClaim(claims, index + 1, leaseClaim(victim));
+      free += (queue.sums[count] ?? 0) - slices;
+      let started: LeaseDraft;
+      if (claim.kind === "lease") {
+        resume(claim.lease, nowMs);
+        started = claim.lease;
+      } else {
+        started = acceptInto(work, claim.bid, "auto-accept");
+      }
+      const rest = queue.leases.slice(count);
+      let at = 0;
+      while (at < rest.length && victimOrder(rest[at]!, started) < 0) at += 1;
+      rest.splice(at, 0, started);
+      queue = queueOf(rest);
+    }
   }
+  invariant(free === freeSlices(book), "rebalance: free slices went out of step with the book");
   // The node is back, so an interruptible lease still paused is waiting for capacity, not for the node.
   for (const lease of book.leases) {
     if (isWaiting(lease) && lease.pausedReason === "node_offline") lease.pausedReason = "preempted";
   }
+}
+
+function claimSlices(claim: Claim): number {
+  return claim.kind === "lease" ? claim.lease.slices : claim.bid.slices;
 }
 
 function insertClaim(claims: Claim[], fromIndex: number, claim: Claim): void {

@@ -173,10 +173,22 @@ export function priceKey(text: string): bigint | undefined {
   return key > BigInt(priceCcPerSliceHourMax) * 10n ** BigInt(priceDecimalsMax) ? undefined : key;
 }
 
-/** `priceKey` of a price already in the book (validated on the way in). */
+/** Most price texts `storedPriceKey` remembers; past it the memo starts afresh. */
+const priceKeyMemoMax = 4_096;
+const priceKeyMemo = new Map<string, bigint>();
+
+/**
+ * `priceKey` of a price already in the book (validated on the way in). Every transition orders
+ * and checks the book's prices, and a book holds few distinct ones, so parsed keys are
+ * remembered (a pure function's memo: the same text always gives the same key).
+ */
 export function storedPriceKey(text: string): bigint {
+  const remembered = priceKeyMemo.get(text);
+  if (remembered !== undefined) return remembered;
   const key = priceKey(text);
   invariant(key !== undefined, `bid book: stored price ${JSON.stringify(text)} is not a valid price`);
+  if (priceKeyMemo.size >= priceKeyMemoMax) priceKeyMemo.clear();
+  priceKeyMemo.set(text, key);
   return key;
 }
 
