@@ -50,9 +50,12 @@ export class InvariantError extends Error {
   override name = "InvariantError";
 }
 
-/** Asserts an invariant; a failure is a bug, not an expected outcome. */
-export function invariant(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new InvariantError(message);
+/**
+ * Asserts an invariant; a failure is a bug, not an expected outcome. A message that costs
+ * something to build (it names a record) may be passed as a function, built only on failure.
+ */
+export function invariant(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new InvariantError(typeof message === "string" ? message : message());
 }
 
 /** The scale (decimal places) of an asset's minor unit. */

@@ -42,7 +42,7 @@ import {
   markInsufficientFunds,
   match,
   openBook,
-  placeBid,
+  placeBids,
   recordSettlement,
   rejectBid,
   reserve,
@@ -139,6 +139,28 @@ const storageSchema = [
   "CREATE INDEX IF NOT EXISTS events_bid ON events (bid_id, seq)",
 ];
 
+/**
+ * Writes records as (id, JSON body) rows, however many, in one statement: the array goes in as
+ * one JSON parameter and `json_each` unrolls it, so a group of bids costs one call into SQLite,
+ * not one per row (and never meets the bound-parameter limit).
+ */
+function putRecords(
+  sql: SqlStorage,
+  table: "leases" | "bids" | "funding",
+  records: readonly { id: string }[],
+): void {
+  if (records.length === 0) return;
+  sql.exec(
+    `INSERT OR REPLACE INTO ${table} (id, body) SELECT value ->> '$.id', value FROM json_each(?)`,
+    JSON.stringify(records),
+  );
+}
+
+function deleteRecords(sql: SqlStorage, table: "leases" | "bids" | "funding", ids: readonly string[]): void {
+  if (ids.length === 0) return;
+  sql.exec(`DELETE FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids));
+}
+
 type Header = Omit<BidBook, "leases" | "bids">;
 
 function headerOf(book: BidBook): Header {
@@ -177,6 +199,13 @@ function sameLease(a: Lease, b: Lease): boolean {
   return a.pauses.every(
     (pause, index) => pause.fromMs === b.pauses[index]?.fromMs && pause.untilMs === b.pauses[index]?.untilMs,
   );
+}
+
+/** What must match for a repeated bid id to be the same bid. */
+type BidRequest = { readonly accountId: string; readonly slices: number; readonly price: string };
+
+function sameBidRequest(left: BidRequest, right: BidRequest): boolean {
+  return left.accountId === right.accountId && left.slices === right.slices && left.price === right.price;
 }
 
 /** Ids of `stored` that `current` no longer has. */
@@ -394,22 +423,12 @@ export class NodeBidBook extends DurableObject<Env> {
       if (headerChanged) {
         sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('header', ?)", JSON.stringify(header));
       }
-      for (const lease of changedLeases) {
-        sql.exec("INSERT OR REPLACE INTO leases (id, body) VALUES (?, ?)", lease.id, JSON.stringify(lease));
-      }
-      for (const id of droppedLeases) sql.exec("DELETE FROM leases WHERE id = ?", id);
-      for (const bid of changedBids) {
-        sql.exec("INSERT OR REPLACE INTO bids (id, body) VALUES (?, ?)", bid.id, JSON.stringify(bid));
-      }
-      for (const id of droppedBids) sql.exec("DELETE FROM bids WHERE id = ?", id);
-      for (const funding of fundingChanges) {
-        sql.exec(
-          "INSERT OR REPLACE INTO funding (id, body) VALUES (?, ?)",
-          funding.id,
-          JSON.stringify(funding),
-        );
-      }
-      for (const bidId of movedBidIds) sql.exec("DELETE FROM funding WHERE id = ?", bidId);
+      putRecords(sql, "leases", changedLeases);
+      deleteRecords(sql, "leases", droppedLeases);
+      putRecords(sql, "bids", changedBids);
+      deleteRecords(sql, "bids", droppedBids);
+      putRecords(sql, "funding", fundingChanges);
+      deleteRecords(sql, "funding", movedBidIds);
       this.insertEvents(events);
     });
     this.book = next;
@@ -423,31 +442,22 @@ export class NodeBidBook extends DurableObject<Env> {
     if (changedLeases.length > 0 || droppedLeases.length > 0 || headerChanged) this.mirrorDirty = true;
   }
 
-  /** Appends to the event log (inside the caller's storage transaction). */
+  /** Appends to the event log, in order (inside the caller's storage transaction). */
   private insertEvents(events: readonly ExtraEvent[]): void {
-    for (const event of events) {
-      this.ctx.storage.sql.exec(
-        "INSERT INTO events (lease_id, bid_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?)",
-        event.leaseId ?? null,
-        event.bidId ?? null,
-        event.type,
-        event.atMs,
-        event.detail,
-      );
-    }
+    if (events.length === 0) return;
+    this.ctx.storage.sql.exec(
+      `INSERT INTO events (lease_id, bid_id, type, at_ms, detail)
+       SELECT value ->> '$.leaseId', value ->> '$.bidId', value ->> '$.type', value ->> '$.atMs',
+              value ->> '$.detail'
+       FROM json_each(?) ORDER BY key`,
+      JSON.stringify(events),
+    );
   }
 
   /** Writes funding records (and extra events) on their own, outside a transition. */
   private saveFunding(records: Funding[], events: ExtraEvent[] = []): void {
-    const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
-      for (const funding of records) {
-        sql.exec(
-          "INSERT OR REPLACE INTO funding (id, body) VALUES (?, ?)",
-          funding.id,
-          JSON.stringify(funding),
-        );
-      }
+      putRecords(this.ctx.storage.sql, "funding", records);
       this.insertEvents(events);
     });
     for (const funding of records) this.funding.set(funding.id, funding);
@@ -517,6 +527,14 @@ export class NodeBidBook extends DurableObject<Env> {
   /** A no-op call, to measure the cost of reaching the object. */
   ping(): string {
     return "pong";
+  }
+
+  /**
+   * A no-op call that carries a payload both ways (it returns what it is given), to measure the
+   * cost of reaching the object with a request and answer the size of a bid's.
+   */
+  echo<T>(payload: T): T {
+    return payload;
   }
 
   /** Opens (on first touch) and describes the book. */
@@ -681,35 +699,61 @@ export class NodeBidBook extends DurableObject<Env> {
   private async writeBids(): Promise<void> {
     const batch = this.pendingBids.splice(0);
     const nowMs = this.now();
-    let book = this.requireBook();
-    const events: BidBookEvent[] = [];
-    const funding: Funding[] = [];
-    const refused = new Map<string, Failure>();
-    for (const { request } of batch) {
-      const existing = book.bids.find((bid) => bid.id === request.bidId);
-      if (existing) {
-        const same =
-          existing.accountId === request.payerAccountId &&
-          existing.slices === request.slices &&
-          existing.priceCcPerSliceHour === request.priceCcPerSliceHour;
-        if (!same)
-          refused.set(request.bidId, fail("CONFLICT", `Bid id ${request.bidId} is already used`, "bidId"));
-        continue;
-      }
-      const placed = placeBid(book, {
-        bidId: request.bidId,
+    const current = this.requireBook();
+    // What each request gets: a refusal, or (undefined) the bid stored under its id.
+    const refusals: (Failure | undefined)[] = batch.map(() => undefined);
+    const known = new Map<string, BidRequest>(
+      current.bids.map((bid) => [
+        bid.id,
+        { accountId: bid.accountId, slices: bid.slices, price: bid.priceCcPerSliceHour },
+      ]),
+    );
+    const fresh: number[] = [];
+    batch.forEach(({ request }, index) => {
+      const asked = {
         accountId: request.payerAccountId,
         slices: request.slices,
-        priceCcPerSliceHour: request.priceCcPerSliceHour,
-        expiresAtMs: nowMs + request.openMs,
-        nowMs,
-      });
-      if (!placed.ok) {
-        refused.set(request.bidId, placed);
-        continue;
+        price: request.priceCcPerSliceHour,
+      };
+      const existing = known.get(request.bidId);
+      if (existing === undefined) {
+        known.set(request.bidId, asked);
+        fresh.push(index);
+      } else if (!sameBidRequest(existing, asked)) {
+        // A retry of a bid (placed before or earlier in this group) gets that bid; another bid
+        // under the same id is refused.
+        refusals[index] = fail("CONFLICT", `Bid id ${request.bidId} is already used`, "bidId");
       }
-      book = placed.value.book;
-      events.push(...placed.value.events);
+    });
+    const placed = placeBids(
+      current,
+      fresh.map((index) => {
+        const { request } = batch[index]!;
+        return {
+          bidId: request.bidId,
+          accountId: request.payerAccountId,
+          slices: request.slices,
+          priceCcPerSliceHour: request.priceCcPerSliceHour,
+          expiresAtMs: nowMs + request.openMs,
+          nowMs,
+        };
+      }),
+      nowMs,
+    );
+    if (!placed.ok) {
+      for (const { resolve } of batch) resolve(placed);
+      return;
+    }
+    const { book, events } = placed.value;
+    const funding: Funding[] = [];
+    const refusedIds = new Map<string, Failure>();
+    fresh.forEach((batchIndex, index) => {
+      const { request } = batch[batchIndex]!;
+      const refusal = placed.value.refusals[index];
+      if (refusal !== undefined) {
+        refusedIds.set(request.bidId, refusal);
+        return;
+      }
       funding.push({
         id: request.bidId,
         ownerId: request.ownerId,
@@ -723,7 +767,7 @@ export class NodeBidBook extends DurableObject<Env> {
         topUpFailedAt: null,
         lastFailure: null,
       });
-    }
+    });
     try {
       if (funding.length > 0) this.commit({ book, events }, { funding });
       // A bid that only waits needs no ledger or libSQL work. When bids moved leases (an
@@ -739,15 +783,17 @@ export class NodeBidBook extends DurableObject<Env> {
       for (const { resolve } of batch) resolve(fail("INTERNAL", "the bids could not be written; retry"));
       return;
     }
-    for (const { request, resolve } of batch) {
-      const failure = refused.get(request.bidId);
+    const stored = new Map(this.requireBook().bids.map((bid) => [bid.id, bid]));
+    batch.forEach(({ request, resolve }, index) => {
+      // A retry inside the group shares the fate of the request it repeats.
+      const failure = refusals[index] ?? refusedIds.get(request.bidId);
       if (failure) {
         resolve(failure);
-        continue;
+        return;
       }
-      const bid = this.requireBook().bids.find((candidate) => candidate.id === request.bidId);
+      const bid = stored.get(request.bidId);
       resolve(bid ? ok(this.bidView(bid)) : fail("INTERNAL", "the placed bid is missing"));
-    }
+    });
   }
 
   /** The farmer accepts or rejects an open bid, or its bidder cancels it. */
@@ -1257,7 +1303,11 @@ export class NodeBidBook extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const cutoffMs = this.now() - eventsRetentionMs;
     this.ctx.storage.transactionSync(() => {
-      for (const funding of gone) sql.exec("DELETE FROM funding WHERE id = ?", funding.id);
+      deleteRecords(
+        sql,
+        "funding",
+        gone.map((funding) => funding.id),
+      );
       sql.exec("DELETE FROM events WHERE at_ms < ?", cutoffMs);
     });
     for (const funding of gone) this.funding.delete(funding.id);

@@ -46,7 +46,9 @@ async function poolWithBid(
 
 describe("reference price from the oracle", () => {
   it("uses the TFT market price in force at the close as the reference (USDC = 1 USD)", async () => {
-    // Recorded 5 s ago so it is the price in force at the (moved) close.
+    // Recorded now, after every price an earlier test file recorded; the close is then moved to
+    // a second ago, once that lies after this price, so it is the price in force at the close.
+    const recordedAtMs = Date.now();
     await recordRound(
       database(),
       {
@@ -58,9 +60,11 @@ describe("reference price from the oracle", () => {
         expiresAtMs: Date.now() + 3_600_000,
         createdBy: "test_pools",
       },
-      Date.now() - 5_000,
+      recordedAtMs,
     );
     const { roundId, bidder } = await poolWithBid({ source: "oracle" });
+    const waitMs = recordedAtMs + 1_100 - Date.now();
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     await passClose(roundId);
     await settle(roundId);
     const round = await getRound(admin.key, roundId);

@@ -8,9 +8,20 @@
  * Expected refusals are `Failure`s and leave the input untouched; a broken invariant throws.
  * See capacity.ts for who gets slices and in which order.
  */
+import { invariant } from "../money";
 import { type Failure, fail, ok, type Result } from "../result";
 import { acceptInto, advanceClock, planVictims, preempt, rebalance } from "./capacity";
-import { diffEvents, end, finishWork, latestRecordedMs, pause, resume, startWork, type Work } from "./draft";
+import {
+  diffEvents,
+  end,
+  finishWork,
+  latestRecordedMs,
+  pause,
+  resume,
+  setBidStatus,
+  startWork,
+  type Work,
+} from "./draft";
 import {
   assertBookInvariants,
   type BidBook,
@@ -238,59 +249,135 @@ export type PlaceBidInput = {
  * openBidsPerAccountMax, bidsPerBookMax).
  */
 export function placeBid(book: BidBook, input: PlaceBidInput): Result<Transition> {
-  return transition(book, input.nowMs, (work) => {
-    const { book: draft, nowMs } = work;
-    if (!isBidId(input.bidId)) return fail("VALIDATION_FAILED", "bidId must look like bid_…", "bidId");
-    const failure =
-      checkAccountId(input.accountId) ??
-      checkSlices(input.slices, draft.sliceCount) ??
-      checkPrice(input.priceCcPerSliceHour, "priceCcPerSliceHour", false);
-    if (failure !== undefined) return failure;
-    if (
-      !isTimeMs(input.expiresAtMs) ||
-      input.expiresAtMs <= nowMs ||
-      input.expiresAtMs - nowMs > bidDurationMsMax
-    ) {
-      return fail(
-        "VALIDATION_FAILED",
-        `expiresAtMs must lie after now, within ${bidDurationMsMax} ms`,
-        "expiresAtMs",
-      );
+  const placed = placeBids(book, [input], input.nowMs);
+  if (!placed.ok) return placed;
+  const refusal = placed.value.refusals[0];
+  return refusal === undefined ? ok({ book: placed.value.book, events: placed.value.events }) : refusal;
+}
+
+/** A transition that took several requests: each one's refusal, or undefined where it was applied. */
+export type BatchTransition = Transition & { readonly refusals: readonly (Failure | undefined)[] };
+
+/**
+ * Places several bids at one time in one transition, with exactly the outcome of `placeBid`
+ * called for each in turn at `nowMs` (each is checked against the book with the ones before it
+ * applied; a refused one changes nothing), but with one copy, one invariant check and one event
+ * comparison for the lot. The events are the same ones, in time order. Every input's own
+ * `nowMs` must equal `nowMs`. Fails as a whole only when `nowMs` is not a valid time.
+ */
+export function placeBids(
+  book: BidBook,
+  inputs: readonly PlaceBidInput[],
+  nowMs: number,
+): Result<BatchTransition> {
+  const refusals: (Failure | undefined)[] = [];
+  const result = transition(book, nowMs, (work) => {
+    let index = indexBids(work.book);
+    for (const input of inputs) {
+      invariant(input.nowMs === nowMs, "placeBids: every bid must be placed at the batch's time");
+      const refusal = addBid(work, index, input);
+      refusals.push(refusal);
+      // The book was balanced before this bid, and only an auto-accept bid is a claim: nothing
+      // else can move. Re-index afterwards, since bids may have been accepted.
+      if (refusal === undefined && autoAccepts(work.book, input.priceCcPerSliceHour)) {
+        rebalance(work);
+        index = indexBids(work.book);
+      }
     }
-    if (draft.bids.some((bid) => bid.id === input.bidId)) {
-      return fail("CONFLICT", `bid id ${input.bidId} is already used`, "bidId");
-    }
-    if (draft.leases.some((lease) => lease.id === leaseIdForBid(input.bidId))) {
-      return fail("CONFLICT", `lease id ${leaseIdForBid(input.bidId)} is already used`, "bidId");
-    }
-    if (storedPriceKey(input.priceCcPerSliceHour) < storedPriceKey(draft.minBidCcPerSliceHour)) {
-      return fail(
-        "BID_BELOW_MINIMUM",
-        `the minimum bid is ${draft.minBidCcPerSliceHour} CC per slice-hour`,
-        "priceCcPerSliceHour",
-      );
-    }
-    const open = draft.bids.filter((bid) => bid.status === "open");
-    if (open.length >= openBidsPerBookMax)
-      return fail("LIMIT_REACHED", `the book holds ${openBidsPerBookMax} open bids`);
-    if (open.filter((bid) => bid.accountId === input.accountId).length >= openBidsPerAccountMax) {
-      return fail("LIMIT_REACHED", `an account may hold ${openBidsPerAccountMax} open bids per node`);
-    }
-    if (draft.bids.length >= bidsPerBookMax) {
-      return fail("LIMIT_REACHED", `the book holds ${bidsPerBookMax} bids; compact it first`);
-    }
-    const createdSeq = draft.bids.reduce((highest, bid) => Math.max(highest, bid.createdSeq + 1), 0);
-    draft.bids.push({
-      id: input.bidId,
-      accountId: input.accountId,
-      slices: input.slices,
-      priceCcPerSliceHour: input.priceCcPerSliceHour,
-      expiresAtMs: input.expiresAtMs,
-      status: "open",
-      createdSeq,
-    });
     return undefined;
   });
+  return result.ok ? ok({ ...result.value, refusals }) : result;
+}
+
+/** What placing a bid checks against, kept up to date through a batch. */
+type BidIndex = {
+  readonly bidIds: Set<string>;
+  readonly leaseIds: Set<string>;
+  open: number;
+  readonly openByAccount: Map<string, number>;
+  nextSeq: number;
+};
+
+function indexBids(book: Work["book"]): BidIndex {
+  const index: BidIndex = {
+    bidIds: new Set(),
+    leaseIds: new Set(book.leases.map((lease) => lease.id)),
+    open: 0,
+    openByAccount: new Map(),
+    nextSeq: 0,
+  };
+  for (const bid of book.bids) {
+    index.bidIds.add(bid.id);
+    index.nextSeq = Math.max(index.nextSeq, bid.createdSeq + 1);
+    if (bid.status !== "open") continue;
+    index.open += 1;
+    index.openByAccount.set(bid.accountId, (index.openByAccount.get(bid.accountId) ?? 0) + 1);
+  }
+  return index;
+}
+
+function autoAccepts(book: Work["book"], priceText: string): boolean {
+  const threshold = book.autoAcceptAboveCcPerSliceHour;
+  return threshold !== null && storedPriceKey(priceText) >= storedPriceKey(threshold);
+}
+
+/** Checks one bid against the book and adds it; a refusal leaves the draft as it was. */
+function addBid(work: Work, index: BidIndex, input: Omit<PlaceBidInput, "nowMs">): Failure | undefined {
+  const { book: draft, nowMs } = work;
+  if (!isBidId(input.bidId)) return fail("VALIDATION_FAILED", "bidId must look like bid_…", "bidId");
+  const failure =
+    checkAccountId(input.accountId) ??
+    checkSlices(input.slices, draft.sliceCount) ??
+    checkPrice(input.priceCcPerSliceHour, "priceCcPerSliceHour", false);
+  if (failure !== undefined) return failure;
+  if (
+    !isTimeMs(input.expiresAtMs) ||
+    input.expiresAtMs <= nowMs ||
+    input.expiresAtMs - nowMs > bidDurationMsMax
+  ) {
+    return fail(
+      "VALIDATION_FAILED",
+      `expiresAtMs must lie after now, within ${bidDurationMsMax} ms`,
+      "expiresAtMs",
+    );
+  }
+  if (index.bidIds.has(input.bidId)) {
+    return fail("CONFLICT", `bid id ${input.bidId} is already used`, "bidId");
+  }
+  const leaseId = leaseIdForBid(input.bidId);
+  if (index.leaseIds.has(leaseId)) {
+    return fail("CONFLICT", `lease id ${leaseId} is already used`, "bidId");
+  }
+  if (storedPriceKey(input.priceCcPerSliceHour) < storedPriceKey(draft.minBidCcPerSliceHour)) {
+    return fail(
+      "BID_BELOW_MINIMUM",
+      `the minimum bid is ${draft.minBidCcPerSliceHour} CC per slice-hour`,
+      "priceCcPerSliceHour",
+    );
+  }
+  if (index.open >= openBidsPerBookMax)
+    return fail("LIMIT_REACHED", `the book holds ${openBidsPerBookMax} open bids`);
+  const openForAccount = index.openByAccount.get(input.accountId) ?? 0;
+  if (openForAccount >= openBidsPerAccountMax) {
+    return fail("LIMIT_REACHED", `an account may hold ${openBidsPerAccountMax} open bids per node`);
+  }
+  if (draft.bids.length >= bidsPerBookMax) {
+    return fail("LIMIT_REACHED", `the book holds ${bidsPerBookMax} bids; compact it first`);
+  }
+  draft.bids.push({
+    id: input.bidId,
+    accountId: input.accountId,
+    slices: input.slices,
+    priceCcPerSliceHour: input.priceCcPerSliceHour,
+    expiresAtMs: input.expiresAtMs,
+    status: "open",
+    createdSeq: index.nextSeq,
+  });
+  index.bidIds.add(input.bidId);
+  index.open += 1;
+  index.openByAccount.set(input.accountId, openForAccount + 1);
+  index.nextSeq += 1;
+  return undefined;
 }
 
 /**
@@ -348,7 +435,7 @@ export function rejectBid(book: BidBook, bidId: string, nowMs: number): Result<T
   return transition(book, nowMs, (work) => {
     const bid = findBid(work, bidId);
     if ("ok" in bid) return bid;
-    bid.status = "rejected";
+    setBidStatus(work, bid, "rejected");
     return undefined;
   });
 }
@@ -361,7 +448,7 @@ export function cancelBid(book: BidBook, bidId: string, nowMs: number): Result<T
   return transition(book, nowMs, (work) => {
     const bid = findBid(work, bidId);
     if ("ok" in bid) return bid;
-    bid.status = "cancelled";
+    setBidStatus(work, bid, "cancelled");
     return undefined;
   });
 }

@@ -18,8 +18,8 @@
  *   pass twice changes nothing the second time.
  */
 import { invariant } from "../money";
-import { type BidDraft, type BookDraft, end, type LeaseDraft, pause, resume, type Work } from "./draft";
-import { freeSlices, leaseIdForBid, leasesPerBookMax, storedPriceKey } from "./model";
+import { type BookDraft, end, type LeaseDraft, pause, resume, setBidStatus, type Work } from "./draft";
+import { type Bid, freeSlices, leaseIdForBid, leasesPerBookMax, storedPriceKey } from "./model";
 import { endReachedMs } from "./settlement";
 
 /** Ends leases whose term or grace has passed (at that time) and expires bids whose open time ran out. */
@@ -32,7 +32,7 @@ export function advanceClock(work: Work): void {
     end(work, lease, endMs, endMs === lease.endsAtMs ? "term" : "reclaimed");
   }
   for (const bid of book.bids) {
-    if (bid.status === "open" && bid.expiresAtMs <= nowMs) bid.status = "expired";
+    if (bid.status === "open" && bid.expiresAtMs <= nowMs) setBidStatus(work, bid, "expired");
   }
 }
 
@@ -139,13 +139,16 @@ export function preempt(work: Work, victims: readonly LeaseDraft[]): void {
 }
 
 /** Turns an open bid into a running interruptible lease at the bid's price, open-ended, from now. */
-export function acceptInto(work: Work, bid: BidDraft, by: "auto-accept" | "farmer"): LeaseDraft {
+export function acceptInto(work: Work, bid: Bid, by: "auto-accept" | "farmer"): LeaseDraft {
   const { book, nowMs } = work;
-  invariant(bid.status === "open", `accept: bid ${bid.id} is not open`);
+  invariant(bid.status === "open", () => `accept: bid ${bid.id} is not open`);
   const leaseId = leaseIdForBid(bid.id);
-  invariant(!book.leases.some((lease) => lease.id === leaseId), `accept: lease ${leaseId} already exists`);
+  invariant(
+    !book.leases.some((lease) => lease.id === leaseId),
+    () => `accept: lease ${leaseId} already exists`,
+  );
   invariant(book.leases.length < leasesPerBookMax, "accept: lease bound reached");
-  bid.status = "accepted";
+  setBidStatus(work, bid, "accepted");
   const lease: LeaseDraft = {
     id: leaseId,
     accountId: bid.accountId,
@@ -165,7 +168,7 @@ export function acceptInto(work: Work, bid: BidDraft, by: "auto-accept" | "farme
 
 type Claim =
   | { readonly kind: "lease"; readonly key: bigint; readonly lease: LeaseDraft }
-  | { readonly kind: "bid"; readonly key: bigint; readonly bid: BidDraft };
+  | { readonly kind: "bid"; readonly key: bigint; readonly bid: Bid };
 
 function leaseClaim(lease: LeaseDraft): Claim {
   return { kind: "lease", key: storedPriceKey(lease.priceCcPerSliceHour), lease };

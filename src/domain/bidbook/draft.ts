@@ -12,6 +12,7 @@ import {
   type BidBook,
   type BidBookEvent,
   type BidBookEventType,
+  type BidStatus,
   type Lease,
   leaseIdForBid,
   type PausedReason,
@@ -20,10 +21,14 @@ import {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type LeaseDraft = Mutable<Lease>;
-export type BidDraft = Mutable<Bid>;
+/**
+ * Leases are copied into the draft (a transition edits many of their fields); bids are not: a
+ * book holds up to a thousand open bids and a transition changes few, so a bid whose status
+ * changes is replaced by a copy (`setBidStatus`) and every other one stays the input's object.
+ */
 export type BookDraft = Omit<Mutable<BidBook>, "leases" | "bids"> & {
   leases: LeaseDraft[];
-  bids: BidDraft[];
+  bids: Bid[];
 };
 
 /** How a lease came to end, for the event type and detail. */
@@ -44,7 +49,7 @@ export function startWork(book: BidBook, nowMs: number): Work {
     book: {
       ...book,
       leases: book.leases.map((lease) => ({ ...lease })),
-      bids: book.bids.map((bid) => ({ ...bid })),
+      bids: [...book.bids],
     },
     nowMs,
     notes: { endCauses: new Map(), acceptedBy: new Map(), settlementIds: new Map() },
@@ -53,6 +58,16 @@ export function startWork(book: BidBook, nowMs: number): Work {
 
 export function finishWork(work: Work): BidBook {
   return { ...work.book, leases: [...work.book.leases], bids: [...work.book.bids] };
+}
+
+/** Moves a bid of the draft to a new status, replacing it by a copy; returns the copy. */
+export function setBidStatus(work: Work, bid: Bid, status: BidStatus): Bid {
+  const bids = work.book.bids;
+  const index = bids.indexOf(bid);
+  invariant(index >= 0, () => `bid ${bid.id} is not in the draft`);
+  const changed = { ...bid, status };
+  bids[index] = changed;
+  return changed;
 }
 
 /** The latest time the book has recorded; a transition may not run earlier than this. */
@@ -72,7 +87,7 @@ export function latestRecordedMs(book: BidBook): number {
  * which can only lower a later charge, never raise it.
  */
 export function pause(lease: LeaseDraft, reason: PausedReason, atMs: number): void {
-  invariant(lease.status === "running", `pause: lease ${lease.id} is not running`);
+  invariant(lease.status === "running", () => `pause: lease ${lease.id} is not running`);
   invariant(
     lease.kind === "interruptible" || reason !== "preempted",
     "pause: only interruptible leases are pre-empted",
@@ -107,7 +122,7 @@ function closePause(lease: LeaseDraft, atMs: number): void {
 }
 
 export function resume(lease: LeaseDraft, atMs: number): void {
-  invariant(lease.status === "paused", `resume: lease ${lease.id} is not paused`);
+  invariant(lease.status === "paused", () => `resume: lease ${lease.id} is not paused`);
   closePause(lease, atMs);
   lease.status = "running";
   delete lease.pausedReason;
@@ -116,7 +131,7 @@ export function resume(lease: LeaseDraft, atMs: number): void {
 
 /** Ends a lease at `atMs` (which may lie before now for time-driven ends); `endsAtMs` becomes the actual end. */
 export function end(work: Work, lease: LeaseDraft, atMs: number, cause: EndCause): void {
-  invariant(lease.status !== "ended", `end: lease ${lease.id} already ended`);
+  invariant(lease.status !== "ended", () => `end: lease ${lease.id} already ended`);
   if (lease.status === "paused") closePause(lease, atMs);
   lease.status = "ended";
   lease.endsAtMs = lease.endsAtMs === null ? atMs : Math.min(lease.endsAtMs, atMs);
@@ -173,9 +188,13 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
     });
   }
 
-  const bidsBefore = new Map(before.bids.map((bid) => [bid.id, bid]));
-  for (const bid of after.bids) {
-    const previous = bidsBefore.get(bid.id);
+  // A transition never drops or reorders records: each keeps its index, new ones come last.
+  invariant(after.bids.length >= before.bids.length, "diffEvents: a transition dropped bids");
+  for (let index = 0; index < after.bids.length; index += 1) {
+    const bid = after.bids[index]!;
+    const previous = before.bids[index];
+    if (bid === previous) continue;
+    invariant(previous === undefined || previous.id === bid.id, "diffEvents: a transition reordered bids");
     if (previous === undefined) {
       events.push({
         type: "placed",
@@ -186,7 +205,7 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
     }
     const previousStatus = previous?.status ?? "open";
     if (bid.status === previousStatus) continue;
-    invariant(previousStatus === "open", `bid ${bid.id}: a closed bid changed status`);
+    invariant(previousStatus === "open", () => `bid ${bid.id}: a closed bid changed status`);
     if (bid.status === "accepted") {
       const by = notes.acceptedBy.get(bid.id) ?? "farmer";
       events.push({
@@ -204,9 +223,14 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
     }
   }
 
-  const leasesBefore = new Map(before.leases.map((lease) => [lease.id, lease]));
-  for (const lease of after.leases) {
-    const previous = leasesBefore.get(lease.id);
+  invariant(after.leases.length >= before.leases.length, "diffEvents: a transition dropped leases");
+  for (let index = 0; index < after.leases.length; index += 1) {
+    const lease = after.leases[index]!;
+    const previous = before.leases[index];
+    invariant(
+      previous === undefined || previous.id === lease.id,
+      "diffEvents: a transition reordered leases",
+    );
     if (previous === undefined) {
       events.push({
         type: "started",

@@ -4,6 +4,7 @@
  */
 export {
   acceptBid,
+  type BatchTransition,
   cancelBid,
   compact,
   endLease,
@@ -14,6 +15,7 @@ export {
   type PlaceBidInput,
   type PricesInput,
   placeBid,
+  placeBids,
   type ReserveInput,
   type ReservePackageInput,
   reclaimExpired,

@@ -186,7 +186,7 @@ export function storedPriceKey(text: string): bigint {
   const remembered = priceKeyMemo.get(text);
   if (remembered !== undefined) return remembered;
   const key = priceKey(text);
-  invariant(key !== undefined, `bid book: stored price ${JSON.stringify(text)} is not a valid price`);
+  invariant(key !== undefined, () => `bid book: stored price ${JSON.stringify(text)} is not a valid price`);
   if (priceKeyMemo.size >= priceKeyMemoMax) priceKeyMemo.clear();
   priceKeyMemo.set(text, key);
   return key;
@@ -232,7 +232,7 @@ export function assertBookInvariants(book: BidBook): void {
 
   const leaseIds = new Set<string>();
   for (const lease of book.leases) {
-    invariant(!leaseIds.has(lease.id), `bid book: duplicate lease ${lease.id}`);
+    invariant(!leaseIds.has(lease.id), () => `bid book: duplicate lease ${lease.id}`);
     leaseIds.add(lease.id);
     invariant(Number.isInteger(lease.slices) && lease.slices >= 1 && lease.slices <= n, "lease: slices");
     storedPriceKey(lease.priceCcPerSliceHour);
@@ -274,19 +274,25 @@ export function assertBookInvariants(book: BidBook): void {
     );
   }
 
-  const bidIds = new Set<string>();
+  const bidStatuses = new Map<string, BidStatus>();
   const openPerAccount = new Map<string, number>();
   let open = 0;
   for (const bid of book.bids) {
-    invariant(!bidIds.has(bid.id), `bid book: duplicate bid ${bid.id}`);
-    bidIds.add(bid.id);
+    invariant(!bidStatuses.has(bid.id), () => `bid book: duplicate bid ${bid.id}`);
+    bidStatuses.set(bid.id, bid.status);
     invariant(Number.isInteger(bid.slices) && bid.slices >= 1 && bid.slices <= n, "bid: slices");
     storedPriceKey(bid.priceCcPerSliceHour);
     if (bid.status === "open") {
       open += 1;
       openPerAccount.set(bid.accountId, (openPerAccount.get(bid.accountId) ?? 0) + 1);
-      invariant(!leaseIds.has(leaseIdForBid(bid.id)), "bid: an open bid's lease id is already taken");
     }
+  }
+  // No open bid's future lease id (`leaseIdForBid`) is taken, checked from the leases' side.
+  for (const id of leaseIds) {
+    invariant(
+      bidStatuses.get(`bid_${id.slice(4)}`) !== "open",
+      "bid: an open bid's lease id is already taken",
+    );
   }
   invariant(open <= openBidsPerBookMax, "bid book: too many open bids");
   for (const count of openPerAccount.values()) {

@@ -4,14 +4,8 @@
  * and sorts the running interruptible leases afresh. Same rules, same order; slow on big books.
  */
 import { acceptInto, isWaiting, preempt } from "../../../src/domain/bidbook/capacity";
-import {
-  type BidDraft,
-  type BookDraft,
-  type LeaseDraft,
-  resume,
-  type Work,
-} from "../../../src/domain/bidbook/draft";
-import { freeSlices, leasesPerBookMax, storedPriceKey } from "../../../src/domain/bidbook/model";
+import { type BookDraft, type LeaseDraft, resume, type Work } from "../../../src/domain/bidbook/draft";
+import { type Bid, freeSlices, leasesPerBookMax, storedPriceKey } from "../../../src/domain/bidbook/model";
 
 function compareKeys(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -50,7 +44,7 @@ export function referencePlanVictims(
 
 type Claim =
   | { readonly kind: "lease"; readonly key: bigint; readonly lease: LeaseDraft }
-  | { readonly kind: "bid"; readonly key: bigint; readonly bid: BidDraft };
+  | { readonly kind: "bid"; readonly key: bigint; readonly bid: Bid };
 
 function leaseClaim(lease: LeaseDraft): Claim {
   return { kind: "lease", key: storedPriceKey(lease.priceCcPerSliceHour), lease };
