@@ -93,6 +93,40 @@ describe("no overbooking", () => {
   });
 });
 
+describe("bids that arrive together", () => {
+  it("places a group in one write: a repeated id gets the same bid, another bid under that id a conflict", async () => {
+    const node = await registerNode(farmer);
+    const stub = book(node.id);
+    await view(node.id);
+    const request = (bidId: string, price: string) => ({
+      nodeId: node.id,
+      bidId,
+      holdId: `hold_${bidId}`,
+      ownerId: "usr_group",
+      payerAccountId: "acc_group_bidder",
+      slices: 2,
+      priceCcPerSliceHour: price,
+      openMs: hourMs,
+    });
+    // Sent without awaiting in between, so the book takes them as one group.
+    const results = await Promise.all([
+      stub.placeBid(request("bid_group_a", "0.05")),
+      stub.placeBid(request("bid_group_b", "0.04")),
+      stub.placeBid(request("bid_group_a", "0.05")),
+      stub.placeBid(request("bid_group_a", "0.07")),
+      stub.placeBid(request("bid_group_c", "0.001")),
+    ]);
+    const [first, second, retry, clash, below] = results;
+    expect(first).toMatchObject({ ok: true, value: { id: "bid_group_a", priceCcPerSliceHour: "0.05" } });
+    expect(second).toMatchObject({ ok: true, value: { id: "bid_group_b", status: "open" } });
+    expect(retry).toEqual(first);
+    expect(clash).toMatchObject({ ok: false, code: "CONFLICT", field: "bidId" });
+    expect(below).toMatchObject({ ok: false, code: "BID_BELOW_MINIMUM" });
+    const listed = await stub.listBids({ nodeId: node.id });
+    expect(listed.ok && listed.value.map((item) => item.id).sort()).toEqual(["bid_group_a", "bid_group_b"]);
+  });
+});
+
 describe("pre-emption", () => {
   it("pauses the lowest-priced interruptible lease first and never an on-demand one", async () => {
     const node = await registerNode(farmer);

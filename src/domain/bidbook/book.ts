@@ -262,8 +262,11 @@ export type BatchTransition = Transition & { readonly refusals: readonly (Failur
  * Places several bids at one time in one transition, with exactly the outcome of `placeBid`
  * called for each in turn at `nowMs` (each is checked against the book with the ones before it
  * applied; a refused one changes nothing), but with one copy, one invariant check and one event
- * comparison for the lot. The events are the same ones, in time order. Every input's own
- * `nowMs` must equal `nowMs`. Fails as a whole only when `nowMs` is not a valid time.
+ * comparison for the lot. The events are the same ones, in time order, except that a lease
+ * pre-empted by one bid of the group and resumed after a later one leaves no trace, as inside
+ * any single transition. Every input's own
+ * `nowMs` must equal `nowMs`. Fails as a whole only when `nowMs` is not a valid time; the book
+ * is caught up to `nowMs` even when every bid is refused.
  */
 export function placeBids(
   book: BidBook,
