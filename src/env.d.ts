@@ -12,6 +12,7 @@ declare namespace Cloudflare {
     MARKET_PREPAID_HOURS?: string;
     MARKET_TOP_UP_BELOW_HOURS?: string;
     MARKET_GRACE_HOURS?: string;
+    MARKET_HEARTBEAT_TIMEOUT_HOURS?: string;
     NODE_BOOK: DurableObjectNamespace<import("./durable/node-bid-book").NodeBidBook>;
     AUCTION_ROUND: DurableObjectNamespace<import("./durable/auction-round").AuctionRound>;
     // Cloud Credits (src/credits/config.ts, src/oracle/cron.ts): vars, then secrets.

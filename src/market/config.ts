@@ -28,6 +28,11 @@ export type MarketConfig = {
   readonly graceMs: number;
   /** A hold expires this long after the time it was meant to cover (default 24 h). */
   readonly holdSlackMs: number;
+  /**
+   * An online node that has sent no heartbeat (or, before its first, was registered) this long
+   * ago is taken offline by the cron, pausing its leases uncharged, until a heartbeat (default 3 h).
+   */
+  readonly heartbeatTimeoutMs: number;
 };
 
 type MarketVars = {
@@ -36,6 +41,7 @@ type MarketVars = {
   MARKET_PREPAID_HOURS?: string;
   MARKET_TOP_UP_BELOW_HOURS?: string;
   MARKET_GRACE_HOURS?: string;
+  MARKET_HEARTBEAT_TIMEOUT_HOURS?: string;
 };
 
 /** Most hours any of the hour settings may name: 30 days. */
@@ -64,6 +70,7 @@ export function marketConfig(vars: MarketVars): MarketConfig {
     vars.MARKET_PREPAID_HOURS,
     vars.MARKET_TOP_UP_BELOW_HOURS,
     vars.MARKET_GRACE_HOURS,
+    vars.MARKET_HEARTBEAT_TIMEOUT_HOURS,
   ]);
   const known = cache.get(key);
   if (known) return known;
@@ -90,6 +97,7 @@ export function marketConfig(vars: MarketVars): MarketConfig {
     topUpBelowMs,
     graceMs: hours(vars.MARKET_GRACE_HOURS, 24, "MARKET_GRACE_HOURS"),
     holdSlackMs: 24 * hourMs,
+    heartbeatTimeoutMs: hours(vars.MARKET_HEARTBEAT_TIMEOUT_HOURS, 3, "MARKET_HEARTBEAT_TIMEOUT_HOURS"),
   });
   cache.set(key, config);
   return config;

@@ -6,9 +6,13 @@
  */
 import type { Client } from "@libsql/client";
 import { openDatabase } from "../db/client";
+import { bookOf } from "./books";
 import { closeDueRequests } from "./capacity-requests";
-import { hourMs } from "./config";
-import { recomputeReliability } from "./nodes";
+import { hourMs, marketConfig } from "./config";
+import { recomputeReliability, setAutoOffline, silentNodes } from "./nodes";
+
+/** Most silent nodes one cron run takes offline; the rest wait for the next run (every 5 minutes). */
+export const silentNodesPerRunMax = 200;
 
 /** Runs the market's cron work at `nowMs`; returns a small summary for the log. */
 export async function runMarketCron(
@@ -27,4 +31,29 @@ export async function runMarketCron(
   });
   const reliability = claimed.rowsAffected > 0 ? await recomputeReliability(db, nowMs) : null;
   return { requests, reliability: reliability ?? "already done this hour" };
+}
+
+/**
+ * Takes online nodes that have gone silent (no heartbeat within MARKET_HEARTBEAT_TIMEOUT_HOURS, or
+ * none since registration) offline through their bid books, so their running leases pause and are
+ * not charged while nobody can tell whether they run. Each node is marked first, so a run cut short
+ * leaves nothing a heartbeat cannot undo: the mark alone changes no state, and the next run finds
+ * the node still online and silent. A node whose book refuses is reported and left for the next run.
+ */
+export async function takeSilentNodesOffline(
+  env: Env,
+  nowMs: number,
+  client?: Client,
+): Promise<{ offline: string[]; failed: string[] }> {
+  const db = client ?? openDatabase(env);
+  const { heartbeatTimeoutMs } = marketConfig(env);
+  const silent = await silentNodes(db, nowMs - heartbeatTimeoutMs, silentNodesPerRunMax);
+  const offline: string[] = [];
+  const failed: string[] = [];
+  for (const nodeId of silent) {
+    await setAutoOffline(db, nodeId, nowMs);
+    const changed = await bookOf(env, nodeId).setState({ nodeId, state: "offline" });
+    (changed.ok ? offline : failed).push(nodeId);
+  }
+  return { offline, failed };
 }

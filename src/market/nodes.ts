@@ -34,6 +34,8 @@ export type NodeRecord = {
   freeSlices: number;
   reliabilityBp: number;
   lastHeartbeatAtMs: number | null;
+  /** When the cron took the node offline for silence (no heartbeat); null otherwise. */
+  autoOfflineAtMs: number | null;
   createdAtMs: number;
   updatedAtMs: number;
 };
@@ -146,6 +148,8 @@ function nodeFromRow(row: Row): NodeRecord {
     freeSlices: Number(row.free_slices),
     reliabilityBp: Number(row.reliability_bp),
     lastHeartbeatAtMs: row.last_heartbeat_at === null ? null : Number(row.last_heartbeat_at),
+    autoOfflineAtMs:
+      row.auto_offline_at === null || row.auto_offline_at === undefined ? null : Number(row.auto_offline_at),
     createdAtMs: Number(row.created_at),
     updatedAtMs: Number(row.updated_at),
   };
@@ -236,6 +240,27 @@ export async function recordHeartbeat(
     "write",
   );
   return { hour, reliabilityBp: Number(score?.rows[0]?.reliability_bp ?? 0) };
+}
+
+/**
+ * Online nodes not heard from since `cutoffMs`: their last heartbeat, or their registration while
+ * they have sent none, lies before it. Oldest contact first, at most `limit`.
+ */
+export async function silentNodes(client: Client, cutoffMs: number, limit: number): Promise<string[]> {
+  const result = await client.execute({
+    sql: `SELECT id FROM nodes WHERE state = 'online' AND COALESCE(last_heartbeat_at, created_at) < ?
+          ORDER BY COALESCE(last_heartbeat_at, created_at), id LIMIT ?`,
+    args: [cutoffMs, limit],
+  });
+  return result.rows.map((row) => String(row.id));
+}
+
+/**
+ * Records (a time) or clears (null) that the node was taken offline for silence; only a node so
+ * marked is brought back online by its next heartbeat.
+ */
+export async function setAutoOffline(client: Client, nodeId: string, atMs: number | null): Promise<void> {
+  await client.execute({ sql: "UPDATE nodes SET auto_offline_at = ? WHERE id = ?", args: [atMs, nodeId] });
 }
 
 /** Recomputes every node's score for the current hour and drops buckets older than the window. */

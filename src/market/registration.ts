@@ -83,6 +83,7 @@ export function planNode(
     freeSlices: input.sliceCount,
     reliabilityBp: 0,
     lastHeartbeatAtMs: null,
+    autoOfflineAtMs: null,
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
   });

@@ -13,7 +13,7 @@ import { openDatabase } from "../db/client";
 import { pruneIdempotencyRecords } from "../db/idempotency";
 import { type AggregationRules, goldAggregationRules, tftAggregationRules } from "../domain/oracle/aggregate";
 import { expireHolds } from "../ledger/ledger";
-import { runMarketCron } from "../market/cron";
+import { runMarketCron, takeSilentNodesOffline } from "../market/cron";
 import { openScheduledRounds } from "../pools/auctions";
 import { recordRound } from "./prices";
 import { parseSourceConfig, runOracleRound, type SecretEnv, sourcesPerRoundMax } from "./sources";
@@ -115,6 +115,7 @@ export const scheduledSteps: readonly ScheduledStep[] = [
     run: async ({ db, nowMs }) => ({ pruned: await pruneIdempotencyRecords(db, nowMs) }),
   },
   { name: "market", run: ({ env, db, nowMs }) => runMarketCron(env, nowMs, db) },
+  { name: "silent_nodes", run: ({ env, db, nowMs }) => takeSilentNodesOffline(env, nowMs, db) },
   {
     name: "auction_rounds",
     run: async ({ env, db, nowMs }) => ({ opened: await openScheduledRounds(env, nowMs, db) }),

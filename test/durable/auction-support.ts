@@ -10,7 +10,7 @@ import { transferIdFor } from "../../src/http/middleware";
 import { randomBase62 } from "../../src/lib/ids";
 import { recordRound } from "../../src/oracle/prices";
 import { roundStub } from "../../src/pools/auctions";
-import { call, database, fundedAccount, type Seeded, seedKey } from "../support/harness";
+import { call, database, fundedAccount, type Seeded, seedKey, withoutPrice } from "../support/harness";
 
 export const tfp = (whole: number | string): bigint => BigInt(Math.round(Number(whole) * 1e7));
 export const usdc = (whole: number | string): bigint => BigInt(Math.round(Number(whole) * 1e6));
@@ -267,24 +267,9 @@ export async function recordTftPrice(priceUsd: string): Promise<string> {
   });
 }
 
-/** Hides every TFT price for the duration of `body` (files run one at a time), then restores them. */
-export async function withoutTftPrice<T>(body: () => Promise<T>): Promise<T> {
-  const client = database();
-  const rows = await client.execute("SELECT id, expires_at FROM price_rounds WHERE kind = 'tft'");
-  await client.execute("UPDATE price_rounds SET expires_at = 1 WHERE kind = 'tft'");
-  try {
-    return await body();
-  } finally {
-    if (rows.rows.length > 0) {
-      await client.batch(
-        rows.rows.map((row) => ({
-          sql: "UPDATE price_rounds SET expires_at = ? WHERE id = ?",
-          args: [row.expires_at === null ? null : Number(row.expires_at), String(row.id)],
-        })),
-        "write",
-      );
-    }
-  }
+/** Runs `body` while the oracle has no TFT price. */
+export function withoutTftPrice<T>(body: () => Promise<T>): Promise<T> {
+  return withoutPrice("tft", body);
 }
 
 /** Row counts of this area's tables, to prove a refusal wrote nothing. */

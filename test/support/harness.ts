@@ -112,3 +112,29 @@ export async function balances(
     pendingDebits: BigInt(row.debits_pending as bigint),
   };
 }
+
+/**
+ * Runs `body` with every price round of `kind` expired, as if the oracle had none, and restores
+ * them after (test files run one at a time, so nothing else sees the gap).
+ */
+export async function withoutPrice<T>(kind: "gold" | "tft", body: () => Promise<T>): Promise<T> {
+  const client = database();
+  const rows = await client.execute({
+    sql: "SELECT id, expires_at FROM price_rounds WHERE kind = ?",
+    args: [kind],
+  });
+  await client.execute({ sql: "UPDATE price_rounds SET expires_at = 1 WHERE kind = ?", args: [kind] });
+  try {
+    return await body();
+  } finally {
+    if (rows.rows.length > 0) {
+      await client.batch(
+        rows.rows.map((row) => ({
+          sql: "UPDATE price_rounds SET expires_at = ? WHERE id = ?",
+          args: [row.expires_at === null ? null : Number(row.expires_at), String(row.id)],
+        })),
+        "write",
+      );
+    }
+  }
+}

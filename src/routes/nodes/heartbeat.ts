@@ -2,12 +2,17 @@
  * `POST /v1/nodes/{id}/heartbeat`: the node is alive this hour. The reliability score the market
  * shows is the share of hours with a heartbeat over the last 30 days (since registration, if
  * younger). Sent by the node's agent with a key of its farmer (role farmer), or by an admin.
+ * A node the cron took offline for silence (MARKET_HEARTBEAT_TIMEOUT_HOURS) comes back online
+ * with its first heartbeat; a state its farmer set by hand stays.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { nodeStates } from "../../domain/bidbook/model";
+import { orThrow } from "../../http/errors";
 import { requireRoles } from "../../http/middleware";
 import { jsonResponse, problemResponses } from "../../http/schemas";
 import type { App } from "../../http/types";
-import { recordHeartbeat } from "../../market/nodes";
+import { bookOf } from "../../market/books";
+import { recordHeartbeat, setAutoOffline } from "../../market/nodes";
 import { nodeParamsSchema, reliabilityText, requireOwnNode } from "./schemas";
 
 const responseSchema = z
@@ -17,6 +22,10 @@ const responseSchema = z
       .string()
       .openapi({ description: "The hour the heartbeat counts for.", example: "2026-11-24T12:00:00.000Z" }),
     reliability: z.string().openapi({ example: "0.9875" }),
+    state: z.enum(nodeStates as ["online", "offline", "maintenance"]).openapi({
+      description:
+        "The node's state after the heartbeat: online again if the market had taken it offline for silence.",
+    }),
   })
   .openapi("NodeHeartbeat");
 
@@ -38,13 +47,20 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const db = c.get("db");
     const id = c.req.valid("param").id;
-    await requireOwnNode(db, c.get("principal"), id);
+    const node = await requireOwnNode(db, c.get("principal"), id);
     const recorded = await recordHeartbeat(db, id, Date.now());
+    let state = node.state;
+    if (node.autoOfflineAtMs !== null) {
+      if (state === "offline")
+        state = orThrow(await bookOf(c.env, id).setState({ nodeId: id, state: "online" })).state;
+      await setAutoOffline(db, id, null);
+    }
     return c.json(
       {
         nodeId: id,
         hour: new Date(recorded.hour * 3_600_000).toISOString(),
         reliability: reliabilityText(recorded.reliabilityBp),
+        state,
       },
       200,
     );

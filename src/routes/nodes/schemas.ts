@@ -96,6 +96,10 @@ export const nodeSchema = z
     band: bandSchema,
     prices: pricesSchema,
     lastHeartbeatAt: z.string().nullable(),
+    autoOfflineAt: z.string().nullable().openapi({
+      description:
+        "When the market took the node offline for sending no heartbeat (MARKET_HEARTBEAT_TIMEOUT_HOURS); its next heartbeat brings it back online. Null otherwise.",
+    }),
     createdAt: z.string(),
   })
   .openapi("MarketNode");
@@ -143,6 +147,7 @@ export function nodeJson(node: NodeRecord, ccUsd: string | null): z.infer<typeof
       autoAcceptAboveCcPerSliceHour: node.autoAcceptAboveCcPerSliceHour,
     },
     lastHeartbeatAt: node.lastHeartbeatAtMs === null ? null : new Date(node.lastHeartbeatAtMs).toISOString(),
+    autoOfflineAt: node.autoOfflineAtMs === null ? null : new Date(node.autoOfflineAtMs).toISOString(),
     createdAt: new Date(node.createdAtMs).toISOString(),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `PUT /v1/nodes/{id}/state`: online, offline or maintenance. Leaving `online` pauses every
  * running lease (on-demand and package leases keep their slices); coming back resumes them. Paused
- * time is never charged.
+ * time is never charged. A state set here is the farmer's: it clears the mark of a node the cron
+ * took offline for silence, so no heartbeat undoes it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { nodeStates } from "../../domain/bidbook/model";
@@ -10,7 +11,7 @@ import { requireRoles } from "../../http/middleware";
 import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { bookOf, liveCcUsd } from "../../market/books";
-import { getNode } from "../../market/nodes";
+import { getNode, setAutoOffline } from "../../market/nodes";
 import { nodeJson, nodeParamsSchema, nodeSchema, requireOwnNode } from "./schemas";
 
 const bodySchema = z
@@ -37,6 +38,7 @@ export function register(app: App) {
     const id = c.req.valid("param").id;
     const node = await requireOwnNode(db, c.get("principal"), id);
     orThrow(await bookOf(c.env, id).setState({ nodeId: id, state: c.req.valid("json").state }));
+    if (node.autoOfflineAtMs !== null) await setAutoOffline(db, id, null);
     const updated = await getNode(db, id);
     return c.json(nodeJson(updated ?? node, await liveCcUsd(db)), 200);
   });

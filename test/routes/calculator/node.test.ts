@@ -1,9 +1,9 @@
 // Proves that the calculator route, for every catalogue preset, returns the spec's published per-slice resources, price bands, minimum and maximum incomes and hardware cost per month within display rounding (§13, Appendix A), converts them to CC through the live peg or says the peg is missing, and answers bad input with 422 problem details naming the field.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type CatalogueNodeId, catalogueNodeIds } from "../../../src/domain/market/catalogue";
 import { Dec } from "../../../src/domain/money";
 import { recordRound } from "../../../src/oracle/prices";
-import { call, database } from "../../support/harness";
+import { call, database, withoutPrice } from "../../support/harness";
 
 /** A value as the spec prints it and the number of decimals it is printed with. */
 type Shown = readonly [value: string, decimals: number];
@@ -329,29 +329,8 @@ describe("POST /v1/calculator/node: inputs", () => {
 });
 
 describe("POST /v1/calculator/node: without a gold price", () => {
-  let hidden: { id: string; expiresAt: unknown }[] = [];
-
-  beforeAll(async () => {
-    // Expire every gold round for the duration of this block (files run one at a time).
-    const client = database();
-    const rows = await client.execute("SELECT id, expires_at FROM price_rounds WHERE kind = 'gold'");
-    hidden = rows.rows.map((row) => ({ id: String(row.id), expiresAt: row.expires_at }));
-    await client.execute("UPDATE price_rounds SET expires_at = 1 WHERE kind = 'gold'");
-  });
-
-  afterAll(async () => {
-    const client = database();
-    await client.batch(
-      hidden.map((row) => ({
-        sql: "UPDATE price_rounds SET expires_at = ? WHERE id = ?",
-        args: [row.expiresAt === null ? null : Number(row.expiresAt), row.id],
-      })),
-      "write",
-    );
-  });
-
   it("still answers, with CC figures null and a note saying why", async () => {
-    const { status, body } = await calculate({ preset: "mini-3" });
+    const { status, body } = await withoutPrice("gold", () => calculate({ preset: "mini-3" }));
     expect(status).toBe(200);
     expect(body.peg.ccUsd).toBeNull();
     expect(body.peg.health).toBe("halted");

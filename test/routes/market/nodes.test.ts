@@ -3,7 +3,15 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runMarketCron } from "../../../src/market/cron";
-import { call, database, type Seeded, seedKey } from "../../support/harness";
+import {
+  balances,
+  call,
+  database,
+  type Seeded,
+  seedKey,
+  tableCounts,
+  withoutPrice,
+} from "../../support/harness";
 import { ccMinor, fundedUser, hourMs, registerNode, reserve, setPeg } from "./support";
 
 let farmer: Seeded;
@@ -316,5 +324,33 @@ describe("OpenAPI", () => {
         "GET /v1/farmers/{id}/earnings",
       ]),
     );
+  });
+});
+
+describe("without a gold price", () => {
+  it("refuses to price a USD-listed reservation with 503 and writes nothing, and shows no CC prices", async () => {
+    const node = await registerNode(farmer);
+    const user = await fundedUser(50n * ccMinor);
+    const before = await tableCounts();
+    const { refused, shown } = await withoutPrice("gold", async () => ({
+      refused: await reserve(user, node.id, 1, null),
+      shown: await call<NodeJson>("GET", `/v1/nodes/${node.id}`),
+    }));
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ code: "ORACLE_HALTED", status: 503 });
+    expect(shown.body.prices.inCc).toBeNull();
+    expect(await tableCounts()).toEqual(before);
+    const leases = await database().execute({
+      sql: "SELECT count(*) AS n FROM leases WHERE node_id = ?",
+      args: [node.id],
+    });
+    expect(Number(leases.rows[0]?.n)).toBe(0);
+    expect(await balances(user.accountId)).toEqual({
+      posted: 50n * ccMinor,
+      available: 50n * ccMinor,
+      pendingDebits: 0n,
+    });
+    // With the price back, the same request succeeds.
+    expect((await reserve(user, node.id, 1, null)).status).toBe(201);
   });
 });
