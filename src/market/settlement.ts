@@ -43,8 +43,8 @@ export const settlementTransfersPerWriteMax = 400;
 const leaseAttemptsMax = 4;
 
 const burnAccountId = "acc_burn_cc";
-const vaultTftAccountId = "acc_vault_tft";
-const burnTftAccountId = "acc_burn_tft";
+export const vaultTftAccountId = "acc_vault_tft";
+export const burnTftAccountId = "acc_burn_tft";
 
 /** Who pays and who is paid for a lease, and the holds that stand behind it (oldest first). */
 export type LeaseParties = {
@@ -87,7 +87,7 @@ export type LeaseSettlement = {
   readonly holds: ReadonlyMap<string, HoldInfo>;
 };
 
-type Prices = { ccUsd: string; tftUsd: string } | null;
+export type Prices = { ccUsd: string; tftUsd: string } | null;
 
 type Flags = { collectShortfall: boolean; burnFromVault: boolean };
 
@@ -378,7 +378,8 @@ async function existingSettlements(
   return found;
 }
 
-async function vaultAvailable(client: Client): Promise<bigint> {
+/** TFT the vault holds and has not promised (posted credits − posted and pending debits). */
+export async function vaultAvailable(client: Client): Promise<bigint> {
   const result = await client.execute({
     sql: "SELECT credits_posted - debits_posted - debits_pending AS available FROM accounts WHERE id = ?",
     args: [vaultTftAccountId],
@@ -388,7 +389,7 @@ async function vaultAvailable(client: Client): Promise<bigint> {
 }
 
 /** The TFT valuation of the burn: the peg's CC and TFT prices, unless either is missing or halted. */
-async function burnPrices(client: Client, nowMs: number): Promise<Prices> {
+export async function burnPrices(client: Client, nowMs: number): Promise<Prices> {
   const peg = await currentPeg(client, nowMs);
   if (peg.ccUsd === null || peg.tft === null || peg.health === "halted") return null;
   return { ccUsd: peg.ccUsd, tftUsd: peg.tft.priceUsd };

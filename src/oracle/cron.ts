@@ -14,6 +14,7 @@ import { pruneIdempotencyRecords } from "../db/idempotency";
 import { type AggregationRules, goldAggregationRules, tftAggregationRules } from "../domain/oracle/aggregate";
 import { expireHolds } from "../ledger/ledger";
 import { runMarketCron, takeSilentNodesOffline } from "../market/cron";
+import { settleBurnObligations } from "../market/obligations";
 import { openScheduledRounds } from "../pools/auctions";
 import { recordRound } from "./prices";
 import { parseSourceConfig, runOracleRound, type SecretEnv, sourcesPerRoundMax } from "./sources";
@@ -116,6 +117,7 @@ export const scheduledSteps: readonly ScheduledStep[] = [
   },
   { name: "market", run: ({ env, db, nowMs }) => runMarketCron(env, nowMs, db) },
   { name: "silent_nodes", run: ({ env, db, nowMs }) => takeSilentNodesOffline(env, nowMs, db) },
+  { name: "burn_obligations", run: ({ db, nowMs }) => settleBurnObligations(db, nowMs) },
   {
     name: "auction_rounds",
     run: async ({ env, db, nowMs }) => ({ opened: await openScheduledRounds(env, nowMs, db) }),
