@@ -1,8 +1,8 @@
 /**
- * Farmer view: the farmer's nodes (from their earnings, the public market listing filtered to
- * their id, and node ids added by hand — GET /v1/nodes/{id} each), prices edited inside the band
- * (PUT /v1/nodes/{id}/price), earnings and leases (GET /v1/farmers/{id}/earnings) and projected
- * versus actual monthly income (GET /v1/nodes/{id}/projection). Needs a farmer (or admin) key.
+ * Farmer view: the farmer's nodes (GET /v1/farmers/{id}/nodes, every page), prices edited inside
+ * the band (PUT /v1/nodes/{id}/price), earnings and leases (GET /v1/farmers/{id}/earnings) and
+ * projected versus actual monthly income (GET /v1/nodes/{id}/projection). Needs a farmer (or
+ * admin) key.
  */
 import { ApiProblem, api, clearProblem, haveKey, showProblem, withProgress } from "./api.js";
 import { drawChart, palette } from "./charts.js";
@@ -21,37 +21,26 @@ const priceSaved = document.getElementById("price-saved");
 const projectionSelect = document.getElementById("projection-select");
 
 const farmerStorageKey = "tfgrid-market.farmerId";
-const extraNodesStorageKey = "tfgrid-market.extraNodes";
-/** Market listing pages scanned for the farmer's nodes (200 rows each, per node state). */
-const listingPagesMax = 5;
+/** Most pages of the farmer's nodes loaded (200 nodes each). */
+const nodePagesMax = 25;
 
 /** The nodes shown, by id. */
 const nodes = new Map();
 let editing = null;
 
-function storedList(name) {
-  try {
-    return JSON.parse(sessionStorage.getItem(name) ?? "[]");
-  } catch {
-    return [];
+/** The farmer's nodes, page after page. */
+async function farmerNodes(farmerId) {
+  const found = [];
+  let cursor = null;
+  for (let page = 0; page < nodePagesMax; page++) {
+    const params = new URLSearchParams({ limit: "200" });
+    if (cursor) params.set("cursor", cursor);
+    const result = await api(`/v1/farmers/${encodeURIComponent(farmerId)}/nodes?${params}`);
+    found.push(...result.data);
+    cursor = result.nextCursor;
+    if (!cursor) break;
   }
-}
-
-/** Node ids of `farmerId` in the public market listing (nodes with a free slice, any state). */
-async function listedNodeIds(farmerId) {
-  const ids = new Set();
-  for (const state of ["online", "offline", "maintenance"]) {
-    let cursor = null;
-    for (let page = 0; page < listingPagesMax; page++) {
-      const params = new URLSearchParams({ state, limit: "200" });
-      if (cursor) params.set("cursor", cursor);
-      const listing = await api(`/v1/market/slices?${params}`, { auth: false });
-      for (const node of listing.data) if (node.farmerId === farmerId) ids.add(node.id);
-      cursor = listing.nextCursor;
-      if (!cursor) break;
-    }
-  }
-  return ids;
+  return found;
 }
 
 function priceText(node, period) {
@@ -247,24 +236,13 @@ async function load() {
     return;
   }
   sessionStorage.setItem(farmerStorageKey, farmerId);
-  const extra = form.elements.extraNode.value.trim();
-  const extraNodes = storedList(extraNodesStorageKey);
-  if (extra !== "" && !extraNodes.includes(extra)) {
-    extraNodes.push(extra);
-    sessionStorage.setItem(extraNodesStorageKey, JSON.stringify(extraNodes));
-    form.elements.extraNode.value = "";
-  }
   try {
     await withProgress(
       nodesPanel,
       async () => {
-        const earnings = await loadEarnings(farmerId);
-        const ids = await listedNodeIds(farmerId);
-        for (const row of earnings.nodes) ids.add(row.nodeId);
-        for (const id of extraNodes) ids.add(id);
+        await loadEarnings(farmerId);
         nodes.clear();
-        const found = await Promise.all([...ids].map((id) => api(`/v1/nodes/${encodeURIComponent(id)}`)));
-        for (const node of found) if (node.farmerId === farmerId) nodes.set(node.id, node);
+        for (const node of await farmerNodes(farmerId)) nodes.set(node.id, node);
         renderNodes();
       },
       "Loading your nodes",

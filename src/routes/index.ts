@@ -26,6 +26,7 @@ import * as conversionQuote from "./conversions/quote";
 import * as creditsCheckout from "./credits/checkout";
 import * as creditsCheckoutGet from "./credits/checkout-get";
 import * as farmerEarnings from "./farmers/earnings";
+import * as farmerNodes from "./farmers/nodes";
 import * as health from "./health/get";
 import * as createKey from "./keys/create";
 import * as revokeKey from "./keys/revoke";
@@ -106,6 +107,7 @@ const modules = [
   nodePrice,
   nodeState,
   nodeHeartbeat,
+  farmerNodes,
   marketSlices,
   leaseCreate,
   leaseGet,

@@ -3,12 +3,14 @@
  * and run by Miniflare 4 (workerd, SQLite-backed Durable Objects) against the project's own libSQL
  * server (tools/libsql-server) on a fresh, migrated file database. Figures:
  *
- * 1. Bids per second into one node's bid book at concurrency 32, beside a no-op call (`ping`) to
- *    the same Durable Object in the same run, with their ratio and p50/p99 latency. Both are driven
- *    from a second Worker inside the same workerd through a NODE_BOOK binding and timed there, so
- *    the figure is the book itself (zod parse, the transition, the storage write), not the
- *    Node ↔ workerd hop. The bids' holds are placed by the route, not the book: here they are not
- *    placed at all (the book never reads them while a bid waits).
+ * 1. Bids per second into one node's bid book at concurrency 32, beside two no-op calls to the same
+ *    Durable Object in the same run: `ping` (carries nothing) and `echo` (carries the bid's
+ *    arguments there and a placed bid's answer back), with ratios and p50/p99 latency. All are
+ *    driven from a second Worker inside the same workerd through a NODE_BOOK binding and timed
+ *    there, so the figure is the book itself (zod parse, the transition, the durable storage
+ *    write), not the Node ↔ workerd hop. The bids' holds are placed by the route, not the book:
+ *    here they are not placed at all (the book never reads them while a bid waits). Beside it,
+ *    the pure domain transitions in Node, one bid at a time and in groups of 32.
  * 2. The same bids end to end through `POST /v1/nodes/{id}/bids` (key check, node read, the ledger
  *    hold, the book, the Idempotency-Key record), from Node.
  * 3. The time to settle an hour of 10,000 running leases: 100 nodes × 100 one-slice leases
@@ -17,7 +19,8 @@
  * 4. The market listing over 10,000+ nodes: `GET /v1/market/slices` with filters and sorts,
  *    through the Worker, p50/p99 over repeated queries.
  *
- * `npx tsx tools/bench/market.ts` or `npm run bench market`. Needs no network.
+ * `npx tsx tools/bench/market.ts` or `npm run bench market`; `BENCH_MARKET_BOOK_ONLY=1` stops after
+ * figure 1. Needs no network.
  */
 import { pathToFileURL } from "node:url";
 import type { Client, InStatement } from "@libsql/client";

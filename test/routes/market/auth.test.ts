@@ -195,6 +195,12 @@ const routes: RouteCase[] = [
     path: () => `/v1/farmers/${keys.farmer.ownerId}/earnings`,
     allowed: ["admin", "farmer"],
   },
+  {
+    name: "own nodes",
+    method: "GET",
+    path: () => `/v1/farmers/${keys.farmer.ownerId}/nodes`,
+    allowed: ["admin", "farmer"],
+  },
 ];
 
 function request(route: RouteCase, key?: string) {

@@ -322,6 +322,7 @@ describe("OpenAPI", () => {
         "PUT /v1/bid-packages/{id}",
         "POST /v1/bid-packages/{id}/commitments",
         "GET /v1/farmers/{id}/earnings",
+        "GET /v1/farmers/{id}/nodes",
       ]),
     );
   });
@@ -352,5 +353,45 @@ describe("without a gold price", () => {
     });
     // With the price back, the same request succeeds.
     expect((await reserve(user, node.id, 1, null)).status).toBe(201);
+  });
+});
+
+describe("GET /v1/farmers/{id}/nodes", () => {
+  it("pages through the farmer's own nodes, and only the farmer's", async () => {
+    const owner = await seedKey("farmer");
+    const registered = [];
+    for (let index = 0; index < 3; index++) registered.push((await registerNode(owner)).id);
+    const first = await call<{ data: NodeJson[]; nextCursor: string | null }>(
+      "GET",
+      `/v1/farmers/${owner.ownerId}/nodes?limit=2`,
+      { key: owner.key },
+    );
+    expect(first.status).toBe(200);
+    expect(first.body.data).toHaveLength(2);
+    expect(first.body.nextCursor).toBe(first.body.data[1]!.id);
+    const second = await call<{ data: NodeJson[]; nextCursor: string | null }>(
+      "GET",
+      `/v1/farmers/${owner.ownerId}/nodes?limit=2&cursor=${first.body.nextCursor}`,
+      { key: owner.key },
+    );
+    expect(second.body.nextCursor).toBeNull();
+    const listed = [...first.body.data, ...second.body.data];
+    expect(listed.map((node) => node.id)).toEqual([...registered].sort());
+    expect(listed[0]).toMatchObject({ state: "online", prices: { currency: "USD" } });
+    const admin = await seedKey("admin");
+    const asAdmin = await call<{ data: NodeJson[] }>("GET", `/v1/farmers/${owner.ownerId}/nodes`, {
+      key: admin.key,
+    });
+    expect(asAdmin.body.data.map((node) => node.id)).toEqual([...registered].sort());
+    expect((await call("GET", `/v1/farmers/${owner.ownerId}/nodes`, { key: farmer.key })).status).toBe(403);
+    const badCursor = await call<{ errors: { field: string }[] }>(
+      "GET",
+      `/v1/farmers/${owner.ownerId}/nodes?cursor=nope`,
+      { key: owner.key },
+    );
+    expect(badCursor.status).toBe(422);
+    expect(badCursor.body.errors.map((error) => error.field)).toContain("query.cursor");
+    const tooMany = await call("GET", `/v1/farmers/${owner.ownerId}/nodes?limit=201`, { key: owner.key });
+    expect(tooMany.status).toBe(422);
   });
 });

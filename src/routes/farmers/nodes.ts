@@ -1,0 +1,57 @@
+/**
+ * `GET /v1/farmers/{id}/nodes?limit=…&cursor=…`: a farmer's nodes (any state), by id, cursor-paginated,
+ * each as `GET /v1/nodes/{id}` shows it (prices in CC at the live peg). The farmer or an admin.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { assertOwner, requireRoles } from "../../http/middleware";
+import { jsonResponse, problemResponses } from "../../http/schemas";
+import type { App } from "../../http/types";
+import { liveCcUsd } from "../../market/books";
+import { farmerNodesPageSizeMax, listFarmerNodes } from "../../market/nodes";
+import { nodeJson, nodeSchema } from "../nodes/schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/farmers/{id}/nodes",
+  tags: ["marketplace"],
+  summary: "A farmer's nodes, by id, cursor-paginated (the farmer or an admin)",
+  security: [{ apiKey: [] }],
+  middleware: [requireRoles("farmer", "admin")] as const,
+  request: {
+    params: z.strictObject({
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+        .openapi({ param: { name: "id", in: "path" }, example: "frm_bob" }),
+    }),
+    query: z.strictObject({
+      limit: z.coerce.number().int().min(1).max(farmerNodesPageSizeMax).default(50),
+      cursor: z
+        .string()
+        .regex(/^node_[A-Za-z0-9_]{1,60}$/, "must be a cursor returned by the previous page")
+        .optional(),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ data: z.array(nodeSchema), nextCursor: z.string().nullable() }).openapi("FarmerNodePage"),
+      "One page of the farmer's nodes",
+    ),
+    ...problemResponses(401, 403, 422),
+  },
+});
+
+export function register(app: App) {
+  app.openapi(route, async (c) => {
+    const farmerId = c.req.valid("param").id;
+    assertOwner(c.get("principal"), farmerId);
+    const query = c.req.valid("query");
+    const db = c.get("db");
+    const page = await listFarmerNodes(db, farmerId, { limit: query.limit, cursor: query.cursor ?? null });
+    const ccUsd = await liveCcUsd(db);
+    return c.json(
+      { data: page.nodes.map((node) => nodeJson(node, ccUsd)), nextCursor: page.nextCursor },
+      200,
+    );
+  });
+}
