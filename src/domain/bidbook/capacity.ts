@@ -37,7 +37,7 @@ export function advanceClock(work: Work): void {
 }
 
 /** Victim order: lowest price first, then latest started, then larger id. */
-function victimOrder(a: LeaseDraft, b: LeaseDraft): number {
+export function victimOrder(a: LeaseDraft, b: LeaseDraft): number {
   const byPrice = compareKeys(storedPriceKey(a.priceCcPerSliceHour), storedPriceKey(b.priceCcPerSliceHour));
   if (byPrice !== 0) return byPrice;
   if (a.startedAtMs !== b.startedAtMs) return b.startedAtMs - a.startedAtMs;
@@ -166,16 +166,16 @@ export function acceptInto(work: Work, bid: Bid, by: "auto-accept" | "farmer"): 
   return lease;
 }
 
-type Claim =
+export type Claim =
   | { readonly kind: "lease"; readonly key: bigint; readonly lease: LeaseDraft }
   | { readonly kind: "bid"; readonly key: bigint; readonly bid: Bid };
 
-function leaseClaim(lease: LeaseDraft): Claim {
+export function leaseClaim(lease: LeaseDraft): Claim {
   return { kind: "lease", key: storedPriceKey(lease.priceCcPerSliceHour), lease };
 }
 
 /** Claim priority: higher price; waiting leases before bids; earlier start / lower createdSeq; id. */
-function claimOrder(a: Claim, b: Claim): number {
+export function claimOrder(a: Claim, b: Claim): number {
   const byPrice = compareKeys(b.key, a.key);
   if (byPrice !== 0) return byPrice;
   if (a.kind === "lease" && b.kind === "lease") {
@@ -273,7 +273,7 @@ function claimSlices(claim: Claim): number {
   return claim.kind === "lease" ? claim.lease.slices : claim.bid.slices;
 }
 
-function insertClaim(claims: Claim[], fromIndex: number, claim: Claim): void {
+export function insertClaim(claims: Claim[], fromIndex: number, claim: Claim): void {
   let index = fromIndex;
   while (index < claims.length && claimOrder(claims[index]!, claim) <= 0) index += 1;
   claims.splice(index, 0, claim);

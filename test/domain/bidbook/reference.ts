@@ -1,22 +1,21 @@
 /**
  * The first, plainly quadratic rebalancing pass of src/domain/bidbook/capacity.ts, kept as the
  * reference the indexed pass is compared with (rebalance.test.ts): for every claim it filters
- * and sorts the running interruptible leases afresh. Same rules, same order; slow on big books.
+ * and sorts the running interruptible leases afresh. Same rules, same order (the ordering helpers
+ * are shared with capacity.ts: what is compared is the pass itself); slow on big books.
  */
-import { acceptInto, isWaiting, preempt } from "../../../src/domain/bidbook/capacity";
+import {
+  acceptInto,
+  type Claim,
+  claimOrder,
+  insertClaim,
+  isWaiting,
+  leaseClaim,
+  preempt,
+  victimOrder,
+} from "../../../src/domain/bidbook/capacity";
 import { type BookDraft, type LeaseDraft, resume, type Work } from "../../../src/domain/bidbook/draft";
-import { type Bid, freeSlices, leasesPerBookMax, storedPriceKey } from "../../../src/domain/bidbook/model";
-
-function compareKeys(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function victimOrder(a: LeaseDraft, b: LeaseDraft): number {
-  const byPrice = compareKeys(storedPriceKey(a.priceCcPerSliceHour), storedPriceKey(b.priceCcPerSliceHour));
-  if (byPrice !== 0) return byPrice;
-  if (a.startedAtMs !== b.startedAtMs) return b.startedAtMs - a.startedAtMs;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-}
+import { freeSlices, leasesPerBookMax, storedPriceKey } from "../../../src/domain/bidbook/model";
 
 export function referencePlanVictims(
   book: BookDraft,
@@ -40,31 +39,6 @@ export function referencePlanVictims(
     if (free >= slices) return victims;
   }
   return undefined;
-}
-
-type Claim =
-  | { readonly kind: "lease"; readonly key: bigint; readonly lease: LeaseDraft }
-  | { readonly kind: "bid"; readonly key: bigint; readonly bid: Bid };
-
-function leaseClaim(lease: LeaseDraft): Claim {
-  return { kind: "lease", key: storedPriceKey(lease.priceCcPerSliceHour), lease };
-}
-
-function claimOrder(a: Claim, b: Claim): number {
-  const byPrice = compareKeys(b.key, a.key);
-  if (byPrice !== 0) return byPrice;
-  if (a.kind === "lease" && b.kind === "lease") {
-    if (a.lease.startedAtMs !== b.lease.startedAtMs) return a.lease.startedAtMs - b.lease.startedAtMs;
-    return a.lease.id < b.lease.id ? -1 : a.lease.id > b.lease.id ? 1 : 0;
-  }
-  if (a.kind === "bid" && b.kind === "bid") return a.bid.createdSeq - b.bid.createdSeq;
-  return a.kind === "lease" ? -1 : 1;
-}
-
-function insertClaim(claims: Claim[], fromIndex: number, claim: Claim): void {
-  let index = fromIndex;
-  while (index < claims.length && claimOrder(claims[index]!, claim) <= 0) index += 1;
-  claims.splice(index, 0, claim);
 }
 
 export function referenceRebalance(work: Work): void {
