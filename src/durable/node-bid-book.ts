@@ -202,10 +202,14 @@ function sameLease(a: Lease, b: Lease): boolean {
 }
 
 /** What must match for a repeated bid id to be the same bid. */
-type BidRequest = { readonly accountId: string; readonly slices: number; readonly price: string };
+type BidRequest = Pick<Bid, "accountId" | "slices" | "priceCcPerSliceHour">;
 
 function sameBidRequest(left: BidRequest, right: BidRequest): boolean {
-  return left.accountId === right.accountId && left.slices === right.slices && left.price === right.price;
+  return (
+    left.accountId === right.accountId &&
+    left.slices === right.slices &&
+    left.priceCcPerSliceHour === right.priceCcPerSliceHour
+  );
 }
 
 /** Ids of `stored` that `current` no longer has. */
@@ -702,18 +706,13 @@ export class NodeBidBook extends DurableObject<Env> {
     const current = this.requireBook();
     // What each request gets: a refusal, or (undefined) the bid stored under its id.
     const refusals: (Failure | undefined)[] = batch.map(() => undefined);
-    const known = new Map<string, BidRequest>(
-      current.bids.map((bid) => [
-        bid.id,
-        { accountId: bid.accountId, slices: bid.slices, price: bid.priceCcPerSliceHour },
-      ]),
-    );
+    const known = new Map<string, BidRequest>(current.bids.map((bid) => [bid.id, bid]));
     const fresh: number[] = [];
     batch.forEach(({ request }, index) => {
       const asked = {
         accountId: request.payerAccountId,
         slices: request.slices,
-        price: request.priceCcPerSliceHour,
+        priceCcPerSliceHour: request.priceCcPerSliceHour,
       };
       const existing = known.get(request.bidId);
       if (existing === undefined) {

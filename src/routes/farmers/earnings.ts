@@ -11,6 +11,7 @@ import { assertOwner, requireRoles } from "../../http/middleware";
 import { jsonResponse, problemResponses } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { type EarningsFigures, farmerEarnings } from "../../market/earnings";
+import { farmerParamsSchema } from "./schemas";
 
 const figuresSchema = z.object({
   gross: z.string().openapi({ example: "12.500000" }),
@@ -49,12 +50,7 @@ const route = createRoute({
   security: [{ apiKey: [] }],
   middleware: [requireRoles("farmer", "admin")] as const,
   request: {
-    params: z.strictObject({
-      id: z
-        .string()
-        .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
-        .openapi({ param: { name: "id", in: "path" }, example: "frm_bob" }),
-    }),
+    params: farmerParamsSchema,
     query: querySchema,
   },
   responses: { 200: jsonResponse(responseSchema, "The earnings"), ...problemResponses(401, 403, 422) },

@@ -9,6 +9,7 @@ import type { App } from "../../http/types";
 import { liveCcUsd } from "../../market/books";
 import { farmerNodesPageSizeMax, listFarmerNodes } from "../../market/nodes";
 import { nodeJson, nodeSchema } from "../nodes/schemas";
+import { farmerParamsSchema } from "./schemas";
 
 const route = createRoute({
   method: "get",
@@ -18,12 +19,7 @@ const route = createRoute({
   security: [{ apiKey: [] }],
   middleware: [requireRoles("farmer", "admin")] as const,
   request: {
-    params: z.strictObject({
-      id: z
-        .string()
-        .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
-        .openapi({ param: { name: "id", in: "path" }, example: "frm_bob" }),
-    }),
+    params: farmerParamsSchema,
     query: z.strictObject({
       limit: z.coerce.number().int().min(1).max(farmerNodesPageSizeMax).default(50),
       cursor: z
