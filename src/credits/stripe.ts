@@ -52,11 +52,31 @@ import {
 
 const cryptoProvider = Stripe.createSubtleCryptoProvider();
 
+/** How far a delivery's signed timestamp may be from our clock, either way (Stripe's default). */
+export const stripeToleranceSeconds = 300;
+
+/**
+ * The timestamp a `Stripe-Signature` header's signature covers, read exactly as the library reads
+ * it (the LAST `t=` item, `parseInt`): reading any other `t` would let a caller prepend a fresh
+ * `t=` to a captured future-dated header. Null when there is none.
+ */
+function signedTimestampSeconds(signature: string): number | null {
+  let timestampSeconds: number | null = null;
+  for (const item of signature.split(",")) {
+    const [key, value = ""] = item.split("=");
+    if (key === "t") timestampSeconds = Number.parseInt(value, 10);
+  }
+  return timestampSeconds === null || Number.isNaN(timestampSeconds) ? null : timestampSeconds;
+}
+
 /**
  * Verifies a delivery's `Stripe-Signature` against each configured secret (current first, then
- * the previous one during a rotation) with the library's default 300 s tolerance, and returns the
- * event. SIGNATURE_INVALID when no secret matches, TIMESTAMP_OUT_OF_TOLERANCE when one matches but
- * the timestamp is too old, MALFORMED_REQUEST when the signed body is not JSON.
+ * the previous one during a rotation) and returns the event. SIGNATURE_INVALID when no secret
+ * matches, TIMESTAMP_OUT_OF_TOLERANCE when one matches but the timestamp is more than
+ * `stripeToleranceSeconds` from `nowMs` on either side, MALFORMED_REQUEST when the signed body is
+ * not JSON. The library only refuses timestamps in the past; a signature dated in the future (a
+ * captured delivery replayed later, or a signer whose clock runs ahead) is refused here, as the
+ * bridge webhook does.
  */
 export async function verifyStripeEvent(
   rawBody: string,
@@ -79,10 +99,16 @@ export async function verifyStripeEvent(
         rawBody,
         signature,
         secret,
-        undefined,
+        stripeToleranceSeconds,
         cryptoProvider,
         nowMs,
       );
+      // The library accepted it, so the header carries a signed `t`; it checked only the past.
+      const signedSeconds = signedTimestampSeconds(signature);
+      if (signedSeconds === null || signedSeconds - Math.floor(nowMs / 1000) > stripeToleranceSeconds) {
+        expired = true;
+        continue;
+      }
       return ok(event as unknown);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
@@ -94,7 +120,10 @@ export async function verifyStripeEvent(
     }
   }
   return expired
-    ? fail("TIMESTAMP_OUT_OF_TOLERANCE", "The Stripe-Signature timestamp is outside the 300 s tolerance")
+    ? fail(
+        "TIMESTAMP_OUT_OF_TOLERANCE",
+        `The Stripe-Signature timestamp is more than ${stripeToleranceSeconds} s from the server's clock`,
+      )
     : fail(
         "SIGNATURE_INVALID",
         "No Stripe-Signature matches a configured webhook secret",

@@ -162,6 +162,37 @@ describe("signatures", () => {
   });
 });
 
+describe("signatures dated in the future", () => {
+  it("refuses a genuine signature dated beyond the tolerance ahead of the clock (400) and mints nothing", async () => {
+    const q = await quote("5.00");
+    const eventId = uniqueId("evt");
+    const payload = stripeEvent(
+      "checkout.session.completed",
+      checkoutSession({ paymentIntent: uniqueId("pi"), quoteId: q.id, amountCents: 500 }),
+      { id: eventId },
+    );
+    const before = await creditCounts();
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const future = await deliverStripe(payload, { timestampSeconds: nowSeconds + 400 });
+    expect(future.status).toBe(400);
+    expect(future.body).toMatchObject({ code: "TIMESTAMP_OUT_OF_TOLERANCE" });
+    // A fresh `t=` prepended to the captured header does not hide the signed (last) one.
+    const signed = await stripeSignature(payload, { timestampSeconds: nowSeconds + 400 });
+    const disguised = await deliverStripe(payload, { signature: `t=${nowSeconds},${signed}` });
+    expect(disguised.status).toBe(400);
+    expect(await creditCounts()).toEqual(before);
+    const recorded = await database().execute({
+      sql: "SELECT count(*) AS n FROM webhook_events WHERE provider = 'stripe' AND id = ?",
+      args: [eventId],
+    });
+    expect(Number(recorded.rows[0]!.n)).toBe(0);
+
+    // Within the tolerance ahead (a signer's clock slightly fast) it is accepted.
+    const nearFuture = await deliverStripe(payload, { timestampSeconds: nowSeconds + 60 });
+    expect(nearFuture.body).toMatchObject({ outcome: "minted", duplicate: false });
+  });
+});
+
 describe("pricing", () => {
   it("mints at the current peg when the quote expired before the payment", async () => {
     const q = await quote("12.80");
