@@ -121,34 +121,50 @@ export async function revokeApiKey(
   return getApiKey(client, id);
 }
 
+/** Why a rotation did not happen: no such key, or it was already rotated or revoked. */
+export type RotationRefusal = "not_found" | "not_active";
+
 /**
  * Issues a new key with the same owner and role; the old key stops working after `graceMs`
- * (0 = at once). Returns null if the old key does not exist or is already revoked.
+ * (0 = at once). A key is rotated at most once: the database decides, in one atomic batch, by
+ * inserting the new key only from an old key that is still unretired (`revoked_at IS NULL`) and
+ * then retiring the old key only if that new key exists. Of concurrent rotations of one key,
+ * the first to write wins; the others insert nothing and get `not_active`, so a key never forks
+ * into several live successors. (Rotate the successor to rotate again.)
  */
 export async function rotateApiKey(
   client: Client,
   id: string,
   graceMs: number,
   nowMs = Date.now(),
-): Promise<{ record: ApiKeyRecord; plaintext: string; previous: ApiKeyRecord } | null> {
-  const old = await getApiKey(client, id);
-  if (!old || old.revokedAtMs !== null) return null;
-  const created = await createApiKey(
-    client,
-    {
-      ownerId: old.ownerId,
-      role: old.role,
-      name: old.name,
-      expiresAtMs: old.expiresAtMs,
-      rotatedFromId: old.id,
-    },
-    nowMs,
-  );
+): Promise<
+  | { ok: true; record: ApiKeyRecord; plaintext: string; previous: ApiKeyRecord }
+  | { ok: false; reason: RotationRefusal }
+> {
+  const plaintext = `tfm_${randomBase62(12)}_${randomBase62(32)}`;
+  const match = keyPattern.exec(plaintext);
+  if (!match) throw new Error("API key plaintext has the wrong shape");
+  const newKeyId = newId("key");
   const retireAtMs = nowMs + Math.min(Math.max(0, graceMs), rotationGraceMsMax);
-  await client.execute({
-    sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-    args: [retireAtMs, id],
-  });
-  const previous = await getApiKey(client, id);
-  return { ...created, previous: previous ?? old };
+  const [inserted] = await client.batch(
+    [
+      {
+        sql: `INSERT INTO api_keys (id, prefix, hash, owner_id, role, name, created_at, expires_at, rotated_from_id)
+              SELECT ?, ?, ?, owner_id, role, name, ?, expires_at, id FROM api_keys WHERE id = ? AND revoked_at IS NULL`,
+        args: [newKeyId, match[1]!, await sha256Hex(plaintext), nowMs, id],
+      },
+      {
+        sql: `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL
+              AND EXISTS (SELECT 1 FROM api_keys WHERE id = ? AND rotated_from_id = ?)`,
+        args: [retireAtMs, id, newKeyId, id],
+      },
+    ],
+    "write",
+  );
+  if (inserted?.rowsAffected !== 1) {
+    return { ok: false, reason: (await getApiKey(client, id)) ? "not_active" : "not_found" };
+  }
+  const [record, previous] = await Promise.all([getApiKey(client, newKeyId), getApiKey(client, id)]);
+  if (!record || !previous) throw new Error("API key vanished after rotation");
+  return { ok: true, record, plaintext, previous };
 }

@@ -157,7 +157,8 @@ describe("ownership", () => {
       `/v1/keys/${user.keyId}/rotate`,
       { key: keys.admin.key, body: { graceSeconds: 0 } },
     );
-    expect(immediate.status).toBe(404); // the old key is already retiring: rotate the new one instead
+    expect(immediate.status).toBe(409); // the old key is already retiring: rotate the new one instead
+    expect(immediate.body).toMatchObject({ code: "CONFLICT" });
     const again = await call<{ key: { key: string } }>(
       "POST",
       `/v1/keys/${(rotated.body.key as { id?: string }).id}/rotate`,

@@ -29,7 +29,7 @@ const route = createRoute({
       z.object({ key: createdKeySchema, previous: apiKeySchema }),
       "The new key and the retiring one",
     ),
-    ...problemResponses(401, 403, 404, 422),
+    ...problemResponses(401, 403, 404, 409, 422),
   },
 });
 
@@ -40,7 +40,11 @@ export function register(app: App) {
       c.req.valid("param").id,
       c.req.valid("json").graceSeconds * 1000,
     );
-    if (!rotated) throw new ApiError("NOT_FOUND", "No such active key");
+    if (!rotated.ok) {
+      throw rotated.reason === "not_found"
+        ? new ApiError("NOT_FOUND", "No such key")
+        : new ApiError("CONFLICT", "This key was already rotated or revoked: rotate its successor instead");
+    }
     return c.json(
       {
         key: { ...apiKeyJson(rotated.record), key: rotated.plaintext },
