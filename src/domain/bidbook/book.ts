@@ -27,6 +27,7 @@ import {
   type BidBook,
   bidDurationMsMax,
   bidsPerBookMax,
+  exactPriceMatches,
   graceMsMax,
   isBidId,
   isLeaseId,
@@ -50,7 +51,9 @@ import {
 import {
   duePeriods,
   isSettlementPeriodMs,
+  runningMsIn,
   type SettlementPeriod,
+  settledRunningMsOf,
   settlementPeriodMsDefault,
 } from "./settlement";
 
@@ -146,6 +149,11 @@ export type ReserveInput = {
   /** Reservation length; null for an open-ended lease that runs until ended. */
   readonly durationMs: number | null;
   readonly nowMs: number;
+  /**
+   * The exact price the lease is charged at (rate.ts), when the price is its 12-decimal floor
+   * (a monthly price per hour, a USD price in CC); absent when the price is exact as it is.
+   */
+  readonly exactPriceCcPerSliceHour?: string;
 };
 
 /**
@@ -190,6 +198,14 @@ function reserveInto(
   if (!isLeaseId(input.leaseId)) return fail("VALIDATION_FAILED", "leaseId must look like lse_…", "leaseId");
   const failure = checkAccountId(input.accountId) ?? checkSlices(input.slices, book.sliceCount);
   if (failure !== undefined) return failure;
+  const exactPrice = input.exactPriceCcPerSliceHour;
+  if (exactPrice !== undefined && !exactPriceMatches(exactPrice, priceCcPerSliceHour)) {
+    return fail(
+      "VALIDATION_FAILED",
+      `exactPriceCcPerSliceHour must be an exact price (a decimal or a fraction of two) whose 12-decimal floor is ${priceCcPerSliceHour}`,
+      "exactPriceCcPerSliceHour",
+    );
+  }
   const durationMs = input.durationMs;
   if (
     durationMs !== null &&
@@ -222,6 +238,9 @@ function reserveInto(
     kind,
     slices: input.slices,
     priceCcPerSliceHour,
+    ...(exactPrice === undefined || exactPrice === priceCcPerSliceHour
+      ? {}
+      : { exactPriceCcPerSliceHour: exactPrice }),
     startedAtMs: nowMs,
     endsAtMs: durationMs === null ? null : nowMs + durationMs,
     status: "running",
@@ -584,7 +603,8 @@ export function resumeFunded(book: BidBook, leaseId: string, nowMs: number): Res
 
 /**
  * Records that a lease's next due settlement period was charged: `settledThroughMs` moves to
- * the period's end and pause intervals wholly before it are forgotten. Recording a period
+ * the period's end, `settledRunningMs` grows by the period's running time (where the cumulative
+ * charge stands) and pause intervals wholly before it are forgotten. Recording a period
  * already covered changes nothing (safe to retry). Fails VALIDATION_FAILED (period length),
  * NOT_FOUND, or CONFLICT when `period` is not the next due one at `nowMs`.
  */
@@ -610,6 +630,10 @@ export function recordSettlement(
     ) {
       return fail("CONFLICT", `${period.settlementId} is not lease ${leaseId}'s next due settlement period`);
     }
+    // The cumulative charge's position moves by the period's running time (settlement.ts), read
+    // before the pauses it covers are forgotten.
+    lease.settledRunningMs =
+      settledRunningMsOf(lease) + runningMsIn(lease, next.periodStartMs, next.periodEndMs);
     lease.settledThroughMs = next.periodEndMs;
     lease.pauses = lease.pauses.filter(
       (interval) => interval.untilMs === null || interval.untilMs > next.periodEndMs,

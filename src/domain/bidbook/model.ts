@@ -11,6 +11,7 @@
  * An interruptible lease holds nothing while paused. The held slices never exceed `sliceCount`.
  */
 import { invariant } from "../money";
+import { type ExactPrice, floorPriceText, parseExactPrice } from "./rate";
 
 /** Most slices one node may be split into. */
 export const sliceCountMax = 1_024;
@@ -59,8 +60,19 @@ export type Lease = {
   readonly accountId: string;
   readonly kind: LeaseKind;
   readonly slices: number;
-  /** Fixed for the lease's life: a later listed-price change applies to new leases only. */
+  /**
+   * Fixed for the lease's life: a later listed-price change applies to new leases only. Rounded
+   * down to `priceDecimalsMax` decimals when the price is not a short decimal; the book orders
+   * claims by it, settlement charges `exactPriceCcPerSliceHour`.
+   */
   readonly priceCcPerSliceHour: string;
+  /**
+   * The exact price (rate.ts): `numerator/denominator` CC per slice-hour, e.g. `1.2/720` for a
+   * package of 1.2 CC per slice-month; `priceCcPerSliceHour` is its 12-decimal floor. Absent when
+   * `priceCcPerSliceHour` is itself exact (bids, fixed offers, hourly CC prices), and on leases
+   * stored before exact prices, which keep being charged at their stored price.
+   */
+  readonly exactPriceCcPerSliceHour?: string;
   readonly startedAtMs: number;
   /** Planned end, or the actual end once `status` is `ended`; null while open-ended. */
   readonly endsAtMs: number | null;
@@ -69,6 +81,12 @@ export type Lease = {
   readonly pausedReason?: PausedReason;
   /** End of the last recorded settlement period (starts at `startedAtMs`). */
   readonly settledThroughMs: number;
+  /**
+   * Running (unpaused) milliseconds of the recorded settlement periods: where the cumulative
+   * charge stands (settlement.ts `chargeFor`). Absent until the first period is recorded, and on
+   * leases stored before cumulative charging: then `settledThroughMs − startedAtMs`.
+   */
+  readonly settledRunningMs?: number;
   /** Present exactly while paused for `insufficient_funds`: the slices are reclaimed at this time. */
   readonly graceUntilMs?: number;
   /** Pauses not yet wholly settled, oldest first, disjoint; the last is open iff paused. */
@@ -192,6 +210,42 @@ export function storedPriceKey(text: string): bigint {
   return key;
 }
 
+const exactPriceMemo = new Map<string, ExactPrice>();
+
+/**
+ * The exact price (rate.ts) of a lease's `exactPriceCcPerSliceHour` or `priceCcPerSliceHour`
+ * text, validated on the way in; remembered like `storedPriceKey` (settlement and every
+ * transition's invariant check read it).
+ */
+export function storedExactPrice(text: string): ExactPrice {
+  const remembered = exactPriceMemo.get(text);
+  if (remembered !== undefined) return remembered;
+  const price = parseExactPrice(text);
+  invariant(
+    price !== undefined,
+    () => `bid book: stored price ${JSON.stringify(text)} is not an exact price`,
+  );
+  if (exactPriceMemo.size >= priceKeyMemoMax) exactPriceMemo.clear();
+  exactPriceMemo.set(text, price);
+  return price;
+}
+
+/**
+ * Whether `exactText` is a valid exact price whose 12-decimal floor is the price `priceText`
+ * (so the book orders a lease by its exact price, rounded down).
+ */
+export function exactPriceMatches(exactText: string, priceText: string): boolean {
+  const price = parseExactPrice(exactText);
+  return price !== undefined && floorPriceText(price) === priceText;
+}
+
+/** The exact price a lease is charged at: `exactPriceCcPerSliceHour`, else its stored price. */
+export function exactPriceOf(
+  lease: Pick<Lease, "priceCcPerSliceHour" | "exactPriceCcPerSliceHour">,
+): ExactPrice {
+  return storedExactPrice(lease.exactPriceCcPerSliceHour ?? lease.priceCcPerSliceHour);
+}
+
 /** Slices held by a lease under the capacity rule above. */
 export function heldBy(lease: Lease): number {
   if (lease.status === "running") return lease.slices;
@@ -236,7 +290,18 @@ export function assertBookInvariants(book: BidBook): void {
     leaseIds.add(lease.id);
     invariant(Number.isInteger(lease.slices) && lease.slices >= 1 && lease.slices <= n, "lease: slices");
     storedPriceKey(lease.priceCcPerSliceHour);
+    if (lease.exactPriceCcPerSliceHour !== undefined) {
+      // Parsed once per text (memo); the floor check runs where the lease is made (book.ts).
+      storedExactPrice(lease.exactPriceCcPerSliceHour);
+    }
     invariant(lease.settledThroughMs >= lease.startedAtMs, "lease: settled before its start");
+    invariant(
+      lease.settledRunningMs === undefined ||
+        (Number.isSafeInteger(lease.settledRunningMs) &&
+          lease.settledRunningMs >= 0 &&
+          lease.settledRunningMs <= lease.settledThroughMs - lease.startedAtMs),
+      "lease: settled running time outside the settled span",
+    );
     invariant(lease.endsAtMs === null || lease.endsAtMs >= lease.startedAtMs, "lease: ends before start");
     invariant((lease.status === "paused") === (lease.pausedReason !== undefined), "lease: paused reason");
     invariant(

@@ -8,12 +8,19 @@
  * Each period has the deterministic settlement id `stl_<leaseId>_<k>`, so recording a
  * settlement twice is harmless. Use one period length for a lease's whole life.
  *
- * Paused time is never charged: a period costs price × slices × (running time in the period)
- * in hours, rounded down to the CC minor unit, so a charge never exceeds
- * price × slices × the period's length.
+ * Charges are cumulative over the lease's running time (rate.ts): with R the running
+ * milliseconds from the lease's start, a period costs C(R at its end) − C(R at its start), where
+ * C(R) = floor(exact price × slices × R / 1 h) in CC minor units. So the periods of a lease sum to
+ * exactly C(its whole running time): 720 h at 1.2 CC per slice-month is 1.2 CC, not 1.19952.
+ * Partial time keeps its meaning and folds into R: paused time is never charged (R does not
+ * advance while paused), a final partial period adds only the time up to the end, and a period
+ * whose charge goes unpaid still advances R (the shortfall is forgiven, not carried forward).
+ * Without pauses R = k · periodMs at period k's start, so each period's charge is a pure
+ * function of its index, which keeps replays of `stl_<leaseId>_<k>` safe.
  */
-import { Dec, invariant, toMinor } from "../money";
-import { isTimeMs, type Lease } from "./model";
+import { invariant } from "../money";
+import { exactPriceOf, isTimeMs, type Lease } from "./model";
+import { chargeBetweenMinor } from "./rate";
 
 /** Default settlement period: one hour. */
 export const settlementPeriodMsDefault = 3_600_000;
@@ -21,8 +28,6 @@ export const settlementPeriodMsDefault = 3_600_000;
 export const settlementPeriodMsMax = 31 * 24 * 3_600_000;
 /** Most periods one `duePeriods` call returns; call again after recording them for the rest. */
 export const duePeriodsPerCallMax = 1_000;
-
-const msPerHour = 3_600_000;
 
 export type SettlementPeriod = {
   /** `stl_<leaseId>_<periodIndex>` */
@@ -122,10 +127,20 @@ export function runningMsIn(lease: Lease, startMs: number, endMs: number): numbe
 }
 
 /**
- * CC minor units owed for one period: price (CC per slice-hour) × slices × running hours in
- * the period, rounded down. Exact for periods not yet recorded as settled (recording forgets the
- * pauses it covered). The quotient by 3,600,000 ms has a repeating expansion of at most ninths,
- * never …999, so Dec's 60 significant digits cannot round it across a minor unit.
+ * Running milliseconds of the lease's recorded settlement periods: `settledRunningMs`, or for a
+ * lease stored before it was kept, its settled span (pauses already settled were forgotten; any
+ * anchor keeps each period within a minor unit of its exact price and later sums telescoping).
+ */
+export function settledRunningMsOf(lease: Lease): number {
+  return lease.settledRunningMs ?? lease.settledThroughMs - lease.startedAtMs;
+}
+
+/**
+ * CC minor units owed for one period not yet recorded as settled (at or after
+ * `settledThroughMs`; recording forgets the pauses it covered): the cumulative charge
+ * C(R + running time up to the period's end) − C(R + running time up to its start), R being
+ * `settledRunningMsOf(lease)` (see the module comment). At least 0, and the floor or the ceiling of
+ * exact price × slices × the period's running hours.
  */
 export function chargeFor(
   lease: Lease,
@@ -139,12 +154,17 @@ export function chargeFor(
     lease.endsAtMs === null || period.periodEndMs <= lease.endsAtMs,
     "chargeFor: period after the lease's end",
   );
+  invariant(period.periodStartMs >= lease.settledThroughMs, "chargeFor: period already recorded as settled");
+  const beforeMs =
+    settledRunningMsOf(lease) + runningMsIn(lease, lease.settledThroughMs, period.periodStartMs);
   const runningMs = runningMsIn(lease, period.periodStartMs, period.periodEndMs);
-  const charge = toMinor(
-    "CC",
-    new Dec(lease.priceCcPerSliceHour).mul(lease.slices).mul(runningMs).div(msPerHour),
-    "down",
-  );
-  invariant(charge >= 0n, "chargeFor: negative charge");
-  return charge;
+  return chargeBetweenMinor(exactPriceOf(lease), lease.slices, beforeMs, runningMs);
+}
+
+/**
+ * What the lease's next `runningMs` milliseconds of running cost from where its settlement stands
+ * (`settledRunningMsOf`): the sum the cumulative rule will charge for them, for sizing holds.
+ */
+export function chargeAheadFor(lease: Lease, runningMs: number): bigint {
+  return chargeBetweenMinor(exactPriceOf(lease), lease.slices, settledRunningMsOf(lease), runningMs);
 }

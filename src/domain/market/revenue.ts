@@ -1,14 +1,17 @@
 /**
  * Charging for slice usage and splitting what was charged (ECONOMICS.md §10).
  *
- * Amounts are `bigint` minor units (CC: 1 CC = 1_000_000 minor units). The charge for a settlement
- * period is rounded DOWN to the minor unit: the system never charges a user more than the exact
- * price × slices × time, and the sub-minor-unit remainder (< 1 minor unit per call) is forgiven,
- * not carried to the next period. The split hands out every minor unit charged: farmer and burn
- * parts are rounded down and the rounding remainder goes to ThreeFold.
+ * Amounts are `bigint` minor units (CC: 1 CC = 1_000_000 minor units). A charge for some use is
+ * rounded DOWN to the minor unit, so nobody is charged more than the exact price × slices × time.
+ * A lease's settlement periods are charged cumulatively (src/domain/bidbook/rate.ts): each period
+ * is the difference of two such rounded-down cumulative charges, so the sub-minor-unit remainders
+ * carry from period to period and whole hours sum to the exact price. The split hands out every
+ * minor unit charged: farmer and burn parts are rounded down and the rounding remainder goes to
+ * ThreeFold, so the three parts of each period's charge sum to it exactly.
  */
-import { allocate, amountMinorMax, Dec, invariant, mulDiv, ratioWeights, scaleOf } from "../money";
-import { defaultMarketParameters, type MarketParameters, parseNonNegativeDecimal } from "./parameters";
+import { cumulativeChargeMinor, parseExactPrice } from "../bidbook/rate";
+import { allocate, amountMinorMax, invariant, ratioWeights } from "../money";
+import { defaultMarketParameters, type MarketParameters } from "./parameters";
 
 /** Milliseconds in one hour. */
 export const msPerHour = 3_600_000;
@@ -51,18 +54,22 @@ export function splitRevenue(
 
 /**
  * The CC charge, in CC minor units, for `slices` slices used for `durationMs` milliseconds at
- * `priceCcPerSliceHour` (a plain decimal string, CC per slice per hour):
- * `floor(price × slices × durationMs / msPerHour × 10^6)`, computed exactly in integers and
- * rounded DOWN (toward zero) once per call, i.e. once per settlement period: the user is never
- * overcharged and loses at most one minor unit per period to rounding in their favour.
+ * `priceCcPerSliceHour`, an exact price text (rate.ts: a plain decimal such as `0.0025`, or a
+ * fraction of two such as `1.2/720` for 1.2 CC per slice-month): `floor(price × slices ×
+ * durationMs / msPerHour × 10^6)`, computed exactly in integers and rounded DOWN once per call.
+ * It is the cumulative charge C(durationMs) of a lease from its start, used to size holds; the
+ * settlement of a lease's periods is `chargeFor` (src/domain/bidbook/settlement.ts).
  *
  * Inputs come from validated reservations, so a bad one is a bug: the price must be a
- * non-negative plain decimal, `slices` and `durationMs` non-negative safe integers, and the
+ * non-negative exact price, `slices` and `durationMs` non-negative safe integers, and the
  * result at most `amountMinorMax`; otherwise `InvariantError` is thrown.
  */
 export function chargeForUsage(priceCcPerSliceHour: string, slices: number, durationMs: number): bigint {
-  const price = parseNonNegativeDecimal(priceCcPerSliceHour, "priceCcPerSliceHour");
-  invariant(price.ok, `chargeForUsage: price must be a non-negative decimal, got ${priceCcPerSliceHour}`);
+  const price = parseExactPrice(priceCcPerSliceHour);
+  invariant(
+    price !== undefined,
+    `chargeForUsage: price must be a non-negative exact price, got ${priceCcPerSliceHour}`,
+  );
   invariant(
     Number.isSafeInteger(slices) && slices >= 0,
     "chargeForUsage: slices must be a non-negative integer",
@@ -71,11 +78,7 @@ export function chargeForUsage(priceCcPerSliceHour: string, slices: number, dura
     Number.isSafeInteger(durationMs) && durationMs >= 0,
     "chargeForUsage: durationMs must be a non-negative integer",
   );
-  const priceDecimals = price.value.decimalPlaces();
-  const priceScaled = BigInt(price.value.mul(new Dec(10).pow(priceDecimals)).toFixed(0));
-  const numerator = priceScaled * BigInt(slices) * BigInt(durationMs) * 10n ** BigInt(scaleOf("CC"));
-  const denominator = 10n ** BigInt(priceDecimals) * BigInt(msPerHour);
-  const chargeMinor = mulDiv(numerator, 1n, denominator, "down");
+  const chargeMinor = cumulativeChargeMinor(price, slices, durationMs);
   invariant(chargeMinor <= amountMinorMax, "chargeForUsage: charge exceeds the largest amount");
   return chargeMinor;
 }
