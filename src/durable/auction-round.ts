@@ -591,6 +591,11 @@ export class AuctionRound extends DurableObject<Env> {
     }
     if (!written.ok) {
       this.deleteBid(input.bidId);
+      // Bid ids derive from (owner, Idempotency-Key) alone: the same key racing into another
+      // round finds its mirror row taken there. That is another request under the same key.
+      if (written.code === "CONFLICT" && written.detail.includes("auction_bids.id")) {
+        return fail("IDEMPOTENCY_CONFLICT", "This Idempotency-Key placed a bid in another round");
+      }
       return withBidField(written);
     }
     this.setBidStatus(input.bidId, "held", Date.now());

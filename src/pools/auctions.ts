@@ -240,10 +240,58 @@ export function roundStub(env: RoundEnv, roundId: string) {
   return env.AUCTION_ROUND.get(env.AUCTION_ROUND.idFromName(roundId));
 }
 
+/** The configuration `input` asks for, before validation (the pool's accounts and the open-time figures given). */
+function configOf(
+  input: OpenRoundInput,
+  pool: { id: string; usdcAccountId: string; tfpAccountId: string; weightRule: RoundConfig["weightRule"] },
+  opensAtMs: number,
+  periodLiquidityUsdcMinor: string,
+): RoundConfig {
+  return {
+    roundId: input.roundId,
+    poolId: pool.id,
+    poolUsdcAccountId: pool.usdcAccountId,
+    poolTfpAccountId: pool.tfpAccountId,
+    weightRule: pool.weightRule,
+    opensAtMs,
+    closesAtMs: input.closesAtMs,
+    cancellationDeadlineMs: input.cancellationDeadlineMs ?? input.closesAtMs,
+    reference: input.reference ?? { source: "oracle" },
+    rules: { ...defaultAuctionRules, ...input.rules },
+    limits: { ...defaultRoundLimits, ...input.limits },
+    settlement: { ...defaultRoundSettlement, ...input.settlement },
+    periodLiquidityUsdcMinor,
+    createdBy: input.createdBy,
+  };
+}
+
+/**
+ * Whether `input` is the request that opened `existing`: its configuration rebuilt with the
+ * figures taken at that opening (time, pool, liquidity) is the stored one.
+ */
+function opensSameRound(existing: RoundRecord, input: OpenRoundInput): boolean {
+  const stored = existing.config;
+  const candidate = roundConfigSchema.safeParse(
+    configOf(
+      input,
+      {
+        id: input.poolId,
+        usdcAccountId: stored.poolUsdcAccountId,
+        tfpAccountId: stored.poolTfpAccountId,
+        weightRule: stored.weightRule,
+      },
+      stored.opensAtMs,
+      stored.periodLiquidityUsdcMinor,
+    ),
+  );
+  return candidate.success && JSON.stringify(candidate.data) === JSON.stringify(stored);
+}
+
 /**
  * Opens a round: writes its row (refused with CONFLICT while the pool has an unsettled round),
  * then hands the configuration to its Durable Object, which schedules the close. Idempotent by
- * round id: opening an existing round again returns it (its stored configuration wins).
+ * round id: the same request again returns the round; another request under the same id (another
+ * pool, close, reference or rule) is IDEMPOTENCY_CONFLICT, also when it races the first and loses.
  */
 export async function openRound(
   env: RoundEnv,
@@ -253,28 +301,23 @@ export async function openRound(
 ): Promise<Result<RoundRecord>> {
   const existing = await getRound(client, input.roundId);
   if (existing) {
+    if (!opensSameRound(existing, input)) {
+      return fail("IDEMPOTENCY_CONFLICT", "This Idempotency-Key opened a round with other settings");
+    }
     const reopened = await roundStub(env, existing.id).open(existing.config);
     return reopened.ok ? ok(existing) : reopened;
   }
   const pool = await getPool(client, input.poolId);
   if (!pool) return fail("NOT_FOUND", `No pool ${input.poolId}`, "poolId");
   const figures = await poolFigures(client, pool);
-  const parsed = roundConfigSchema.safeParse({
-    roundId: input.roundId,
-    poolId: pool.id,
-    poolUsdcAccountId: pool.usdcAccountId,
-    poolTfpAccountId: pool.tfpAccountId,
-    weightRule: pool.weightRule,
-    opensAtMs: nowMs,
-    closesAtMs: input.closesAtMs,
-    cancellationDeadlineMs: input.cancellationDeadlineMs ?? input.closesAtMs,
-    reference: input.reference ?? { source: "oracle" },
-    rules: { ...defaultAuctionRules, ...input.rules },
-    limits: { ...defaultRoundLimits, ...input.limits },
-    settlement: { ...defaultRoundSettlement, ...input.settlement },
-    periodLiquidityUsdcMinor: (figures.usdcAvailableMinor > 0n ? figures.usdcAvailableMinor : 0n).toString(),
-    createdBy: input.createdBy,
-  } satisfies RoundConfig);
+  const parsed = roundConfigSchema.safeParse(
+    configOf(
+      input,
+      pool,
+      nowMs,
+      (figures.usdcAvailableMinor > 0n ? figures.usdcAvailableMinor : 0n).toString(),
+    ),
+  );
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.map(String).join(".");
@@ -298,10 +341,14 @@ export async function openRound(
     });
   } catch (error) {
     const message = String(error);
+    // A racing request with the same id may have opened it first (its row also fills the pool's
+    // one active slot): answer as a replay, or IDEMPOTENCY_CONFLICT for another body.
+    if (message.includes("UNIQUE constraint failed") && (await roundExists(client, config.roundId))) {
+      return openRound(env, client, input, nowMs);
+    }
     if (message.includes("auction_rounds.pool_id") || message.includes("auction_rounds_one_active")) {
       return fail("CONFLICT", `Pool ${pool.id} already has a round that is not settled`, "poolId");
     }
-    if (message.includes("auction_rounds.id")) return openRound(env, client, input, nowMs);
     throw error;
   }
   let opened: Awaited<ReturnType<ReturnType<typeof roundStub>["open"]>>;

@@ -274,10 +274,32 @@ export type ContributionInput = {
 };
 
 /**
+ * The position recorded under `input.positionId`, if the request is the one that recorded it;
+ * IDEMPOTENCY_CONFLICT if that id (the caller's Idempotency-Key) recorded another request. Every
+ * field the caller chose is compared: the ledger's own check sees only the transfer, not the
+ * reward account, and a request that finds the position already written never reaches it.
+ */
+function replayOf(position: PoolPosition, input: ContributionInput): Result<PoolPosition> {
+  const same =
+    position.poolId === input.pool.id &&
+    position.ownerId === input.ownerId &&
+    position.asset === input.asset &&
+    position.amountMinor === input.amountMinor &&
+    position.sourceAccountId === input.sourceAccountId &&
+    position.rewardAccountId === input.rewardAccountId &&
+    position.transferId === input.transferId;
+  return same
+    ? ok(position)
+    : fail("IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used for a different contribution");
+}
+
+/**
  * Contributes `amountMinor` of `asset` from the owner's account to the pool and records the
  * position, in one atomic ledger write. The value is frozen now: USDC at 1 USD, TFP at the TFT
  * market price in force (ORACLE_HALTED when there is none or it is halted). Idempotent by
- * `transferId`/`positionId`: a replay returns the position first recorded.
+ * `transferId`/`positionId`: the same request again returns the position first recorded; another
+ * request under the same ids (another amount, asset, pool or account) is IDEMPOTENCY_CONFLICT,
+ * also when it races the first one and loses.
  */
 export async function contribute(
   client: Client,
@@ -285,7 +307,7 @@ export async function contribute(
   nowMs = Date.now(),
 ): Promise<Result<PoolPosition>> {
   const replay = await getPosition(client, input.positionId);
-  if (replay) return ok(replay);
+  if (replay) return replayOf(replay, input);
   let priceUsd = "1";
   let priceRoundId: string | null = null;
   if (input.asset === "TFP") {
@@ -338,6 +360,10 @@ export async function contribute(
     },
   ]);
   if (!written.ok) {
+    // The key was used for another transfer: no field of this body is at fault.
+    if (written.code === "IDEMPOTENCY_CONFLICT") {
+      return fail("IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used for a different contribution");
+    }
     const field =
       written.field === "transfers/0/amount"
         ? "amount"
@@ -346,7 +372,9 @@ export async function contribute(
           : "accountId";
     return field === undefined ? written : { ...written, field };
   }
+  // A replayed transfer (same content) may belong to a racing request that chose another reward
+  // account: the position written with it decides.
   const position = await getPosition(client, input.positionId);
   if (!position) throw new Error("position missing after its transfer was written");
-  return ok(position);
+  return replayOf(position, input);
 }
