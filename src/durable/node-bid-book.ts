@@ -9,11 +9,15 @@
  * the first time its object is touched. Every RPC argument is parsed with zod
  * (src/market/book-protocol.ts); expected refusals come back as `Failure` values.
  *
- * No overbooking: every change is one synchronous step — read the book, run the domain
- * transition (which checks capacity), write the new book, its funding and its events in one
- * storage transaction — with no await in between. Awaited work (ledger writes, the libSQL
- * mirror) happens before such a step (a reservation's hold: checked first against the book,
- * placed, then the reservation re-checked and committed, or the hold released) or after it.
+ * No overbooking, and no money moved for a refusal: every change of the book runs in the book's
+ * queue of changes (`exclusive`), one at a time. A change that needs no money is one synchronous
+ * step — read the book, run the domain transition (which checks capacity), write the new book,
+ * its funding and its events in one storage transaction. A change that needs a hold (a
+ * reservation, a group of bids) checks the book first, so a refusal writes nothing; places the
+ * hold only for what the book accepted; then commits the transition it checked, against the very
+ * same book (nothing else could change it while the ledger was written). A hold the ledger refuses
+ * wrote nothing (createTransfers is atomic), and a hold is never released by a call that did not
+ * place it. Other awaited work (the libSQL mirror, the alarm) happens after the change.
  *
  * Money (the "money pass", run by the alarm and after changes that need it; one at a time):
  * catch the book up to now; settle every due lease period (src/market/settlement.ts) and record
@@ -53,13 +57,14 @@ import {
   setState,
   type Transition,
 } from "../domain/bidbook";
-import { duePeriods, settlementPeriodMsDefault } from "../domain/bidbook/settlement";
+import { chargeAheadFor, duePeriods, settlementPeriodMsDefault } from "../domain/bidbook/settlement";
 import type { BandCurrency } from "../domain/market/parameters";
 import type { PriceBand } from "../domain/market/pricing";
 import { chargeForUsage } from "../domain/market/revenue";
-import { Dec, formatAmount } from "../domain/money";
+import { Dec, formatAmount, invariant } from "../domain/money";
 import { defaultPegParameters } from "../domain/peg";
 import { type Failure, fail, ok, type Result } from "../domain/result";
+import type { BookAuditRecord, BookAuditView } from "../market/audit";
 import {
   type BidView,
   type BookView,
@@ -78,7 +83,15 @@ import {
   shiftClockSchema,
 } from "../market/book-protocol";
 import { type MarketConfig, marketConfig } from "../market/config";
-import { type HoldInfo, isUsable, loadHolds, placeHold, releaseHold } from "../market/funding";
+import {
+  type HoldInfo,
+  type HoldRequest,
+  isUsable,
+  loadHolds,
+  placeHold,
+  placeHolds,
+  releaseHold,
+} from "../market/funding";
 import { getNode, nodeMirrorStatement } from "../market/nodes";
 import { ccPriceText, quoteLease } from "../market/pricing";
 import { type LeaseParties, type PeriodFigures, settleLeases, smaller } from "../market/settlement";
@@ -204,6 +217,28 @@ function sameLease(a: Lease, b: Lease): boolean {
 /** What must match for a repeated bid id to be the same bid. */
 type BidRequest = Pick<Bid, "accountId" | "slices" | "priceCcPerSliceHour">;
 
+/** A bid waiting for its group's write, and how to answer its caller. */
+type PendingBid = {
+  request: z.infer<typeof placeBidSchema>;
+  resolve: (result: Result<BidView>) => void;
+};
+
+/** What a group of bids came to (see `writeBidGroup`). */
+type BidGroupOutcome = {
+  /** Per request of the group: its refusal, or undefined for the bid stored under its id. */
+  answers: (Failure | undefined)[];
+  nowMs: number;
+  /** Whether any bid was placed. */
+  placedAny: boolean;
+  /** Whether the group only placed bids (no acceptance or pre-emption). */
+  onlyPlaced: boolean;
+};
+
+/** The id of the hold behind a bid. */
+function bidHoldId(bidId: string): string {
+  return `hold_${bidId}`;
+}
+
 function sameBidRequest(left: BidRequest, right: BidRequest): boolean {
   return (
     left.accountId === right.accountId &&
@@ -253,6 +288,8 @@ export class NodeBidBook extends DurableObject<Env> {
   private moneyAgain = false;
   private lastPassFailed = false;
   private alarmAtMs: number | null = null;
+  /** The end of the queue of book changes (see `exclusive`). */
+  private changes: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -370,6 +407,19 @@ export class NodeBidBook extends DurableObject<Env> {
   private requireConfig(): NodeConfig {
     if (this.config === null) throw new Error("bid book used before it was loaded");
     return this.config;
+  }
+
+  /**
+   * Runs `change` once every change queued before it has finished, and nothing else that changes
+   * the book until it has: every `commit` happens inside one. So a change that awaits the ledger
+   * between its check and its commit commits against the book it checked, and a duplicate of a
+   * request waits for the first and then finds its outcome. A change must not wait for another
+   * queued change (nor for the money pass, which queues its own): that would wait forever.
+   */
+  private exclusive<T>(change: () => T | Promise<T>): Promise<T> {
+    const run = this.changes.then(change);
+    this.changes = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -556,6 +606,7 @@ export class NodeBidBook extends DurableObject<Env> {
     book: BidBook,
     input: z.infer<typeof reserveSchema>,
     priceCcPerSliceHour: string,
+    exactPriceCcPerSliceHour: string,
     nowMs: number,
   ): Result<Transition> {
     const common = {
@@ -564,6 +615,7 @@ export class NodeBidBook extends DurableObject<Env> {
       slices: input.slices,
       durationMs: input.durationMs,
       nowMs,
+      exactPriceCcPerSliceHour,
     };
     if (input.kind === "package") return reservePackage(book, { ...common, priceCcPerSliceHour });
     // The lease's price is fixed at its start; the book's listed price stays as it is.
@@ -578,8 +630,9 @@ export class NodeBidBook extends DurableObject<Env> {
   /**
    * Reserves slices (on demand at the listed price, at a fixed price for an accepted capacity
    * offer, or for a bid package): checks the book, holds the payer's CC for the prepaid window
-   * (`hold_<leaseId>_0`), then re-checks and commits; if the slices went meanwhile, the hold is
-   * released. A repeated call with the same lease id returns the lease.
+   * (`hold_<leaseId>_0`) and commits, as one change of the book (`exclusive`), so the check still
+   * holds when the hold is written and a refusal writes nothing. A repeated call with the same
+   * lease id — after the first, or at the same time (it waits for the first) — returns the lease.
    */
   async reserve(input: z.input<typeof reserveSchema>): Promise<Result<LeaseView>> {
     const parsed = parse(reserveSchema, input);
@@ -587,7 +640,18 @@ export class NodeBidBook extends DurableObject<Env> {
     const request = parsed.value;
     const loaded = await this.ensureLoaded(request.nodeId);
     if (!loaded.ok) return loaded;
-    const existing = loaded.value.leases.find((lease) => lease.id === request.leaseId);
+    const reserved = await this.exclusive(() => this.reserveExclusive(request));
+    if (!reserved.ok) return reserved;
+    await this.flushMirror();
+    await this.scheduleAlarm();
+    const lease = this.requireBook().leases.find((candidate) => candidate.id === request.leaseId);
+    return lease ? ok(this.leaseView(lease)) : ok(reserved.value);
+  }
+
+  /** The reservation itself, inside the book's queue of changes (see `reserve`). */
+  private async reserveExclusive(request: z.infer<typeof reserveSchema>): Promise<Result<LeaseView>> {
+    const book = this.requireBook();
+    const existing = book.leases.find((lease) => lease.id === request.leaseId);
     if (existing) {
       const funding = this.funding.get(existing.id);
       if (funding?.payerAccountId === request.payerAccountId && existing.slices === request.slices) {
@@ -600,6 +664,8 @@ export class NodeBidBook extends DurableObject<Env> {
       request.pricing.type === "fixed"
         ? ok({
             priceCcPerSliceHour: request.pricing.priceCcPerSliceHour,
+            exactPriceCcPerSliceHour:
+              request.pricing.exactPriceCcPerSliceHour ?? request.pricing.priceCcPerSliceHour,
             quotedPrice: null,
             quotedCurrency: null,
             quotedCcUsd: null,
@@ -616,13 +682,16 @@ export class NodeBidBook extends DurableObject<Env> {
           );
     if (!quote.ok) return quote;
     const price = quote.value.priceCcPerSliceHour;
-    const checked = this.tryReserve(this.requireBook(), request, price, this.now());
+    // Charged (and held) at the exact price; the book orders the lease by `price`, its floor.
+    const exactPrice = quote.value.exactPriceCcPerSliceHour;
+    const nowMs = this.now();
+    const checked = this.tryReserve(book, request, price, exactPrice, nowMs);
     if (!checked.ok) return checked;
     const coveredMs =
       request.durationMs === null
         ? this.market.prepaidWindowMs
         : Math.min(this.market.prepaidWindowMs, request.durationMs);
-    const amountMinor = chargeForUsage(price, request.slices, coveredMs);
+    const amountMinor = chargeForUsage(exactPrice, request.slices, coveredMs);
     const holdId = `hold_${request.leaseId}_0`;
     const held = await placeHold(
       this.db,
@@ -634,15 +703,12 @@ export class NodeBidBook extends DurableObject<Env> {
         code: request.kind === "package" ? "package_lease_hold" : "lease_hold",
         metadata: { leaseId: request.leaseId, nodeId: request.nodeId },
       },
-      this.now(),
+      nowMs,
     );
+    // Refused by the ledger (say, insufficient funds): it wrote nothing, so neither does the book.
     if (!held.ok) return held;
-    const nowMs = this.now();
-    const committed = this.tryReserve(this.requireBook(), request, price, nowMs);
-    if (!committed.ok) {
-      await releaseHold(this.db, holdId, this.now());
-      return committed;
-    }
+    // Nothing changed the book while the hold was written: the checked transition still applies.
+    invariant(this.book === book, "the book changed during a reservation's hold");
     const funding: Funding = {
       id: request.leaseId,
       ownerId: request.ownerId,
@@ -656,7 +722,7 @@ export class NodeBidBook extends DurableObject<Env> {
       topUpFailedAt: null,
       lastFailure: null,
     };
-    this.commit(committed.value, {
+    this.commit(checked.value, {
       funding: [funding],
       extraEvents: [
         {
@@ -667,21 +733,23 @@ export class NodeBidBook extends DurableObject<Env> {
         },
       ],
     });
-    await this.flushMirror();
-    await this.scheduleAlarm();
     const lease = this.requireBook().leases.find((candidate) => candidate.id === request.leaseId);
     if (!lease) return fail("INTERNAL", "the reserved lease is missing");
     return ok(this.leaseView(lease));
   }
 
   /**
-   * Places an interruptible bid backed by a hold the caller has placed (`holdId`). The bid may be
-   * matched at once (auto-accept). A repeated call with the same bid id returns the bid.
+   * Places an interruptible bid, backed by a hold of the bidder's CC for one prepaid window at the
+   * bid's price (`hold_<bidId>`) that the book places once it has accepted the bid: a bid the book
+   * refuses (limits, minimum, a used id) or whose hold the ledger refuses (insufficient funds)
+   * writes nothing. The bid may be matched at once (auto-accept). A repeated call with the same bid
+   * id returns the bid.
    *
    * Group write: bids that arrive together are placed one after another on the book in one
-   * synchronous step and written in one storage transaction (`writeBids`), so the storage write —
-   * the dominant cost of a small book — is paid once per group, not once per bid. Each bid is still
-   * checked against the book with every bid before it applied.
+   * synchronous step, their holds written in one ledger batch, and the lot stored in one storage
+   * transaction (`writeBids`), so the storage write — the dominant cost of a small book — is paid
+   * once per group, not once per bid. Each bid is still checked against the book with every bid
+   * before it applied.
    */
   async placeBid(input: z.input<typeof placeBidSchema>): Promise<Result<BidView>> {
     const parsed = parse(placeBidSchema, input);
@@ -695,97 +763,44 @@ export class NodeBidBook extends DurableObject<Env> {
   }
 
   /** Bids waiting for the next group write. */
-  private pendingBids: {
-    request: z.infer<typeof placeBidSchema>;
-    resolve: (result: Result<BidView>) => void;
-  }[] = [];
+  private pendingBids: PendingBid[] = [];
 
+  /**
+   * Writes the bids waiting now as one group, inside the book's queue of changes: the group is
+   * taken when its turn comes, so bids that arrive while an earlier change awaits the ledger join it.
+   */
   private async writeBids(): Promise<void> {
-    const batch = this.pendingBids.splice(0);
-    const nowMs = this.now();
-    const current = this.requireBook();
-    // What each request gets: a refusal, or (undefined) the bid stored under its id.
-    const refusals: (Failure | undefined)[] = batch.map(() => undefined);
-    const known = new Map<string, BidRequest>(current.bids.map((bid) => [bid.id, bid]));
-    const fresh: number[] = [];
-    batch.forEach(({ request }, index) => {
-      const asked = {
-        accountId: request.payerAccountId,
-        slices: request.slices,
-        priceCcPerSliceHour: request.priceCcPerSliceHour,
-      };
-      const existing = known.get(request.bidId);
-      if (existing === undefined) {
-        known.set(request.bidId, asked);
-        fresh.push(index);
-      } else if (!sameBidRequest(existing, asked)) {
-        // A retry of a bid (placed before or earlier in this group) gets that bid; another bid
-        // under the same id is refused.
-        refusals[index] = fail("CONFLICT", `Bid id ${request.bidId} is already used`, "bidId");
-      }
-    });
-    const placed = placeBids(
-      current,
-      fresh.map((index) => {
-        const { request } = batch[index]!;
-        return {
-          bidId: request.bidId,
-          accountId: request.payerAccountId,
-          slices: request.slices,
-          priceCcPerSliceHour: request.priceCcPerSliceHour,
-          expiresAtMs: nowMs + request.openMs,
-          nowMs,
-        };
-      }),
-      nowMs,
-    );
-    if (!placed.ok) {
-      for (const { resolve } of batch) resolve(placed);
-      return;
-    }
-    const { book, events } = placed.value;
-    const funding: Funding[] = [];
-    const refusedIds = new Map<string, Failure>();
-    fresh.forEach((batchIndex, index) => {
-      const { request } = batch[batchIndex]!;
-      const refusal = placed.value.refusals[index];
-      if (refusal !== undefined) {
-        refusedIds.set(request.bidId, refusal);
-        return;
-      }
-      funding.push({
-        id: request.bidId,
-        ownerId: request.ownerId,
-        payerAccountId: request.payerAccountId,
-        source: "bid",
-        sourceId: request.bidId,
-        quotedPrice: null,
-        quotedCurrency: null,
-        quotedCcUsd: null,
-        holdIds: [request.holdId],
-        topUpFailedAt: null,
-        lastFailure: null,
-      });
-    });
+    let batch: PendingBid[] = [];
+    let answers: (Failure | undefined)[];
+    let nowMs = 0;
+    let placedAny = false;
+    let onlyPlaced = true;
     try {
-      if (funding.length > 0) this.commit({ book, events }, { funding });
-      // A bid that only waits needs no ledger or libSQL work. When bids moved leases (an
-      // acceptance, a pre-emption) the mirror is written now; releases follow on the alarm.
+      ({ answers, nowMs, placedAny, onlyPlaced } = await this.exclusive(() => {
+        batch = this.pendingBids.splice(0);
+        return this.writeBidGroup(batch);
+      }));
+      // A bid that only waits needs no libSQL work. When bids moved leases (an acceptance, a
+      // pre-emption) the mirror is written now; releases follow on the alarm.
       if (this.mirrorDirty) await this.flushMirror();
-      if (events.some((event) => event.type !== "placed")) await this.scheduleAlarm();
-      else if (funding.length > 0)
+      if (!onlyPlaced) await this.scheduleAlarm();
+      else if (placedAny)
         await this.scheduleAlarmIfEarlier(nowMs + Math.min(...batch.map((item) => item.request.openMs)));
     } catch (error) {
       console.error(
-        JSON.stringify({ level: "error", event: "bid_write", nodeId: book.nodeId, error: String(error) }),
+        JSON.stringify({
+          level: "error",
+          event: "bid_write",
+          nodeId: this.book?.nodeId,
+          error: String(error),
+        }),
       );
       for (const { resolve } of batch) resolve(fail("INTERNAL", "the bids could not be written; retry"));
       return;
     }
     const stored = new Map(this.requireBook().bids.map((bid) => [bid.id, bid]));
     batch.forEach(({ request, resolve }, index) => {
-      // A retry inside the group shares the fate of the request it repeats.
-      const failure = refusals[index] ?? refusedIds.get(request.bidId);
+      const failure = answers[index];
       if (failure) {
         resolve(failure);
         return;
@@ -795,6 +810,158 @@ export class NodeBidBook extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Places a group of bids (see `placeBid`): checks them all against the book, holds the CC of the
+   * ones it accepted, and commits the bids whose holds were placed. When the ledger refused some
+   * holds, the group is checked again without those bids (the same book, the same time) and that
+   * transition is committed. Answers each request: a refusal, or undefined for the bid stored
+   * under its id.
+   */
+  private async writeBidGroup(batch: readonly PendingBid[]): Promise<BidGroupOutcome> {
+    const nowMs = this.now();
+    const current = this.requireBook();
+    const answers: (Failure | undefined)[] = batch.map(() => undefined);
+    if (batch.length === 0) return { answers, nowMs, placedAny: false, onlyPlaced: true };
+    const known = new Map<string, BidRequest>(current.bids.map((bid) => [bid.id, bid]));
+    /** Batch index of the first request of each bid id new to the book. */
+    const fresh: number[] = [];
+    /** For each request, the batch index of the request whose fate it shares. */
+    const sharesWith = batch.map((_, index) => index);
+    const firstById = new Map<string, number>();
+    batch.forEach(({ request }, index) => {
+      const asked = {
+        accountId: request.payerAccountId,
+        slices: request.slices,
+        priceCcPerSliceHour: request.priceCcPerSliceHour,
+      };
+      const existing = known.get(request.bidId);
+      if (existing === undefined) {
+        known.set(request.bidId, asked);
+        firstById.set(request.bidId, index);
+        fresh.push(index);
+      } else if (!sameBidRequest(existing, asked)) {
+        // A retry of a bid (placed before or earlier in this group) gets that bid; another bid
+        // under the same id is refused.
+        answers[index] = fail("CONFLICT", `Bid id ${request.bidId} is already used`, "bidId");
+      } else {
+        sharesWith[index] = firstById.get(request.bidId) ?? index;
+      }
+    });
+    const inputsOf = (indexes: readonly number[]) =>
+      indexes.map((index) => {
+        const { request } = batch[index]!;
+        return {
+          bidId: request.bidId,
+          accountId: request.payerAccountId,
+          slices: request.slices,
+          priceCcPerSliceHour: request.priceCcPerSliceHour,
+          expiresAtMs: nowMs + request.openMs,
+          nowMs,
+        };
+      });
+    const checked = placeBids(current, inputsOf(fresh), nowMs);
+    if (!checked.ok) return { answers: batch.map(() => checked), nowMs, placedAny: false, onlyPlaced: true };
+    const accepted: number[] = [];
+    fresh.forEach((batchIndex, index) => {
+      const refusal = checked.value.refusals[index];
+      if (refusal === undefined) accepted.push(batchIndex);
+      else answers[batchIndex] = refusal;
+    });
+    const held = await placeHolds(
+      this.db,
+      accepted.map((index) => this.bidHoldRequest(batch[index]!.request)),
+      nowMs,
+    );
+    const funded = accepted.filter((batchIndex, index) => {
+      const hold = held[index]!;
+      if (!hold.ok) answers[batchIndex] = hold;
+      return hold.ok;
+    });
+    // Nothing changed the book while the holds were written (see `exclusive`).
+    invariant(this.book === current, "the book changed while a bid group's holds were written");
+    let placed = checked.value;
+    if (funded.length < accepted.length) {
+      // Without the bids whose holds were refused: the rest were accepted with them before, and
+      // fewer bids only loosen the book's limits, so they are accepted again.
+      const again = placeBids(current, inputsOf(funded), nowMs);
+      if (!again.ok) throw new Error(`bid group re-check refused: ${again.detail}`);
+      placed = again.value;
+      const refusedAfterHold = await this.releaseRefusedBidHolds(batch, funded, again.value.refusals);
+      for (const [batchIndex, refusal] of refusedAfterHold) answers[batchIndex] = refusal;
+    }
+    const funding: Funding[] = funded
+      .filter((batchIndex) => answers[batchIndex] === undefined)
+      .map((batchIndex) => {
+        const { request } = batch[batchIndex]!;
+        return {
+          id: request.bidId,
+          ownerId: request.ownerId,
+          payerAccountId: request.payerAccountId,
+          source: "bid",
+          sourceId: request.bidId,
+          quotedPrice: null,
+          quotedCurrency: null,
+          quotedCcUsd: null,
+          holdIds: [bidHoldId(request.bidId)],
+          topUpFailedAt: null,
+          lastFailure: null,
+        };
+      });
+    if (funding.length > 0) this.commit({ book: placed.book, events: placed.events }, { funding });
+    // A retry inside the group shares the fate of the request it repeats.
+    sharesWith.forEach((first, index) => {
+      if (first !== index) answers[index] = answers[first];
+    });
+    return {
+      answers,
+      nowMs,
+      placedAny: funding.length > 0,
+      onlyPlaced: funding.length === 0 || placed.events.every((event) => event.type === "placed"),
+    };
+  }
+
+  /**
+   * The bids that the group's re-check refused although their holds were placed (possible only
+   * when removing an auto-accepted bid changes which others are matched): their holds, placed by
+   * this very call, are released, and each gets its refusal.
+   */
+  private async releaseRefusedBidHolds(
+    batch: readonly PendingBid[],
+    funded: readonly number[],
+    refusals: readonly (Failure | undefined)[],
+  ): Promise<Map<number, Failure>> {
+    const refused = new Map<number, Failure>();
+    for (const [index, batchIndex] of funded.entries()) {
+      const refusal = refusals[index];
+      if (refusal === undefined) continue;
+      const holdId = bidHoldId(batch[batchIndex]!.request.bidId);
+      console.error(
+        JSON.stringify({ level: "error", event: "bid_refused_after_hold", holdId, code: refusal.code }),
+      );
+      const released = await releaseHold(this.db, holdId, this.now());
+      if (!released.ok) throw new Error(`releasing ${holdId}: ${released.code} ${released.detail}`);
+      refused.set(batchIndex, refusal);
+    }
+    return refused;
+  }
+
+  /** The hold behind a bid: one prepaid window at the bid's price, for as long as it may stay open. */
+  private bidHoldRequest(request: z.infer<typeof placeBidSchema>): HoldRequest {
+    const amountMinor = chargeForUsage(
+      request.priceCcPerSliceHour,
+      request.slices,
+      this.market.prepaidWindowMs,
+    );
+    return {
+      holdId: bidHoldId(request.bidId),
+      payerAccountId: request.payerAccountId,
+      amountMinor: amountMinor > 0n ? amountMinor : 1n,
+      timeoutMs: request.openMs + this.market.prepaidWindowMs + this.market.holdSlackMs,
+      code: "bid_hold",
+      metadata: { bidId: request.bidId, nodeId: request.nodeId },
+    };
+  }
+
   /** The farmer accepts or rejects an open bid, or its bidder cancels it. */
   async bidAction(input: z.input<typeof bidActionSchema>): Promise<Result<BidView>> {
     const parsed = parse(bidActionSchema, input);
@@ -802,18 +969,23 @@ export class NodeBidBook extends DurableObject<Env> {
     const request = parsed.value;
     const loaded = await this.ensureLoaded(request.nodeId);
     if (!loaded.ok) return loaded;
-    const bid = loaded.value.bids.find((candidate) => candidate.id === request.bidId);
-    if (!bid) return fail("NOT_FOUND", `No bid ${request.bidId} on this node`, "bidId");
-    if (request.action === "cancel" && !request.asAdmin) {
-      const funding = this.funding.get(bid.id) ?? this.funding.get(leaseIdForBid(bid.id));
-      if (funding?.ownerId !== request.ownerId) return fail("FORBIDDEN", "This bid belongs to another owner");
-    }
-    const nowMs = this.now();
-    const action =
-      request.action === "accept" ? acceptBid : request.action === "reject" ? rejectBid : cancelBid;
-    const done = action(loaded.value, request.bidId, nowMs);
+    const done = await this.exclusive((): Result<void> => {
+      const book = this.requireBook();
+      const bid = book.bids.find((candidate) => candidate.id === request.bidId);
+      if (!bid) return fail("NOT_FOUND", `No bid ${request.bidId} on this node`, "bidId");
+      if (request.action === "cancel" && !request.asAdmin) {
+        const funding = this.funding.get(bid.id) ?? this.funding.get(leaseIdForBid(bid.id));
+        if (funding?.ownerId !== request.ownerId)
+          return fail("FORBIDDEN", "This bid belongs to another owner");
+      }
+      const action =
+        request.action === "accept" ? acceptBid : request.action === "reject" ? rejectBid : cancelBid;
+      const decided = action(book, request.bidId, this.now());
+      if (!decided.ok) return decided;
+      this.commit(decided.value);
+      return ok(undefined);
+    });
     if (!done.ok) return done;
-    this.commit(done.value);
     await this.requestMoney();
     const after = this.requireBook().bids.find((candidate) => candidate.id === request.bidId);
     return after ? ok(this.bidView(after)) : fail("INTERNAL", "the bid is missing");
@@ -825,9 +997,13 @@ export class NodeBidBook extends DurableObject<Env> {
     if (!parsed.ok) return parsed;
     const loaded = await this.ensureLoaded(parsed.value.nodeId);
     if (!loaded.ok) return loaded;
-    const ended = endLease(loaded.value, parsed.value.leaseId, this.now());
+    const ended = await this.exclusive((): Result<void> => {
+      const transition = endLease(this.requireBook(), parsed.value.leaseId, this.now());
+      if (!transition.ok) return transition;
+      this.commit(transition.value);
+      return ok(undefined);
+    });
     if (!ended.ok) return ended;
-    this.commit(ended.value);
     await this.requestMoney();
     return this.getLease(parsed.value);
   }
@@ -907,15 +1083,66 @@ export class NodeBidBook extends DurableObject<Env> {
     return bid ? ok(this.bidView(bid)) : fail("NOT_FOUND", `No bid ${parsed.value.bidId} on this node`);
   }
 
+  /**
+   * What the market audit compares with the ledger (src/market/audit.ts); reads only. Waits for a
+   * money pass in flight, so it reports a state between passes. A book never opened reports
+   * nothing and is not created (the audit asks every node).
+   */
+  async auditView(input: z.input<typeof openSchema>): Promise<Result<BookAuditView>> {
+    const parsed = parse(openSchema, input);
+    if (!parsed.ok) return parsed;
+    const { nodeId } = parsed.value;
+    if (this.book === null) return ok({ nodeId, opened: false, nowMs: this.now(), records: [] });
+    if (this.book.nodeId !== nodeId)
+      return fail("CONFLICT", `This book belongs to ${this.book.nodeId}`, "nodeId");
+    while (this.moneyRun !== null) await this.moneyRun;
+    const book = this.requireBook();
+    const records: BookAuditRecord[] = [];
+    const seen = new Set<string>();
+    const add = (record: Omit<BookAuditRecord, "holdIds" | "closed">) => {
+      const funding = this.funding.get(record.id);
+      seen.add(record.id);
+      records.push({
+        ...record,
+        holdIds: [...(funding?.holdIds ?? [])],
+        closed: funding ? this.isClosed(funding) : false,
+      });
+    };
+    for (const lease of book.leases) {
+      if (lease.status !== "ended" || (this.funding.get(lease.id)?.holdIds.length ?? 0) > 0)
+        add({ id: lease.id, kind: "lease", status: lease.status, pausedReason: lease.pausedReason ?? null });
+    }
+    for (const bid of book.bids) {
+      if (bid.status === "open" || (this.funding.get(bid.id)?.holdIds.length ?? 0) > 0)
+        add({ id: bid.id, kind: "bid", status: bid.status, pausedReason: null });
+    }
+    for (const funding of this.funding.values()) {
+      if (seen.has(funding.id) || funding.holdIds.length === 0) continue;
+      records.push({
+        id: funding.id,
+        kind: isBidId(funding.id) ? "bid" : "lease",
+        status: "missing",
+        pausedReason: null,
+        holdIds: [...funding.holdIds],
+        closed: true,
+      });
+    }
+    return ok({ nodeId, opened: true, nowMs: this.now(), records });
+  }
+
   /** Sets the node online, offline or in maintenance (leases pause and resume; §17). */
   async setState(input: z.input<typeof setStateSchema>): Promise<Result<BookView>> {
     const parsed = parse(setStateSchema, input);
     if (!parsed.ok) return parsed;
     const loaded = await this.ensureLoaded(parsed.value.nodeId);
     if (!loaded.ok) return loaded;
-    const changed = setState(loaded.value, parsed.value.state, this.now());
+    const changed = await this.exclusive((): Result<void> => {
+      const transition = setState(this.requireBook(), parsed.value.state, this.now());
+      if (!transition.ok) return transition;
+      this.commit(transition.value);
+      return ok(undefined);
+    });
     if (!changed.ok) return changed;
-    this.commit(changed.value);
     await this.requestMoney();
     return ok(this.bookView());
   }
@@ -931,33 +1158,38 @@ export class NodeBidBook extends DurableObject<Env> {
     const request = parsed.value;
     const loaded = await this.ensureLoaded(request.nodeId);
     if (!loaded.ok) return loaded;
-    const config = this.requireConfig();
-    const listed =
-      config.currency === "CC"
-        ? ccPriceText(new Dec(request.pricePerSliceHour))
-        : request.ccUsd === null
-          ? loaded.value.listedPriceCcPerSliceHour
-          : ccPriceText(new Dec(request.pricePerSliceHour).div(request.ccUsd));
-    const changed = setPrices(loaded.value, {
-      listedPriceCcPerSliceHour: listed,
-      minBidCcPerSliceHour: request.minBidCcPerSliceHour,
-      autoAcceptAboveCcPerSliceHour: request.autoAcceptAboveCcPerSliceHour,
-      nowMs: this.now(),
+    const changed = await this.exclusive((): Result<void> => {
+      const book = this.requireBook();
+      const config = this.requireConfig();
+      const listed =
+        config.currency === "CC"
+          ? ccPriceText(new Dec(request.pricePerSliceHour))
+          : request.ccUsd === null
+            ? book.listedPriceCcPerSliceHour
+            : ccPriceText(new Dec(request.pricePerSliceHour).div(request.ccUsd));
+      const transition = setPrices(book, {
+        listedPriceCcPerSliceHour: listed,
+        minBidCcPerSliceHour: request.minBidCcPerSliceHour,
+        autoAcceptAboveCcPerSliceHour: request.autoAcceptAboveCcPerSliceHour,
+        nowMs: this.now(),
+      });
+      if (!transition.ok) return transition;
+      const nextConfig: NodeConfig = {
+        ...config,
+        pricePerSliceMonth: request.pricePerSliceMonth,
+        pricePerSliceHour: request.pricePerSliceHour,
+        band: request.band,
+      };
+      this.ctx.storage.sql.exec(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)",
+        JSON.stringify(nextConfig),
+      );
+      this.config = nextConfig;
+      this.commit(transition.value);
+      this.mirrorDirty = true;
+      return ok(undefined);
     });
     if (!changed.ok) return changed;
-    const nextConfig: NodeConfig = {
-      ...config,
-      pricePerSliceMonth: request.pricePerSliceMonth,
-      pricePerSliceHour: request.pricePerSliceHour,
-      band: request.band,
-    };
-    this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)",
-      JSON.stringify(nextConfig),
-    );
-    this.config = nextConfig;
-    this.commit(changed.value);
-    this.mirrorDirty = true;
     await this.requestMoney();
     return ok(this.bookView());
   }
@@ -1039,11 +1271,11 @@ export class NodeBidBook extends DurableObject<Env> {
   private async moneyPass(): Promise<void> {
     this.lastPassFailed = false;
     const steps: [string, () => Promise<void>][] = [
-      ["catch_up", async () => this.catchUp()],
+      ["catch_up", () => this.exclusive(() => this.catchUp())],
       ["settle", () => this.settleDue()],
       ["release", () => this.releaseClosed()],
       ["fund", () => this.fundLeases()],
-      ["compact", async () => this.compactIfLarge()],
+      ["compact", () => this.exclusive(() => this.compactIfLarge())],
       ["mirror", () => this.flushMirror()],
     ];
     for (const [name, run] of steps) {
@@ -1097,16 +1329,20 @@ export class NodeBidBook extends DurableObject<Env> {
     }
     if (works.length === 0) return;
     const results = await settleLeases(this.db, works, { nowMs, parameters: this.market.parameters });
+    await this.exclusive(() => {
+      for (const result of results) {
+        for (const figures of result.settled) {
+          const recorded = recordSettlement(this.requireBook(), result.leaseId, figures.period, this.now());
+          if (!recorded.ok) {
+            throw new Error(`recording ${figures.period.settlementId}: ${recorded.code} ${recorded.detail}`);
+          }
+          this.commit(recorded.value, { settled: new Map([[result.leaseId, figures]]) });
+        }
+      }
+    });
     const fundingUpdates: Funding[] = [];
     const failureEvents: ExtraEvent[] = [];
     for (const result of results) {
-      for (const figures of result.settled) {
-        const recorded = recordSettlement(this.requireBook(), result.leaseId, figures.period, this.now());
-        if (!recorded.ok) {
-          throw new Error(`recording ${figures.period.settlementId}: ${recorded.code} ${recorded.detail}`);
-        }
-        this.commit(recorded.value, { settled: new Map([[result.leaseId, figures]]) });
-      }
       const funding = this.funding.get(result.leaseId);
       if (!funding) continue;
       const failure = result.failure === null ? null : `${result.failure.code}: ${result.failure.detail}`;
@@ -1213,7 +1449,8 @@ export class NodeBidBook extends DurableObject<Env> {
       const released = await releaseHold(this.db, id, nowMs);
       if (!released.ok) usableIds.push(id);
     }
-    const rate = (ms: number) => chargeForUsage(lease.priceCcPerSliceHour, lease.slices, Math.max(0, ms));
+    // What the cumulative rule will charge for the next `ms` of running (the lease's exact price).
+    const rate = (ms: number) => chargeAheadFor(lease, Math.max(0, ms));
     const accruedMs = Math.max(0, nowMs - lease.settledThroughMs);
     const leftMs = lease.endsAtMs === null ? null : Math.max(0, lease.endsAtMs - lease.settledThroughMs);
     const stillOwedMaxMinor = leftMs === null ? null : rate(leftMs);
@@ -1264,13 +1501,15 @@ export class NodeBidBook extends DurableObject<Env> {
           next = { ...next, topUpFailedAt: periods };
           if (!coversNext && lease.status === "running") {
             this.saveFunding([next], events);
-            const paused = markInsufficientFunds(
-              this.requireBook(),
-              lease.id,
-              this.now(),
-              this.market.graceMs,
-            );
-            if (paused.ok) this.commit(paused.value);
+            await this.exclusive(() => {
+              const paused = markInsufficientFunds(
+                this.requireBook(),
+                lease.id,
+                this.now(),
+                this.market.graceMs,
+              );
+              if (paused.ok) this.commit(paused.value);
+            });
             return;
           }
         } else {
@@ -1281,8 +1520,10 @@ export class NodeBidBook extends DurableObject<Env> {
     }
     if (changed || events.length > 0) this.saveFunding([next], events);
     if (pausedForFunds && next.holdIds.length > usableIds.length) {
-      const resumed = resumeFunded(this.requireBook(), lease.id, this.now());
-      if (resumed.ok) this.commit(resumed.value);
+      await this.exclusive(() => {
+        const resumed = resumeFunded(this.requireBook(), lease.id, this.now());
+        if (resumed.ok) this.commit(resumed.value);
+      });
     }
   }
 

@@ -6,12 +6,12 @@
 import { z } from "zod";
 import type { BidStatus, LeaseKind, LeaseStatus, NodeState, PausedReason } from "../domain/bidbook/model";
 import { bidDurationMsMax, leaseDurationMsMax, nodeStates, priceKey } from "../domain/bidbook/model";
+import { exactPriceCharsMax, parseExactPrice } from "../domain/bidbook/rate";
 import type { BandCurrency } from "../domain/market/parameters";
 
 export const nodeIdSchema = z.string().regex(/^node_[A-Za-z0-9_]{1,60}$/, "must look like node_…");
 export const leaseIdSchema = z.string().regex(/^lse_[A-Za-z0-9_]{1,100}$/, "must look like lse_…");
 export const bidIdSchema = z.string().regex(/^bid_[A-Za-z0-9_]{1,100}$/, "must look like bid_…");
-export const holdIdSchema = z.string().regex(/^hold_[A-Za-z0-9_]{1,110}$/, "must look like hold_…");
 export const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/, "must look like acc_…");
 export const ownerIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 /** A CC price per slice-hour the bid book accepts: > 0, at most 12 decimals, at most 1,000,000. */
@@ -23,6 +23,14 @@ export const ccPriceSchema = z
     return key !== undefined && key > 0n;
   }, "must be a CC price per slice-hour above 0 with at most 12 decimals, at most 1000000");
 const decimalText = z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/);
+/** An exact CC price per slice-hour (src/domain/bidbook/rate.ts): a decimal or a fraction such as `1.2/720`. */
+export const exactPriceSchema = z
+  .string()
+  .max(exactPriceCharsMax)
+  .refine(
+    (text) => parseExactPrice(text) !== undefined,
+    "must be a decimal or a fraction of two, such as 1.2/720",
+  );
 
 export const leaseSources = ["reservation", "bid", "capacity_request", "package"] as const;
 export type LeaseSource = (typeof leaseSources)[number];
@@ -37,10 +45,17 @@ export const reserveSchema = z.strictObject({
   kind: z.enum(["onDemand", "package"]),
   slices: z.number().int().min(1).max(1024),
   durationMs: z.number().int().min(1).max(leaseDurationMsMax).nullable(),
-  /** `listed`: the node's listed price at `ccUsd` (see src/market/pricing.ts); `fixed`: this CC price. */
+  /**
+   * `listed`: the node's listed price at `ccUsd` (see src/market/pricing.ts); `fixed`: this CC
+   * price, charged at `exactPriceCcPerSliceHour` when given (its 12-decimal floor must be the price).
+   */
   pricing: z.discriminatedUnion("type", [
     z.strictObject({ type: z.literal("listed"), ccUsd: decimalText.nullable() }),
-    z.strictObject({ type: z.literal("fixed"), priceCcPerSliceHour: ccPriceSchema }),
+    z.strictObject({
+      type: z.literal("fixed"),
+      priceCcPerSliceHour: ccPriceSchema,
+      exactPriceCcPerSliceHour: exactPriceSchema.optional(),
+    }),
   ]),
   source: z.enum(leaseSources),
   sourceId: z.string().max(128).nullable(),
@@ -50,7 +65,6 @@ export type ReserveInput = z.infer<typeof reserveSchema>;
 export const placeBidSchema = z.strictObject({
   nodeId: nodeIdSchema,
   bidId: bidIdSchema,
-  holdId: holdIdSchema,
   ownerId: ownerIdSchema,
   payerAccountId: accountIdSchema,
   slices: z.number().int().min(1).max(1024),

@@ -4,6 +4,7 @@
  * (settlement.ts); whatever is left when a lease ends or a bid closes is released here.
  */
 import type { Client } from "@libsql/client";
+import type { TransferRequest } from "../domain/ledger";
 import type { Failure } from "../domain/result";
 import { fail, ok, type Result } from "../domain/result";
 import { createTransfers } from "../ledger/ledger";
@@ -65,6 +66,21 @@ export type HoldRequest = {
   metadata?: Record<string, unknown>;
 };
 
+/** The pending transfer payer → escrow that a hold is. */
+function pendingTransferOf(request: HoldRequest): TransferRequest {
+  return {
+    type: "pending",
+    id: request.holdId,
+    debitAccountId: request.payerAccountId,
+    creditAccountId: escrowAccountId,
+    asset: "CC",
+    amountMinor: request.amountMinor,
+    timeoutMs: request.timeoutMs,
+    code: request.code,
+    ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+  };
+}
+
 /**
  * Places a hold payer → escrow (idempotent by id). A replay of a hold that has since been drawn
  * to nothing, released or expired is refused with CONFLICT: its id belongs to a finished request.
@@ -74,23 +90,7 @@ export async function placeHold(
   request: HoldRequest,
   nowMs: number,
 ): Promise<Result<HoldInfo>> {
-  const written = await createTransfers(
-    client,
-    [
-      {
-        type: "pending",
-        id: request.holdId,
-        debitAccountId: request.payerAccountId,
-        creditAccountId: escrowAccountId,
-        asset: "CC",
-        amountMinor: request.amountMinor,
-        timeoutMs: request.timeoutMs,
-        code: request.code,
-        ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
-      },
-    ],
-    { nowMs },
-  );
+  const written = await createTransfers(client, [pendingTransferOf(request)], { nowMs });
   if (!written.ok) return written;
   const record = written.value[0];
   if (record && record.createdAtMs === nowMs) {
@@ -110,6 +110,63 @@ export async function placeHold(
     );
   }
   return ok(hold);
+}
+
+/** Most holds written in one ledger batch (a bid group is at most this many bids' holds per write). */
+export const holdsPerBatchMax = 100;
+
+/**
+ * Places several independent holds, each answered on its own (same order as `requests`): a
+ * refusal of one (say, its payer's insufficient funds) never refuses another. The common case is
+ * one ledger write for the lot (createTransfers writes a group atomically: all or nothing); when
+ * that write is refused or is a replay, each hold is placed on its own — one payer's holds one
+ * after another, in order, so which of them fit is decided the same way every time, and the
+ * payers side by side. A hold whose write failed unexpectedly is answered INTERNAL.
+ */
+export async function placeHolds(
+  client: Client,
+  requests: readonly HoldRequest[],
+  nowMs: number,
+): Promise<Result<HoldInfo>[]> {
+  if (requests.length === 0) return [];
+  if (requests.length > 1 && requests.length <= holdsPerBatchMax) {
+    try {
+      const written = await createTransfers(client, requests.map(pendingTransferOf), { nowMs });
+      // Written just now, all of them (a replay carries its first write's time): fresh and whole.
+      if (written.ok && written.value.every((record) => record.createdAtMs === nowMs)) {
+        return written.value.map((record) =>
+          ok({
+            id: record.id,
+            remainingMinor: record.amountMinor,
+            status: "pending",
+            expiresAtMs: record.timeoutAtMs,
+          }),
+        );
+      }
+    } catch (error) {
+      // Whether the batch was written is unknown: placing each hold on its own finds out (a
+      // written hold is answered as the replay it is).
+      console.error(JSON.stringify({ level: "error", event: "hold_batch", error: String(error) }));
+    }
+  }
+  const answers: Result<HoldInfo>[] = requests.map(() => fail("INTERNAL", "the hold was not placed"));
+  const byPayer = new Map<string, number[]>();
+  requests.forEach((request, index) => {
+    byPayer.set(request.payerAccountId, [...(byPayer.get(request.payerAccountId) ?? []), index]);
+  });
+  await Promise.all(
+    [...byPayer.values()].map(async (indexes) => {
+      for (const index of indexes) {
+        try {
+          answers[index] = await placeHold(client, requests[index]!, nowMs);
+        } catch (error) {
+          console.error(JSON.stringify({ level: "error", event: "hold", error: String(error) }));
+          answers[index] = fail("INTERNAL", "the hold could not be placed; retry");
+        }
+      }
+    }),
+  );
+  return answers;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   settle,
   shift,
 } from "../routes/market/support";
-import { balances, call, type Seeded, seedKey } from "../support/harness";
+import { balances, call, database, type Seeded, seedKey } from "../support/harness";
 
 let farmer: Seeded;
 
@@ -96,14 +96,14 @@ describe("no overbooking", () => {
 describe("bids that arrive together", () => {
   it("places a group in one write: a repeated id gets the same bid, another bid under that id a conflict", async () => {
     const node = await registerNode(farmer);
+    const bidder = await fundedUser(50n * ccMinor);
     const stub = book(node.id);
     await view(node.id);
     const request = (bidId: string, price: string) => ({
       nodeId: node.id,
       bidId,
-      holdId: `hold_${bidId}`,
-      ownerId: "usr_group",
-      payerAccountId: "acc_group_bidder",
+      ownerId: bidder.ownerId,
+      payerAccountId: bidder.accountId,
       slices: 2,
       priceCcPerSliceHour: price,
       openMs: hourMs,
@@ -124,6 +124,15 @@ describe("bids that arrive together", () => {
     expect(below).toMatchObject({ ok: false, code: "BID_BELOW_MINIMUM" });
     const listed = await stub.listBids({ nodeId: node.id });
     expect(listed.ok && listed.value.map((item) => item.id).sort()).toEqual(["bid_group_a", "bid_group_b"]);
+    // The book held the bidder's CC for the bids it placed, and for nothing it refused.
+    const holds = await database().execute({
+      sql: "SELECT id, status FROM holds WHERE debit_account_id = ? ORDER BY id",
+      args: [bidder.accountId],
+    });
+    expect(holds.rows.map((row) => [row.id, row.status])).toEqual([
+      ["hold_bid_group_a", "pending"],
+      ["hold_bid_group_b", "pending"],
+    ]);
   });
 });
 

@@ -1,21 +1,20 @@
 /**
  * `POST /v1/nodes/{id}/bids`: an interruptible bid (vast.ai style) — slices at a CC price per
- * slice-hour at or above the node's minimum bid, open until it expires. The bidder's CC for one
- * prepaid window at the bid price is held first (hold `hold_<bidId>`); the bid then waits in the
- * node's book until the farmer accepts it, the auto-accept price takes it, or it closes (its hold
- * is then released). An accepted bid is a lease that a higher bid may pre-empt. Users and admins;
- * an Idempotency-Key is required (the bid id derives from it).
+ * slice-hour at or above the node's minimum bid, open until it expires. The node's book checks the
+ * bid, then holds the bidder's CC for one prepaid window at the bid price (hold `hold_<bidId>`), so
+ * a refused bid (a limit, the minimum, insufficient funds) holds nothing and its retry gets the
+ * same refusal. The bid then waits in the book until the farmer accepts it, the auto-accept price
+ * takes it, or it closes (its hold is then released). An accepted bid is a lease that a higher bid
+ * may pre-empt. Users and admins; an Idempotency-Key is required (the bid id derives from it).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { bidDurationMsMax, priceKey } from "../../domain/bidbook/model";
-import { chargeForUsage } from "../../domain/market/revenue";
-import { ApiError } from "../../http/errors";
+import { ApiError, orThrow } from "../../http/errors";
 import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
 import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { bookOf } from "../../market/books";
-import { hourMs, marketConfig } from "../../market/config";
-import { placeHold, releaseHold } from "../../market/funding";
+import { hourMs } from "../../market/config";
 import { bidJson, bidSchema, requirePayerAccount } from "../leases/schemas";
 import { ccPricePerHourSchema, nodeParamsSchema, requireNode } from "./schemas";
 
@@ -59,7 +58,7 @@ export function register(app: App) {
     const input = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
     const node = await requireNode(db, c.req.valid("param").id);
-    // Cheap checks against the mirror first, so a refused bid usually holds nothing; the book re-checks.
+    // Cheap checks against the mirror first, to spare the book a call; the book checks again.
     if (input.slices > node.sliceCount) {
       throw new ApiError("VALIDATION_FAILED", `The node has ${node.sliceCount} slices`, [
         { field: "slices", detail: `at most ${node.sliceCount}` },
@@ -79,39 +78,18 @@ export function register(app: App) {
       );
     }
     const payerAccountId = await requirePayerAccount(db, principal, input.accountId);
-    const market = marketConfig(c.env);
     const bidId = await transferIdFor(principal.ownerId, key, "bid");
-    const holdId = `hold_${bidId}`;
-    const nowMs = Date.now();
-    const openMs = input.expiresInHours * hourMs;
-    const amountMinor = chargeForUsage(input.priceCcPerSliceHour, input.slices, market.prepaidWindowMs);
-    const held = await placeHold(
-      db,
-      {
-        holdId,
+    const placed = orThrow(
+      await bookOf(c.env, node.id).placeBid({
+        nodeId: node.id,
+        bidId,
+        ownerId: principal.ownerId,
         payerAccountId,
-        amountMinor: amountMinor > 0n ? amountMinor : 1n,
-        timeoutMs: openMs + market.prepaidWindowMs + market.holdSlackMs,
-        code: "bid_hold",
-        metadata: { bidId, nodeId: node.id },
-      },
-      nowMs,
+        slices: input.slices,
+        priceCcPerSliceHour: input.priceCcPerSliceHour,
+        openMs: input.expiresInHours * hourMs,
+      }),
     );
-    if (!held.ok) throw ApiError.from(held);
-    const placed = await bookOf(c.env, node.id).placeBid({
-      nodeId: node.id,
-      bidId,
-      holdId,
-      ownerId: principal.ownerId,
-      payerAccountId,
-      slices: input.slices,
-      priceCcPerSliceHour: input.priceCcPerSliceHour,
-      openMs,
-    });
-    if (!placed.ok) {
-      await releaseHold(db, holdId, Date.now());
-      throw ApiError.from(placed);
-    }
-    return c.json(bidJson(placed.value), 201);
+    return c.json(bidJson(placed), 201);
   });
 }
