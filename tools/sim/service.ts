@@ -1,0 +1,160 @@
+/**
+ * The real service for the simulation, in-process: the Worker bundled by
+ * `wrangler deploy --dry-run` and run by Miniflare 4 (workerd, both SQLite-backed Durable Object
+ * classes with storage persisted to disk so a restart keeps it), the project's libSQL server on a
+ * fresh migrated file, the fault proxy between them, stand-in price feeds, and a small driver
+ * Worker inside workerd that reaches the node books' test hooks (`shiftClock`, `settleNow`).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Client, createClient } from "@libsql/client";
+import { Miniflare, type MiniflareOptions } from "miniflare";
+import { startLibsqlServer } from "../libsql-server/server";
+import { migrateDatabase } from "../migrate";
+import { type FaultProxy, startFaultProxy } from "./faults";
+import { type Feeds, startFeeds } from "./feeds";
+
+const root = join(import.meta.dirname, "..", "..");
+
+/** Test-only webhook secrets the simulation signs with (never production values). */
+export const simStripeSecret = "whsec_sim_current_secret";
+export const simBridgeSecret = "bridge_sim_current_secret";
+/** How long one call to the Worker may take before the simulation counts it as lost. */
+export const callTimeoutMs = 30_000;
+
+/** The driver: book test hooks, called from inside workerd (the hooks are RPC methods). */
+const driverSource = `
+export default {
+  async fetch(request, env) {
+    const input = await request.json();
+    const stub = env.NODE_BOOK.get(env.NODE_BOOK.idFromName(input.nodeId));
+    try {
+      if (input.op === "shift") return Response.json(await stub.shiftClock({ nodeId: input.nodeId, ms: input.ms }));
+      if (input.op === "settle") return Response.json(await stub.settleNow({ nodeId: input.nodeId }));
+      if (input.op === "alarm") { await stub.alarm(); return Response.json({ ok: true, value: null }); }
+    } catch (error) {
+      return Response.json({ ok: false, code: "THROWN", detail: String(error && error.message || error) });
+    }
+    return new Response("unknown op", { status: 400 });
+  },
+};
+`;
+
+/** The Worker's log lines kept for a failure report. */
+export const runtimeLinesMax = 200;
+
+export type Service = {
+  /** The Worker's latest log lines (newest last). */
+  readonly runtimeLines: readonly string[];
+  readonly mf: Miniflare;
+  /** Direct access to the database (not through the fault proxy): checks and bootstrap. */
+  readonly client: Client;
+  readonly proxy: FaultProxy;
+  readonly feeds: Feeds;
+  /** Restarts workerd: every Durable Object loses its memory, keeps its storage. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+};
+
+let bundleDirectory: string | undefined;
+
+/** Bundles the Worker once per process (the same bundle serves every seed). */
+function bundle(): string {
+  if (bundleDirectory !== undefined) return bundleDirectory;
+  const directory = mkdtempSync(join(tmpdir(), "tfgrid-sim-bundle-"));
+  execFileSync(
+    join(root, "node_modules", ".bin", "wrangler"),
+    ["deploy", "--dry-run", "--outdir", directory],
+    {
+      cwd: root,
+      stdio: "ignore",
+      env: {
+        ...process.env,
+        PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
+        WRANGLER_SEND_METRICS: "false",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      },
+    },
+  );
+  bundleDirectory = directory;
+  process.once("exit", () => rmSync(directory, { recursive: true, force: true }));
+  return directory;
+}
+
+export async function startService(): Promise<Service> {
+  const scriptDirectory = bundle();
+  const directory = mkdtempSync(join(tmpdir(), "tfgrid-sim-"));
+  const server = await startLibsqlServer({ file: join(directory, "sim.db"), port: 0 });
+  await migrateDatabase(server.url);
+  const client = createClient({ url: server.url, intMode: "bigint" });
+  const proxy = await startFaultProxy(server.url);
+  const feeds = await startFeeds({ gold: "128", tft: "0.05" });
+  const shared = { compatibilityDate: "2026-08-01", compatibilityFlags: ["nodejs_compat"] };
+  const runtimeLines: string[] = [];
+  const keep = (stream: NodeJS.ReadableStream) =>
+    stream.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.length > 0) runtimeLines.push(line);
+      runtimeLines.splice(0, Math.max(0, runtimeLines.length - runtimeLinesMax));
+    });
+  const options: MiniflareOptions = {
+    // The Worker's own logs (one JSON line per cron step, every error) are kept, not printed.
+    handleRuntimeStdio(stdout, stderr) {
+      keep(stdout);
+      keep(stderr);
+    },
+    durableObjectsPersist: join(directory, "durable"),
+    workers: [
+      {
+        name: "main",
+        modules: true,
+        scriptPath: join(scriptDirectory, "index.js"),
+        modulesRoot: scriptDirectory,
+        ...shared,
+        bindings: {
+          LIBSQL_URL: proxy.url,
+          // `test` enables the book's clock hook; nothing else in the Worker reads it.
+          ENVIRONMENT: "test",
+          ORACLE_SOURCES: feeds.sourcesJson,
+          ORACLE_QUORUM: "2",
+          STRIPE_WEBHOOK_SECRET: simStripeSecret,
+          BRIDGE_WEBHOOK_SECRET: simBridgeSecret,
+          AUCTION_CADENCE_HOURS: "0",
+        },
+        durableObjects: {
+          NODE_BOOK: { className: "NodeBidBook", useSQLite: true },
+          AUCTION_ROUND: { className: "AuctionRound", useSQLite: true },
+        },
+      },
+      {
+        name: "driver",
+        modules: [{ type: "ESModule", path: "driver.mjs", contents: driverSource }],
+        ...shared,
+        durableObjects: {
+          NODE_BOOK: { className: "NodeBidBook", scriptName: "main", useSQLite: true },
+        },
+      },
+    ],
+  };
+  const mf = new Miniflare(options);
+  await mf.ready;
+  return {
+    runtimeLines,
+    mf,
+    client,
+    proxy,
+    feeds,
+    async restart() {
+      await mf.setOptions(options);
+    },
+    async close() {
+      await mf.dispose();
+      client.close();
+      await proxy.close();
+      await feeds.close();
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
