@@ -22,6 +22,7 @@ import { z } from "zod";
 import { formatAmount, parseAmount } from "../domain/money";
 import { tfpMintedForTft } from "../domain/peg";
 import { fail, ok, type Result } from "../domain/result";
+import { isSafeText, unsafeTextMessage } from "../domain/text";
 import { type AccountFacts, accountFactsFromRow, checkHolderAccount, holderKinds } from "./accounts";
 import {
   duplicateOutcome,
@@ -139,18 +140,18 @@ const depositSchema = z.object({
   depositId: z.string().regex(eventIdPattern),
   accountId: z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/),
   amount: tftAmount,
-  txHash: z.string().min(1).max(128),
+  txHash: z.string().min(1).max(128).refine(isSafeText, unsafeTextMessage),
 });
 
 const withdrawalPaidSchema = z.object({
   withdrawalId: z.string().regex(withdrawalIdPattern),
   amount: tftAmount,
-  txHash: z.string().min(1).max(128),
+  txHash: z.string().min(1).max(128).refine(isSafeText, unsafeTextMessage),
 });
 
 const withdrawalFailedSchema = z.object({
   withdrawalId: z.string().regex(withdrawalIdPattern),
-  reason: z.string().min(1).max(500),
+  reason: z.string().min(1).max(500).refine(isSafeText, unsafeTextMessage),
 });
 
 type BridgeEvent = { id: string; type: string; createdAtMs: number; data: Record<string, unknown> };

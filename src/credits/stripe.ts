@@ -31,6 +31,7 @@ import type { TransferRequest } from "../domain/ledger";
 import { formatAmount } from "../domain/money";
 import { ccForUsd } from "../domain/peg";
 import { fail, ok, type Result } from "../domain/result";
+import { isSafeText, unsafeTextMessage } from "../domain/text";
 import { requireLivePeg } from "../oracle/prices";
 import { type CheckoutQuote, checkoutQuoteFromRow } from "./checkout";
 import {
@@ -141,7 +142,10 @@ const expandableId = z
   .optional()
   .transform((value) => value ?? null);
 const cents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const currency = z.string().max(8);
+/** Short text from Stripe that is recorded (types, statuses, currencies): readable by the database. */
+const stripeText = (maxChars: number) =>
+  z.string().min(1).max(maxChars).refine(isSafeText, unsafeTextMessage);
+const currency = stripeText(8);
 const metadata = z
   .record(z.string(), z.string())
   .nullable()
@@ -150,7 +154,7 @@ const metadata = z
 
 const eventSchema = z.object({
   id: stripeId,
-  type: z.string().min(1).max(100),
+  type: stripeText(100),
   created: z.number().int().nonnegative(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
@@ -162,7 +166,7 @@ const checkoutSessionSchema = z.object({
   client_reference_id: z.string().max(200).nullable().optional(),
   metadata,
   payment_intent: expandableId,
-  payment_status: z.string().max(40),
+  payment_status: stripeText(40),
 });
 
 const paymentIntentSchema = z.object({
@@ -184,11 +188,19 @@ const disputeSchema = z.object({
   amount: cents,
   currency,
   payment_intent: expandableId,
-  status: z.string().max(40),
+  status: stripeText(40),
 });
 
 /** The metadata key (or Checkout's `client_reference_id`) carrying the checkout quote id. */
 export const quoteReferenceKey = "cc_quote_id";
+
+/**
+ * A quote reference as given, or null when it is absent or holds characters no quote id has (the
+ * payment is then recorded as unmatched for manual handling, rather than refused forever).
+ */
+function quoteReference(value: string | null | undefined): string | null {
+  return value !== null && value !== undefined && isSafeText(value) ? value : null;
+}
 
 type StripeEvent = { id: string; type: string; createdAtMs: number; object: Record<string, unknown> };
 
@@ -613,7 +625,7 @@ function interpret(event: StripeEvent): Result<Intent> {
         kind: "payment",
         payment: {
           paymentId: session.payment_intent ?? session.id,
-          reference: session.metadata[quoteReferenceKey] ?? session.client_reference_id ?? null,
+          reference: quoteReference(session.metadata[quoteReferenceKey] ?? session.client_reference_id),
           usdMinor: BigInt(session.amount_total ?? 0),
           currency: session.currency ?? "",
         },
@@ -631,7 +643,7 @@ function interpret(event: StripeEvent): Result<Intent> {
         kind: "payment",
         payment: {
           paymentId: intent.id,
-          reference,
+          reference: quoteReference(reference),
           usdMinor: BigInt(intent.amount_received),
           currency: intent.currency,
         },

@@ -5,9 +5,27 @@
  */
 import { z } from "@hono/zod-openapi";
 import { type AssetCode, assetCodes, parseAmount } from "../domain/money";
+import { isSafeText, unsafeTextMessage } from "../domain/text";
 import { ApiError } from "./errors";
 
 export const assetSchema = z.enum(assetCodes as [AssetCode, ...AssetCode[]]).openapi({ example: "CC" });
+
+/**
+ * The one schema for free text from callers (names, reasons, notes): between `minChars` and
+ * `maxChars` UTF-16 code units (after trimming, with `trim`), and no control or bidirectional
+ * formatting characters (`isSafeText`). Every free-text field of every route is built with it, so a bad
+ * character is a 422 naming the field instead of a database error.
+ */
+export function textField(options: { maxChars: number; minChars?: number; trim?: boolean }) {
+  const base = options.trim ? z.string().trim() : z.string();
+  return base
+    .min(options.minChars ?? 1)
+    .max(options.maxChars)
+    .refine(isSafeText, unsafeTextMessage);
+}
+
+/** Longest name of anything a caller names (accounts, keys, nodes, pools, bid packages). */
+export const nameCharsMax = 120;
 
 /** A non-negative decimal string; precision is checked against the asset by `minorOf`. */
 export const amountSchema = z

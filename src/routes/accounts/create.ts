@@ -1,7 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { accountKinds } from "../../db/schema";
 import { requireRoles } from "../../http/middleware";
-import { assetSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import {
+  assetSchema,
+  jsonBody,
+  jsonResponse,
+  nameCharsMax,
+  problemResponses,
+  textField,
+} from "../../http/schemas";
 import type { App } from "../../http/types";
 import { createAccount } from "../../ledger/accounts";
 import { accountJson, accountSchema } from "./schemas";
@@ -15,7 +22,7 @@ const bodySchema = z.strictObject({
   kind: z
     .enum(accountKinds.filter((kind) => kind !== "issuance") as [string, ...string[]])
     .openapi({ example: "user" }),
-  name: z.string().min(1).max(120).optional(),
+  name: textField({ maxChars: nameCharsMax }).optional(),
 });
 
 const route = createRoute({

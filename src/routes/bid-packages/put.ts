@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { ensureDefaultPackages, getPackage, savePackage } from "../../market/packages";
 import { requirementsOf, requirementsSchema } from "../capacity-requests/schemas";
@@ -13,7 +13,7 @@ import { packageIdParamSchema, packageJson, packageSchema } from "./schemas";
 
 const bodySchema = z
   .strictObject({
-    name: z.string().min(1).max(120),
+    name: textField({ maxChars: nameCharsMax }),
     requirements: requirementsSchema,
     priceCcPerSliceMonth: z
       .string()

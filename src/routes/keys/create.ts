@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createApiKey } from "../../auth/keys";
 import { roles } from "../../db/schema";
 import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { apiKeyJson, createdKeySchema } from "./schemas";
 
@@ -15,7 +15,7 @@ const bodySchema = z.strictObject({
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
     .openapi({ example: "usr_alice" }),
   role: z.enum(roles),
-  name: z.string().min(1).max(120).optional(),
+  name: textField({ maxChars: nameCharsMax }).optional(),
   expiresInDays: z.number().int().min(1).max(keyLifetimeDaysMax).optional(),
 });
 

@@ -9,7 +9,7 @@ import { findCatalogueNode } from "../../domain/market/catalogue";
 import { slicesPerNodeMax } from "../../domain/market/slices";
 import { ApiError, orThrow } from "../../http/errors";
 import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { newId } from "../../lib/ids";
 import { bookOf, liveCcUsd } from "../../market/books";
@@ -31,7 +31,7 @@ const hardwareInputSchema = z.strictObject({
 
 const bodySchema = z
   .strictObject({
-    name: z.string().min(1).max(120).openapi({ example: "Bob's 3Node in Ghent" }),
+    name: textField({ maxChars: nameCharsMax }).openapi({ example: "Bob's 3Node in Ghent" }),
     catalogueId: z.string().max(64).optional().openapi({
       description:
         "A catalogue preset (GET /v1/catalog/nodes): hardware, cost and certification come from it.",

@@ -1,14 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { orThrow } from "../../http/errors";
 import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { newId } from "../../lib/ids";
 import { createPool } from "../../pools/pools";
 import { poolSummaryJson, poolSummarySchema, weightRuleSchema } from "./schemas";
 
 const bodySchema = z.strictObject({
-  name: z.string().min(1).max(120).openapi({ example: "TFP ↔ USDC exit pool" }),
+  name: textField({ maxChars: nameCharsMax }).openapi({ example: "TFP ↔ USDC exit pool" }),
   weightRule: weightRuleSchema.optional(),
 });
 

@@ -3,7 +3,7 @@ import { Dec } from "../../domain/money";
 import { goldAggregationRules, tftAggregationRules } from "../../domain/oracle/aggregate";
 import { ApiError } from "../../http/errors";
 import { requireRoles } from "../../http/middleware";
-import { decimalSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
+import { decimalSchema, jsonBody, jsonResponse, problemResponses, textField } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { recordRound } from "../../oracle/prices";
 import { getRound } from "../../oracle/rounds";
@@ -18,7 +18,9 @@ const bodySchema = z.strictObject({
     example: "128.05",
     description: "USD per gram (gold) or per token (TFT).",
   }),
-  reason: z.string().trim().min(3).max(500).openapi({ example: "All gold sources down since 14:05 UTC" }),
+  reason: textField({ minChars: 3, maxChars: 500, trim: true }).openapi({
+    example: "All gold sources down since 14:05 UTC",
+  }),
   expiresAt: z.iso.datetime({ offset: true }).openapi({ description: "At most 7 days ahead." }),
 });
 

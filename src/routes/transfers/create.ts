@@ -12,6 +12,7 @@ import {
   jsonResponse,
   minorOf,
   problemResponses,
+  textField,
 } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { createTransfers } from "../../ledger/ledger";
@@ -30,6 +31,8 @@ const codeSchema = z
   .openapi({ example: "manual_adjustment" });
 const metadataSchema = z.record(z.string(), z.unknown()).optional();
 const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/);
+/** Any transfer id (system ones included), so free text that must still be readable by the database. */
+const pendingIdSchema = textField({ maxChars: 128 });
 
 const transferInputSchema = z.discriminatedUnion("type", [
   z.strictObject({
@@ -61,7 +64,7 @@ const transferInputSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("post_pending"),
     id: idSchema,
-    pendingId: z.string().min(1).max(128),
+    pendingId: pendingIdSchema,
     asset: assetSchema,
     amount: amountSchema.optional(),
     final: z.boolean().optional(),
@@ -71,7 +74,7 @@ const transferInputSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("void_pending"),
     id: idSchema,
-    pendingId: z.string().min(1).max(128),
+    pendingId: pendingIdSchema,
     code: codeSchema,
     metadata: metadataSchema,
   }),

@@ -120,6 +120,17 @@ describe("deposits", () => {
     expect(await creditCounts()).toEqual(before);
   });
 
+  it("refuse a transaction hash with a NUL or a bidi override (422 naming it) with nothing recorded", async () => {
+    const before = await creditCounts();
+    for (const txHash of ["tx\u0000hidden", "tx\u202Eevil"]) {
+      const response = await deliverBridge(bridgeEvent("deposit.confirmed", deposit("1", { txHash })));
+      expect(response.status, JSON.stringify(response.body)).toBe(422);
+      expect(response.body).toMatchObject({ code: "VALIDATION_FAILED" });
+      expect(JSON.stringify(response.body)).toContain("data.txHash");
+    }
+    expect(await creditCounts()).toEqual(before);
+  });
+
   it("acknowledge event types it does not handle", async () => {
     const response = await deliverBridge(bridgeEvent("bridge.heartbeat", {}));
     expect(response.status).toBe(200);

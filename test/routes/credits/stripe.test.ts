@@ -305,6 +305,20 @@ describe("pricing", () => {
     expect(await posted("acc_treasury_usd")).toBe(before);
   });
 
+  it("records a payment whose quote reference holds a NUL as unmatched (200), moving no value", async () => {
+    const pi = uniqueId("pi");
+    const before = await posted(account);
+    const response = await deliverStripe(
+      stripeEvent(
+        "payment_intent.succeeded",
+        paymentIntent({ id: pi, quoteId: "quo_\u0000x", amountCents: 700 }),
+      ),
+    );
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body).toMatchObject({ outcome: "unmatched", duplicate: false });
+    expect(await posted(account)).toBe(before);
+  });
+
   it("refuses a signed event of a handled type that it cannot read (422), recording nothing", async () => {
     const before = await creditCounts();
     const response = await deliverStripe(
