@@ -8,14 +8,15 @@
  *
  * The package price is not checked against the farmer's band: it is ThreeFold's bid, in CC (1.2 CC
  * per slice-month would sit below a USD memory band's minimum, §20 Q7). The CC per slice-hour a
- * package lease pays is the monthly price ÷ hoursPerMonth, rounded down to 12 decimals.
+ * package lease pays is exactly the monthly price ÷ hoursPerMonth (a fraction, `1.2/720`), so a
+ * month of a package lease charges the monthly price to the minor unit.
  */
 import type { Client, Row } from "@libsql/client";
+import { exactPriceText, floorPriceText, parseExactPrice } from "../domain/bidbook/rate";
 import type { MarketParameters } from "../domain/market/parameters";
 import { type BidPackage, type SliceRequirements, threefoldBidPackages } from "../domain/market/requirements";
 import { Dec } from "../domain/money";
 import { fail, ok, type Result } from "../domain/result";
-import { ccPriceText } from "./pricing";
 
 /** Slices are committed for a month by default. */
 export const packageLeaseHoursDefault = 720;
@@ -116,11 +117,26 @@ export async function savePackage(
   });
 }
 
-/** The CC per slice-hour a package lease pays (rounded down to 12 decimals); VALIDATION_FAILED at 0. */
-export function packagePriceCcPerSliceHour(pkg: BidPackage, parameters: MarketParameters): Result<string> {
-  const price = ccPriceText(new Dec(pkg.priceCcPerSliceMonth).div(parameters.hoursPerMonth));
+/**
+ * The CC per slice-hour a package lease pays: exactly the monthly price over hoursPerMonth
+ * (`exactPriceCcPerSliceHour`, e.g. `1.2/720`, so a month charges 1.2 CC to the minor unit), and
+ * that rounded down to 12 decimals for the book's ordering; VALIDATION_FAILED when it rounds to 0.
+ */
+export function packagePriceCcPerSliceHour(
+  pkg: BidPackage,
+  parameters: MarketParameters,
+): Result<{ priceCcPerSliceHour: string; exactPriceCcPerSliceHour: string }> {
+  const exactText = exactPriceText(
+    new Dec(pkg.priceCcPerSliceMonth).toFixed(),
+    String(parameters.hoursPerMonth),
+  );
+  const exact = exactText === undefined ? undefined : parseExactPrice(exactText);
+  if (exactText === undefined || exact === undefined) {
+    return fail("VALIDATION_FAILED", "The package price is not a plain decimal", "priceCcPerSliceMonth");
+  }
+  const price = floorPriceText(exact);
   if (!new Dec(price).gt(0)) return fail("VALIDATION_FAILED", "The package price rounds to zero per hour");
-  return ok(price);
+  return ok({ priceCcPerSliceHour: price, exactPriceCcPerSliceHour: exactText });
 }
 
 /**

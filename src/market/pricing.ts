@@ -8,11 +8,14 @@
  *   for at least a month, otherwise the hourly price (shorter or open-ended use pays the hourly
  *   rate, whose band sits higher: §12.3 "shorter reservations may cost more per hour");
  * - in a USD band it is divided by the live peg (USD per CC) at that moment;
- * - the result is rounded DOWN to `priceDecimalsMax` (12) decimals, so the user never pays more
- *   than the listed price at the peg (by less than 10^-12 CC per slice-hour).
+ * - the lease is charged that price exactly (`exactPriceCcPerSliceHour`, a fraction such as
+ *   `10/720` CC or `10/36` for 10 USD a month at 0.05 USD per CC, src/domain/bidbook/rate.ts), so a
+ *   month of use costs the monthly price to the minor unit; the book orders claims by the price
+ *   rounded DOWN to `priceDecimalsMax` (12) decimals (`priceCcPerSliceHour`).
  * A later listed-price change or peg move applies to new leases only.
  */
 import { priceDecimalsMax } from "../domain/bidbook/model";
+import { exactPriceText, floorPriceText, parseExactPrice } from "../domain/bidbook/rate";
 import type { BandCurrency, MarketParameters } from "../domain/market/parameters";
 import { type BandProfile, checkPriceInBand, type PriceBand, priceBand } from "../domain/market/pricing";
 import { type NodeHardware, type SliceResources, sliceResources } from "../domain/market/slices";
@@ -97,7 +100,10 @@ export type ListedPrices = {
 
 /** How a lease's CC price was found: the listed price used, its currency and the peg. */
 export type LeaseQuote = {
+  /** The exact price rounded down to 12 decimals: what the book orders claims by. */
   readonly priceCcPerSliceHour: string;
+  /** The exact price the lease is charged (rate.ts text: a decimal or a fraction of two). */
+  readonly exactPriceCcPerSliceHour: string;
   readonly quotedPrice: string;
   readonly quotedCurrency: BandCurrency;
   readonly quotedCcUsd: string | null;
@@ -119,19 +125,28 @@ export function quoteLease(
   const quoted = monthly
     ? new Dec(listed.pricePerSliceMonth).div(parameters.hoursPerMonth)
     : new Dec(listed.pricePerSliceHour);
+  // The exact CC per slice-hour as listed price / (hours it covers × USD per CC), kept a fraction.
+  const numerator = new Dec(monthly ? listed.pricePerSliceMonth : listed.pricePerSliceHour);
+  let denominator = new Dec(monthly ? parameters.hoursPerMonth : 1);
   let cc = quoted;
   if (listed.currency === "USD") {
     if (ccUsd === null) {
       return fail("ORACLE_HALTED", "No live CC price: USD-listed capacity cannot be priced in CC right now");
     }
     cc = quoted.div(ccUsd);
+    denominator = denominator.mul(ccUsd);
   }
-  const priceCcPerSliceHour = ccPriceText(cc);
+  const exactText = exactPriceText(numerator.toFixed(), denominator.toFixed());
+  const exact = exactText === undefined ? undefined : parseExactPrice(exactText);
+  // A peg too long to write as a fraction (never seen: prices carry a few decimals) falls back to
+  // the rounded-down price, which then is the exact price: never more than listed.
+  const priceCcPerSliceHour = exact === undefined ? ccPriceText(cc) : floorPriceText(exact);
   if (!new Dec(priceCcPerSliceHour).gt(0)) {
     return fail("VALIDATION_FAILED", "The listed price is below the smallest CC price", "pricePerSliceHour");
   }
   return ok({
     priceCcPerSliceHour,
+    exactPriceCcPerSliceHour: exactText ?? priceCcPerSliceHour,
     quotedPrice: quoted.toFixed(),
     quotedCurrency: listed.currency,
     quotedCcUsd: listed.currency === "USD" ? ccUsd : null,

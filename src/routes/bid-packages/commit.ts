@@ -105,7 +105,7 @@ export function register(app: App) {
       kind: "package",
       slices: commitment.slices,
       durationMs: pkg.leaseHours * hourMs,
-      pricing: { type: "fixed", priceCcPerSliceHour: price },
+      pricing: { type: "fixed", ...price },
       source: "package",
       sourceId: packageId,
     });
