@@ -3,10 +3,13 @@ import { requireRoles } from "../../http/middleware";
 import { jsonResponse, problemResponses } from "../../http/schemas";
 import type { App } from "../../http/types";
 import { audit } from "../../ledger/accounts";
+import { auditMarket, marketMismatchesMax, marketMismatchKinds } from "../../market/audit";
 
 const auditSchema = z
   .object({
-    balanced: z.boolean().openapi({ description: "True when every check below passed." }),
+    balanced: z.boolean().openapi({
+      description: "True when every check below passed: the ledger's own and the market's against it.",
+    }),
     accountsChecked: z.number().int(),
     transfersChecked: z.number().int(),
     assets: z.array(
@@ -28,6 +31,49 @@ const auditSchema = z
     holdMismatches: z.array(
       z.object({ holdId: z.string(), storedMinor: z.string(), recomputedMinor: z.string() }),
     ),
+    market: z
+      .object({
+        nodesChecked: z.number().int().openapi({ description: "Nodes whose bid book was asked." }),
+        leasesChecked: z.number().int().openapi({ description: "Running and paused leases." }),
+        openBidsChecked: z.number().int().openapi({ description: "Open interruptible bids in the books." }),
+        auctionBidsChecked: z.number().int().openapi({ description: "Sealed auction bids still held." }),
+        withdrawalsChecked: z.number().int().openapi({ description: "Withdrawals still pending." }),
+        holdsChecked: z
+          .number()
+          .int()
+          .openapi({ description: "Live lease and bid holds looked up for an owner." }),
+        mismatchesTotal: z
+          .number()
+          .int()
+          .openapi({
+            description: `Market mismatches found; \`marketMismatches\` lists the first ${marketMismatchesMax}.`,
+          }),
+      })
+      .openapi({ description: "What the market check covered." }),
+    marketMismatches: z
+      .array(
+        z.object({
+          kind: z.enum(marketMismatchKinds).openapi({
+            description:
+              "lease_without_hold: a running lease has no live hold (pending, something left, not timed out by its book's clock); bid_without_hold: an open node bid has none; auction_bid_without_hold: a held sealed auction bid's TFP hold is not live; withdrawal_without_hold: a pending withdrawal's two holds are not both live; hold_without_owner: a live lease, bid, auction or withdrawal hold that nothing tracks; hold_owner_closed: a live hold whose owner is finished (an ended and settled lease, a closed bid, a settled or cancelled auction bid, a paid or failed withdrawal); book_unreadable: a node's bid book did not answer, so its leases and bids are unchecked. Paused leases need no live hold: they accrue nothing while paused and are topped up (or paused for funds) before they run again.",
+          }),
+          id: z
+            .string()
+            .openapi({ description: "The lease, bid, auction bid, withdrawal, hold or node concerned." }),
+          holdId: z.string().nullable(),
+          nodeId: z.string().nullable(),
+          holdCreatedAtMs: z
+            .number()
+            .int()
+            .nullable()
+            .openapi({ description: "When the hold concerned was placed (ledger time)." }),
+          detail: z.string(),
+        }),
+      )
+      .openapi({
+        description:
+          "The market checked against the ledger. Leases and bids are read from each node's bid book (their authority), not from the lease mirror; the books and the ledger are read one after the other, so while the market is busy a change landing between the reads can show once and be gone at the next audit.",
+      }),
   })
   .openapi("Audit");
 
@@ -35,7 +81,8 @@ const route = createRoute({
   method: "get",
   path: "/v1/ledger/audit",
   tags: ["ledger"],
-  summary: "Recompute every balance from the transfers and check each asset sums to zero (admin)",
+  summary:
+    "Recompute every balance from the transfers, check each asset sums to zero and the market's leases, bids, auction bids and withdrawals against their holds (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
   responses: { 200: jsonResponse(auditSchema, "The audit report"), ...problemResponses(401, 403) },
@@ -43,10 +90,14 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const report = await audit(c.get("db"));
+    const db = c.get("db");
+    const report = await audit(db);
+    const market = await auditMarket(db, c.env);
+    const { mismatches: marketMismatches, ...marketCounts } = market;
     return c.json(
       {
         ...report,
+        balanced: report.balanced && market.mismatchesTotal === 0,
         assets: report.assets.map((asset) => ({
           asset: asset.asset,
           postedSumMinor: asset.postedSumMinor.toString(),
@@ -63,6 +114,8 @@ export function register(app: App) {
           storedMinor: row.storedMinor.toString(),
           recomputedMinor: row.recomputedMinor.toString(),
         })),
+        market: marketCounts,
+        marketMismatches,
       },
       200,
     );
