@@ -8,14 +8,24 @@
  * Acceptance is serialised per request: a request moves `open → accepting` for one offer with a
  * conditional UPDATE, so two acceptances can never make two leases; the same offer may be retried
  * (the bid book answers a repeated lease id with the lease), and a refused one returns the request
- * to `open` with the offer marked `failed`.
+ * to `open` as it was. When the refusal is the node's (its slices went, it is offline or full) the
+ * offer is marked `failed`, since it can no longer be kept; when it is the requester's (say, too
+ * little CC) the offer stays open and nothing is left changed.
  */
-import type { Client, Row } from "@libsql/client";
+import type { Client, InStatement, Row } from "@libsql/client";
+import type { ErrorCode } from "../domain/errors";
 import type { SliceRequirements } from "../domain/market/requirements";
 import { fail, ok, type Result } from "../domain/result";
 import type { LeaseView } from "./book-protocol";
 import { bookOf } from "./books";
 import { hourMs } from "./config";
+
+/** Refusals of a reservation that say the offer's node cannot keep it: the offer is marked failed. */
+const nodeRefusals: ReadonlySet<ErrorCode> = new Set([
+  "SLICES_UNAVAILABLE",
+  "NODE_UNAVAILABLE",
+  "LIMIT_REACHED",
+]);
 
 /** Most offers one request takes. */
 export const offersPerRequestMax = 50;
@@ -270,19 +280,15 @@ export async function acceptOffer(
     sourceId: request.id,
   });
   if (!reserved.ok) {
-    await client.batch(
-      [
-        {
-          sql: "UPDATE capacity_offers SET status = 'failed', detail = ? WHERE id = ? AND status = 'open'",
-          args: [`${reserved.code}: ${reserved.detail}`.slice(0, 500), offer.id],
-        },
-        {
-          sql: "UPDATE capacity_requests SET status = 'open', accepting_offer_id = NULL, updated_at = ? WHERE id = ? AND status = 'accepting' AND accepting_offer_id = ?",
-          args: [nowMs, request.id, offer.id],
-        },
-      ],
-      "write",
-    );
+    const reopen: InStatement = {
+      sql: "UPDATE capacity_requests SET status = 'open', accepting_offer_id = NULL, updated_at = ? WHERE id = ? AND status = 'accepting' AND accepting_offer_id = ?",
+      args: [request.updatedAtMs, request.id, offer.id],
+    };
+    const offerFailed: InStatement = {
+      sql: "UPDATE capacity_offers SET status = 'failed', detail = ? WHERE id = ? AND status = 'open'",
+      args: [`${reserved.code}: ${reserved.detail}`.slice(0, 500), offer.id],
+    };
+    await client.batch(nodeRefusals.has(reserved.code) ? [offerFailed, reopen] : [reopen], "write");
     return fail(reserved.code, reserved.detail, reserved.field);
   }
   await client.batch(

@@ -191,10 +191,15 @@ export async function reserveCommitment(
   return ok(record);
 }
 
-/** Marks a commitment refused (its lease could not be reserved): its slices go back to the package. */
-export async function refuseCommitment(client: Client, id: string, nowMs: number): Promise<void> {
+/**
+ * Takes back a commitment whose lease the book refused (it reserved nothing and held nothing): the
+ * row goes, so a refused commitment leaves no record and its slices go back to the package at
+ * once. The row stood meanwhile only to claim the package's room while the book was asked. A
+ * commitment whose lease exists is never taken back (its lease id is asked too).
+ */
+export async function withdrawCommitment(client: Client, id: string, leaseId: string): Promise<void> {
   await client.execute({
-    sql: "UPDATE package_commitments SET status = 'refused', updated_at = ? WHERE id = ? AND status = 'active'",
-    args: [nowMs, id],
+    sql: "DELETE FROM package_commitments WHERE id = ? AND lease_id = ? AND status = 'active' AND NOT EXISTS (SELECT 1 FROM leases WHERE id = ?)",
+    args: [id, leaseId, leaseId],
   });
 }

@@ -20,8 +20,8 @@ import {
   ensureDefaultPackages,
   getPackage,
   packagePriceCcPerSliceHour,
-  refuseCommitment,
   reserveCommitment,
+  withdrawCommitment,
 } from "../../market/packages";
 import { leaseJson, leaseSchema } from "../leases/schemas";
 import { requireOwnNode } from "../nodes/schemas";
@@ -110,7 +110,9 @@ export function register(app: App) {
       sourceId: packageId,
     });
     if (!lease.ok) {
-      await refuseCommitment(db, commitment.id, Date.now());
+      // The book reserved and held nothing, so the commitment goes too: a refusal leaves no record.
+      // CONFLICT says the lease id is taken, so the commitment may stand behind a lease: it stays.
+      if (lease.code !== "CONFLICT") await withdrawCommitment(db, commitment.id, commitment.leaseId);
       throw ApiError.from(lease);
     }
     const row = await getLeaseRow(db, lease.value.id);
