@@ -1,6 +1,7 @@
 /**
  * `npm run sim -- --seed S --steps N` runs one seeded simulation; `--seeds A..B` runs each seed
- * in the range (one service, restarted state per seed is not needed: seeds own their actors).
+ * in the range on one service (each seed has its own actors, ids and pool, and the feeds start
+ * afresh; `--fresh` gives each seed its own service, the exact replay of a failing seed).
  * Prints seeds × steps, faults injected by kind, calls by outcome and every violation with the
  * step log and the command that replays it. `--verbose` prints each step's log as it runs.
  * Exit code 1 when any seed found a violation.
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   const { seeds, steps, verbose, fresh } = parseArguments(process.argv.slice(2));
   // One service for all seeds unless --fresh: each seed's actors, nodes and ids are its own, and
   // the invariants are global, so a seed also proves it did not break what earlier seeds left.
-  const shared = fresh ? undefined : await startService();
+  let shared = fresh ? undefined : await startService();
   const reports: SimulationReport[] = [];
   const faults: Record<string, number> = {};
   const outcomes: Record<string, number> = {};
@@ -90,9 +91,12 @@ async function main(): Promise<void> {
           console.log(`  step ${violation.step} ${violation.invariant}: ${violation.detail}`);
         console.log(`  log:\n${report.log.map((line) => `    ${line}`).join("\n")}`);
         const first = report.violations[0]!.step;
-        console.log(
-          `  replay: npm run sim -- --seed ${seed} --steps ${first}${shared === undefined ? "" : " (after the same earlier seeds, or with --fresh)"}`,
-        );
+        if (shared !== undefined) {
+          // A broken invariant is global: later seeds start from a clean service.
+          await shared.close();
+          shared = await startService();
+        }
+        console.log(`  replay: npm run sim -- --seed ${seed} --steps ${first} --fresh`);
       }
     }
   } finally {

@@ -23,6 +23,8 @@ export type Feeds = {
   readonly modes: Record<string, FeedMode>;
   /** Requests answered, for the report. */
   served: number;
+  /** Back to the initial prices with every source answering (each seed starts here). */
+  reset(): void;
   close(): Promise<void>;
 };
 
@@ -74,6 +76,10 @@ export async function startFeeds(initial: Record<FeedKind, string>): Promise<Fee
     },
     set served(value: number) {
       state.served = value;
+    },
+    reset() {
+      Object.assign(price, initial);
+      for (const source of Object.keys(modes)) delete modes[source];
     },
     async close() {
       server.closeAllConnections();

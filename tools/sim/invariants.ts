@@ -99,7 +99,7 @@ export async function checkInvariants(world: World): Promise<void> {
     `SELECT l.id, l.kind, l.source, l.source_id FROM leases l
      WHERE l.status = 'running' AND l.kind <> 'package' AND NOT EXISTS (
        SELECT 1 FROM holds h WHERE h.status = 'pending' AND h.remaining > 0
-         AND (h.id LIKE 'hold_' || l.id || '_%' OR (l.source_id IS NOT NULL AND h.id = 'hold_' || l.source_id))
+         AND (substr(h.id, 1, length(l.id) + 6) = 'hold_' || l.id || '_' OR (l.source_id IS NOT NULL AND h.id = 'hold_' || l.source_id))
      ) LIMIT 5`,
   );
   if (unheld.length > 0) world.violate("running-lease-has-hold", show(unheld));
@@ -123,11 +123,21 @@ export async function checkInvariants(world: World): Promise<void> {
   );
   if (duplicateSettlements.length > 0)
     world.violate("settlement-once-per-period", show(duplicateSettlements));
-  const chargeVsLedger = await query(
-    `SELECT s.id, s.charge_minor, (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.id LIKE s.id || '%' AND t.code = 'lease_charge') AS ledger
-     FROM settlements s WHERE s.charge_minor > 0 AND s.charge_minor <> (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.id LIKE s.id || '%' AND t.code = 'lease_charge') LIMIT 5`,
+  // The ledger holds exactly what each settlement row says: the draws (`stl_…`, `.dN`, `.due`)
+  // sum to the charge and the three legs to the three parts (ids `stl_…` and `stl_….<leg>`).
+  const settlementVsLedger = await query(
+    `WITH legs AS (
+       SELECT s.id, s.charge_minor, s.farmer_minor, s.burn_minor, s.threefold_minor,
+         coalesce(sum(CASE WHEN t.code = 'lease_charge' THEN t.amount END), 0) AS charged,
+         coalesce(sum(CASE WHEN t.id = s.id || '.farmer' THEN t.amount END), 0) AS farmer,
+         coalesce(sum(CASE WHEN t.id = s.id || '.burn' THEN t.amount END), 0) AS burn,
+         coalesce(sum(CASE WHEN t.id = s.id || '.threefold' THEN t.amount END), 0) AS threefold
+       FROM settlements s LEFT JOIN transfers t ON t.id = s.id OR (t.id >= s.id || '.' AND t.id < s.id || '/')
+       GROUP BY s.id
+     )
+     SELECT * FROM legs WHERE charged <> charge_minor OR farmer <> farmer_minor OR burn <> burn_minor OR threefold <> threefold_minor LIMIT 5`,
   );
-  if (chargeVsLedger.length > 0) world.violate("settlement-matches-ledger", show(chargeVsLedger));
+  if (settlementVsLedger.length > 0) world.violate("settlement-matches-ledger", show(settlementVsLedger));
 
   // 7. Each payment minted once: card payments and TFT deposits against their ledger mints.
   const cards = await query(
@@ -149,9 +159,9 @@ export async function checkInvariants(world: World): Promise<void> {
   // 8. Settled exit rounds: fills, payouts and margins in the ledger equal what the round published.
   const rounds = await query(
     `SELECT r.id, r.filled_tfp, r.payout_usdc, r.margin_usdc, r.result,
-       (SELECT coalesce(sum(amount), 0) FROM transfers WHERE id LIKE r.id || '.%' AND code = 'auction_exit_fill') AS fills,
-       (SELECT coalesce(sum(amount), 0) FROM transfers WHERE id LIKE r.id || '.%' AND code = 'auction_exit_payout') AS payouts,
-       (SELECT coalesce(sum(amount), 0) FROM transfers WHERE id LIKE r.id || '.%' AND code = 'auction_exit_margin') AS margins
+       (SELECT coalesce(sum(amount), 0) FROM transfers WHERE id >= r.id || '.' AND id < r.id || '/' AND code = 'auction_exit_fill') AS fills,
+       (SELECT coalesce(sum(amount), 0) FROM transfers WHERE id >= r.id || '.' AND id < r.id || '/' AND code = 'auction_exit_payout') AS payouts,
+       (SELECT coalesce(sum(amount), 0) FROM transfers WHERE id >= r.id || '.' AND id < r.id || '/' AND code = 'auction_exit_margin') AS margins
      FROM auction_rounds r WHERE r.state = 'settled'`,
   );
   for (const round of rounds) {

@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { type Client, createClient } from "@libsql/client";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { startLibsqlServer } from "../libsql-server/server";
@@ -93,14 +94,14 @@ export async function startService(): Promise<Service> {
   const feeds = await startFeeds({ gold: "128", tft: "0.05" });
   const shared = { compatibilityDate: "2026-08-01", compatibilityFlags: ["nodejs_compat"] };
   const runtimeLines: string[] = [];
-  const keep = (stream: NodeJS.ReadableStream) =>
+  const keep = (stream: Readable) =>
     stream.on("data", (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n")) if (line.length > 0) runtimeLines.push(line);
       runtimeLines.splice(0, Math.max(0, runtimeLines.length - runtimeLinesMax));
     });
   const options: MiniflareOptions = {
     // The Worker's own logs (one JSON line per cron step, every error) are kept, not printed.
-    handleRuntimeStdio(stdout, stderr) {
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       keep(stdout);
       keep(stderr);
     },

@@ -48,6 +48,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const startedMs = performance.now();
   const service = options.service ?? (await startService());
   const faultsBefore = { ...service.proxy.counts };
+  service.feeds.reset();
   const random = new Prng(options.seed);
   const world = new World(service, random.fork("actors"), options.seed);
   const faultRandom = random.fork("faults");

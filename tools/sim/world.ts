@@ -32,6 +32,9 @@ export type Response = { status: number; body: unknown; lost: boolean; faulted: 
 /** Transfer codes written by alarms and the cron, which may run beside a refused call. */
 export const backgroundTransferCodes = [
   "lease_charge",
+  "lease_revenue_farmer",
+  "lease_revenue_burn",
+  "lease_revenue_threefold",
   "lease_burn_tft",
   "lease_top_up",
   "lease_hold_released",
