@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["test/domain/**/*.test.ts", "test/tools/**/*.test.ts"],
+          include: ["test/domain/**/*.test.ts", "test/tools/**/*.test.ts", "test/sim/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
         },
