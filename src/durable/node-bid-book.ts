@@ -65,7 +65,6 @@ import { Dec, formatAmount, invariant } from "../domain/money";
 import { defaultPegParameters } from "../domain/peg";
 import { type Failure, fail, ok, type Result } from "../domain/result";
 import type { BookAuditRecord, BookAuditView } from "../market/audit";
-import type { BookAuditRecord, BookAuditView } from "../market/audit";
 import {
   type BidView,
   type BookView,
@@ -1097,53 +1096,11 @@ export class NodeBidBook extends DurableObject<Env> {
     if (this.book.nodeId !== nodeId)
       return fail("CONFLICT", `This book belongs to ${this.book.nodeId}`, "nodeId");
     while (this.moneyRun !== null) await this.moneyRun;
-    const book = this.requireBook();
-    const records: BookAuditRecord[] = [];
-    const seen = new Set<string>();
-    const add = (record: Omit<BookAuditRecord, "holdIds" | "closed">) => {
-      const funding = this.funding.get(record.id);
-      seen.add(record.id);
-      records.push({
-        ...record,
-        holdIds: [...(funding?.holdIds ?? [])],
-        closed: funding ? this.isClosed(funding) : false,
-      });
-    };
-    for (const lease of book.leases) {
-      if (lease.status !== "ended" || (this.funding.get(lease.id)?.holdIds.length ?? 0) > 0)
-        add({ id: lease.id, kind: "lease", status: lease.status, pausedReason: lease.pausedReason ?? null });
-    }
-    for (const bid of book.bids) {
-      if (bid.status === "open" || (this.funding.get(bid.id)?.holdIds.length ?? 0) > 0)
-        add({ id: bid.id, kind: "bid", status: bid.status, pausedReason: null });
-    }
-    for (const funding of this.funding.values()) {
-      if (seen.has(funding.id) || funding.holdIds.length === 0) continue;
-      records.push({
-        id: funding.id,
-        kind: isBidId(funding.id) ? "bid" : "lease",
-        status: "missing",
-        pausedReason: null,
-        holdIds: [...funding.holdIds],
-        closed: true,
-      });
-    }
-    return ok({ nodeId, opened: true, nowMs: this.now(), records });
+    // Read between queued changes (see `exclusive`): a reservation's hold and its commit are one change.
+    return this.exclusive(() => this.auditRecords(nodeId));
   }
 
-  /**
-   * What the market audit compares with the ledger (src/market/audit.ts); reads only. Waits for a
-   * money pass in flight, so it reports a state between passes. A book never opened reports
-   * nothing and is not created (the audit asks every node).
-   */
-  async auditView(input: z.input<typeof openSchema>): Promise<Result<BookAuditView>> {
-    const parsed = parse(openSchema, input);
-    if (!parsed.ok) return parsed;
-    const { nodeId } = parsed.value;
-    if (this.book === null) return ok({ nodeId, opened: false, nowMs: this.now(), records: [] });
-    if (this.book.nodeId !== nodeId)
-      return fail("CONFLICT", `This book belongs to ${this.book.nodeId}`, "nodeId");
-    while (this.moneyRun !== null) await this.moneyRun;
+  private auditRecords(nodeId: string): Result<BookAuditView> {
     const book = this.requireBook();
     const records: BookAuditRecord[] = [];
     const seen = new Set<string>();
