@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { audit, supply } from "../../src/ledger/accounts";
 import { createTransfers, expireHolds } from "../../src/ledger/ledger";
 import { randomBase62 } from "../../src/lib/ids";
-import { balances, database, fundedAccount, uniqueOwner } from "../support/harness";
+import { balances, database, expectAuditClean, fundedAccount, uniqueOwner } from "../support/harness";
 
 const unique = (prefix: string) => `${prefix}_${randomBase62(10)}`;
 
@@ -52,6 +52,7 @@ describe("idempotency", () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => createTransfers(db, [request])));
     expect(results.every((result) => result.ok)).toBe(true);
     expect((await balances(bob)).posted).toBe(10n);
+    await expectAuditClean();
   });
 });
 
@@ -277,6 +278,7 @@ describe("concurrency", () => {
     expect(refused.every((result) => !result.ok && result.code === "INSUFFICIENT_FUNDS")).toBe(true);
     expect(await balances(payer)).toMatchObject({ posted: 20n, available: 20n });
     expect((await balances(payee)).posted).toBe(980n);
+    await expectAuditClean();
   });
 });
 
