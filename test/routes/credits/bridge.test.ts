@@ -4,7 +4,7 @@
 // and expired signatures get a 400 and change nothing.
 import { beforeAll, describe, expect, it } from "vitest";
 import { signBridgePayload } from "../../../src/credits/bridge";
-import { database, fundedAccount, type Seeded, seedKey } from "../../support/harness";
+import { database, expectAuditClean, fundedAccount, type Seeded, seedKey } from "../../support/harness";
 import {
   bridgeEvent,
   bridgePreviousSecret,
@@ -79,6 +79,7 @@ describe("deposits", () => {
     expect(await posted(tfpAccount)).toBe(before + 70_000_000n);
     const outcomes = new Set(deliveries.map((delivery) => delivery.body.outcome));
     expect(outcomes).toEqual(new Set(["deposited", "duplicate_deposit"]));
+    await expectAuditClean();
   });
 
   it("accept the previous secret during a rotation", async () => {

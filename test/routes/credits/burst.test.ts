@@ -5,7 +5,7 @@
 // issued − burned = circulating and the users' balances equal to what was minted minus what was burned.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createCheckoutQuote } from "../../../src/credits/checkout";
-import { call, database, fundedAccount, seedKey } from "../../support/harness";
+import { call, database, expectAuditClean, fundedAccount, seedKey } from "../../support/harness";
 import {
   checkoutSession,
   ledgerBalanced,
@@ -171,5 +171,6 @@ describe("a burst of 1,000 deliveries", () => {
     console.log(
       `burst: ${deliveries.length} deliveries in ${elapsedMs} ms (${Math.round((deliveries.length * 1000) / elapsedMs)}/s through the Worker, concurrency ${concurrency}, seed ${seed})`,
     );
+    await expectAuditClean();
   }, 120_000);
 });

@@ -4,7 +4,15 @@
 // holder by less than one minor unit, refused when expired, unfunded, halted or not the caller's.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Dec } from "../../../src/domain/money";
-import { balances, call, database, fundedAccount, type Seeded, seedKey } from "../../support/harness";
+import {
+  balances,
+  call,
+  database,
+  expectAuditClean,
+  fundedAccount,
+  type Seeded,
+  seedKey,
+} from "../../support/harness";
 import { creditCounts, ledgerBalanced, resetPrices, setPrices, supplyOf, uniqueId } from "./support";
 
 type Quote = { id: string; amountIn: string; amountOut: string; status: string; code?: string };
@@ -283,5 +291,6 @@ describe("refusals", () => {
     expect(responses.every((response) => response.status === 200 || response.status === 201)).toBe(true);
     expect((await balances(userCc)).posted).toBe(before.posted + 10_000000n);
     expect(await ledgerBalanced()).toBe(true);
+    await expectAuditClean();
   });
 });

@@ -3,7 +3,7 @@
 // bridge's signed outcome burns the TFP and releases the TFT (paid) or frees the TFP (failed), once,
 // with final states that later events cannot undo; ledger balanced throughout.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { balances, call, fundedAccount, type Seeded, seedKey } from "../../support/harness";
+import { balances, call, expectAuditClean, fundedAccount, type Seeded, seedKey } from "../../support/harness";
 import {
   bridgeEvent,
   creditCounts,
@@ -203,5 +203,6 @@ describe("the bridge's outcome", () => {
     expect(await ledgerBalanced()).toBe(true);
     const holds = await balances(tfpAccount);
     expect(holds.pendingDebits).toBe(0n);
+    await expectAuditClean();
   });
 });

@@ -2,7 +2,7 @@
 // rotations exactly one answers 201 and the rest 409 CONFLICT, exactly one successor key exists
 // and authenticates, and the old key keeps working through its grace period only.
 import { describe, expect, it } from "vitest";
-import { call, database, seedKey } from "../../support/harness";
+import { call, database, expectAuditClean, seedKey } from "../../support/harness";
 
 const parallelRotations = 16;
 
@@ -39,6 +39,7 @@ describe("rotating one key concurrently", () => {
     expect((await call("GET", "/v1/ledger/supply", { key: user.key })).status).toBe(200);
     const retireAtMs = Date.parse(winner.previous.revokedAt);
     expect(retireAtMs).toBeGreaterThan(Date.now() + 3_500_000);
+    await expectAuditClean();
   });
 
   it("answers 404 for a key that does not exist and writes nothing", async () => {
