@@ -2,12 +2,13 @@
  * Builds the Hono app: middleware, the error handler, the OpenAPI document and every route.
  */
 
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { isDatabaseUnavailable } from "./db/client";
+import { docsPage } from "./http/docs";
 import { ApiError, problemResponse } from "./http/errors";
-import { bodyGuards, requestContext } from "./http/middleware";
+import { apiCors, bodyGuards, requestContext, securityHeaders } from "./http/middleware";
 import type { App, AppEnv } from "./http/types";
 import { registerRoutes } from "./routes";
 
@@ -28,6 +29,9 @@ function validationError(error: ZodError, target: string): ApiError {
   );
 }
 
+/** Retry-After sent while the database is unreachable: outages seen so far lasted seconds. */
+export const databaseRetryAfterSeconds = 5;
+
 export function buildApp(): App {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -35,6 +39,8 @@ export function buildApp(): App {
     },
   });
 
+  app.use("*", securityHeaders);
+  app.use("/v1/*", apiCors);
   app.use("*", requestContext);
   app.use("*", ...bodyGuards);
 
@@ -48,6 +54,23 @@ export function buildApp(): App {
             ? "UNAUTHENTICATED"
             : "MALFORMED_REQUEST";
       return problemResponse(c, new ApiError(code, error.message || "The request could not be read"));
+    }
+    if (isDatabaseUnavailable(error)) {
+      // A transport failure, not a bug: the caller may retry; /v1/health says "degraded" meanwhile.
+      console.warn(
+        JSON.stringify({
+          level: "warn",
+          requestId: c.get("requestId"),
+          path: c.req.path,
+          error: String(error),
+        }),
+      );
+      return problemResponse(
+        c,
+        new ApiError("DATABASE_UNAVAILABLE", "The database cannot be reached right now; retry shortly", [], {
+          retryAfterSeconds: databaseRetryAfterSeconds,
+        }),
+      );
     }
     console.error(
       JSON.stringify({
@@ -83,6 +106,6 @@ export function buildApp(): App {
         "Cloud Credits, the capacity marketplace, liquidity pools and the Dutch-auction exit. Amounts are decimal strings; errors are RFC 9457 problem details.",
     },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  app.get("/docs", docsPage);
   return app;
 }

@@ -1,6 +1,6 @@
 /**
- * Ships the dashboard's third-party browser files: copies Chart.js's UMD build (and its licence)
- * from node_modules into the git-ignored `public/vendor/`, which Workers static assets serve as
+ * Ships the third-party browser files: copies Chart.js's UMD build and Swagger UI's bundle and
+ * stylesheet (with their licences) from node_modules into the git-ignored `public/vendor/`, which Workers static assets serve as
  * `/vendor/…`. Run by the npm `predev`, `pretest`, `prebuild` and `predeploy` hooks and by the e2e
  * global setup, so a fresh clone needs only `npm install`. Idempotent: files already identical
  * are left alone.
@@ -18,10 +18,16 @@ export const vendorDirectory = join(root, "public", "vendor");
 /** One vendored file: its path inside an npm package and its name under `public/vendor/`. */
 type VendorFile = { readonly packageName: string; readonly path: string; readonly target: string };
 
-/** The browser files the dashboard loads. `chart.umd.min.js` defines the global `Chart`. */
+/**
+ * The browser files the dashboard and the API docs load. `chart.umd.min.js` defines the global
+ * `Chart`; `swagger-ui-bundle.js` defines `SwaggerUIBundle`, started on /docs by public/js/docs.js.
+ */
 export const vendorFiles: readonly VendorFile[] = [
   { packageName: "chart.js", path: "dist/chart.umd.min.js", target: "chart.umd.min.js" },
   { packageName: "chart.js", path: "LICENSE.md", target: "chart.js-LICENSE.md" },
+  { packageName: "swagger-ui-dist", path: "swagger-ui-bundle.js", target: "swagger-ui-bundle.js" },
+  { packageName: "swagger-ui-dist", path: "swagger-ui.css", target: "swagger-ui.css" },
+  { packageName: "swagger-ui-dist", path: "LICENSE", target: "swagger-ui-LICENSE" },
 ];
 
 function packageDirectory(packageName: string): string {

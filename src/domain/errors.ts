@@ -43,6 +43,8 @@ export const errorCodes = [
   // auctions
   "AUCTION_CLOSED",
   "CANCELLATION_DEADLINE_PASSED",
+  // availability: the database cannot be reached now (transport failure); retry later
+  "DATABASE_UNAVAILABLE",
   // catch-all
   "INTERNAL",
 ] as const;

@@ -43,6 +43,7 @@ export const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
   LIMIT_REACHED: 429,
   AUCTION_CLOSED: 409,
   CANCELLATION_DEADLINE_PASSED: 409,
+  DATABASE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -54,6 +55,8 @@ const titles: Partial<Record<ErrorCode, string>> = {
   IDEMPOTENCY_CONFLICT: "Idempotency key reused with different content",
   INSUFFICIENT_FUNDS: "Insufficient funds",
   ORACLE_HALTED: "Price oracle halted",
+  DATABASE_UNAVAILABLE: "Service temporarily unavailable",
+  RATE_LIMITED: "Too many requests",
   INTERNAL: "Internal error",
 };
 
@@ -77,12 +80,20 @@ export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly detail: string;
   readonly errors: FieldProblem[];
+  /** Sent as `Retry-After` (seconds) when set: when a retry may succeed (429, 503). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, detail: string, errors: FieldProblem[] = []) {
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    errors: FieldProblem[] = [],
+    options: { retryAfterSeconds?: number } = {},
+  ) {
     super(detail);
     this.code = code;
     this.detail = detail;
     this.errors = errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get status(): ContentfulStatusCode {
@@ -124,6 +135,7 @@ export function problemResponse(c: Context, error: ApiError): Response {
       "content-type": "application/problem+json",
       ...(requestId ? { "x-request-id": requestId } : {}),
       ...(error.status === 401 ? { "www-authenticate": 'Bearer realm="tfgrid-market"' } : {}),
+      ...(error.retryAfterSeconds === undefined ? {} : { "retry-after": String(error.retryAfterSeconds) }),
     },
   });
 }

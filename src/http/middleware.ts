@@ -4,12 +4,44 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { authenticate } from "../auth/keys";
 import { openDatabase } from "../db/client";
 import type { Role } from "../db/schema";
 import { newId, sha256Hex } from "../lib/ids";
 import { ApiError } from "./errors";
 import type { AppEnv } from "./types";
+
+/**
+ * Headers on every response of the Worker: `nosniff`, so a browser never runs a JSON or problem
+ * body as another type; and `Cache-Control: no-store` unless the response chose its own, because
+ * API responses are per caller and some carry secrets (`POST /v1/keys` returns a key once).
+ */
+export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  c.res.headers.set("x-content-type-options", "nosniff");
+  if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+};
+
+/** How long a browser may reuse a preflight answer: 10 minutes. */
+export const corsPreflightMaxAgeSeconds = 600;
+
+/**
+ * CORS for `/v1/*`, chosen deliberately: the API authenticates with bearer keys in the
+ * Authorization header and never with cookies, so a page on another origin can do nothing a
+ * script outside a browser could not already do with the same key; ambient credentials, the
+ * thing CORS protects, do not exist here. So any origin may call it, without credentials
+ * (`Access-Control-Allow-Credentials` is never sent), with only the request headers the API
+ * reads, and may read the response headers a client needs. Preflights answer 204.
+ */
+export const apiCors: MiddlewareHandler<AppEnv> = cors({
+  origin: "*",
+  allowMethods: ["GET", "POST", "PUT", "DELETE"],
+  allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+  exposeHeaders: ["X-Request-Id", "Idempotent-Replayed", "Retry-After"],
+  maxAge: corsPreflightMaxAgeSeconds,
+  credentials: false,
+});
 
 /** Largest request body accepted by any route: 64 KiB. */
 export const requestBodyBytesMax = 64 * 1024;
