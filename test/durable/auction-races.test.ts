@@ -1,7 +1,7 @@
 // Proves that the round's Durable Object serialises bids against the close and cancellations against the deadline on the real clock: every request on either side of the line gets one consistent answer, a refused bid holds nothing, a refused cancellation keeps its hold, and the round still settles with every asset conserved.
 import { beforeAll, describe, expect, it } from "vitest";
 import { audit } from "../../src/ledger/accounts";
-import { call, database, type Seeded, seedKey } from "../support/harness";
+import { call, database, expectAuditClean, type Seeded, seedKey } from "../support/harness";
 import {
   contributeUsdc,
   createPool,
@@ -93,6 +93,7 @@ describe("bids racing the close", () => {
     }
     expect(await sumByAsset(accounts)).toEqual(before);
     expect((await audit(database())).balanced).toBe(true);
+    await expectAuditClean();
   });
 });
 
@@ -156,6 +157,7 @@ describe("cancellations racing the deadline", () => {
     expect(round.body.bidsCount).toBe(refused.length);
     expect(await sumByAsset(accounts)).toEqual(before);
     expect((await audit(database())).balanced).toBe(true);
+    await expectAuditClean();
   });
 
   it("refuses to cancel another owner's bid", async () => {

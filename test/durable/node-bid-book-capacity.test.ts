@@ -13,7 +13,7 @@ import {
   settle,
   shift,
 } from "../routes/market/support";
-import { balances, call, database, type Seeded, seedKey } from "../support/harness";
+import { balances, call, database, expectAuditClean, type Seeded, seedKey } from "../support/harness";
 
 let farmer: Seeded;
 
@@ -71,6 +71,7 @@ describe("no overbooking", () => {
     expect((await call<{ freeSlices: number }>("GET", `/v1/nodes/${node.id}`)).body.freeSlices).toBe(
       book.freeSlices,
     );
+    await expectAuditClean();
   });
 
   it("keeps running slices within the node under concurrent bids, reservations and acceptances", async () => {
@@ -90,6 +91,7 @@ describe("no overbooking", () => {
     const onDemand = responses.filter((response, index) => index % 3 === 0 && response.status === 201);
     const running = await Promise.all(onDemand.map((response) => lease(node.id, response.body.id)));
     expect(running.every((item) => item.status === "running")).toBe(true);
+    await expectAuditClean();
   });
 });
 
@@ -133,6 +135,7 @@ describe("bids that arrive together", () => {
       ["hold_bid_group_a", "pending"],
       ["hold_bid_group_b", "pending"],
     ]);
+    await expectAuditClean();
   });
 });
 

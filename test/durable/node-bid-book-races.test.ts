@@ -11,7 +11,7 @@ import {
   settlementsOf,
   shift,
 } from "../routes/market/support";
-import { call, database, type Seeded, seedKey } from "../support/harness";
+import { call, database, expectAuditClean, type Seeded, seedKey } from "../support/harness";
 
 let farmer: Seeded;
 let admin: Seeded;
@@ -115,6 +115,7 @@ describe("identical reservations at once", () => {
         expect(lease.body.status).toBe("running");
       }
       await expectBalancedLedger(node.id);
+      await expectAuditClean();
     });
   }
 });
@@ -147,6 +148,7 @@ describe("a reservation refused because the slices went", () => {
       }
     }
     await expectBalancedLedger(node.id);
+    await expectAuditClean();
   });
 
   it("writes nothing when the refusal is plain: the node is full", async () => {

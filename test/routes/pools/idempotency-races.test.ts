@@ -12,7 +12,7 @@ import {
   tfp,
   usdc,
 } from "../../durable/auction-support";
-import { call, database, fundedAccount, type Seeded, seedKey } from "../../support/harness";
+import { call, database, expectAuditClean, fundedAccount, type Seeded, seedKey } from "../../support/harness";
 
 /** Requests fired at once with one key: enough for several to pass the idempotency check together. */
 const racersCount = 32;
@@ -90,6 +90,7 @@ describe("one Idempotency-Key, two bodies, in parallel", () => {
     });
     expect(Number(positions.rows[0]!.n)).toBe(1);
     expect((await audit(database())).balanced).toBe(true);
+    await expectAuditClean();
   });
 
   it("positions: a loser that finds the winner's position already written gets 409, not the winner's body", async () => {
@@ -113,6 +114,7 @@ describe("one Idempotency-Key, two bodies, in parallel", () => {
     expect([replay.status, replay.body.amount]).toEqual([201, "100.000000"]);
     const totals = await accountTotals([lp.usdcAccount]);
     expect(totals.get(lp.usdcAccount)!.posted).toBe(usdc(900));
+    await expectAuditClean();
   });
 
   it("positions: the same amount to another reward account is another body: 409", async () => {
@@ -133,6 +135,7 @@ describe("one Idempotency-Key, two bodies, in parallel", () => {
       body: { asset: "USDC", amount: "10", accountId: lp.usdcAccount, rewardAccountId: otherRewardAccount },
     });
     expect([second.status, second.body.code]).toEqual([409, "IDEMPOTENCY_CONFLICT"]);
+    await expectAuditClean();
   });
 
   it("bids: each 201 shows the caller's own amount, the others get 409, one hold", async () => {
@@ -158,6 +161,7 @@ describe("one Idempotency-Key, two bodies, in parallel", () => {
     const totals = await accountTotals([bidder.tfpAccount]);
     expect(totals.get(bidder.tfpAccount)!.pendingDebits).toBe(tfp(won.replace(".0000000", "")));
     expect((await audit(database())).balanced).toBe(true);
+    await expectAuditClean();
   });
 
   it("bids: the same key in another round is another request: 409 IDEMPOTENCY_CONFLICT, nothing held", async () => {
@@ -176,6 +180,7 @@ describe("one Idempotency-Key, two bodies, in parallel", () => {
     expect([second.response.status, problem.code]).toEqual([409, "IDEMPOTENCY_CONFLICT"]);
     const totals = await accountTotals([bidder.tfpAccount]);
     expect(totals.get(bidder.tfpAccount)!.pendingDebits).toBe(tfp(100));
+    await expectAuditClean();
   });
 
   it("rounds: each 201 shows the caller's own close, the others get 409, one round", async () => {
@@ -217,5 +222,6 @@ describe("one Idempotency-Key, two bodies, in parallel", () => {
       body: { ...body, closesAt: won },
     });
     expect([replay.status, replay.body.closesAt]).toEqual([201, won]);
+    await expectAuditClean();
   });
 });
