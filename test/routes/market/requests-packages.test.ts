@@ -239,8 +239,9 @@ describe("bid packages", () => {
     await settle(node.id);
     const rows = await settlementsOf([granted.body.lease.id, standard.body.lease.id]);
     expect(rows).toHaveLength(4);
-    // 2 slices × 0.001666666666 CC = 3,333 minor units an hour (rounded down); 3 slices: 4,999.
-    expect(rows.map((row) => row.chargeMinor).sort()).toEqual([3_333n, 3_333n, 4_999n, 4_999n]);
+    // Charged at the exact 1.2/720 CC per slice-hour, cumulatively: 2 slices are 3,333.33… minor
+    // units an hour (3,333 then 6,666 − 3,333); 3 slices exactly 5,000 (4,999 at the rounded price).
+    expect(rows.map((row) => row.chargeMinor).sort()).toEqual([3_333n, 3_333n, 5_000n, 5_000n]);
     for (const row of rows)
       expect(row.farmerMinor + row.burnMinor + row.threefoldMinor).toBe(row.chargeMinor);
     const payer = await database().execute({
@@ -269,7 +270,7 @@ describe("bid packages", () => {
     expect(earnings.body.total.gross).toBe((Number(gross) / 1e6).toFixed(6));
     expect(earnings.body.total.periods).toBe(Number(mine.rows[0]?.periods));
     const nodeRow = earnings.body.nodes.find((item) => item.nodeId === node.id);
-    expect(nodeRow?.gross).toBe(((3_333 * 2 + 4_999 * 2) / 1e6).toFixed(6));
+    expect(nodeRow?.gross).toBe(((3_333 * 2 + 5_000 * 2) / 1e6).toFixed(6));
     expect(earnings.body.leases.map((item) => item.leaseId)).toEqual(
       expect.arrayContaining([granted.body.lease.id, standard.body.lease.id]),
     );
