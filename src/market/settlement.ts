@@ -2,8 +2,10 @@
  * Settlement of lease periods (ECONOMICS §10): every due period of a lease is charged from its
  * holds and split 80 / 10 / 10 in one linked ledger write with its records.
  *
- * For one period of lease L with charge C (bidbook `chargeFor`: price × slices × running hours,
- * rounded down), the write holds, all linked:
+ * For one period of lease L with charge C (bidbook `chargeFor`: the cumulative charge at the
+ * lease's exact price, C(running time through the period) − C(running time before it), each term
+ * rounded down, so a lease's periods sum to its exact price; src/domain/bidbook/rate.ts), the
+ * write holds, all linked:
  * - `post_pending` drawdowns (final = false) of C from L's holds, oldest first: payer → escrow
  *   (`stl_<L>_<k>`, then `….d1`, `….d2` when a hold runs out mid-charge);
  * - if the holds do not cover C, a posted transfer of the shortfall payer → escrow (`….due`); when
