@@ -231,12 +231,14 @@ export function storedExactPrice(text: string): ExactPrice {
 }
 
 /**
- * Whether `exactText` is a valid exact price whose 12-decimal floor is the price `priceText`
- * (so the book orders a lease by its exact price, rounded down).
+ * Whether `exactText` is a valid exact price whose 12-decimal floor equals the price `priceText`
+ * (compared as numbers: `0.0250` is `0.025`), so the book orders a lease by its exact price,
+ * rounded down.
  */
 export function exactPriceMatches(exactText: string, priceText: string): boolean {
   const price = parseExactPrice(exactText);
-  return price !== undefined && floorPriceText(price) === priceText;
+  const key = priceKey(priceText);
+  return price !== undefined && key !== undefined && priceKey(floorPriceText(price)) === key;
 }
 
 /** The exact price a lease is charged at: `exactPriceCcPerSliceHour`, else its stored price. */

@@ -264,6 +264,24 @@ describe("a 720 h bid-package lease of 1.2 CC per slice-month", () => {
     });
   });
 
+  it("takes a fixed price written with trailing zeros as its own exact price", () => {
+    for (const exact of ["0.0250", "1/40", "0.025"]) {
+      const reserved = next(
+        reservePackage(newBook(), {
+          leaseId: "lse_offer",
+          accountId: "acc_u",
+          slices: 1,
+          durationMs: hourMs,
+          nowMs: startMs,
+          priceCcPerSliceHour: "0.0250",
+          exactPriceCcPerSliceHour: exact,
+        }),
+      );
+      const { charges } = settle(reserved, "lse_offer", startMs + hourMs);
+      expect(charges).toEqual([25_000n]);
+    }
+  });
+
   it("refuses an exact price whose 12-decimal floor is not the lease's price, naming the field", () => {
     const refused = reservePackage(newBook(), {
       leaseId: "lse_pkg",
