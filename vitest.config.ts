@@ -31,6 +31,16 @@ export default defineConfig({
                 BRIDGE_WEBHOOK_SECRET: "bridge_test_current_secret",
                 BRIDGE_WEBHOOK_SECRET_PREVIOUS: "bridge_test_previous_secret",
               },
+              // The suite sends thousands of requests from one address with few keys, so the
+              // production limits (wrangler.toml) are raised out of reach here; the LOW binding
+              // lets test/routes/http/rate-limit.test.ts prove throttling by standing in for a
+              // real one.
+              ratelimits: {
+                RATE_LIMIT_KEY: { namespace_id: "1101", simple: { limit: 1_000_000, period: 60 } },
+                RATE_LIMIT_ANONYMOUS: { namespace_id: "1102", simple: { limit: 1_000_000, period: 60 } },
+                RATE_LIMIT_FAILURES: { namespace_id: "1103", simple: { limit: 1_000_000, period: 60 } },
+                RATE_LIMIT_TEST_LOW: { namespace_id: "1901", simple: { limit: 5, period: 60 } },
+              },
             },
           })),
         ],

@@ -8,7 +8,8 @@ import type { ZodError } from "zod";
 import { isDatabaseUnavailable } from "./db/client";
 import { docsPage } from "./http/docs";
 import { ApiError, problemResponse } from "./http/errors";
-import { apiCors, bodyGuards, requestContext, securityHeaders } from "./http/middleware";
+import { anonymousRateLimit, apiCors, bodyGuards, requestContext, securityHeaders } from "./http/middleware";
+import { countFailure } from "./http/rate-limit";
 import type { App, AppEnv } from "./http/types";
 import { registerRoutes } from "./routes";
 
@@ -42,10 +43,12 @@ export function buildApp(): App {
   app.use("*", securityHeaders);
   app.use("/v1/*", apiCors);
   app.use("*", requestContext);
+  app.use("*", anonymousRateLimit);
   app.use("*", ...bodyGuards);
 
-  app.onError((error, c) => {
-    if (error instanceof ApiError) return problemResponse(c, error);
+  app.onError(async (error, c) => {
+    // Refused credentials count against the caller's address; past its limit they answer 429.
+    if (error instanceof ApiError) return problemResponse(c, await countFailure(c, error));
     if (error instanceof HTTPException && error.status < 500) {
       const code =
         error.status === 413
@@ -53,7 +56,10 @@ export function buildApp(): App {
           : error.status === 401
             ? "UNAUTHENTICATED"
             : "MALFORMED_REQUEST";
-      return problemResponse(c, new ApiError(code, error.message || "The request could not be read"));
+      return problemResponse(
+        c,
+        await countFailure(c, new ApiError(code, error.message || "The request could not be read")),
+      );
     }
     if (isDatabaseUnavailable(error)) {
       // A transport failure, not a bug: the caller may retry; /v1/health says "degraded" meanwhile.

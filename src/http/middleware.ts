@@ -10,6 +10,7 @@ import { openDatabase } from "../db/client";
 import type { Role } from "../db/schema";
 import { newId, sha256Hex } from "../lib/ids";
 import { ApiError } from "./errors";
+import { throttleAnonymous, throttleKey } from "./rate-limit";
 import type { AppEnv } from "./types";
 
 /**
@@ -42,6 +43,12 @@ export const apiCors: MiddlewareHandler<AppEnv> = cors({
   maxAge: corsPreflightMaxAgeSeconds,
   credentials: false,
 });
+
+/** Limits requests without credentials per client address (src/http/rate-limit.ts). */
+export const anonymousRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await throttleAnonymous(c);
+  await next();
+};
 
 /** Largest request body accepted by any route: 64 KiB. */
 export const requestBodyBytesMax = 64 * 1024;
@@ -95,6 +102,7 @@ export function requireRoles(...roles: Role[]): MiddlewareHandler<AppEnv> {
     const principal = await authenticate(c.get("db"), match[1]!);
     if (!principal)
       throw new ApiError("UNAUTHENTICATED", "The API key is not valid, or was revoked or has expired");
+    await throttleKey(c, principal.keyId);
     if (!roles.includes(principal.role)) {
       throw new ApiError("FORBIDDEN", `This operation needs one of the roles: ${roles.join(", ")}`);
     }
