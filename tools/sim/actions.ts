@@ -21,6 +21,8 @@ const roundPollsMax = 100;
 const roundPollIntervalMs = 100;
 /** How long a round opened to close "soon" stays open, in real time (see the report). */
 const roundOpenMs = 1_500;
+/** How far a silent node's last heartbeat is aged: past MARKET_HEARTBEAT_TIMEOUT_HOURS (3). */
+const silenceAgeMs = 4 * hourMs;
 const stellarDestination = "GBOVQKJYHXRR3DX6NOX2RRYFRCUMSADGDESTDNBDS6CDVLGVESRTAC47";
 
 export type PendingCall = {
@@ -376,12 +378,13 @@ async function withdraw(world: World, retries: PendingCall[], userIndex: number)
     destination: stellarDestination,
   });
   const id = field(response, "id");
-  if (id !== null) world.withdrawals.push(id);
+  const amountTft = field(response, "amountTft");
+  if (id !== null && amountTft !== null && ok(response)) world.withdrawals.push({ id, amountTft });
 }
 
 function bridgeOutcome(world: World): void {
   if (world.withdrawals.length === 0) return;
-  const id = world.random.pick(world.withdrawals);
+  const { id, amountTft } = world.random.pick(world.withdrawals);
   const paid = world.random.chance(0.6);
   world.outbox.push({
     channel: "bridge",
@@ -389,7 +392,7 @@ function bridgeOutcome(world: World): void {
     payload: paid
       ? bridgeEvent(world, "withdrawal.paid", {
           withdrawalId: id,
-          amount: "1",
+          amount: amountTft,
           txHash: world.random.token(64).toLowerCase(),
         })
       : bridgeEvent(world, "withdrawal.failed", { withdrawalId: id, reason: "sim: destination refused" }),
@@ -441,8 +444,15 @@ async function farmerMove(world: World, retries: PendingCall[]): Promise<void> {
     node.silent = false;
     await world.request("POST", `/v1/nodes/${node.id}/heartbeat`, { key: farmer.key, label: "heartbeat" });
   } else if (move === "silence") {
+    // The Worker's clock cannot be moved, so silence is made by ageing the node's last heartbeat
+    // past the timeout (3 h); the cron then takes it offline until its next heartbeat.
     node.silent = true;
+    await world.service.client.execute({
+      sql: "UPDATE nodes SET last_heartbeat_at = coalesce(last_heartbeat_at, created_at) - ?, created_at = created_at - ? WHERE id = ?",
+      args: [silenceAgeMs, silenceAgeMs, node.id],
+    });
     world.note(`node ${node.id} goes silent`);
+    await runCron(world);
   } else {
     const bids = world.bids.filter((bid) => bid.nodeId === node.id);
     if (bids.length === 0) return;
@@ -580,10 +590,11 @@ async function acceptOffer(world: World, retries: PendingCall[]): Promise<void> 
       offerId: chosen.id,
     },
   );
-  const leaseId = field(response, "leaseId");
-  const node = typeof response.body === "object" && response.body !== null ? field(response, "nodeId") : null;
-  if (leaseId !== null && ok(response))
-    world.leases.push({ id: leaseId, user: chosen.user, nodeId: node ?? "" });
+  // The answer is the lease itself.
+  const leaseId = field(response, "id");
+  const nodeId = field(response, "nodeId");
+  if (leaseId !== null && nodeId !== null && ok(response))
+    world.leases.push({ id: leaseId, user: chosen.user, nodeId });
 }
 
 // ── pools and exit rounds ──────────────────────────────────────────────────────────────────
@@ -592,11 +603,26 @@ async function contribute(world: World, retries: PendingCall[]): Promise<void> {
   const pool = world.pools[0];
   if (pool === undefined) return;
   const lp = world.random.pick(world.lps);
-  await send(world, retries, "contribute", "POST", `/v1/pools/${pool.id}/positions`, lp.key, {
-    asset: "USDC",
-    amount: String(world.random.between(10, 2_000)),
-    accountId: lp.accounts.USDC,
-  });
+  const response = await send(
+    world,
+    retries,
+    "contribute",
+    "POST",
+    `/v1/pools/${pool.id}/positions`,
+    lp.key,
+    {
+      asset: "USDC",
+      amount: String(world.random.between(10, 2_000)),
+      accountId: lp.accounts.USDC,
+    },
+  );
+  if (ok(response)) {
+    // Time in the pool weighs the margin; no clock moves it, so the pool's positions are aged.
+    await world.service.client.execute({
+      sql: "UPDATE pool_positions SET contributed_at = contributed_at - ? WHERE pool_id = ?",
+      args: [world.random.between(1, 48) * hourMs, pool.id],
+    });
+  }
 }
 
 async function auctionBid(world: World, retries: PendingCall[], roundId: string): Promise<void> {

@@ -1,9 +1,9 @@
 /**
  * `npm run sim -- --seed S --steps N` runs one seeded simulation; `--seeds A..B` runs each seed
- * in the range on one service (each seed has its own actors, ids and pool, and the feeds start
- * afresh; `--fresh` gives each seed its own service, the exact replay of a failing seed).
+ * in the range, each on a fresh service (`--shared`: all on one).
  * Prints seeds × steps, faults injected by kind, calls by outcome and every violation with the
- * step log and the command that replays it. `--verbose` prints each step's log as it runs.
+ * step log and the command that replays it. `--verbose` prints each step's log as it runs;
+ * `--stats` prints calls by label, status and problem code (what the run covered).
  * Exit code 1 when any seed found a violation.
  */
 
@@ -18,12 +18,14 @@ function parseArguments(argv: readonly string[]): {
   seeds: number[];
   steps: number;
   verbose: boolean;
-  fresh: boolean;
+  shared: boolean;
+  stats: boolean;
 } {
   let seeds: number[] = [1];
   let steps = stepsDefault;
   let verbose = false;
-  let fresh = false;
+  let shared = false;
+  let stats = false;
   for (let index = 0; index < argv.length; index++) {
     const name = argv[index];
     const value = argv[index + 1] ?? "";
@@ -43,16 +45,20 @@ function parseArguments(argv: readonly string[]): {
       index++;
     } else if (name === "--verbose") {
       verbose = true;
-    } else if (name === "--fresh") {
-      fresh = true;
+    } else if (name === "--stats") {
+      stats = true;
+    } else if (name === "--shared") {
+      shared = true;
     } else {
-      throw new Error(`unknown argument ${name}; use --seed S | --seeds A..B, --steps N, --verbose, --fresh`);
+      throw new Error(
+        `unknown argument ${name}; use --seed S | --seeds A..B, --steps N, --verbose, --stats, --shared`,
+      );
     }
   }
   if (seeds.some((seed) => !Number.isSafeInteger(seed) || seed < 0))
     throw new Error("seeds are non-negative integers");
   if (!Number.isSafeInteger(steps) || steps < 0) throw new Error("--steps is a non-negative integer");
-  return { seeds, steps, verbose, fresh };
+  return { seeds, steps, verbose, shared, stats };
 }
 
 function add(total: Record<string, number>, part: Record<string, number>): void {
@@ -60,13 +66,15 @@ function add(total: Record<string, number>, part: Record<string, number>): void 
 }
 
 async function main(): Promise<void> {
-  const { seeds, steps, verbose, fresh } = parseArguments(process.argv.slice(2));
-  // One service for all seeds unless --fresh: each seed's actors, nodes and ids are its own, and
-  // the invariants are global, so a seed also proves it did not break what earlier seeds left.
-  let shared = fresh ? undefined : await startService();
+  const { seeds, steps, verbose, shared: sharing, stats } = parseArguments(process.argv.slice(2));
+  // A fresh service per seed, so a seed replays alone; --shared runs them all on one (faster to
+  // start, and a seed then also proves it did not break what earlier seeds left, but replaying a
+  // failure needs the same earlier seeds).
+  let shared = sharing ? await startService() : undefined;
   const reports: SimulationReport[] = [];
   const faults: Record<string, number> = {};
   const outcomes: Record<string, number> = {};
+  const coverage: Record<string, number> = {};
   try {
     for (const seed of seeds) {
       const report = await runSimulation({
@@ -80,6 +88,7 @@ async function main(): Promise<void> {
       reports.push(report);
       add(faults, report.faults);
       add(outcomes, report.outcomes);
+      add(coverage, report.coverage);
       const faultText = Object.entries(report.faults)
         .map(([kind, count]) => `${kind} ${count}`)
         .join(", ");
@@ -96,11 +105,20 @@ async function main(): Promise<void> {
           await shared.close();
           shared = await startService();
         }
-        console.log(`  replay: npm run sim -- --seed ${seed} --steps ${first} --fresh`);
+        const asRun = shared === undefined ? "" : ` (as run here: --seeds ${seeds[0]}..${seed} --shared)`;
+        console.log(`  replay: npm run sim -- --seed ${seed} --steps ${first}${asRun}`);
       }
     }
   } finally {
     await shared?.close();
+  }
+  if (stats) {
+    console.log("\ncalls by label, status and code:");
+    for (const [call, count] of Object.entries(coverage).sort(([left], [right]) =>
+      left.localeCompare(right),
+    )) {
+      console.log(`${String(count).padStart(6)}  ${call}`);
+    }
   }
   const failed = reports.filter((report) => report.violations.length > 0);
   const totalSteps = reports.reduce((sum, report) => sum + report.stepsRun, 0);

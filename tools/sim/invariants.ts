@@ -104,10 +104,12 @@ export async function checkInvariants(world: World): Promise<void> {
   );
   if (unheld.length > 0) world.violate("running-lease-has-hold", show(unheld));
 
-  // 5. No node overbooked: running and paused leases fit the node's slices.
+  // 5. No node overbooked: the slices held (running leases, and paused ones except interruptible
+  // leases, which hold nothing while paused) fit the node, and its free count says the rest.
   const overbooked = await query(
-    `SELECT n.id, n.slice_count, SUM(l.slices) AS used FROM nodes n JOIN leases l ON l.node_id = n.id
-     WHERE l.status IN ('running', 'paused') GROUP BY n.id HAVING SUM(l.slices) > n.slice_count LIMIT 5`,
+    `SELECT n.id, n.slice_count, n.free_slices, coalesce(SUM(l.slices), 0) AS held FROM nodes n
+       LEFT JOIN leases l ON l.node_id = n.id AND (l.status = 'running' OR (l.status = 'paused' AND l.kind <> 'interruptible'))
+     GROUP BY n.id HAVING coalesce(SUM(l.slices), 0) > n.slice_count LIMIT 5`,
   );
   if (overbooked.length > 0) world.violate("node-not-overbooked", show(overbooked));
 

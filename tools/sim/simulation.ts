@@ -38,6 +38,8 @@ export type SimulationReport = {
   readonly faults: Record<FaultKind | "restartBetween" | "restartDuring", number>;
   readonly actions: Record<string, number>;
   readonly outcomes: Record<string, number>;
+  /** Calls by label, status and problem code. */
+  readonly coverage: Record<string, number>;
   readonly violations: readonly Violation[];
   /** The last lines of the step log (all of it when a violation ended the run). */
   readonly log: readonly string[];
@@ -133,6 +135,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     faults: { ...faults, ...restarts },
     actions,
     outcomes: world.outcomes,
+    coverage: world.coverage,
     violations: world.violations,
     log: world.violations.length > 0 ? world.log : world.log.slice(-40),
     elapsedMs: performance.now() - startedMs,

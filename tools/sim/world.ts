@@ -77,7 +77,7 @@ export class World {
   readonly delivered: Outgoing[] = [];
   readonly checkoutQuotes: { id: string; user: number; cents: number }[] = [];
   readonly paidIntents: { id: string; user: number; cents: number; refundedCents: number }[] = [];
-  readonly withdrawals: string[] = [];
+  readonly withdrawals: { id: string; amountTft: string }[] = [];
   readonly conversionQuotes: { id: string; user: number }[] = [];
   readonly capacityRequests: { id: string; user: number }[] = [];
   readonly offers: { id: string; requestId: string; user: number }[] = [];
@@ -88,6 +88,8 @@ export class World {
   readonly log: string[] = [];
   /** Calls by outcome class, for the report. */
   readonly outcomes: Record<string, number> = {};
+  /** Calls by label, status and problem code: what the run covered. */
+  readonly coverage: Record<string, number> = {};
   step = 0;
   private idCounter = 0;
 
@@ -182,6 +184,8 @@ export class World {
     const outcome = lost ? "lost" : `${Math.floor(status / 100)}xx`;
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
     const code = typeof parsed === "object" && parsed !== null && "code" in parsed ? String(parsed.code) : "";
+    const covered = `${options.label ?? method} → ${lost ? "lost" : status} ${code}`.trim();
+    this.coverage[covered] = (this.coverage[covered] ?? 0) + 1;
     this.note(
       `${options.label ?? ""} ${method} ${path} → ${lost ? "lost" : status} ${code}${faulted ? " (faulted)" : ""}`,
     );
