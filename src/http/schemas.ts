@@ -83,10 +83,16 @@ export const problemSchema = z
   })
   .openapi("Problem");
 
-/** Standard error responses for a route's OpenAPI description. */
+/**
+ * Problems any route can answer: 429 past a rate limit (src/http/rate-limit.ts) and 503 while
+ * the database cannot be reached.
+ */
+const everyRouteStatuses = [429, 503];
+
+/** Standard error responses for a route's OpenAPI description (429 and 503 always included). */
 export function problemResponses(...statuses: number[]) {
   return Object.fromEntries(
-    statuses.map((status) => [
+    [...new Set([...statuses, ...everyRouteStatuses])].map((status) => [
       status,
       {
         description: `Problem (${status})`,
