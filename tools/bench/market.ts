@@ -7,10 +7,10 @@
  *    Durable Object in the same run: `ping` (carries nothing) and `echo` (carries the bid's
  *    arguments there and a placed bid's answer back), with ratios and p50/p99 latency. All are
  *    driven from a second Worker inside the same workerd through a NODE_BOOK binding and timed
- *    there, so the figure is the book itself (zod parse, the transition, the durable storage
- *    write), not the Node ↔ workerd hop. The bids' holds are placed by the route, not the book:
- *    here they are not placed at all (the book never reads them while a bid waits). Beside it,
- *    the pure domain transitions in Node, one bid at a time and in groups of 32.
+ *    there, so the figure is the book itself (zod parse, the transition, the group's holds in one
+ *    ledger batch, the durable storage write), not the Node ↔ workerd hop. The book places each
+ *    bid's hold itself, after checking the bid, so the bidders' accounts are funded first. Beside
+ *    it, the pure domain transitions in Node, one bid at a time and in groups of 32.
  * 2. The same bids end to end through `POST /v1/nodes/{id}/bids` (key check, node read, the ledger
  *    hold, the book, the Idempotency-Key record), from Node.
  * 3. The time to settle an hour of 10,000 running leases: 100 nodes × 100 one-slice leases
@@ -42,6 +42,8 @@ import { startBenchWorker } from "./_worker";
 export const benchConcurrency = 32;
 /** Bids into the largest measured book: one book holds at most 1,000 open bids. */
 const bidsCount = 1_000;
+/** Accounts the book-level bids pay from (`acc_bench_bidder_<n>`): 1,000 bids stay within 20 open bids each. */
+const bookBidderAccounts = 50;
 /** Bids through the HTTP route (each with its ledger hold). */
 const httpBidsCount = Number(process.env.BENCH_MARKET_HTTP_BIDS ?? 300);
 /** Nodes and one-slice leases per node for the settlement figure. */
@@ -96,7 +98,6 @@ export default {
       const bid = (index) => ({
         nodeId: input.nodeId,
         bidId: "bid_" + input.prefix + index,
-        holdId: "hold_bid_" + input.prefix + index,
         ownerId: "usr_bench_" + (index % input.accounts),
         payerAccountId: "acc_bench_bidder_" + (index % input.accounts),
         slices: 1 + (index % 3),
@@ -107,7 +108,7 @@ export default {
         // The bid's arguments there and an answer of a placed bid's size back.
         return Response.json(await pool(input.count, input.concurrency, async (index) => {
           const request = bid(index);
-          const answer = await stub.echo({ ok: true, value: { ...request, status: "open", expiresAtMs: 0, holdIds: [request.holdId], leaseId: null } });
+          const answer = await stub.echo({ ok: true, value: { ...request, status: "open", expiresAtMs: 0, holdIds: ["hold_" + request.bidId], leaseId: null } });
           return answer.ok === true;
         }));
       }
@@ -236,6 +237,27 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         nowMs,
       );
     }
+    // The accounts the book-level bids pay from (each bid's hold is placed by the book).
+    const bookBidders: TransferRequest[] = [];
+    for (let index = 0; index < bookBidderAccounts; index++) {
+      const account = await createAccount(client, {
+        ownerId: `usr_bench_${index}`,
+        asset: "CC",
+        kind: "user",
+        id: `acc_bench_bidder_${index}`,
+      });
+      bookBidders.push({
+        type: "posted",
+        id: `bench_fund_book_${index}`,
+        debitAccountId: "acc_issuance_cc",
+        creditAccountId: account.id,
+        asset: "CC",
+        amountMinor: 10n ** 12n,
+        code: "bench_fund",
+      });
+    }
+    const bookFunded = await createTransfers(client, bookBidders);
+    if (!bookFunded.ok) throw new Error(bookFunded.detail);
     const farmerId = "frm_bench";
     const payout = await createAccount(client, { ownerId: farmerId, asset: "CC", kind: "farmer" });
     const [warmNode, httpNode, ...bidNodes] = await insertNodes(
@@ -273,7 +295,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       prefix: "warm",
       count: 500,
       concurrency: benchConcurrency,
-      accounts: 50,
+      accounts: bookBidderAccounts,
     });
     await drive({
       op: "bids",
@@ -281,7 +303,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       prefix: "warm",
       count: 200,
       concurrency: benchConcurrency,
-      accounts: 50,
+      accounts: bookBidderAccounts,
     });
     lines.push(`book RPC (workerd clock, concurrency ${benchConcurrency}; fresh books filling up):`);
     for (const [size, nodeIds] of [
@@ -293,7 +315,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         const baseline = { nodeId: nodeIds[0], count: calls, concurrency: benchConcurrency };
         return {
           ping: await drivePool({ op: "ping", ...baseline }),
-          echo: await drivePool({ op: "echo", ...baseline, prefix: "echo", accounts: 50 }),
+          echo: await drivePool({ op: "echo", ...baseline, prefix: "echo", accounts: bookBidderAccounts }),
         };
       };
       for (const nodeId of nodeIds) await drive({ op: "open", nodeId });
@@ -303,10 +325,11 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         const filled = await drivePool({
           op: "bids",
           nodeId,
-          prefix: `s${size}_`,
+          // Bid ids (and so hold ids) differ from book to book: the ledger's ids are global.
+          prefix: `s${size}_${nodeId.slice(5)}_`,
           count: size,
           concurrency: benchConcurrency,
-          accounts: 50,
+          accounts: bookBidderAccounts,
         });
         if ((filled.outcomes.ok ?? 0) !== size) throw new Error(`bids: ${JSON.stringify(filled.outcomes)}`);
         bids.elapsedMs += filled.elapsedMs;
