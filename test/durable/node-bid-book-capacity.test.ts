@@ -48,7 +48,7 @@ async function setAutoAccept(nodeId: string, price: string | null) {
 }
 
 describe("no overbooking", () => {
-  it("gives a 7-slice node to concurrent reservations exactly up to its slices, releasing the refused holds", async () => {
+  it("gives a 7-slice node to concurrent reservations exactly up to its slices, holding nothing for the refused ones", async () => {
     const node = await registerNode(farmer);
     const users = await Promise.all(Array.from({ length: 12 }, () => fundedUser(20n * ccMinor)));
     const sizes = users.map((_, index) => 1 + (index % 3));
@@ -66,7 +66,14 @@ describe("no overbooking", () => {
     for (const [index, response] of responses.entries()) {
       const after = await balances(users[index]!.accountId);
       if (response.status === 201) expect(after.pendingDebits).toBeGreaterThan(0n);
-      else expect(after).toEqual({ posted: 20n * ccMinor, available: 20n * ccMinor, pendingDebits: 0n });
+      else {
+        expect(after).toEqual({ posted: 20n * ccMinor, available: 20n * ccMinor, pendingDebits: 0n });
+        const holds = await database().execute({
+          sql: "SELECT count(*) AS count FROM holds WHERE debit_account_id = ?",
+          args: [users[index]!.accountId],
+        });
+        expect(Number(holds.rows[0]?.count)).toBe(0);
+      }
     }
     expect((await call<{ freeSlices: number }>("GET", `/v1/nodes/${node.id}`)).body.freeSlices).toBe(
       book.freeSlices,
