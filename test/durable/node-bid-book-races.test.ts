@@ -1,4 +1,4 @@
-// Proves a node's bid book keeps money and slices in step under racing reservations: identical reservations sent at once (2-way and 32-way) all get the one lease, whose hold stays pending and is charged at settlement, and a reservation refused because the slices went to a concurrent one writes no transfer at all (no hold and void pair).
+// Proves a node's bid book keeps money and slices in step under racing reservations: identical reservations sent at once (2-way and 32-way) all get the one lease, whose hold stays pending and is charged at settlement (identical bids likewise share one bid and one pending hold), and a reservation refused because the slices went to a concurrent one writes no transfer at all (no hold and void pair).
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   ccMinor,
@@ -169,5 +169,30 @@ describe("a reservation refused because the slices went", () => {
     });
     expect(refused.status).toBe(409);
     expect(await ledgerRowsOf(late.accountId)).toEqual(before);
+  });
+});
+
+describe("identical bids at once", () => {
+  it("all get the one bid, behind one pending hold", async () => {
+    const node = await registerNode(farmer);
+    const user = await fundedUser(50n * ccMinor);
+    const key = idempotencyKey("same-bid");
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        call<{ id: string; status: string; holdIds: string[] }>("POST", `/v1/nodes/${node.id}/bids`, {
+          key: user.key,
+          headers: { "idempotency-key": key },
+          body: { slices: 1, priceCcPerSliceHour: "0.05" },
+        }),
+      ),
+    );
+    for (const response of responses) expect(response.status, JSON.stringify(response.body)).toBe(201);
+    const bidId = responses[0]!.body.id;
+    for (const response of responses) {
+      expect(response.body).toMatchObject({ id: bidId, status: "open", holdIds: [`hold_${bidId}`] });
+    }
+    expect(await holdStatus(`hold_${bidId}`)).toBe("pending");
+    expect(await ledgerRowsOf(user.accountId)).toEqual({ transfers: 2, holds: 1 });
+    await expectBalancedLedger(node.id);
   });
 });
