@@ -29,7 +29,7 @@ import { formatAmount } from "../domain/money";
 import { type Failure, fail, ok, type Result } from "../domain/result";
 import { createTransfers } from "../ledger/ledger";
 import { type RoundConfig, type RoundState, referencePrice, roundConfigSchema } from "../pools/auctions";
-import { computeOutcome, outcomeJson, type RoundResultJson } from "../pools/outcome";
+import { computeOutcome, outcomeJson, type RoundResultJson, storedResult } from "../pools/outcome";
 import { getPool, listPositions, poolFigures } from "../pools/pools";
 import {
   type BidLedgerInfo,
@@ -198,7 +198,8 @@ export class AuctionRound extends DurableObject<Env> {
     const config = parsed.data;
     const existing = this.roundRow();
     if (existing) {
-      const same = existing.config === JSON.stringify(config);
+      // Compared as parsed, so a configuration stored before a rule got its default still matches.
+      const same = JSON.stringify(this.config(existing)) === JSON.stringify(config);
       return same
         ? ok(this.view())
         : fail("CONFLICT", `Round ${config.roundId} is already open with another configuration`);
@@ -732,7 +733,7 @@ export class AuctionRound extends DurableObject<Env> {
       cancellationDeadlineMs: config.cancellationDeadlineMs,
       acceptingBids: row.state === "open" && nowMs < config.closesAtMs,
       bidsCount: standing,
-      result: row.result === null ? null : (JSON.parse(row.result) as RoundResultJson),
+      result: row.result === null ? null : storedResult(row.result),
       lastError: row.last_error,
       batchesTotal: batches.total,
       batchesDone: batches.done ?? 0,

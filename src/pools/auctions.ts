@@ -10,13 +10,14 @@
 import type { Client, Row } from "@libsql/client";
 import { z } from "zod";
 import { openDatabase } from "../db/client";
+import { roundCap } from "../domain/auction/cap";
 import { isValidPrice } from "../domain/auction/clearing";
 import { type AuctionRules, defaultAuctionRules } from "../domain/auction/config";
 import { invariant } from "../domain/money";
 import { fail, ok, type Result } from "../domain/result";
 import { sha256Hex } from "../lib/ids";
 import { priceInForce } from "../oracle/prices";
-import { computeOutcome, type RoundResultJson } from "./outcome";
+import { computeOutcome, type RoundResultJson, storedResult } from "./outcome";
 import { getPool, poolFigures } from "./pools";
 import { settlementTransfersPerBatchDefault, settlementTransfersPerBatchMax } from "./settlement";
 
@@ -66,6 +67,8 @@ export const auctionRulesSchema = z.strictObject({
   minDiscount: ratioSchema.nullable(),
   allowPartialFill: z.boolean(),
   tieRule: z.enum(["submissionOrder", "proRata"]),
+  // Rounds stored before the rule existed were opened, and keep clearing, with the TFP cap.
+  capUnit: z.enum(["usdcAtClearing", "tfpAtCeiling"]).default("tfpAtCeiling"),
 });
 
 /** Where a round takes its reference price: the oracle's TFT market price at the close, or a fixed price. */
@@ -165,7 +168,7 @@ function roundFromRow(row: Row): RoundRecord {
     createdAtMs: Number(row.created_at),
     clearedAtMs: row.cleared_at === null ? null : Number(row.cleared_at),
     settledAtMs: row.settled_at === null ? null : Number(row.settled_at),
-    result: row.result === null ? null : (JSON.parse(String(row.result)) as RoundResultJson),
+    result: row.result === null ? null : storedResult(String(row.result)),
     lastError: row.last_error === null ? null : String(row.last_error),
     bidsCount: Number(row.bids_count ?? 0),
   };
@@ -382,17 +385,24 @@ function fieldName(path: string): string {
   return path;
 }
 
-/** The cap a round would have if it cleared now, with today's reference price (null if unknown). */
+/** The cap a round would have if it cleared now, with today's figures and reference price. */
 export type IndicativeCap = {
+  /** TFP minor units at `conversionPrice`; null without a reference price. */
   amount: string | null;
+  /** USDC minor units the round may pay; null when no rule limits it. */
+  amountUsdc: string | null;
   referencePrice: string | null;
   priceCeiling: string | null;
+  /** USDC per TFP of `amount`: the ceiling, or the reference when the discount rule is off. */
+  conversionPrice: string | null;
 };
 
 /**
- * The cap of a round that has not cleared, computed as at the close but with the current
- * reference price and pool figures (§8.3, §8.4). Null amounts when there is no live reference
- * price, or when the discount rule is off (the cap then depends on the bids).
+ * The cap of a round that has not cleared, computed as at the close but with the current pool
+ * figures and reference price (§8.3, §8.4). The USDC allowance is known from the pool alone; its
+ * TFP figure needs a price: the ceiling, or the reference itself when the discount rule is off
+ * (the round will buy at most that much if it clears there; more when it clears lower). Without
+ * a live reference price only the USDC allowance is given.
  */
 export async function indicativeCap(
   client: Client,
@@ -400,31 +410,54 @@ export async function indicativeCap(
   nowMs = Date.now(),
 ): Promise<IndicativeCap> {
   const config = round.config;
+  const none = {
+    amount: null,
+    amountUsdc: null,
+    referencePrice: null,
+    priceCeiling: null,
+    conversionPrice: null,
+  };
   const pool = await getPool(client, config.poolId);
-  if (!pool) return { amount: null, referencePrice: null, priceCeiling: null };
-  const reference = await referencePrice(client, config.reference, nowMs);
-  if (!reference.ok || config.rules.minDiscount === null) {
-    return { amount: null, referencePrice: reference.ok ? reference.value.price : null, priceCeiling: null };
+  if (!pool) return none;
+  const [reference, figures] = await Promise.all([
+    referencePrice(client, config.reference, nowMs),
+    poolFigures(client, pool),
+  ]);
+  const poolFiguresUsdc = {
+    totalContributedUsdcMinor: figures.totalContributedUsdcMinor,
+    totalExitedUsdcMinor: figures.totalExitedUsdcMinor,
+    periodLiquidityUsdcMinor: BigInt(config.periodLiquidityUsdcMinor),
+    availableUsdcMinor: figures.usdcAvailableMinor > 0n ? figures.usdcAvailableMinor : 0n,
+  };
+  if (!reference.ok) {
+    const rules = config.rules;
+    const allowance = roundCap({
+      totalContributedMinor: poolFiguresUsdc.totalContributedUsdcMinor,
+      totalExitedMinor: poolFiguresUsdc.totalExitedUsdcMinor,
+      poolLiquidityMinor: poolFiguresUsdc.periodLiquidityUsdcMinor,
+      lifetimeCapRatio: rules.lifetimeCapRatio,
+      periodCapRatio: rules.periodCapRatio,
+      lifetimeRule: rules.lifetimeRule,
+      lifetimeCapEnabled: rules.lifetimeCapEnabled,
+      periodCapEnabled: rules.periodCapEnabled,
+    });
+    return { ...none, amountUsdc: allowance.binding === "none" ? null : allowance.capMinor.toString() };
   }
-  const figures = await poolFigures(client, pool);
   const outcome = computeOutcome({
     bids: [],
     rules: config.rules,
     referencePrice: reference.value.price,
-    pool: {
-      totalContributedUsdcMinor: figures.totalContributedUsdcMinor,
-      totalExitedUsdcMinor: figures.totalExitedUsdcMinor,
-      periodLiquidityUsdcMinor: BigInt(config.periodLiquidityUsdcMinor),
-      availableUsdcMinor: figures.usdcAvailableMinor > 0n ? figures.usdcAvailableMinor : 0n,
-    },
+    pool: poolFiguresUsdc,
     positions: [],
     weightRule: config.weightRule,
     sharesAtMs: nowMs,
   });
   return {
     amount: outcome.cap.capMinor.toString(),
+    amountUsdc: outcome.cap.capUsdcMinor === null ? null : outcome.cap.capUsdcMinor.toString(),
     referencePrice: reference.value.price,
     priceCeiling: outcome.priceCeiling,
+    conversionPrice: outcome.cap.conversionPrice,
   };
 }
 

@@ -7,11 +7,15 @@
  * Units: bids and the cap in TFP minor units (the auction unit, §20 Q5); prices in USDC per TFP;
  * the pool's liquidity, allowances, payouts and margin in USDC minor units (1 USDC = 1 USD).
  *
- * The cap is `roundCap` (src/domain/auction/cap.ts) applied to USDC amounts, then converted to
- * TFP at the most the round can pay per TFP (the price ceiling, or the highest eligible bid
- * price when the discount rule is off), rounded down, so the payouts never exceed the allowance.
- * A third limit keeps the round solvent: the pool's USDC must cover payouts plus the margin paid
- * to the remaining positions, which together are at most `filled × max(reference, clearing)`.
+ * The allowance is `roundCap` (src/domain/auction/cap.ts) applied to USDC amounts. Under the
+ * default rule (`capUnit: "usdcAtClearing"`) it bounds the USDC paid at the clearing price, so a
+ * round clearing below the ceiling buys as much TFP as the allowance pays for at that price; the
+ * result shows the cap in both units, the allowance in USDC and the TFP it buys at the clearing
+ * price. Under `tfpAtCeiling` it is converted to TFP at the most the round can pay per TFP (the
+ * price ceiling, or the highest eligible bid price when the discount rule is off), rounded down,
+ * and the round accepts at most that. A third limit, in TFP, keeps the round solvent: the pool's
+ * USDC must cover payouts plus the margin paid to the remaining positions, which together are at
+ * most `filled × max(reference, clearing)`.
  */
 
 import { priceCeiling, roundCap, tfpMinorForUsdcMinor } from "../domain/auction/cap";
@@ -23,7 +27,7 @@ import {
   parsePriceKey,
   priceDecimalsMax,
 } from "../domain/auction/clearing";
-import type { AuctionRules } from "../domain/auction/config";
+import type { AuctionRules, CapUnit } from "../domain/auction/config";
 import { distributeMargin, exitMargin } from "../domain/auction/margin";
 import { amountMinorMax, Dec, formatAmount, invariant, roundDecimal } from "../domain/money";
 import type { PositionWeightRule, WeightedPosition } from "../domain/pools/shares";
@@ -31,10 +35,14 @@ import type { PositionWeightRule, WeightedPosition } from "../domain/pools/share
 /** Which limit set a round's cap: the two rules of §8.3, the pool's solvency, or the caller. */
 export type CapSource = "lifetime" | "period" | "none" | "solvency" | "given";
 
-/** The cap a round used, with every allowance that went into it. */
+/** The cap a round used, in both units, with every allowance that went into it. */
 export type OutcomeCap = {
-  /** TFP minor units the round may accept. */
+  /** What the allowance bounded: USDC paid at the clearing price, or TFP at the ceiling. */
+  readonly unit: CapUnit;
+  /** TFP minor units the round may accept at `conversionPrice` (all limits applied), rounded down. */
   readonly capMinor: bigint;
+  /** USDC minor units the rules allow the round to pay (the smaller allowance); null when no rule limits it or the cap was given. */
+  readonly capUsdcMinor: bigint | null;
   readonly binding: CapSource;
   /** USDC minor units: ratio × C − E (or the configured reading), null when disabled or given. */
   readonly lifetimeAllowanceUsdcMinor: bigint | null;
@@ -42,7 +50,12 @@ export type OutcomeCap = {
   readonly periodAllowanceUsdcMinor: bigint | null;
   /** TFP minor units the pool's USDC can pay for (payouts and margin), null when not checked. */
   readonly solvencyLimitMinor: bigint | null;
-  /** USDC per TFP at which the allowances were converted to TFP; null when given. */
+  /**
+   * USDC per TFP at which the allowance is shown (and, under `tfpAtCeiling`, applied) in TFP: the
+   * clearing price under `usdcAtClearing` once something cleared, otherwise the most one TFP can
+   * be paid (the ceiling, or without one the highest eligible bid, or the reference when there is
+   * no bid); null when the cap was given or no price is known.
+   */
   readonly conversionPrice: string | null;
 };
 
@@ -128,72 +141,18 @@ export function computeOutcome(input: OutcomeInput): RoundOutcome {
   // The most one TFP can be paid: the ceiling, or without one the highest eligible bid price.
   let payPriceBound = ceiling;
   if (payPriceBound === null) {
-    payPriceBound = "0";
-    for (const bid of bids)
-      if (bid.amountMinor > 0n) payPriceBound = higherPrice(payPriceBound, bid.minPrice);
-  }
-
-  let cap: OutcomeCap;
-  if (input.capOverrideMinor !== undefined) {
-    invariant(
-      input.capOverrideMinor >= 0n && input.capOverrideMinor <= amountMinorMax,
-      "computeOutcome: cap out of range",
-    );
-    cap = {
-      capMinor: input.capOverrideMinor,
-      binding: "given",
-      lifetimeAllowanceUsdcMinor: null,
-      periodAllowanceUsdcMinor: null,
-      solvencyLimitMinor: null,
-      conversionPrice: null,
-    };
-  } else {
-    const pool = input.pool;
-    invariant(pool !== null, "computeOutcome: pool figures or a cap are required");
-    const rule = roundCap({
-      totalContributedMinor: pool.totalContributedUsdcMinor,
-      totalExitedMinor: pool.totalExitedUsdcMinor,
-      poolLiquidityMinor: pool.periodLiquidityUsdcMinor,
-      lifetimeCapRatio: rules.lifetimeCapRatio,
-      periodCapRatio: rules.periodCapRatio,
-      lifetimeRule: rules.lifetimeRule,
-      lifetimeCapEnabled: rules.lifetimeCapEnabled,
-      periodCapEnabled: rules.periodCapEnabled,
-    });
-    let capMinor = rule.binding === "none" ? amountMinorMax : tfpFor(rule.capMinor, payPriceBound);
-    let binding: CapSource = rule.binding;
-    let solvencyLimitMinor: bigint | null = null;
-    if (pool.availableUsdcMinor !== null) {
-      // Payouts + margin ≤ filled × max(reference, clearing): convert at the higher of the two.
-      let solvencyPrice = payPriceBound;
-      if (referencePrice !== null) {
-        const referenceUp = priceRoundedUp(referencePrice);
-        invariant(referenceUp !== undefined, "computeOutcome: reference price out of range");
-        solvencyPrice = higherPrice(solvencyPrice, referenceUp);
-      }
-      solvencyLimitMinor = tfpFor(pool.availableUsdcMinor, solvencyPrice);
-      if (solvencyLimitMinor < capMinor) {
-        capMinor = solvencyLimitMinor;
-        binding = "solvency";
-      }
+    for (const bid of bids) {
+      if (bid.amountMinor <= 0n) continue;
+      payPriceBound = payPriceBound === null ? bid.minPrice : higherPrice(payPriceBound, bid.minPrice);
     }
-    cap = {
-      capMinor,
-      binding,
-      lifetimeAllowanceUsdcMinor: rule.lifetimeAllowanceMinor,
-      periodAllowanceUsdcMinor: rule.periodAllowanceMinor,
-      solvencyLimitMinor,
-      conversionPrice: payPriceBound,
-    };
+  }
+  let referenceUp: string | null = null;
+  if (referencePrice !== null) {
+    referenceUp = priceRoundedUp(referencePrice) ?? null;
+    invariant(referenceUp !== null, "computeOutcome: reference price out of range");
   }
 
-  const clearing = clearRound({
-    bids,
-    capMinor: cap.capMinor,
-    priceCeiling: ceiling,
-    allowPartialFill: rules.allowPartialFill,
-    tieRule: rules.tieRule,
-  });
+  const { clearing, cap } = clearWithinCap(input, ceiling, payPriceBound, referenceUp);
   const marginCreatedMinor =
     referencePrice === null
       ? 0n
@@ -235,6 +194,98 @@ export function computeOutcome(input: OutcomeInput): RoundOutcome {
   };
 }
 
+/**
+ * Applies the round's limits and clears it. A given cap is a TFP quantity. Otherwise the rules'
+ * USDC allowance bounds the USDC paid at the clearing price (`usdcAtClearing`) or, converted at
+ * `payPriceBound`, the TFP accepted (`tfpAtCeiling`); the solvency limit is a TFP quantity in
+ * both. The cap is reported in TFP at the conversion price (see `OutcomeCap`) and in USDC.
+ */
+function clearWithinCap(
+  input: OutcomeInput,
+  ceiling: string | null,
+  payPriceBound: string | null,
+  referenceUp: string | null,
+): { clearing: ClearRoundResult; cap: OutcomeCap } {
+  const { bids, rules } = input;
+  const fillRules = {
+    priceCeiling: ceiling,
+    allowPartialFill: rules.allowPartialFill,
+    tieRule: rules.tieRule,
+  };
+  if (input.capOverrideMinor !== undefined) {
+    invariant(
+      input.capOverrideMinor >= 0n && input.capOverrideMinor <= amountMinorMax,
+      "computeOutcome: cap out of range",
+    );
+    return {
+      clearing: clearRound({ bids, capMinor: input.capOverrideMinor, ...fillRules }),
+      cap: {
+        unit: rules.capUnit,
+        capMinor: input.capOverrideMinor,
+        capUsdcMinor: null,
+        binding: "given",
+        lifetimeAllowanceUsdcMinor: null,
+        periodAllowanceUsdcMinor: null,
+        solvencyLimitMinor: null,
+        conversionPrice: null,
+      },
+    };
+  }
+  const pool = input.pool;
+  invariant(pool !== null, "computeOutcome: pool figures or a cap are required");
+  const rule = roundCap({
+    totalContributedMinor: pool.totalContributedUsdcMinor,
+    totalExitedMinor: pool.totalExitedUsdcMinor,
+    poolLiquidityMinor: pool.periodLiquidityUsdcMinor,
+    lifetimeCapRatio: rules.lifetimeCapRatio,
+    periodCapRatio: rules.periodCapRatio,
+    lifetimeRule: rules.lifetimeRule,
+    lifetimeCapEnabled: rules.lifetimeCapEnabled,
+    periodCapEnabled: rules.periodCapEnabled,
+  });
+  const allowanceUsdcMinor = rule.binding === "none" ? null : rule.capMinor;
+  let solvencyLimitMinor: bigint | null = null;
+  if (pool.availableUsdcMinor !== null) {
+    // Payouts + margin ≤ filled × max(reference, clearing): convert at the higher of the two.
+    let solvencyPrice = payPriceBound ?? "0";
+    if (referenceUp !== null) solvencyPrice = higherPrice(solvencyPrice, referenceUp);
+    solvencyLimitMinor = tfpFor(pool.availableUsdcMinor, solvencyPrice);
+  }
+  /** The cap in TFP at `price`: the allowance converted there, or the solvency limit if lower. */
+  const capAt = (price: string | null): { capMinor: bigint; binding: CapSource } => {
+    const allowanceTfpMinor =
+      allowanceUsdcMinor === null || price === null ? amountMinorMax : tfpFor(allowanceUsdcMinor, price);
+    return solvencyLimitMinor !== null && solvencyLimitMinor < allowanceTfpMinor
+      ? { capMinor: solvencyLimitMinor, binding: "solvency" }
+      : { capMinor: allowanceTfpMinor, binding: rule.binding };
+  };
+  // The most one TFP can be paid; the reference stands in when there is no bid to say it.
+  const boundPrice = payPriceBound ?? referenceUp;
+  const usdcRule = rules.capUnit === "usdcAtClearing";
+  const clearing = usdcRule
+    ? clearRound({ bids, capMinor: solvencyLimitMinor ?? amountMinorMax, allowanceUsdcMinor, ...fillRules })
+    : clearRound({ bids, capMinor: capAt(boundPrice).capMinor, ...fillRules });
+  const conversionPrice = usdcRule ? (clearing.clearingPrice ?? boundPrice) : boundPrice;
+  if (usdcRule && allowanceUsdcMinor !== null) {
+    invariant(
+      clearing.payoutTotalMinor <= allowanceUsdcMinor,
+      "computeOutcome: payouts must stay within the allowance",
+    );
+  }
+  return {
+    clearing,
+    cap: {
+      unit: rules.capUnit,
+      ...capAt(conversionPrice),
+      capUsdcMinor: allowanceUsdcMinor,
+      lifetimeAllowanceUsdcMinor: rule.lifetimeAllowanceMinor,
+      periodAllowanceUsdcMinor: rule.periodAllowanceMinor,
+      solvencyLimitMinor,
+      conversionPrice,
+    },
+  };
+}
+
 /** A round's published result, as JSON (amounts as decimal strings in their asset's unit). */
 export type RoundResultJson = {
   mode: "partialFill" | "wholeBid";
@@ -242,7 +293,11 @@ export type RoundResultJson = {
   referencePrice: string | null;
   priceCeiling: string | null;
   cap: {
+    unit: CapUnit;
+    /** TFP at `conversionPrice`. */
     amount: string;
+    /** USDC; null when no rule limits it or the cap was given. */
+    amountUsdc: string | null;
     binding: CapSource;
     lifetimeAllowance: string | null;
     periodAllowance: string | null;
@@ -272,6 +327,22 @@ export type RoundResultJson = {
   }[];
   supplyCurve: { price: string; cumulative: string }[];
 };
+
+/**
+ * A result as stored. Results published before the cap showed both units lack `unit` and
+ * `amountUsdc`: those rounds cleared with the TFP cap, and their USDC allowance was not recorded.
+ */
+export function storedResult(text: string): RoundResultJson {
+  const result = JSON.parse(text) as RoundResultJson;
+  return {
+    ...result,
+    cap: {
+      ...result.cap,
+      unit: result.cap.unit ?? "tfpAtCeiling",
+      amountUsdc: result.cap.amountUsdc ?? null,
+    },
+  };
+}
 
 const usdc = (minor: bigint) => formatAmount("USDC", minor);
 const tfp = (minor: bigint) => formatAmount("TFP", minor);
@@ -303,7 +374,9 @@ export function outcomeJson(outcome: RoundOutcome): RoundResultJson {
     referencePrice: outcome.referencePrice,
     priceCeiling: outcome.priceCeiling,
     cap: {
+      unit: cap.unit,
       amount: tfp(cap.capMinor),
+      amountUsdc: orNull(cap.capUsdcMinor, usdc),
       binding: cap.binding,
       lifetimeAllowance: orNull(cap.lifetimeAllowanceUsdcMinor, usdc),
       periodAllowance: orNull(cap.periodAllowanceUsdcMinor, usdc),

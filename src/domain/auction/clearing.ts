@@ -2,10 +2,11 @@
  * Uniform-price clearing of one Dutch-auction exit round (ECONOMICS §8.5, §20 Q1, Q5).
  *
  * Liquidity providers offer TFP (amounts in TFP minor units, scale 7) at a minimum price in
- * USDC per TFP. Bids are taken from the lowest price up until the round's cap is reached; every
- * accepted bid is paid the same clearing price, the highest minimum price among accepted bids,
- * never above the price ceiling. Payouts are USDC minor units (scale 6), rounded down: the pool
- * never pays more than `accepted × clearing price`.
+ * USDC per TFP. Bids are taken from the lowest price up until the round's limits are reached: a
+ * TFP cap, and a USDC allowance that bounds `filled × clearing price`; every accepted bid is paid
+ * the same clearing price, the highest minimum price among accepted bids, never above the price
+ * ceiling. Payouts are USDC minor units (scale 6), rounded down: the pool never pays more than
+ * `accepted × clearing price`.
  *
  * Prices are handled as integer keys (the price in units of 10^-12 USDC per TFP) parsed once per
  * bid, so sorting compares plain numbers. The bounds below keep every key an exact integer
@@ -134,8 +135,13 @@ export type ExitBid = {
 /** Input of `clearRound`. */
 export type ClearRoundInput = {
   readonly bids: readonly ExitBid[];
-  /** Most TFP minor units the round may accept (see cap.ts `roundCap`), 0 ≤ cap ≤ `amountMinorMax`. */
+  /** Most TFP minor units the round may accept, 0 ≤ cap ≤ `amountMinorMax` (`amountMinorMax`: no TFP limit). */
   readonly capMinor: bigint;
+  /**
+   * Most USDC minor units the round may pay, at its clearing price (see cap.ts `roundCap`),
+   * 0 ≤ allowance ≤ `amountMinorMax`; absent or `null`: no USDC limit.
+   */
+  readonly allowanceUsdcMinor?: bigint | null;
   /** Highest price paid, USDC per TFP (see cap.ts `priceCeiling`); `null` = no ceiling (V0). */
   readonly priceCeiling: string | null;
   /** Fill the marginal bid partly (default true) or take whole bids only. */
@@ -150,7 +156,9 @@ export type FillStatus = "filled" | "partial" | "rejected" | "ineligible";
 /**
  * Why a bid was not (fully) filled:
  * - `amountNotPositive`, `priceAboveCeiling`: ineligible (§8.5 step 1);
- * - `capReached`: the cap was used up by cheaper or earlier bids (partial or rejected);
+ * - `capReached`: the TFP cap was used up by cheaper or earlier bids (partial or rejected);
+ * - `allowanceReached`: the USDC allowance, paid at the clearing price, was used up by cheaper or
+ *   earlier bids (partial or rejected);
  * - `proRataShare`: its pro-rata share of the marginal tie was less than its amount;
  * - `doesNotFit`: whole-bid mode, this bid (or its tie group) was the first that did not fit;
  * - `roundStopped`: whole-bid mode, the round stopped at a cheaper bid that did not fit.
@@ -159,6 +167,7 @@ export type FillReason =
   | "amountNotPositive"
   | "priceAboveCeiling"
   | "capReached"
+  | "allowanceReached"
   | "proRataShare"
   | "doesNotFit"
   | "roundStopped";
@@ -191,7 +200,7 @@ export type ClearRoundResult = {
   readonly clearingPrice: string | null;
   /** TFP minor units accepted in total; never above the cap. */
   readonly filledMinor: bigint;
-  /** USDC minor units paid in total: the sum of `payoutMinor`. */
+  /** USDC minor units paid in total: the sum of `payoutMinor`; never above the allowance. */
   readonly payoutTotalMinor: bigint;
   /** One entry per input bid, in input order. */
   readonly fills: readonly BidFill[];
@@ -214,6 +223,7 @@ const reasonNames: readonly (FillReason | undefined)[] = [
   "proRataShare",
   "doesNotFit",
   "roundStopped",
+  "allowanceReached",
 ];
 const reasonAmountNotPositive = 1;
 const reasonPriceAboveCeiling = 2;
@@ -221,6 +231,7 @@ const reasonCapReached = 3;
 const reasonProRataShare = 4;
 const reasonDoesNotFit = 5;
 const reasonRoundStopped = 6;
+const reasonAllowanceReached = 7;
 
 /**
  * Clears one exit round exactly as ECONOMICS §8.5:
@@ -228,7 +239,13 @@ const reasonRoundStopped = 6;
  * 2. eligible bids are ordered by (minPrice ascending, submitSeq ascending);
  * 3–4. bids are accepted until the cap is reached. With partial fill, the marginal bid gets the
  *    room left; in whole-bid mode the round stops at the first bid that does not fit (later,
- *    smaller bids are not tried, as the spec's step 4 says);
+ *    smaller bids are not tried, as the spec's step 4 says). The room at a price group is the
+ *    smaller of the TFP cap left and, with a USDC allowance, what the allowance buys at that
+ *    group's price, `⌊allowance × 10^13 / key⌋ − filled`: taking a dearer group raises the price
+ *    paid for everything taken, so the allowance is checked at the price the round would clear
+ *    at. When what was taken already costs more than the allowance at the next group's price, the
+ *    round stops at the previous price (the allowance is then not spent to the last unit: paying
+ *    a higher price for the same TFP would only move value from the staying LPs to the winners);
  * 5. no accepted bid → `clearingPrice: null`, nothing paid;
  * 6. clearing price = highest minPrice among accepted bids, capped at the ceiling;
  * 7–8. every accepted bid is paid `accepted × clearing price` in USDC minor units, rounded down.
@@ -244,9 +261,13 @@ const reasonRoundStopped = 6;
  * Invariants (asserted; breaking one is a caller bug): at most `bidsPerRoundMax` bids; ids
  * unique, non-empty and at most `bidIdCharsMax` chars; `submitSeq` a safe integer ≥ 0 and distinct among
  * bids at the same price; `|amountMinor| ≤ amountMinorMax`; prices and ceiling valid per
- * `parsePriceKey`; `0 ≤ capMinor ≤ amountMinorMax`.
- * Guarantees: filled ≤ cap; accepted + remainder = amount per bid; every accepted bid's minPrice
- * ≤ clearing price ≤ ceiling; payout ≤ accepted × clearing price. O(n log n) time, O(n) memory.
+ * `parsePriceKey`; `0 ≤ capMinor ≤ amountMinorMax`; `0 ≤ allowanceUsdcMinor ≤ amountMinorMax`.
+ * Guarantees: filled ≤ cap; filled × clearing price ≤ allowance (so Σ payouts ≤ allowance);
+ * accepted + remainder = amount per bid; every accepted bid's minPrice ≤ clearing price ≤
+ * ceiling; payout ≤ accepted × clearing price. With partial fill, the TFP filled is the most any
+ * single price up to the ceiling could buy within both limits, at the lowest such price; when the
+ * allowance stops the round inside a price group, it is spent up to rounding (less than one USDC
+ * minor unit per accepted bid, plus one). O(n log n) time, O(n) memory.
  */
 export function clearRound(input: ClearRoundInput): ClearRoundResult {
   const { bids, capMinor, priceCeiling } = input;
@@ -255,6 +276,18 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
   const count = bids.length;
   invariant(count <= bidsPerRoundMax, "clearRound: more bids than bidsPerRoundMax");
   invariant(capMinor >= 0n && capMinor <= amountMinorMax, "clearRound: cap out of range");
+  const allowance = input.allowanceUsdcMinor ?? null;
+  invariant(
+    allowance === null || (allowance >= 0n && allowance <= amountMinorMax),
+    "clearRound: allowance out of range",
+  );
+  /** TFP minor units the allowance pays for when the round clears at `key`; the cap without one. */
+  const affordableAt = (key: number): bigint => {
+    if (allowance === null || key === 0) return capMinor;
+    const affordable = mulDiv(allowance, payoutDivisor, BigInt(key), "down");
+    if (affordable < capMinor) return affordable;
+    return capMinor; // bigints: no Math.min
+  };
   let ceilingKey = Number.POSITIVE_INFINITY;
   if (priceCeiling !== null) {
     const parsed = parsePriceKey(priceCeiling);
@@ -330,8 +363,11 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
     cumulative += groupTotal;
     supplyCurve.push({ price: formatPriceKey(groupKey), cumulativeMinor: cumulative });
 
-    const room = capMinor - filled;
-    if (stopReason === reasonNone && room <= 0n) stopReason = reasonCapReached;
+    // The room at this price: the TFP cap left, or less when the allowance binds at this price.
+    const affordable = stopReason === reasonNone ? affordableAt(groupKey) : 0n;
+    const room = affordable - filled;
+    const limitReason = affordable < capMinor ? reasonAllowanceReached : reasonCapReached;
+    if (stopReason === reasonNone && room <= 0n) stopReason = limitReason;
     if (stopReason !== reasonNone) {
       for (let position = groupStart; position < groupEnd; position += 1) {
         reasons[eligible[position]!] = stopReason;
@@ -348,7 +384,7 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
       shareProRata(eligible, groupStart, groupEnd, room, groupTotal, amounts, accepted, statuses, reasons);
       filled += room;
       marginalKey = groupKey;
-      stopReason = reasonCapReached;
+      stopReason = limitReason;
     } else if (allowPartialFill) {
       let left = room;
       for (let position = groupStart; position < groupEnd; position += 1) {
@@ -361,12 +397,12 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
         if (take === amount) statuses[index] = statusFilled;
         else {
           statuses[index] = take > 0n ? statusPartial : statusRejected;
-          reasons[index] = reasonCapReached;
+          reasons[index] = limitReason;
         }
       }
       filled += room;
       marginalKey = groupKey;
-      stopReason = reasonCapReached;
+      stopReason = limitReason;
     } else if (tieRule === "proRata") {
       for (let position = groupStart; position < groupEnd; position += 1) {
         reasons[eligible[position]!] = reasonDoesNotFit;
@@ -419,6 +455,10 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
   invariant(
     payoutTotal * payoutDivisor <= filled * clearingKeyBig,
     "clearRound: payouts must not exceed filled × clearing price",
+  );
+  invariant(
+    allowance === null || filled * clearingKeyBig <= allowance * payoutDivisor,
+    "clearRound: filled × clearing price must stay within the allowance",
   );
   return {
     mode: allowPartialFill ? "partialFill" : "wholeBid",

@@ -3,7 +3,8 @@
  *
  * Defaults are the V1 (244d0c) values: 5 % of the pool's liquidity per period, 50 % of all
  * liquidity ever contributed minus past exits, a 20 % minimum discount to the reference price,
- * partial fill of the marginal bid, ties at the marginal price filled in submission order.
+ * partial fill of the marginal bid, ties at the marginal price filled in submission order, and the
+ * allowance bounding the USDC paid at the clearing price.
  * Ratios are decimal strings in [0, 1] so they stay exact.
  */
 
@@ -15,6 +16,21 @@ export type TieRule = "submissionOrder" | "proRata";
  * recommended reading), `remainingTimesRatio` is `ratio × (C − E)`.
  */
 export type LifetimeRule = "contributedMinusExited" | "remainingTimesRatio";
+
+/**
+ * What the round's allowance bounds (§8.3 with §20 Q5). The rules state the allowance in USDC
+ * (a share of the pool's USDC, of the value ever contributed); bids are in TFP.
+ * - `usdcAtClearing` (default): the USDC paid, `filled × clearing price`, stays within the
+ *   allowance. Bids are taken from the cheapest up while the allowance pays for everything taken
+ *   at the marginal bid's price; the marginal bid is filled partly up to the allowance, so a round
+ *   that clears below the ceiling can buy more TFP (the EasyAuction way: the budget, not a
+ *   quantity fixed beforehand, bounds the round).
+ * - `tfpAtCeiling`: the allowance is first converted to a TFP quantity at the most one TFP can be
+ *   paid (the price ceiling), and the round accepts at most that quantity; a round clearing below
+ *   the ceiling then leaves part of the allowance unused. The reading of §20 Q5 ("amount and
+ *   round_cap share one unit"), kept for rounds opened under it.
+ */
+export type CapUnit = "usdcAtClearing" | "tfpAtCeiling";
 
 /** Every switch and number of the exit auction; see `defaultAuctionRules` for the V1 values. */
 export type AuctionRules = {
@@ -34,6 +50,8 @@ export type AuctionRules = {
   readonly allowPartialFill: boolean;
   /** How ties at the marginal price are resolved. */
   readonly tieRule: TieRule;
+  /** What the allowance bounds: USDC paid at the clearing price, or TFP at the ceiling. */
+  readonly capUnit: CapUnit;
 };
 
 /** V1 defaults (ECONOMICS §1 parameter table and §20 recommendations). */
@@ -46,4 +64,5 @@ export const defaultAuctionRules: AuctionRules = Object.freeze({
   minDiscount: "0.2",
   allowPartialFill: true,
   tieRule: "submissionOrder",
+  capUnit: "usdcAtClearing",
 });

@@ -10,7 +10,13 @@ import {
   problemResponses,
 } from "../../http/schemas";
 import type { App } from "../../http/types";
-import { batchesPerAlarmMax, bidsPerRoundLimit, holdMarginMsMax, openRound } from "../../pools/auctions";
+import {
+  batchesPerAlarmMax,
+  bidsPerRoundLimit,
+  holdMarginMsMax,
+  indicativeCap,
+  openRound,
+} from "../../pools/auctions";
 import { settlementTransfersPerBatchMax } from "../../pools/settlement";
 import { poolIdSchema } from "../pools/schemas";
 import { defined, priceSchema, roundJson, roundSchema, rulesInputSchema } from "./schemas";
@@ -120,6 +126,12 @@ export function register(app: App) {
         nowMs,
       ),
     );
-    return c.json(roundJson(round, null, Date.now()), 201);
+    // The allowance is known at open: show it (and its TFP at the ceiling) like GET does.
+    const shownAtMs = Date.now();
+    const cap =
+      round.result === null && round.state === "open"
+        ? await indicativeCap(c.get("db"), round, shownAtMs)
+        : null;
+    return c.json(roundJson(round, cap, shownAtMs), 201);
   });
 }

@@ -27,6 +27,11 @@ const ratioSchema = z
   .regex(/^(0|1)(\.[0-9]{1,18})?$/, "must be a decimal string in [0, 1]")
   .refine((text) => Number(text) <= 1, "must be at most 1");
 
+const capUnitSchema = z.enum(["usdcAtClearing", "tfpAtCeiling"]).openapi({
+  description:
+    "What the allowance bounds. usdcAtClearing (default): the USDC paid at the clearing price, so a round clearing below the ceiling buys more TFP. tfpAtCeiling: the TFP the allowance buys at the ceiling (§20 Q5 reading).",
+});
+
 /** Overrides of the exit rules (ECONOMICS §8.3–8.5, §20 Q1/Q2/Q13); unset fields keep the V1 defaults. */
 export const rulesInputSchema = z
   .strictObject({
@@ -48,6 +53,7 @@ export const rulesInputSchema = z
       .optional()
       .openapi({ description: "Default true; false: whole bids only." }),
     tieRule: z.enum(["submissionOrder", "proRata"]).optional(),
+    capUnit: capUnitSchema.optional(),
   })
   .openapi("AuctionRulesInput");
 
@@ -73,22 +79,32 @@ export const roundResultSchema = z
       .nullable()
       .openapi({ description: "(1 − minimum discount) × reference; null: none." }),
     cap: z.object({
-      amount: z.string().openapi({ description: "TFP the round could accept." }),
+      unit: capUnitSchema,
+      amount: z.string().openapi({
+        description:
+          "TFP the round could accept at conversionPrice (the clearing price under usdcAtClearing): the USDC allowance converted there, or the solvency limit or given cap if lower.",
+      }),
+      amountUsdc: z.string().nullable().openapi({
+        description:
+          "USDC the rules allow the round to pay (the smaller of the lifetime and period allowances); null: no rule limits it, or the cap was given.",
+      }),
       binding: z.enum(["lifetime", "period", "none", "solvency", "given"]),
       lifetimeAllowance: z.string().nullable().openapi({ description: "USDC." }),
       periodAllowance: z.string().nullable().openapi({ description: "USDC." }),
       solvencyLimit: z.string().nullable().openapi({ description: "TFP the pool's USDC can pay for." }),
-      conversionPrice: z
-        .string()
-        .nullable()
-        .openapi({ description: "USDC per TFP used to turn allowances into TFP." }),
+      conversionPrice: z.string().nullable().openapi({
+        description:
+          "USDC per TFP at which the allowance is expressed in TFP: the clearing price under usdcAtClearing once something cleared, else the ceiling (or the highest bid, or the reference, without one).",
+      }),
     }),
     clearingPrice: z
       .string()
       .nullable()
       .openapi({ description: "Uniform price paid, USDC per TFP; null: nothing cleared." }),
     filled: z.string().openapi({ description: "TFP accepted." }),
-    payoutTotal: z.string().openapi({ description: "USDC paid to winners." }),
+    payoutTotal: z
+      .string()
+      .openapi({ description: "USDC paid to winners: Σ accepted × clearing price, each rounded down." }),
     margin: z.object({
       created: z.string().openapi({ description: "USDC: filled × (reference − clearing), rounded down." }),
       distributed: z.string(),
@@ -136,6 +152,7 @@ export const roundSchema = z
       minDiscount: z.string().nullable(),
       allowPartialFill: z.boolean(),
       tieRule: z.enum(["submissionOrder", "proRata"]),
+      capUnit: capUnitSchema,
     }),
     limits: z.object({
       minBidAmount: z.string(),
@@ -149,7 +166,15 @@ export const roundSchema = z
       .openapi({ description: "Bids placed and not cancelled (the bids themselves are sealed)." }),
     cap: z
       .object({
-        amount: z.string().nullable(),
+        amount: z.string().nullable().openapi({
+          description:
+            "TFP at conversionPrice: before the close, what the allowance buys at the ceiling (or the reference without one), a floor when the round clears lower; null without a reference price.",
+        }),
+        amountUsdc: z
+          .string()
+          .nullable()
+          .openapi({ description: "USDC the round may pay; null: no rule limits it." }),
+        conversionPrice: z.string().nullable().openapi({ description: "USDC per TFP of amount." }),
         referencePrice: z.string().nullable(),
         priceCeiling: z.string().nullable(),
         indicative: z
@@ -177,6 +202,8 @@ export function roundJson(
   const cap = result
     ? {
         amount: result.cap.amount,
+        amountUsdc: result.cap.amountUsdc,
+        conversionPrice: result.cap.conversionPrice,
         referencePrice: result.referencePrice,
         priceCeiling: result.priceCeiling,
         indicative: false,
@@ -184,6 +211,9 @@ export function roundJson(
     : indicative
       ? {
           amount: indicative.amount === null ? null : formatAmount("TFP", BigInt(indicative.amount)),
+          amountUsdc:
+            indicative.amountUsdc === null ? null : formatAmount("USDC", BigInt(indicative.amountUsdc)),
+          conversionPrice: indicative.conversionPrice,
           referencePrice: indicative.referencePrice,
           priceCeiling: indicative.priceCeiling,
           indicative: true,
