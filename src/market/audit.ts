@@ -95,6 +95,11 @@ export type MarketMismatch = {
   nodeId: string | null;
   /** When the hold concerned was placed (ledger time), when there is one. */
   holdCreatedAtMs: number | null;
+  /**
+   * The hold's place in the ledger (its pending transfer's `seq`): later holds have larger numbers,
+   * whatever clock placed them.
+   */
+  holdSeq: bigint | null;
   detail: string;
 };
 
@@ -120,6 +125,7 @@ type AuditHold = {
   expiresAtMs: number | null;
   code: string;
   createdAtMs: number;
+  seq: bigint;
   metadata: Record<string, unknown> | null;
 };
 
@@ -143,7 +149,7 @@ function describeHold(hold: AuditHold | undefined, id: string, atMs: number): st
 }
 
 const holdColumns =
-  "h.id, h.status, h.remaining, h.expires_at, t.code, t.created_at AS held_at, t.metadata FROM holds h JOIN transfers t ON t.id = h.id";
+  "h.id, h.status, h.remaining, h.expires_at, t.code, t.created_at AS held_at, t.seq AS held_seq, t.metadata FROM holds h JOIN transfers t ON t.id = h.id";
 
 function holdFromRow(row: Record<string, unknown>): AuditHold {
   return {
@@ -153,6 +159,7 @@ function holdFromRow(row: Record<string, unknown>): AuditHold {
     expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
     code: String(row.code),
     createdAtMs: Number(row.held_at),
+    seq: BigInt(row.held_seq as bigint),
     metadata: row.metadata === null ? null : (JSON.parse(String(row.metadata)) as Record<string, unknown>),
   };
 }
@@ -226,6 +233,7 @@ async function readBooks(
         holdId: null,
         nodeId,
         holdCreatedAtMs: null,
+        holdSeq: null,
         detail: `the audit could not read this node's book (${failure}): its leases and bids are unchecked`,
       });
     });
@@ -262,6 +270,7 @@ async function checkBooks(
           holdId,
           nodeId: view.nodeId,
           holdCreatedAtMs: holdId === null ? null : (holds.get(holdId)?.createdAtMs ?? null),
+          holdSeq: holdId === null ? null : (holds.get(holdId)?.seq ?? null),
           detail,
         });
       const counted =
@@ -350,6 +359,7 @@ async function checkBookHolds(
       holdId: hold.id,
       nodeId,
       holdCreatedAtMs: hold.createdAtMs,
+      holdSeq: hold.seq,
       detail: `live ${hold.code} hold (${hold.remainingMinor} minor units) that no book tracks; it names ${owner}`,
     });
   }
@@ -368,21 +378,22 @@ async function checkAuctionsAndWithdrawals(
       [
         "SELECT count(*) AS n FROM auction_bids WHERE status = 'held'",
         {
-          sql: `SELECT b.id, b.round_id, b.hold_id, h.status, h.remaining, h.expires_at, t.created_at AS held_at
+          sql: `SELECT b.id, b.round_id, b.hold_id, h.status, h.remaining, h.expires_at, t.created_at AS held_at, t.seq AS held_seq
                 FROM auction_bids b LEFT JOIN holds h ON h.id = b.hold_id LEFT JOIN transfers t ON t.id = b.hold_id
-                WHERE b.status = 'held' AND NOT COALESCE(${live}, 0) ORDER BY b.created_at DESC, b.id LIMIT ?`,
+                WHERE b.status = 'held' AND NOT COALESCE(${live}, 0) ORDER BY t.seq DESC, b.id LIMIT ?`,
           args: [nowMs, marketMismatchesMax],
         },
         {
-          sql: `SELECT h.id, h.remaining, t.created_at AS held_at, b.id AS bid_id, b.status AS bid_status
+          sql: `SELECT h.id, h.remaining, t.created_at AS held_at, t.seq AS held_seq, b.id AS bid_id, b.status AS bid_status
                 FROM holds h JOIN transfers t ON t.id = h.id LEFT JOIN auction_bids b ON b.hold_id = h.id
-                WHERE ${live} AND t.code = ? AND (b.id IS NULL OR b.status <> 'held') ORDER BY t.created_at DESC, h.id LIMIT ?`,
+                WHERE ${live} AND t.code = ? AND (b.id IS NULL OR b.status <> 'held') ORDER BY t.seq DESC, h.id LIMIT ?`,
           args: [nowMs, auctionBidHoldCode, marketMismatchesMax],
         },
         "SELECT count(*) AS n FROM withdrawals WHERE status = 'pending'",
         {
           sql: `SELECT w.id, w.tfp_hold_id, w.tft_hold_id, tfp.status AS tfp_status, tfp.remaining AS tfp_remaining,
-                  tft.status AS tft_status, tft.remaining AS tft_remaining, w.created_at
+                  tft.status AS tft_status, tft.remaining AS tft_remaining, w.created_at,
+                  (SELECT seq FROM transfers WHERE id = w.tfp_hold_id) AS held_seq
                 FROM withdrawals w LEFT JOIN holds tfp ON tfp.id = w.tfp_hold_id LEFT JOIN holds tft ON tft.id = w.tft_hold_id
                 WHERE w.status = 'pending' AND NOT (COALESCE(tfp.status = 'pending' AND tfp.remaining > 0, 0)
                   AND COALESCE(tft.status = 'pending' AND tft.remaining > 0, 0))
@@ -390,10 +401,10 @@ async function checkAuctionsAndWithdrawals(
           args: [marketMismatchesMax],
         },
         {
-          sql: `SELECT h.id, h.remaining, t.code, t.created_at AS held_at, w.id AS withdrawal_id, w.status AS withdrawal_status
+          sql: `SELECT h.id, h.remaining, t.code, t.created_at AS held_at, t.seq AS held_seq, w.id AS withdrawal_id, w.status AS withdrawal_status
                 FROM holds h JOIN transfers t ON t.id = h.id
                 LEFT JOIN withdrawals w ON w.tfp_hold_id = h.id OR w.tft_hold_id = h.id
-                WHERE ${live} AND t.code IN (?, ?) AND (w.id IS NULL OR w.status <> 'pending') ORDER BY t.created_at DESC, h.id LIMIT ?`,
+                WHERE ${live} AND t.code IN (?, ?) AND (w.id IS NULL OR w.status <> 'pending') ORDER BY t.seq DESC, h.id LIMIT ?`,
           args: [nowMs, ...withdrawalHoldCodes, marketMismatchesMax],
         },
       ],
@@ -414,6 +425,7 @@ async function checkAuctionsAndWithdrawals(
       holdId: String(row.hold_id),
       nodeId: null,
       holdCreatedAtMs: row.held_at === null ? null : Number(row.held_at),
+      holdSeq: row.held_seq === null ? null : BigInt(row.held_seq as bigint),
       detail: `auction bid held in round ${String(row.round_id)}, but its hold ${String(row.hold_id)} ${state}`,
     });
   }
@@ -425,6 +437,7 @@ async function checkAuctionsAndWithdrawals(
       holdId: String(row.id),
       nodeId: null,
       holdCreatedAtMs: Number(row.held_at),
+      holdSeq: BigInt(row.held_seq as bigint),
       detail: owned
         ? `live auction bid hold of bid ${String(row.bid_id)}, which is ${String(row.bid_status)}`
         : "live auction bid hold with no auction bid",
@@ -447,6 +460,7 @@ async function checkAuctionsAndWithdrawals(
       holdId: row.tfp_status === "pending" ? String(row.tft_hold_id) : String(row.tfp_hold_id),
       nodeId: null,
       holdCreatedAtMs: Number(row.created_at),
+      holdSeq: row.held_seq === null ? null : BigInt(row.held_seq as bigint),
       detail: `pending withdrawal whose holds are not both live: ${legs}`,
     });
   }
@@ -458,6 +472,7 @@ async function checkAuctionsAndWithdrawals(
       holdId: String(row.id),
       nodeId: null,
       holdCreatedAtMs: Number(row.held_at),
+      holdSeq: BigInt(row.held_seq as bigint),
       detail: owned
         ? `live ${String(row.code)} hold of withdrawal ${String(row.withdrawal_id)}, which is ${String(row.withdrawal_status)}`
         : `live ${String(row.code)} hold with no withdrawal`,
@@ -479,14 +494,14 @@ export async function auditMarket(client: Client, env: Env, nowMs = Date.now()):
   const books = await checkBooks(client, views, found);
   const holdsChecked = await checkBookHolds(client, views, books.owners, nowMs, found);
   const others = await checkAuctionsAndWithdrawals(client, nowMs, found);
-  // Newest first (those without a hold first of all): what broke last leads the capped list.
+  // Newest hold first (those without a hold first of all): what broke last leads the capped list.
+  const rank = (mismatch: MarketMismatch) => mismatch.holdSeq ?? 2n ** 63n;
   const order = (mismatch: MarketMismatch) => `${mismatch.kind} ${mismatch.id} ${mismatch.holdId ?? ""}`;
-  found.sort(
-    (left, right) =>
-      (right.holdCreatedAtMs ?? Number.MAX_SAFE_INTEGER) -
-        (left.holdCreatedAtMs ?? Number.MAX_SAFE_INTEGER) ||
-      (order(left) < order(right) ? -1 : order(left) > order(right) ? 1 : 0),
-  );
+  found.sort((left, right) => {
+    const byHold = rank(right) - rank(left);
+    if (byHold !== 0n) return byHold > 0n ? 1 : -1;
+    return order(left) < order(right) ? -1 : order(left) > order(right) ? 1 : 0;
+  });
   return {
     nodesChecked,
     leasesChecked: books.leases,

@@ -5,7 +5,7 @@
 
 import { env, SELF } from "cloudflare:test";
 import type { Client } from "@libsql/client";
-import { expect } from "vitest";
+import { beforeAll, expect } from "vitest";
 import { createApiKey } from "../../src/auth/keys";
 import { openDatabase } from "../../src/db/client";
 import type { AccountKind, Role } from "../../src/db/schema";
@@ -141,12 +141,19 @@ export async function withoutPrice<T>(kind: "gold" | "tft", body: () => Promise<
 }
 
 /**
- * When this test file started. Each test file gets fresh Durable Object storage while the libSQL
- * database is shared by every file of the run, so the holds of leases and bids placed by earlier
- * files are tracked by no book any more: `expectAuditClean` leaves out mismatches about holds
- * placed before this file began (harness modules load once per file).
+ * The ledger's last transfer when this test file started. Each test file gets fresh Durable
+ * Object storage while the libSQL database is shared by every file of the run, so the holds of
+ * leases and bids placed by earlier files are tracked by no book any more: `expectAuditClean`
+ * leaves out mismatches about holds placed before this file began. A sequence number, not a time:
+ * books whose clocks tests shift forward place holds stamped in the future.
  */
-const fileStartedAtMs = Date.now();
+let fileStartSeq: bigint | null = null;
+
+// Registered on the file's root suite when a test file imports the harness.
+beforeAll(async () => {
+  const result = await database().execute("SELECT COALESCE(MAX(seq), 0) AS seq FROM transfers");
+  fileStartSeq = BigInt(result.rows[0]?.seq as bigint);
+});
 
 type AuditBody = {
   balanced: boolean;
@@ -159,7 +166,7 @@ type AuditBody = {
   mismatches: unknown[];
   holdMismatches: unknown[];
   market: { mismatchesTotal: number };
-  marketMismatches: { kind: string; id: string; holdCreatedAtMs: number | null }[];
+  marketMismatches: { kind: string; id: string; holdSeq: string | null }[];
 };
 
 let auditor: Promise<Seeded> | null = null;
@@ -178,8 +185,9 @@ export async function expectAuditClean(): Promise<void> {
   const unbalancedAssets = report.assets.filter(
     (asset) => asset.postedSumMinor !== "0" || asset.pendingDebitsMinor !== asset.pendingCreditsMinor,
   );
+  const startSeq = fileStartSeq ?? 0n;
   const marketMismatches = report.marketMismatches.filter(
-    (mismatch) => mismatch.holdCreatedAtMs === null || mismatch.holdCreatedAtMs >= fileStartedAtMs,
+    (mismatch) => mismatch.holdSeq === null || BigInt(mismatch.holdSeq) > startSeq,
   );
   expect({
     unbalancedAssets,

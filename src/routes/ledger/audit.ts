@@ -66,7 +66,12 @@ const auditSchema = z
             .number()
             .int()
             .nullable()
-            .openapi({ description: "When the hold concerned was placed (ledger time)." }),
+            .openapi({ description: "When the hold concerned was placed (the placing clock's time)." }),
+          holdSeq: z.string().nullable().openapi({
+            description:
+              "The hold's place in the ledger (its pending transfer's sequence number): later holds have larger numbers. The list is ordered by it, newest first, mismatches without a hold leading.",
+            example: "1234",
+          }),
           detail: z.string(),
         }),
       )
@@ -93,7 +98,11 @@ export function register(app: App) {
     const db = c.get("db");
     const report = await audit(db);
     const market = await auditMarket(db, c.env);
-    const { mismatches: marketMismatches, ...marketCounts } = market;
+    const { mismatches, ...marketCounts } = market;
+    const marketMismatches = mismatches.map((mismatch) => ({
+      ...mismatch,
+      holdSeq: mismatch.holdSeq === null ? null : mismatch.holdSeq.toString(),
+    }));
     return c.json(
       {
         ...report,
