@@ -186,6 +186,8 @@ export const auditMismatchesMax = 100;
  * Recomputes every account's four totals and every hold's remaining amount from the immutable
  * transfers and compares them with the stored values; checks that each asset's posted balances
  * sum to zero and its pending debits equal its pending credits. A full scan: an admin operation.
+ * The ledger's own half: `GET /v1/ledger/audit` adds the market's checks against it
+ * (src/market/audit.ts), which need the bid books.
  */
 export async function audit(client: Client): Promise<AuditReport> {
   const [recomputed, assetSums, holdCheck, counts] = await client.batch(
