@@ -194,5 +194,6 @@ describe("identical bids at once", () => {
     expect(await holdStatus(`hold_${bidId}`)).toBe("pending");
     expect(await ledgerRowsOf(user.accountId)).toEqual({ transfers: 2, holds: 1 });
     await expectBalancedLedger(node.id);
+    await expectAuditClean();
   });
 });
