@@ -69,6 +69,7 @@ export const auctionRulesSchema = z.strictObject({
   tieRule: z.enum(["submissionOrder", "proRata"]),
   // Rounds stored before the rule existed were opened, and keep clearing, with the TFP cap.
   capUnit: z.enum(["usdcAtClearing", "tfpAtCeiling"]).default("tfpAtCeiling"),
+  clearingPriceRule: z.enum(["marginalBid", "spendAllowance"]).default("marginalBid"),
 });
 
 /** Where a round takes its reference price: the oracle's TFT market price at the close, or a fixed price. */

@@ -211,6 +211,7 @@ function clearWithinCap(
     priceCeiling: ceiling,
     allowPartialFill: rules.allowPartialFill,
     tieRule: rules.tieRule,
+    clearingPriceRule: rules.clearingPriceRule,
   };
   if (input.capOverrideMinor !== undefined) {
     invariant(

@@ -13,7 +13,7 @@
  * below 2^53.
  */
 import { amountMinorMax, assets, invariant, mulDiv } from "../money";
-import { defaultAuctionRules, type TieRule } from "./config";
+import { type ClearingPriceRule, defaultAuctionRules, type TieRule } from "./config";
 
 export type { TieRule } from "./config";
 
@@ -148,6 +148,8 @@ export type ClearRoundInput = {
   readonly allowPartialFill?: boolean;
   /** Tie rule at the marginal price (default "submissionOrder"). */
   readonly tieRule?: TieRule;
+  /** Price when the allowance stops the round between two prices (default "marginalBid"); needs an allowance. */
+  readonly clearingPriceRule?: ClearingPriceRule;
 };
 
 /** How a bid came out of the round. */
@@ -346,6 +348,7 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
   let filled = 0n;
   let marginalKey = -1;
   let stopReason = reasonNone; // set once the round stops taking bids
+  let stopLimit = reasonNone; // which limit stopped it: capReached (TFP) or allowanceReached
   let groupStart = 0;
   while (groupStart < eligibleCount) {
     const groupKey = keys[eligible[groupStart]!]!;
@@ -427,12 +430,27 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
       }
       stopReason = reasonRoundStopped;
     }
+    if (stopReason !== reasonNone && stopLimit === reasonNone) stopLimit = limitReason;
     groupStart = groupEnd;
   }
   invariant(filled <= capMinor, "clearRound: filled more than the cap");
 
   // Steps 5–8: uniform price, capped at the ceiling; payouts rounded down.
-  const clearingKey = marginalKey < 0 ? -1 : Math.min(marginalKey, ceilingKey);
+  let clearingKey = marginalKey < 0 ? -1 : Math.min(marginalKey, ceilingKey);
+  if (
+    clearingKey >= 0 &&
+    allowance !== null &&
+    filled > 0n &&
+    stopLimit !== reasonCapReached &&
+    (input.clearingPriceRule ?? defaultAuctionRules.clearingPriceRule) === "spendAllowance"
+  ) {
+    clearingKey = spendingPriceKey(eligible, keys, accepted, amounts, {
+      allowance,
+      filled,
+      marginalKey: clearingKey,
+      ceilingKey,
+    });
+  }
   const clearingKeyBig = BigInt(Math.max(clearingKey, 0));
   const fills: BidFill[] = new Array(count);
   let acceptedTotal = 0n;
@@ -469,6 +487,32 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
     fills,
     supplyCurve,
   };
+}
+
+/**
+ * The `spendAllowance` clearing price key: the highest key at which the TFP taken costs no more
+ * than the allowance, `⌊allowance × 10^13 / filled⌋`, kept below the cheapest eligible bid left
+ * (partly) unfilled, so no bid that would accept the price stays out, and at most the ceiling
+ * (without a ceiling, when every eligible bid is filled, the marginal price: no limit to rise to).
+ * Never below the marginal price, which the allowance already pays for.
+ */
+function spendingPriceKey(
+  eligible: readonly number[],
+  keys: Float64Array,
+  accepted: BigInt64Array,
+  amounts: BigInt64Array,
+  round: { allowance: bigint; filled: bigint; marginalKey: number; ceilingKey: number },
+): number {
+  let upper = Number.isFinite(round.ceilingKey) ? round.ceilingKey : round.marginalKey;
+  for (const index of eligible) {
+    if (accepted[index]! < amounts[index]!) {
+      upper = Math.min(upper, keys[index]! - 1);
+      break; // eligible is sorted by price: the first one left is the cheapest
+    }
+  }
+  const affordableKey = (round.allowance * payoutDivisor) / round.filled;
+  const raised = affordableKey < BigInt(upper) ? Number(affordableKey) : upper;
+  return Math.max(round.marginalKey, raised);
 }
 
 /**

@@ -32,6 +32,19 @@ export type LifetimeRule = "contributedMinusExited" | "remainingTimesRatio";
  */
 export type CapUnit = "usdcAtClearing" | "tfpAtCeiling";
 
+/**
+ * The clearing price when the allowance stops the round between two bid prices (§8.5 step 6,
+ * §20 Q1), under `capUnit: "usdcAtClearing"`.
+ * - `marginalBid` (default, the spec's step 6): the highest minimum price among accepted bids;
+ *   the allowance may then be left partly unspent, since a dearer bid would make everything taken
+ *   cost more than it.
+ * - `spendAllowance` (EasyAuction's settlement): the price rises above the marginal bid, up to
+ *   just below the next unfilled bid's price (or up to the ceiling when every eligible bid is
+ *   filled), until the TFP taken costs the whole allowance. Same fills, higher payouts, less margin
+ *   for the staying LPs.
+ */
+export type ClearingPriceRule = "marginalBid" | "spendAllowance";
+
 /** Every switch and number of the exit auction; see `defaultAuctionRules` for the V1 values. */
 export type AuctionRules = {
   /** Share of the pool's liquidity that one round (period) may pay out, e.g. "0.05". */
@@ -52,6 +65,8 @@ export type AuctionRules = {
   readonly tieRule: TieRule;
   /** What the allowance bounds: USDC paid at the clearing price, or TFP at the ceiling. */
   readonly capUnit: CapUnit;
+  /** The clearing price when the allowance stops the round between two bid prices. */
+  readonly clearingPriceRule: ClearingPriceRule;
 };
 
 /** V1 defaults (ECONOMICS §1 parameter table and §20 recommendations). */
@@ -65,4 +80,5 @@ export const defaultAuctionRules: AuctionRules = Object.freeze({
   allowPartialFill: true,
   tieRule: "submissionOrder",
   capUnit: "usdcAtClearing",
+  clearingPriceRule: "marginalBid",
 });

@@ -32,6 +32,11 @@ const capUnitSchema = z.enum(["usdcAtClearing", "tfpAtCeiling"]).openapi({
     "What the allowance bounds. usdcAtClearing (default): the USDC paid at the clearing price, so a round clearing below the ceiling buys more TFP. tfpAtCeiling: the TFP the allowance buys at the ceiling (§20 Q5 reading).",
 });
 
+const clearingPriceRuleSchema = z.enum(["marginalBid", "spendAllowance"]).openapi({
+  description:
+    "The clearing price when the USDC allowance stops the round between two bid prices. marginalBid (default, §8.5 step 6): the highest accepted minimum price, the rest of the allowance unspent. spendAllowance (EasyAuction): a higher price, below the next unfilled bid and at most the ceiling, that spends the allowance on the same fills.",
+});
+
 /** Overrides of the exit rules (ECONOMICS §8.3–8.5, §20 Q1/Q2/Q13); unset fields keep the V1 defaults. */
 export const rulesInputSchema = z
   .strictObject({
@@ -54,6 +59,7 @@ export const rulesInputSchema = z
       .openapi({ description: "Default true; false: whole bids only." }),
     tieRule: z.enum(["submissionOrder", "proRata"]).optional(),
     capUnit: capUnitSchema.optional(),
+    clearingPriceRule: clearingPriceRuleSchema.optional(),
   })
   .openapi("AuctionRulesInput");
 
@@ -153,6 +159,7 @@ export const roundSchema = z
       allowPartialFill: z.boolean(),
       tieRule: z.enum(["submissionOrder", "proRata"]),
       capUnit: capUnitSchema,
+      clearingPriceRule: clearingPriceRuleSchema,
     }),
     limits: z.object({
       minBidAmount: z.string(),

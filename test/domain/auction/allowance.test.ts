@@ -145,6 +145,68 @@ describe("clearRound with a USDC allowance: table", () => {
   });
 });
 
+describe("clearRound with clearingPriceRule spendAllowance (EasyAuction)", () => {
+  const gapBids = [bid("A", tfp(900), "0.05", 1), bid("B", tfp(1000), "0.07", 2)];
+
+  it("between two prices, raises the price until the same fills cost the whole allowance", () => {
+    const result = clearRound({
+      bids: gapBids,
+      capMinor: amountMinorMax,
+      allowanceUsdcMinor: usdc(50),
+      priceCeiling: "0.08",
+      clearingPriceRule: "spendAllowance",
+    });
+    // 50 / 900 = 0.0555… rounded down to 12 decimals; below B's 0.07, so B stays out.
+    expect(result.clearingPrice).toBe("0.055555555555");
+    expect(result.filledMinor).toBe(tfp(900));
+    expect(result.payoutTotalMinor).toBe(49_999_999n);
+    expect(fillOf(result, "B")[2]).toBe("rejected");
+  });
+
+  it("every eligible bid filled: rises up to the ceiling; a partial fill inside a group keeps its price", () => {
+    const under = clearRound({
+      bids: [bid("u", tfp(100), "0.02", 1)],
+      capMinor: amountMinorMax,
+      allowanceUsdcMinor: usdc(1_000),
+      priceCeiling: "0.08",
+      clearingPriceRule: "spendAllowance",
+    });
+    expect([under.clearingPrice, under.payoutTotalMinor]).toEqual(["0.08", usdc(8)]);
+    const inside = clearRound({
+      bids: [bid("big", tfp(10_000_000), "0.05", 1)],
+      capMinor: amountMinorMax,
+      allowanceUsdcMinor: usdc(50_000),
+      priceCeiling: "0.08",
+      clearingPriceRule: "spendAllowance",
+    });
+    expect([inside.clearingPrice, inside.payoutTotalMinor]).toEqual(["0.05", usdc(50_000)]);
+  });
+
+  it("property: within the allowance, at least every winner's price, below every bid left out, at most the ceiling", () => {
+    fc.assert(
+      fc.property(roundArbitrary, (input) => {
+        const result = clearRound({ ...input, clearingPriceRule: "spendAllowance" });
+        expect(result.payoutTotalMinor <= input.allowanceUsdcMinor).toBe(true);
+        if (result.clearingPrice === null) return;
+        const clearing = new Dec(result.clearingPrice);
+        if (input.priceCeiling !== null) expect(clearing.lte(input.priceCeiling)).toBe(true);
+        input.bids.forEach((offer, index) => {
+          const fill = result.fills[index]!;
+          if (fill.acceptedMinor > 0n) expect(new Dec(offer.minPrice).lte(clearing)).toBe(true);
+          if (fill.status !== "ineligible" && fill.remainderMinor > 0n && fill.acceptedMinor === 0n) {
+            expect(new Dec(offer.minPrice).gte(clearing)).toBe(true);
+          }
+        });
+        // Same fills as the default rule: only the price differs.
+        const marginal = clearRound({ ...input, clearingPriceRule: "marginalBid" });
+        expect(result.fills.map((fill) => fill.acceptedMinor)).toEqual(
+          marginal.fills.map((fill) => fill.acceptedMinor),
+        );
+      }),
+    );
+  });
+});
+
 const priceArbitrary = fc.oneof(
   fc.integer({ min: 1, max: 12 }).map((cents) => (cents / 100).toFixed(2)),
   fc.integer({ min: 0, max: 120_000_000_000 }).map((key) => formatPriceKey(key)),
