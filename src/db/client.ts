@@ -10,6 +10,7 @@
  * makes the recognition exact.
  */
 import { type Client, createClient } from "@libsql/client/web";
+import { type Failure, fail } from "../domain/result";
 
 export type DatabaseConfig = { LIBSQL_URL: string; LIBSQL_AUTH_TOKEN?: string };
 
@@ -47,6 +48,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * The failure to answer for a database write that threw: DATABASE_UNAVAILABLE (503, retry later)
+ * when the database could not be reached, INTERNAL with `detail` for anything else.
+ */
+export function writeFailure(error: unknown, detail: string): Failure {
+  return isDatabaseUnavailable(error)
+    ? fail("DATABASE_UNAVAILABLE", "the database cannot be reached right now; retry shortly")
+    : fail("INTERNAL", detail);
+}
+
 type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 /**
@@ -55,23 +66,46 @@ type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Resp
  */
 export function transportCheckedFetch(baseFetch: Fetch, timeoutMs = databaseRequestTimeoutMs): Fetch {
   return async (input, init) => {
-    let response: Response;
+    // A timer cleared in `finally`, not `AbortSignal.timeout`: a pending timeout signal keeps the
+    // Durable Object (and the test runner waiting to evict it) alive for the whole `timeoutMs`.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
     try {
-      response = await baseFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (error) {
-      const timedOut = error instanceof Error && error.name === "TimeoutError";
-      throw new DatabaseUnavailableError(
-        timedOut ? `no answer within ${timeoutMs} ms` : "the request failed",
-        {
-          cause: error,
-        },
-      );
+      let response: Response;
+      try {
+        response = await baseFetch(input, { ...init, signal: controller.signal });
+      } catch (error) {
+        throw new DatabaseUnavailableError(
+          timedOut ? `no answer within ${timeoutMs} ms` : "the request failed",
+          { cause: error },
+        );
+      }
+      if (response.status >= 500) {
+        await response.body?.cancel();
+        throw new DatabaseUnavailableError(`the server answered HTTP ${response.status}`);
+      }
+      // The body is read here, under the same timer, so a stalled body is unavailability too.
+      let body: ArrayBuffer;
+      try {
+        body = await response.arrayBuffer();
+      } catch (error) {
+        throw new DatabaseUnavailableError(
+          timedOut ? `no answer within ${timeoutMs} ms` : "the answer was cut off",
+          { cause: error },
+        );
+      }
+      return new Response(body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+    } finally {
+      clearTimeout(timer);
     }
-    if (response.status >= 500) {
-      await response.body?.cancel();
-      throw new DatabaseUnavailableError(`the server answered HTTP ${response.status}`);
-    }
-    return response;
   };
 }
 

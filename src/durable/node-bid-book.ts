@@ -30,7 +30,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Client, InStatement } from "@libsql/client";
 import type { z } from "zod";
-import { openDatabase } from "../db/client";
+import { openDatabase, writeFailure } from "../db/client";
 import {
   acceptBid,
   type Bid,
@@ -795,7 +795,8 @@ export class NodeBidBook extends DurableObject<Env> {
           error: String(error),
         }),
       );
-      for (const { resolve } of batch) resolve(fail("INTERNAL", "the bids could not be written; retry"));
+      const failure = writeFailure(error, "the bids could not be written; retry");
+      for (const { resolve } of batch) resolve(failure);
       return;
     }
     const stored = new Map(this.requireBook().bids.map((bid) => [bid.id, bid]));

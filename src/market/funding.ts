@@ -4,6 +4,7 @@
  * (settlement.ts); whatever is left when a lease ends or a bid closes is released here.
  */
 import type { Client } from "@libsql/client";
+import { writeFailure } from "../db/client";
 import type { TransferRequest } from "../domain/ledger";
 import type { Failure } from "../domain/result";
 import { fail, ok, type Result } from "../domain/result";
@@ -121,7 +122,8 @@ export const holdsPerBatchMax = 100;
  * one ledger write for the lot (createTransfers writes a group atomically: all or nothing); when
  * that write is refused or is a replay, each hold is placed on its own — one payer's holds one
  * after another, in order, so which of them fit is decided the same way every time, and the
- * payers side by side. A hold whose write failed unexpectedly is answered INTERNAL.
+ * payers side by side. A hold whose write failed is answered DATABASE_UNAVAILABLE
+ * when the database could not be reached, INTERNAL otherwise.
  */
 export async function placeHolds(
   client: Client,
@@ -161,7 +163,7 @@ export async function placeHolds(
           answers[index] = await placeHold(client, requests[index]!, nowMs);
         } catch (error) {
           console.error(JSON.stringify({ level: "error", event: "hold", error: String(error) }));
-          answers[index] = fail("INTERNAL", "the hold could not be placed; retry");
+          answers[index] = writeFailure(error, "the hold could not be placed; retry");
         }
       }
     }),
