@@ -5,12 +5,18 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
-import { isDatabaseUnavailable } from "./db/client";
-import { docsPage } from "./http/docs";
-import { ApiError, problemResponse } from "./http/errors";
-import { anonymousRateLimit, apiCors, bodyGuards, requestContext, securityHeaders } from "./http/middleware";
-import { countFailure } from "./http/rate-limit";
-import type { App, AppEnv } from "./http/types";
+import { isDatabaseUnavailable } from "./kit/db/client";
+import { docsPage } from "./kit/http/docs";
+import { ApiError, problemResponse } from "./kit/http/errors";
+import {
+  anonymousRateLimit,
+  apiCors,
+  bodyGuards,
+  requestContext,
+  securityHeaders,
+} from "./kit/http/middleware";
+import { countFailure } from "./kit/http/rate-limit";
+import type { App, AppEnv } from "./kit/http/types";
 import { registerRoutes } from "./routes";
 
 /** Turns zod issues into field problems: `field` is the dotted path, prefixed by where it was. */

@@ -13,9 +13,9 @@ declare namespace Cloudflare {
     MARKET_TOP_UP_BELOW_HOURS?: string;
     MARKET_GRACE_HOURS?: string;
     MARKET_HEARTBEAT_TIMEOUT_HOURS?: string;
-    NODE_BOOK: DurableObjectNamespace<import("./durable/node-bid-book").NodeBidBook>;
-    AUCTION_ROUND: DurableObjectNamespace<import("./durable/auction-round").AuctionRound>;
-    // Cloud Credits (src/credits/config.ts, src/oracle/cron.ts): vars, then secrets.
+    NODE_BOOK: DurableObjectNamespace<import("./market/object/node-bid-book").NodeBidBook>;
+    AUCTION_ROUND: DurableObjectNamespace<import("./pools/object/auction-round").AuctionRound>;
+    // Cloud Credits (src/credits/config.ts, src/scheduled.ts): vars, then secrets.
     ORACLE_SOURCES?: string;
     ORACLE_QUORUM?: string;
     PEG_TFT_PER_CC_FIXED?: string;

@@ -4,7 +4,7 @@
  * `npm run dev` seeds one for you.
  */
 import { createClient } from "@libsql/client";
-import { createApiKey } from "../src/auth/keys";
+import { createApiKey } from "../src/kit/auth";
 
 const url = process.env.LIBSQL_URL;
 if (!url) {

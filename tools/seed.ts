@@ -3,10 +3,10 @@
  * an admin key, and a few owners with keys and funded accounts. Never run against production.
  */
 import type { Client } from "@libsql/client";
-import { createApiKey } from "../src/auth/keys";
-import type { AccountKind, Role } from "../src/db/schema";
-import type { AssetCode } from "../src/domain/money";
-import { createTransfers } from "../src/ledger/ledger";
+import { createApiKey } from "../src/kit/auth";
+import type { AccountKind, Role } from "../src/kit/db/schema";
+import type { AssetCode } from "../src/ledger/core/money";
+import { createTransfers } from "../src/ledger/store";
 import { recordRound } from "../src/oracle/prices";
 import { seedDemoCredits } from "./seed/credits";
 import { seedDemoMarket } from "./seed/market";

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
-import { randomBase62 } from "../src/lib/ids";
+import { randomBase62 } from "../src/kit/ids";
 import { startLibsqlServer } from "./libsql-server/server";
 import { migrateDatabase } from "./migrate";
 import { seedDemo } from "./seed";

@@ -5,12 +5,12 @@
  * Pool 1). Minting for a purchase therefore always credits a `user` account.
  */
 import type { Client, Row } from "@libsql/client";
-import type { Principal } from "../auth/keys";
-import { type AccountKind, accountFlags } from "../db/schema";
-import type { ErrorCode } from "../domain/errors";
-import type { AssetCode } from "../domain/money";
-import { fail, ok, type Result } from "../domain/result";
+import type { Principal } from "../kit/auth";
+import { type AccountKind, accountFlags } from "../kit/db/schema";
+import type { ErrorCode } from "../kit/errors";
+import { fail, ok, type Result } from "../kit/result";
 import { type Account, getAccount } from "../ledger/accounts";
+import type { AssetCode } from "../ledger/core/money";
 
 /** Account kinds that belong to a holder (not the system's issuance, burn, vault … accounts). */
 export const holderKinds = ["user", "farmer", "lp"] as const satisfies readonly AccountKind[];

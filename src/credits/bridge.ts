@@ -19,10 +19,10 @@
  */
 import type { Client } from "@libsql/client";
 import { z } from "zod";
-import { formatAmount, parseAmount } from "../domain/money";
-import { tfpMintedForTft } from "../domain/peg";
-import { fail, ok, type Result } from "../domain/result";
-import { isSafeText, unsafeTextMessage } from "../domain/text";
+import { fail, ok, type Result } from "../kit/result";
+import { isSafeText, unsafeTextMessage } from "../kit/text";
+import { formatAmount, parseAmount } from "../ledger/core/money";
+import { tfpMintedForTft } from "../oracle/core/peg";
 import { type AccountFacts, accountFactsFromRow, checkHolderAccount, holderKinds } from "./accounts";
 import {
   duplicateOutcome,

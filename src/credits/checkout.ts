@@ -5,10 +5,10 @@
  * (src/credits/stripe.ts) mints against it.
  */
 import type { Client, Row } from "@libsql/client";
-import type { Principal } from "../auth/keys";
-import { ccForUsd } from "../domain/peg";
-import { fail, ok, type Result } from "../domain/result";
-import { newId } from "../lib/ids";
+import type { Principal } from "../kit/auth";
+import { newId } from "../kit/ids";
+import { fail, ok, type Result } from "../kit/result";
+import { ccForUsd } from "../oracle/core/peg";
 import { requireLivePeg } from "../oracle/prices";
 import { requireHolderAccount } from "./accounts";
 import type { CreditsConfig } from "./config";

@@ -21,9 +21,13 @@
  * most one minor unit below the exact value.
  */
 import type { Client, Row } from "@libsql/client";
-import type { Principal } from "../auth/keys";
-import type { AccountKind } from "../db/schema";
-import { convertAmount, Dec } from "../domain/money";
+import type { Principal } from "../kit/auth";
+import type { AccountKind } from "../kit/db/schema";
+import { newId } from "../kit/ids";
+import { fail, ok, type Result } from "../kit/result";
+import { type Account, getAccount } from "../ledger/accounts";
+import { convertAmount, Dec } from "../ledger/core/money";
+import { createTransfers, type TransferRecord } from "../ledger/store";
 import {
   type CcOrigin,
   ccForTfp,
@@ -31,11 +35,7 @@ import {
   convertCcToTfp,
   type PegPrices,
   tfpForCc,
-} from "../domain/peg";
-import { fail, ok, type Result } from "../domain/result";
-import { type Account, getAccount } from "../ledger/accounts";
-import { createTransfers, type TransferRecord } from "../ledger/ledger";
-import { newId } from "../lib/ids";
+} from "../oracle/core/peg";
 import { requireLivePeg } from "../oracle/prices";
 import { holderKinds, systemAccount } from "./accounts";
 import type { CreditsConfig } from "./config";

@@ -3,11 +3,11 @@
  * change) in one atomic write, retried from a fresh read when a concurrent writer got there first.
  */
 import type { Client, InStatement, Row } from "@libsql/client";
-import type { ErrorCode } from "../domain/errors";
-import type { TransferRequest } from "../domain/ledger";
-import { fail, ok, type Result } from "../domain/result";
+import type { ErrorCode } from "../kit/errors";
+import { fail, ok, type Result } from "../kit/result";
+import type { TransferRequest } from "../ledger/core/transfers";
 import { ledgerFailure } from "../ledger/errors";
-import { createTransfers, type TransferRecord, transferFromRow } from "../ledger/ledger";
+import { createTransfers, type TransferRecord, transferFromRow } from "../ledger/store";
 
 /** Attempts per effect before a persistent race is reported (each attempt re-reads). */
 export const effectAttemptsMax = 5;

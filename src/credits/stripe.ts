@@ -15,7 +15,7 @@
  * - payment: USD acc_issuance_usd → acc_treasury_usd (fiat now in custody), CC acc_issuance_cc →
  *   the quote's user account;
  * - reversal (refund, dispute): USD acc_treasury_usd → acc_issuance_usd, CC the account →
- *   acc_burn_cc as far as it holds CC, the rest a claim (see src/credits/reversal.ts);
+ *   acc_burn_cc as far as it holds CC, the rest a claim (see src/credits/core/reversal.ts);
  * - a dispute won: USD back acc_issuance_usd → acc_treasury_usd, claims forgiven, then burned CC
  *   minted back acc_issuance_cc → the account.
  *
@@ -27,13 +27,20 @@
 import type { Client, InStatement, Row } from "@libsql/client";
 import Stripe from "stripe";
 import { z } from "zod";
-import type { TransferRequest } from "../domain/ledger";
-import { formatAmount } from "../domain/money";
-import { ccForUsd } from "../domain/peg";
-import { fail, ok, type Result } from "../domain/result";
-import { isSafeText, unsafeTextMessage } from "../domain/text";
+import { fail, ok, type Result } from "../kit/result";
+import { isSafeText, unsafeTextMessage } from "../kit/text";
+import { formatAmount } from "../ledger/core/money";
+import type { TransferRequest } from "../ledger/core/transfers";
+import { ccForUsd } from "../oracle/core/peg";
 import { requireLivePeg } from "../oracle/prices";
 import { type CheckoutQuote, checkoutQuoteFromRow } from "./checkout";
+import {
+  disputeStatusesFinal,
+  type PaymentReversalState,
+  planReversal,
+  type ReversalPlan,
+  reversedUsd,
+} from "./core/reversal";
 import {
   duplicateOutcome,
   type Effect,
@@ -43,13 +50,6 @@ import {
   type WebhookOutcome,
   withRetries,
 } from "./effects";
-import {
-  disputeStatusesFinal,
-  type PaymentReversalState,
-  planReversal,
-  type ReversalPlan,
-  reversedUsd,
-} from "./reversal";
 
 const cryptoProvider = Stripe.createSubtleCryptoProvider();
 

@@ -10,10 +10,10 @@
  * (src/credits/bridge.ts). A request the vault cannot cover is refused with INSUFFICIENT_FUNDS.
  */
 import type { Client, Row } from "@libsql/client";
-import type { Principal } from "../auth/keys";
-import { tftUnlockedForTfp } from "../domain/peg";
-import { fail, ok, type Result } from "../domain/result";
-import { createTransfers } from "../ledger/ledger";
+import type { Principal } from "../kit/auth";
+import { fail, ok, type Result } from "../kit/result";
+import { createTransfers } from "../ledger/store";
+import { tftUnlockedForTfp } from "../oracle/core/peg";
 import { requireLivePeg } from "../oracle/prices";
 import { holderKinds, requireHolderAccount } from "./accounts";
 import type { CreditsConfig } from "./config";

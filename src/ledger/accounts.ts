@@ -1,14 +1,14 @@
 /**
  * Accounts, their history, the supply report and the audit. Reads only, apart from
- * `createAccount`: balances change only through transfers (src/ledger/ledger.ts).
+ * `createAccount`: balances change only through transfers (src/ledger/store.ts).
  */
 import type { Client, Row } from "@libsql/client";
-import { type AccountKind, accountFlags } from "../db/schema";
-import { balanceOf } from "../domain/ledger";
-import { type AssetCode, assetCodes } from "../domain/money";
-import { fail, ok, type Result } from "../domain/result";
-import { newId } from "../lib/ids";
-import { type TransferRecord, transferFromRow } from "./ledger";
+import { type AccountKind, accountFlags } from "../kit/db/schema";
+import { newId } from "../kit/ids";
+import { fail, ok, type Result } from "../kit/result";
+import { type AssetCode, assetCodes } from "./core/money";
+import { balanceOf } from "./core/transfers";
+import { type TransferRecord, transferFromRow } from "./store";
 
 export type Account = {
   id: string;
@@ -187,7 +187,7 @@ export const auditMismatchesMax = 100;
  * transfers and compares them with the stored values; checks that each asset's posted balances
  * sum to zero and its pending debits equal its pending credits. A full scan: an admin operation.
  * The ledger's own half: `GET /v1/ledger/audit` adds the market's checks against it
- * (src/market/audit.ts), which need the bid books.
+ * (src/market/flows/audit.ts), which need the bid books.
  */
 export async function audit(client: Client): Promise<AuditReport> {
   const [recomputed, assetSums, holdCheck, counts] = await client.batch(

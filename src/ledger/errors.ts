@@ -2,9 +2,9 @@
  * Maps database errors raised by the ledger's constraints and triggers to domain failures.
  * Anything unrecognised becomes INTERNAL and is rethrown by the caller.
  */
-import type { ErrorCode } from "../domain/errors";
-import { errorCodes } from "../domain/errors";
-import { type Failure, fail } from "../domain/result";
+import type { ErrorCode } from "../kit/errors";
+import { errorCodes } from "../kit/errors";
+import { type Failure, fail } from "../kit/result";
 
 const triggerPrefix = "LEDGER:";
 

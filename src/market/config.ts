@@ -9,7 +9,7 @@ import {
   defaultMarketParameters,
   type MarketParameters,
   validateMarketParameters,
-} from "../domain/market/parameters";
+} from "./core/parameters";
 
 /** Milliseconds in one hour. */
 export const hourMs = 3_600_000;

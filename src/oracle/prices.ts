@@ -4,17 +4,17 @@
  * a manual price is in force until its expiry, and counts as healthy while it is.
  */
 import type { Client, InStatement } from "@libsql/client";
-import type { QuoteKind, QuoteRecord } from "../domain/oracle/aggregate";
+import { newId } from "../kit/ids";
+import { fail, ok, type Result } from "../kit/result";
+import type { QuoteKind, QuoteRecord } from "./core/aggregate";
 import {
   assessHealth,
   goldHealthRules,
   type HealthRules,
   type OracleHealth,
   tftHealthRules,
-} from "../domain/oracle/health";
-import { ccUsd } from "../domain/peg";
-import { fail, ok, type Result } from "../domain/result";
-import { newId } from "../lib/ids";
+} from "./core/health";
+import { ccUsd } from "./core/peg";
 
 export type PriceRoundInput = {
   kind: QuoteKind;

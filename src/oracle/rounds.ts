@@ -3,8 +3,8 @@
  * bucketed history that charts draw. Prices stay the exact decimal strings that were accepted.
  */
 import type { Client, Row } from "@libsql/client";
-import type { QuoteKind } from "../domain/oracle/aggregate";
-import { ccUsd } from "../domain/peg";
+import type { QuoteKind } from "./core/aggregate";
+import { ccUsd } from "./core/peg";
 
 export type StoredQuote = {
   source: string;

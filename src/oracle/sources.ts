@@ -29,8 +29,9 @@
  * ```
  */
 import { z } from "zod";
-import { invariant } from "../domain/money";
-import { type Adapter, type AdapterSpec, adapterSpecSchema, createAdapter } from "../domain/oracle/adapters";
+import { fail, ok, type Result } from "../kit/result";
+import { invariant } from "../ledger/core/money";
+import { type Adapter, type AdapterSpec, adapterSpecSchema, createAdapter } from "./core/adapters";
 import {
   type Aggregate,
   type AggregationRules,
@@ -41,9 +42,8 @@ import {
   type QuoteRecord,
   quoteKinds,
   tftAggregationRules,
-} from "../domain/oracle/aggregate";
-import { ccUsd } from "../domain/peg";
-import { fail, ok, type Result } from "../domain/result";
+} from "./core/aggregate";
+import { ccUsd } from "./core/peg";
 
 /** Sources one round may fetch. */
 export const sourcesPerRoundMax = 16;

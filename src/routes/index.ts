@@ -1,5 +1,5 @@
 /** Registers every route on the app: one module per endpoint, grouped by resource. */
-import type { App } from "../http/types";
+import type { App } from "../kit/http/types";
 import * as createAccount from "./accounts/create";
 import * as getAccount from "./accounts/get";
 import * as accountTransfers from "./accounts/transfers";

@@ -8,7 +8,7 @@ import {
   type HoldState,
   planTransfers,
   type TransferRequest,
-} from "../../src/domain/ledger";
+} from "../../src/ledger/core/transfers";
 
 const now = 1_000_000;
 

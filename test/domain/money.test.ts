@@ -2,7 +2,14 @@
 // and that allocation always hands out the whole amount.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { allocate, formatAmount, mulDiv, parseAmount, ratioWeights, toMinor } from "../../src/domain/money";
+import {
+  allocate,
+  formatAmount,
+  mulDiv,
+  parseAmount,
+  ratioWeights,
+  toMinor,
+} from "../../src/ledger/core/money";
 
 describe("parseAmount / formatAmount", () => {
   it.each([

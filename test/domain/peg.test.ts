@@ -2,7 +2,7 @@
 // holder by a single minor unit, round trips that never create value, and the admission rules.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Dec, InvariantError } from "../../src/domain/money";
+import { Dec, InvariantError } from "../../src/ledger/core/money";
 import {
   canUnlock,
   ccForTfp,
@@ -20,7 +20,7 @@ import {
   tftUnlockedForTfp,
   unlockThresholdUsd,
   usdToCc,
-} from "../../src/domain/peg";
+} from "../../src/oracle/core/peg";
 
 const cc = (whole: bigint) => whole * 1_000_000n; // CC scale 6
 const tfp = (whole: bigint) => whole * 10_000_000n; // TFP / TFT scale 7

@@ -2,7 +2,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordRound } from "../../src/oracle/prices";
-import { openScheduledRounds } from "../../src/pools/auctions";
+import { openScheduledRounds } from "../../src/pools/flows/auctions";
 import { database, type Seeded, seedKey } from "../support/harness";
 import {
   accountTotals,

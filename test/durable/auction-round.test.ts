@@ -1,8 +1,8 @@
 // Proves that an exit round run by its Durable Object conserves TFP and USDC end to end (balances before = after, audit balanced, margin distributed = margin created), and that alarm replays, restarts mid-settlement and replays of already-written batches never pay twice.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { AuctionRound } from "../../src/durable/auction-round";
 import { audit } from "../../src/ledger/accounts";
+import type { AuctionRound } from "../../src/pools/object/auction-round";
 import { type Seeded, seedKey } from "../support/harness";
 import {
   accountTotals,

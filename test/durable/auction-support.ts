@@ -5,11 +5,11 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import type { AuctionRound } from "../../src/durable/auction-round";
-import { transferIdFor } from "../../src/http/middleware";
-import { randomBase62 } from "../../src/lib/ids";
+import { transferIdFor } from "../../src/kit/http/middleware";
+import { randomBase62 } from "../../src/kit/ids";
 import { recordRound } from "../../src/oracle/prices";
-import { roundStub } from "../../src/pools/auctions";
+import { roundStub } from "../../src/pools/flows/auctions";
+import type { AuctionRound } from "../../src/pools/object/auction-round";
 import { call, database, fundedAccount, type Seeded, seedKey, withoutPrice } from "../support/harness";
 
 export const tfp = (whole: number | string): bigint => BigInt(Math.round(Number(whole) * 1e7));

@@ -4,9 +4,9 @@
 // and that running it again burns nothing twice.
 import { beforeAll, describe, expect, it } from "vitest";
 import { audit } from "../../src/ledger/accounts";
-import { createTransfers } from "../../src/ledger/ledger";
-import { settleBurnObligations } from "../../src/market/obligations";
-import { tftForCc } from "../../src/market/settlement";
+import { createTransfers } from "../../src/ledger/store";
+import { settleBurnObligations } from "../../src/market/store/obligations";
+import { tftForCc } from "../../src/market/store/settlement";
 import {
   ccMinor,
   fundedUser,

@@ -1,6 +1,6 @@
 // Proves a node's bid book never overbooks under concurrent reservations and bids, pre-empts the lowest-priced running interruptible lease first (with a notice in its events) and never an on-demand one, and that bids the farmer accepts, rejects or lets expire, or the bidder cancels, end with their holds accepted into a lease or released.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { LeaseView } from "../../src/market/book-protocol";
+import type { LeaseView } from "../../src/market/object/contract";
 import {
   bid,
   book,

@@ -1,11 +1,11 @@
 // Proves the node bid book's settlement: each hour is charged from the lease's hold and split 80/10/10 exactly (remainder to ThreeFold, TFT burned from the vault or owed), an alarm that fires twice, a restarted object or a crash between the ledger write and the book's record never charges twice, ending a lease settles the last partial hour and releases the rest, and a user who runs out of CC is paused for the grace period and then reclaimed (or resumed when funds arrive).
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Lease } from "../../src/domain/bidbook";
-import { duePeriods } from "../../src/domain/bidbook/settlement";
-import { defaultMarketParameters } from "../../src/domain/market/parameters";
-import { createTransfers } from "../../src/ledger/ledger";
-import { settleLeases } from "../../src/market/settlement";
+import { createTransfers } from "../../src/ledger/store";
+import type { Lease } from "../../src/market/core/bidbook";
+import { duePeriods } from "../../src/market/core/bidbook/settlement";
+import { defaultMarketParameters } from "../../src/market/core/parameters";
+import { settleLeases } from "../../src/market/store/settlement";
 import {
   book,
   ccMinor,

@@ -2,9 +2,9 @@
 // that roll back whole, two-phase holds (post, partial drawdown, void, timeout), no overdraft
 // under a concurrent race, and an audit that recomputes every balance from the transfers.
 import { describe, expect, it } from "vitest";
+import { randomBase62 } from "../../src/kit/ids";
 import { audit, supply } from "../../src/ledger/accounts";
-import { createTransfers, expireHolds } from "../../src/ledger/ledger";
-import { randomBase62 } from "../../src/lib/ids";
+import { createTransfers, expireHolds } from "../../src/ledger/store";
 import { balances, database, expectAuditClean, fundedAccount, uniqueOwner } from "../support/harness";
 
 const unique = (prefix: string) => `${prefix}_${randomBase62(10)}`;

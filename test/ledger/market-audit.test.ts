@@ -1,9 +1,9 @@
 // Proves that the audit checks the market against the ledger: a clean market reports nothing; a running lease or an open bid whose hold was voided behind the book's back, a live lease hold that no lease owns, a hold still held for a closed bid, a held auction bid or a pending withdrawal without its holds, and live auction or withdrawal holds that belong to nothing are each reported and make the audit unbalanced; a paused lease without a hold is not (it accrues nothing); and the leases come from the books, so a lease mirror that is behind reports nothing false.
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { NodeBidBook } from "../../src/durable/node-bid-book";
-import { createTransfers } from "../../src/ledger/ledger";
-import { escrowAccountId } from "../../src/market/funding";
+import { escrowAccountId } from "../../src/ledger/holds";
+import { createTransfers } from "../../src/ledger/store";
+import type { NodeBidBook } from "../../src/market/object/node-bid-book";
 import { createPool, openRound } from "../durable/auction-support";
 import {
   bid,

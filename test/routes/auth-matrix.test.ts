@@ -1,7 +1,7 @@
 // Proves the access rules of every route: no key → 401, a bad or revoked key → 401, a key of a
 // role the route does not allow → 403, an allowed role gets past authentication (any non-401/403).
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../src/db/schema";
+import type { Role } from "../../src/kit/db/schema";
 import { call, fundedAccount, type Seeded, seedKey } from "../support/harness";
 
 const everyRole: Role[] = ["admin", "user", "farmer", "lp", "oracle"];

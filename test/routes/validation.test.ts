@@ -2,7 +2,7 @@
 // nothing: wrong types, missing fields, negative or over-precise amounts, unknown fields,
 // malformed JSON, wrong media type and oversized bodies, on every route that takes input.
 import { beforeAll, describe, expect, it } from "vitest";
-import { idempotencyRecordRetentionMs, pruneIdempotencyRecords } from "../../src/db/idempotency";
+import { idempotencyRecordRetentionMs, pruneIdempotencyRecords } from "../../src/kit/db/idempotency";
 import { call, database, fundedAccount, type Seeded, seedKey, tableCounts } from "../support/harness";
 
 let admin: Seeded;

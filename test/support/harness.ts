@@ -6,13 +6,13 @@
 import { env, SELF } from "cloudflare:test";
 import type { Client } from "@libsql/client";
 import { beforeAll, expect } from "vitest";
-import { createApiKey } from "../../src/auth/keys";
-import { openDatabase } from "../../src/db/client";
-import type { AccountKind, Role } from "../../src/db/schema";
-import type { AssetCode } from "../../src/domain/money";
+import { createApiKey } from "../../src/kit/auth";
+import { openDatabase } from "../../src/kit/db/client";
+import type { AccountKind, Role } from "../../src/kit/db/schema";
+import { randomBase62 } from "../../src/kit/ids";
 import { createAccount } from "../../src/ledger/accounts";
-import { createTransfers } from "../../src/ledger/ledger";
-import { randomBase62 } from "../../src/lib/ids";
+import type { AssetCode } from "../../src/ledger/core/money";
+import { createTransfers } from "../../src/ledger/store";
 
 export function database(): Client {
   return openDatabase(env);

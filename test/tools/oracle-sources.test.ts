@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { goldHealthRules, health } from "../../src/domain/oracle/health";
+import { goldHealthRules, health } from "../../src/oracle/core/health";
 import {
   fetchQuotes,
   parseSourceConfig,

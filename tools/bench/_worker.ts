@@ -49,7 +49,7 @@ export async function startBenchWorker(options: {
       {
         name: "main",
         modules: true,
-        scriptPath: join(bundle, "index.js"),
+        scriptPath: join(bundle, "worker.js"),
         modulesRoot: bundle,
         ...shared,
         bindings: { LIBSQL_URL: server.url, ENVIRONMENT: "bench", ...options.bindings },

@@ -15,10 +15,10 @@
  */
 import { pathToFileURL } from "node:url";
 import type { Client } from "@libsql/client";
-import { createApiKey } from "../../src/auth/keys";
-import type { TransferRequest } from "../../src/domain/ledger";
+import { createApiKey } from "../../src/kit/auth";
 import { audit, createAccount } from "../../src/ledger/accounts";
-import { createTransfers } from "../../src/ledger/ledger";
+import type { TransferRequest } from "../../src/ledger/core/transfers";
+import { createTransfers } from "../../src/ledger/store";
 import { startBenchWorker } from "./_worker";
 
 /** Bids placed through each path (override with BENCH_AUCTION_BIDS). */

@@ -7,7 +7,7 @@
  * `run()` is exported for a bench runner.
  */
 import { pathToFileURL } from "node:url";
-import { clearRound, type ExitBid } from "../../src/domain/auction/clearing.ts";
+import { clearRound, type ExitBid } from "../../src/pools/core/auction/clearing.ts";
 
 /** Bids per benchmark round. */
 export const benchBidsCount = 1_000_000;

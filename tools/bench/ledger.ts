@@ -12,10 +12,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Client, createClient, type InStatement } from "@libsql/client";
-import { planTransfers, type TransferRequest, transferFingerprintText } from "../../src/domain/ledger";
+import { sha256HexSync } from "../../src/kit/ids";
 import { createAccount } from "../../src/ledger/accounts";
-import { createTransfers, insertStatements } from "../../src/ledger/ledger";
-import { sha256HexSync } from "../../src/lib/ids";
+import {
+  planTransfers,
+  type TransferRequest,
+  transferFingerprintText,
+} from "../../src/ledger/core/transfers";
+import { createTransfers, insertStatements } from "../../src/ledger/store";
 import { startLibsqlServer } from "../libsql-server/server";
 import { migrateDatabase } from "../migrate";
 

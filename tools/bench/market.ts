@@ -24,17 +24,17 @@
  */
 import { pathToFileURL } from "node:url";
 import type { Client, InStatement } from "@libsql/client";
-import { createApiKey } from "../../src/auth/keys";
-import { openBook, placeBids } from "../../src/domain/bidbook";
-import type { TransferRequest } from "../../src/domain/ledger";
-import { findCatalogueNode } from "../../src/domain/market/catalogue";
-import { defaultMarketParameters } from "../../src/domain/market/parameters";
-import { Dec } from "../../src/domain/money";
+import { createApiKey } from "../../src/kit/auth";
 import { audit, createAccount } from "../../src/ledger/accounts";
-import { createTransfers } from "../../src/ledger/ledger";
-import { insertNodeStatement, listMarket } from "../../src/market/nodes";
-import { sliceNode } from "../../src/market/pricing";
-import { planNode } from "../../src/market/registration";
+import { Dec } from "../../src/ledger/core/money";
+import type { TransferRequest } from "../../src/ledger/core/transfers";
+import { createTransfers } from "../../src/ledger/store";
+import { openBook, placeBids } from "../../src/market/core/bidbook";
+import { findCatalogueNode } from "../../src/market/core/catalogue";
+import { defaultMarketParameters } from "../../src/market/core/parameters";
+import { sliceNode } from "../../src/market/core/quote";
+import { insertNodeStatement, listMarket } from "../../src/market/store/nodes";
+import { planNode } from "../../src/market/store/registration";
 import { recordRound } from "../../src/oracle/prices";
 import { startBenchWorker } from "./_worker";
 

@@ -6,7 +6,7 @@
  * Never run against production.
  */
 import type { Client } from "@libsql/client";
-import { createTransfers } from "../../src/ledger/ledger";
+import { createTransfers } from "../../src/ledger/store";
 
 const demoTfpAccounts = [
   { id: "acc_demo_alice_tfp", ownerId: "usr_alice", kind: "user" },

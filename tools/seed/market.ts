@@ -7,11 +7,11 @@
  * production. Run after the demo owners and prices exist (the end of `seedDemo`).
  */
 import type { Client } from "@libsql/client";
-import { findCatalogueNode } from "../../src/domain/market/catalogue";
-import { defaultMarketParameters } from "../../src/domain/market/parameters";
-import { insertNodeStatement } from "../../src/market/nodes";
-import { ensureDefaultPackages } from "../../src/market/packages";
-import { planNode } from "../../src/market/registration";
+import { findCatalogueNode } from "../../src/market/core/catalogue";
+import { defaultMarketParameters } from "../../src/market/core/parameters";
+import { insertNodeStatement } from "../../src/market/store/nodes";
+import { ensureDefaultPackages } from "../../src/market/store/packages";
+import { planNode } from "../../src/market/store/registration";
 
 /** The demo nodes: id, catalogue preset, slices, region and prices per slice (USD). */
 export const demoNodes = [

@@ -5,7 +5,7 @@
  * production. Run after the demo owners and prices exist (the end of `seedDemo`).
  */
 import type { Client } from "@libsql/client";
-import { contribute, createPool, getPool } from "../../src/pools/pools";
+import { contribute, createPool, getPool } from "../../src/pools/store/pools";
 
 /** The demo pool's id. */
 export const demoPoolId = "pol_demo";

@@ -6,8 +6,8 @@
  * Every choice comes from the world's seeded stream.
  */
 import Stripe from "stripe";
-import { createApiKey } from "../../src/auth/keys";
 import { signBridgePayload } from "../../src/credits/bridge";
+import { createApiKey } from "../../src/kit/auth";
 import { simBridgeSecret, simStripeSecret } from "./service";
 import type { Actor, Response, World } from "./world";
 

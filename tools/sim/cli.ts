@@ -4,7 +4,8 @@
  * Prints seeds × steps, faults injected by kind, calls by outcome and every violation with the
  * step log and the command that replays it. `--verbose` prints each step's log as it runs;
  * `--stats` prints calls by label, status and problem code (what the run covered).
- * Exit code 1 when any seed found a violation.
+ * Exit code 1 when any seed found a violation. `SIM_RUNTIME_LOG=file` appends everything the
+ * Worker and the Durable Objects log (workerd's output) to `file`, to see what the service did.
  */
 
 import { startService } from "./service";

@@ -6,7 +6,7 @@
  * Worker inside workerd that reaches the node books' test hooks (`shiftClock`, `settleNow`).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -96,6 +96,7 @@ export async function startService(): Promise<Service> {
   const runtimeLines: string[] = [];
   const keep = (stream: Readable) =>
     stream.on("data", (chunk: Buffer) => {
+      if (process.env.SIM_RUNTIME_LOG) appendFileSync(process.env.SIM_RUNTIME_LOG, chunk);
       for (const line of chunk.toString("utf8").split("\n")) if (line.length > 0) runtimeLines.push(line);
       runtimeLines.splice(0, Math.max(0, runtimeLines.length - runtimeLinesMax));
     });
@@ -110,7 +111,7 @@ export async function startService(): Promise<Service> {
       {
         name: "main",
         modules: true,
-        scriptPath: join(scriptDirectory, "index.js"),
+        scriptPath: join(scriptDirectory, "worker.js"),
         modulesRoot: scriptDirectory,
         ...shared,
         bindings: {

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { accountKinds } from "../../db/schema";
-import { requireRoles } from "../../http/middleware";
+import { accountKinds } from "../../kit/db/schema";
+import { requireRoles } from "../../kit/http/middleware";
 import {
   assetSchema,
   jsonBody,
@@ -8,8 +8,8 @@ import {
   nameCharsMax,
   problemResponses,
   textField,
-} from "../../http/schemas";
-import type { App } from "../../http/types";
+} from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { createAccount } from "../../ledger/accounts";
 import { accountJson, accountSchema } from "./schemas";
 

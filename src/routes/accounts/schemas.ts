@@ -1,10 +1,10 @@
 /** Account and transfer shapes as the API shows them. */
 import { z } from "@hono/zod-openapi";
-import { accountKinds } from "../../db/schema";
-import { formatAmount } from "../../domain/money";
-import { assetSchema } from "../../http/schemas";
+import { accountKinds } from "../../kit/db/schema";
+import { assetSchema } from "../../kit/http/schemas";
 import type { Account } from "../../ledger/accounts";
-import type { TransferRecord } from "../../ledger/ledger";
+import { formatAmount } from "../../ledger/core/money";
+import type { TransferRecord } from "../../ledger/store";
 
 export const accountSchema = z
   .object({

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
-import { anyRole, assertOwner, requireRoles } from "../../http/middleware";
-import { jsonResponse, pageQuerySchema, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { ApiError } from "../../kit/http/errors";
+import { anyRole, assertOwner, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, pageQuerySchema, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { getAccount, listAccountTransfers } from "../../ledger/accounts";
 import { accountParamsSchema } from "./get";
 import { transferJson, transferSchema } from "./schemas";

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { getRound } from "../../pools/auctions";
-import { ownBids } from "../../pools/bids";
+import { ApiError } from "../../kit/http/errors";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { getRound } from "../../pools/flows/auctions";
+import { ownBids } from "../../pools/store/bids";
 import { roundParamsSchema } from "./schemas";
 
 const ownBidSchema = z

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError, orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { roundExists, roundStub } from "../../pools/auctions";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { roundExists, roundStub } from "../../pools/flows/auctions";
 import { bidJson, bidSchema, roundIdSchema } from "./schemas";
 
 const paramsSchema = z.strictObject({

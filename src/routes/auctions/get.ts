@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { getRound, indicativeCap } from "../../pools/auctions";
+import { ApiError } from "../../kit/http/errors";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { getRound, indicativeCap } from "../../pools/flows/auctions";
 import { roundJson, roundParamsSchema, roundSchema } from "./schemas";
 
 const route = createRoute({

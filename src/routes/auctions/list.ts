@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { listRounds, roundStates, roundsPageSizeMax } from "../../pools/auctions";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { listRounds, roundStates, roundsPageSizeMax } from "../../pools/flows/auctions";
 import { poolIdSchema } from "../pools/schemas";
 import { roundJson, roundSchema } from "./schemas";
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError, orThrow } from "../../http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   amountSchema,
   idempotencyHeaderSchema,
@@ -8,16 +8,16 @@ import {
   jsonResponse,
   minorOf,
   problemResponses,
-} from "../../http/schemas";
-import type { App } from "../../http/types";
+} from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { settlementTransfersPerBatchMax } from "../../pools/core/settlement";
 import {
   batchesPerAlarmMax,
   bidsPerRoundLimit,
   holdMarginMsMax,
   indicativeCap,
   openRound,
-} from "../../pools/auctions";
-import { settlementTransfersPerBatchMax } from "../../pools/settlement";
+} from "../../pools/flows/auctions";
 import { poolIdSchema } from "../pools/schemas";
 import { defined, priceSchema, roundJson, roundSchema, rulesInputSchema } from "./schemas";
 

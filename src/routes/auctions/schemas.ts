@@ -1,10 +1,10 @@
 /** Round, bid and result shapes as the API shows them, and the inputs shared by several routes. */
 import { z } from "@hono/zod-openapi";
-import { isValidPrice } from "../../domain/auction/clearing";
-import { formatAmount } from "../../domain/money";
-import type { BidView } from "../../durable/auction-round";
-import type { IndicativeCap, RoundRecord } from "../../pools/auctions";
-import type { RoundResultJson } from "../../pools/outcome";
+import { formatAmount } from "../../ledger/core/money";
+import { isValidPrice } from "../../pools/core/auction/clearing";
+import type { RoundResultJson } from "../../pools/core/outcome";
+import type { IndicativeCap, RoundRecord } from "../../pools/flows/auctions";
+import type { BidView } from "../../pools/object/auction-round";
 
 export const roundIdSchema = z
   .string()

@@ -1,8 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { type ExitBid, priceUsdcPerTfpMax } from "../../domain/auction/clearing";
-import { defaultAuctionRules } from "../../domain/auction/config";
-import { ApiError } from "../../http/errors";
-import { anyRole, requireRoles } from "../../http/middleware";
+import { ApiError } from "../../kit/http/errors";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
 import {
   amountSchema,
   decimalSchema,
@@ -10,9 +8,11 @@ import {
   jsonResponse,
   minorOf,
   problemResponses,
-} from "../../http/schemas";
-import type { App } from "../../http/types";
-import { computeOutcome, outcomeJson } from "../../pools/outcome";
+} from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { type ExitBid, priceUsdcPerTfpMax } from "../../pools/core/auction/clearing";
+import { defaultAuctionRules } from "../../pools/core/auction/config";
+import { computeOutcome, outcomeJson } from "../../pools/core/outcome";
 import { defined, priceSchema, roundResultSchema, rulesInputSchema } from "./schemas";
 
 /** Most bids one simulation clears (the body limit allows about this many). */

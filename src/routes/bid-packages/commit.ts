@@ -6,23 +6,23 @@
  * The node's farmer or an admin; Idempotency-Key required (the commitment id derives from it).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { checkRequirements } from "../../domain/market/requirements";
-import { ApiError, orThrow } from "../../http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf } from "../../market/books";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { treasuryAccountId } from "../../ledger/holds";
 import { hourMs, marketConfig } from "../../market/config";
-import { treasuryAccountId } from "../../market/funding";
-import { getLeaseRow } from "../../market/leases";
-import { sliceOfferOf } from "../../market/nodes";
+import { checkRequirements } from "../../market/core/requirements";
+import { bookOf } from "../../market/flows/books";
+import { getLeaseRow } from "../../market/store/leases";
+import { sliceOfferOf } from "../../market/store/nodes";
 import {
   ensureDefaultPackages,
   getPackage,
   packagePriceCcPerSliceHour,
   reserveCommitment,
   withdrawCommitment,
-} from "../../market/packages";
+} from "../../market/store/packages";
 import { leaseJson, leaseSchema } from "../leases/schemas";
 import { requireOwnNode } from "../nodes/schemas";
 import { packageIdParamSchema } from "./schemas";

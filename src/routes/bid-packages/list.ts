@@ -3,9 +3,9 @@
  * slices committed and filled. Public, like the prices farmers compare them with.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonResponse } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { ensureDefaultPackages, listPackages } from "../../market/packages";
+import { jsonResponse } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { ensureDefaultPackages, listPackages } from "../../market/store/packages";
 import { packageJson, packageSchema } from "./schemas";
 
 const route = createRoute({

@@ -4,10 +4,10 @@
  * commitments. Existing commitments keep their leases and prices.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { ensureDefaultPackages, getPackage, savePackage } from "../../market/packages";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { ensureDefaultPackages, getPackage, savePackage } from "../../market/store/packages";
 import { requirementsOf, requirementsSchema } from "../capacity-requests/schemas";
 import { packageIdParamSchema, packageJson, packageSchema } from "./schemas";
 

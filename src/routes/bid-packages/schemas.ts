@@ -1,6 +1,6 @@
 /** Bid package shapes as the API shows them. */
 import { z } from "@hono/zod-openapi";
-import type { PackageRecord } from "../../market/packages";
+import type { PackageRecord } from "../../market/store/packages";
 import { requirementsSchema } from "../capacity-requests/schemas";
 
 export const packageIdParamSchema = z

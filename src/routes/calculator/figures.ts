@@ -5,8 +5,8 @@
  * those formulas at more points and converts units.
  */
 import { z } from "@hono/zod-openapi";
-import type { BandCurrency } from "../../domain/market/parameters";
-import { Dec, roundDecimal } from "../../domain/money";
+import { Dec, roundDecimal } from "../../ledger/core/money";
+import type { BandCurrency } from "../../market/core/parameters";
 
 /** Decimals of every figure the calculator returns (CC's precision; displays round further). */
 export const figureDecimals = 6;

@@ -8,13 +8,13 @@
  * The node's farmer or an admin. Reads the marketplace's `nodes` and `settlements` tables.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { incomeProjection } from "../../domain/market/income";
-import { Dec, formatAmount } from "../../domain/money";
-import { ApiError } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { ApiError } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { Dec, formatAmount } from "../../ledger/core/money";
 import { marketConfig } from "../../market/config";
+import { incomeProjection } from "../../market/core/income";
 import { currentPeg } from "../../oracle/prices";
 import { nodeParamsSchema, requireOwnNode } from "../nodes/schemas";
 import { figure, type Money, moneyOf, moneySchema } from "./figures";

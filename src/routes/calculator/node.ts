@@ -8,27 +8,27 @@
  * converted figures are null and `peg.note` says why; the calculation itself never fails on it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { type CatalogueNodeId, catalogueNodeIds, findCatalogueNode } from "../../domain/market/catalogue";
+import { ApiError } from "../../kit/http/errors";
+import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import type { Failure } from "../../kit/result";
+import { Dec, roundDecimal } from "../../ledger/core/money";
+import { marketConfig } from "../../market/config";
+import { type CatalogueNodeId, catalogueNodeIds, findCatalogueNode } from "../../market/core/catalogue";
 import {
   farmerShare,
   type IncomeScenario,
   incomeAtPricePerMonth,
   incomeProjection,
-} from "../../domain/market/income";
-import { decimalInputLengthMax, type MarketParameters } from "../../domain/market/parameters";
-import { type BandProfile, priceBand } from "../../domain/market/pricing";
+} from "../../market/core/income";
+import { decimalInputLengthMax, type MarketParameters } from "../../market/core/parameters";
+import { type BandProfile, priceBand } from "../../market/core/pricing";
 import {
   type NodeHardware,
   type SliceResources,
   sliceResources,
   slicesPerNodeMax,
-} from "../../domain/market/slices";
-import { Dec, roundDecimal } from "../../domain/money";
-import type { Failure } from "../../domain/result";
-import { ApiError } from "../../http/errors";
-import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { marketConfig } from "../../market/config";
+} from "../../market/core/slices";
 import { currentPeg } from "../../oracle/prices";
 import { catalogueFor, hardwareSchema } from "../catalog/nodes";
 import {

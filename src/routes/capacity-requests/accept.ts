@@ -6,12 +6,12 @@
  * required.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError, orThrow } from "../../http/errors";
-import { idempotent, requireRoles } from "../../http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { acceptOffer, getOffer } from "../../market/capacity-requests";
-import { getLeaseRow } from "../../market/leases";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { idempotent, requireRoles } from "../../kit/http/middleware";
+import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { acceptOffer, getOffer } from "../../market/flows/capacity-requests";
+import { getLeaseRow } from "../../market/store/leases";
 import { leaseJson, leaseSchema } from "../leases/schemas";
 import { requestParamsSchema, requireVisibleRequest } from "./get";
 

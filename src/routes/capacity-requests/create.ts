@@ -5,13 +5,13 @@
  * Users and admins; at most 20 open requests per owner.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { newId } from "../../lib/ids";
-import { insertRequest } from "../../market/capacity-requests";
+import { orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { newId } from "../../kit/ids";
 import { hourMs } from "../../market/config";
+import { insertRequest } from "../../market/flows/capacity-requests";
 import { requirePayerAccount } from "../leases/schemas";
 import { ccPricePerHourSchema } from "../nodes/schemas";
 import { requestJson, requestSchema, requirementsOf, requirementsSchema } from "./schemas";

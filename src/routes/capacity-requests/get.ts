@@ -4,12 +4,12 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Client } from "@libsql/client";
-import type { Principal } from "../../auth/keys";
-import { ApiError } from "../../http/errors";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { type CapacityRequest, getRequest, listOffers } from "../../market/capacity-requests";
+import type { Principal } from "../../kit/auth";
+import { ApiError } from "../../kit/http/errors";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { type CapacityRequest, getRequest, listOffers } from "../../market/flows/capacity-requests";
 import { requestIdParamSchema, requestJson, requestSchema } from "./schemas";
 
 export const requestParamsSchema = z.strictObject({ id: requestIdParamSchema });

@@ -3,10 +3,10 @@
  * ones they can offer on. Newest first; `cursor` is the previous page's last creation time.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, pageSizeDefault, pageSizeMax, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { listRequests } from "../../market/capacity-requests";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, pageSizeDefault, pageSizeMax, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { listRequests } from "../../market/flows/capacity-requests";
 import { requestJson, requestSchema } from "./schemas";
 
 const querySchema = z.strictObject({

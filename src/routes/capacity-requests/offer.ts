@@ -6,20 +6,20 @@
  * 50 per request; only while the request is open and before its deadline.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { priceKey } from "../../domain/bidbook/model";
-import { checkPriceInBand } from "../../domain/market/pricing";
-import { checkRequirements } from "../../domain/market/requirements";
-import { chargeForUsage } from "../../domain/market/revenue";
-import { Dec } from "../../domain/money";
-import { ApiError, orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { newId } from "../../lib/ids";
-import { liveCcUsd } from "../../market/books";
-import { insertOffer } from "../../market/capacity-requests";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { newId } from "../../kit/ids";
+import { Dec } from "../../ledger/core/money";
 import { hourMs } from "../../market/config";
-import { sliceOfferOf } from "../../market/nodes";
+import { priceKey } from "../../market/core/bidbook/model";
+import { checkPriceInBand } from "../../market/core/pricing";
+import { checkRequirements } from "../../market/core/requirements";
+import { chargeForUsage } from "../../market/core/revenue";
+import { liveCcUsd } from "../../market/flows/books";
+import { insertOffer } from "../../market/flows/capacity-requests";
+import { sliceOfferOf } from "../../market/store/nodes";
 import { ccPricePerHourSchema, requireOwnNode } from "../nodes/schemas";
 import { requestParamsSchema, requireVisibleRequest } from "./get";
 import { offerJson, offerSchema } from "./schemas";

@@ -1,8 +1,8 @@
 /** Capacity request and offer shapes as the API shows them. */
 import { z } from "@hono/zod-openapi";
-import type { SliceRequirements } from "../../domain/market/requirements";
-import { formatAmount } from "../../domain/money";
-import type { CapacityOffer, CapacityRequest } from "../../market/capacity-requests";
+import { formatAmount } from "../../ledger/core/money";
+import type { SliceRequirements } from "../../market/core/requirements";
+import type { CapacityOffer, CapacityRequest } from "../../market/flows/capacity-requests";
 
 const minimumSchema = z
   .string()

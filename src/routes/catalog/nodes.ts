@@ -4,11 +4,11 @@
  * publishes: prospective farmers compare hardware before they have a key. Reads no database.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { buildNodeCatalogue, type CatalogueNode } from "../../domain/market/catalogue";
-import type { MarketParameters } from "../../domain/market/parameters";
-import { jsonResponse } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { jsonResponse } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { marketConfig } from "../../market/config";
+import { buildNodeCatalogue, type CatalogueNode } from "../../market/core/catalogue";
+import type { MarketParameters } from "../../market/core/parameters";
 
 /** The hardware of a node, as decimal strings (AI memory and TPS are "0" on CPU-only nodes). */
 export const hardwareSchema = z

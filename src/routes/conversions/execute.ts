@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { executeConversion } from "../../credits/conversions";
-import { orThrow } from "../../http/errors";
-import { idempotent, requireRoles } from "../../http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { orThrow } from "../../kit/http/errors";
+import { idempotent, requireRoles } from "../../kit/http/middleware";
+import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { transferJson, transferSchema } from "../accounts/schemas";
 import { conversionQuoteJson, conversionQuoteSchema } from "./schemas";
 

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { creditsConfig } from "../../credits/config";
 import { conversionPools, createConversionQuote } from "../../credits/conversions";
-import { ApiError, orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { getAccount } from "../../ledger/accounts";
 import { conversionQuoteJson, conversionQuoteSchema } from "./schemas";
 

@@ -1,7 +1,7 @@
 /** Conversion shapes as the API shows them. */
 import { z } from "@hono/zod-openapi";
 import type { ConversionQuote } from "../../credits/conversions";
-import { formatAmount } from "../../domain/money";
+import { formatAmount } from "../../ledger/core/money";
 
 export const conversionQuoteSchema = z
   .object({

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getCheckoutQuote } from "../../credits/checkout";
-import { ApiError } from "../../http/errors";
-import { anyRole, assertOwner, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { ApiError } from "../../kit/http/errors";
+import { anyRole, assertOwner, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { checkoutQuoteJson, checkoutQuoteSchema } from "./schemas";
 
 const paramsSchema = z.strictObject({

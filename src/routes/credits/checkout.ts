@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createCheckoutQuote } from "../../credits/checkout";
 import { creditsConfig } from "../../credits/config";
-import { orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { checkoutQuoteJson, checkoutQuoteSchema } from "./schemas";
 
 const bodySchema = z.strictObject({

@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { type CheckoutQuote, checkoutQuoteStatus } from "../../credits/checkout";
 import { quoteReferenceKey } from "../../credits/stripe";
-import { formatAmount } from "../../domain/money";
+import { formatAmount } from "../../ledger/core/money";
 
 export const checkoutQuoteSchema = z
   .object({

@@ -5,12 +5,12 @@
  * and per lease (largest first, at most 200 each). The farmer or an admin.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { formatAmount } from "../../domain/money";
-import { ApiError } from "../../http/errors";
-import { assertOwner, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { type EarningsFigures, farmerEarnings } from "../../market/earnings";
+import { ApiError } from "../../kit/http/errors";
+import { assertOwner, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { formatAmount } from "../../ledger/core/money";
+import { type EarningsFigures, farmerEarnings } from "../../market/store/earnings";
 import { farmerParamsSchema } from "./schemas";
 
 const figuresSchema = z.object({

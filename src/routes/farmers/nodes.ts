@@ -3,11 +3,11 @@
  * each as `GET /v1/nodes/{id}` shows it (prices in CC at the live peg). The farmer or an admin.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { assertOwner, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { liveCcUsd } from "../../market/books";
-import { farmerNodesPageSizeMax, listFarmerNodes } from "../../market/nodes";
+import { assertOwner, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { liveCcUsd } from "../../market/flows/books";
+import { farmerNodesPageSizeMax, listFarmerNodes } from "../../market/store/nodes";
 import { nodeJson, nodeSchema } from "../nodes/schemas";
 import { farmerParamsSchema } from "./schemas";
 

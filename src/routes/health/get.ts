@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonResponse } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { jsonResponse } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 
 const healthSchema = z
   .object({ status: z.enum(["ok", "degraded"]), database: z.enum(["ok", "unreachable"]), time: z.string() })

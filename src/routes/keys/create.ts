@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createApiKey } from "../../auth/keys";
-import { roles } from "../../db/schema";
-import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { createApiKey } from "../../kit/auth";
+import { roles } from "../../kit/db/schema";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { apiKeyJson, createdKeySchema } from "./schemas";
 
 /** Longest key lifetime an admin can set: 2 years. */

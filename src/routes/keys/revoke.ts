@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { revokeApiKey } from "../../auth/keys";
-import { ApiError } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { revokeApiKey } from "../../kit/auth";
+import { ApiError } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { apiKeyJson, apiKeySchema, keyParamsSchema } from "./schemas";
 
 const route = createRoute({

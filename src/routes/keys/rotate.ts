@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { rotateApiKey, rotationGraceMsMax } from "../../auth/keys";
-import { ApiError } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { rotateApiKey, rotationGraceMsMax } from "../../kit/auth";
+import { ApiError } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { apiKeyJson, apiKeySchema, createdKeySchema, keyParamsSchema } from "./schemas";
 
 const bodySchema = z.strictObject({

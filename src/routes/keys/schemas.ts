@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { ApiKeyRecord } from "../../auth/keys";
-import { roles } from "../../db/schema";
+import type { ApiKeyRecord } from "../../kit/auth";
+import { roles } from "../../kit/db/schema";
 
 export const apiKeySchema = z
   .object({

@@ -1,20 +1,20 @@
 /**
  * `POST /v1/leases`: reserve `slices` of a node on demand at its listed price, for a duration or
  * open-ended. The price is fixed in CC per slice-hour when the lease starts (see
- * src/market/pricing.ts: monthly rate for a month or more, hourly otherwise, through the live
+ * src/market/core/quote.ts: monthly rate for a month or more, hourly otherwise, through the live
  * peg); the payer's CC is held for the prepaid window and topped up as the lease runs. On-demand
  * leases are never pre-empted. Users and admins; moves value, so an Idempotency-Key is required
  * (the lease id derives from it).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { leaseDurationMsMax } from "../../domain/bidbook/model";
-import { ApiError, orThrow } from "../../http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf, liveCcUsd } from "../../market/books";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { hourMs } from "../../market/config";
-import { getLeaseRow } from "../../market/leases";
+import { leaseDurationMsMax } from "../../market/core/bidbook/model";
+import { bookOf, liveCcUsd } from "../../market/flows/books";
+import { getLeaseRow } from "../../market/store/leases";
 import { requireNode } from "../nodes/schemas";
 import { leaseJson, leaseSchema, requirePayerAccount } from "./schemas";
 

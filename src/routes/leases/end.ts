@@ -3,12 +3,12 @@
  * and what its holds have left goes back to the payer. Its payer's owner or an admin.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { ApiError, orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf } from "../../market/books";
-import { getLeaseRow } from "../../market/leases";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { bookOf } from "../../market/flows/books";
+import { getLeaseRow } from "../../market/store/leases";
 import { leaseParamsSchema, requireVisibleLease } from "./get";
 import { leaseJson, leaseSchema } from "./schemas";
 

@@ -5,11 +5,11 @@
  * the bid it came from. Cursor-paginated by sequence number.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { orThrow } from "../../http/errors";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, pageQuerySchema, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf } from "../../market/books";
+import { orThrow } from "../../kit/http/errors";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, pageQuerySchema, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { bookOf } from "../../market/flows/books";
 import { leaseParamsSchema, requireVisibleLease } from "./get";
 import { eventJson, eventSchema } from "./schemas";
 

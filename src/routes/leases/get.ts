@@ -4,13 +4,13 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Client } from "@libsql/client";
-import type { Principal } from "../../auth/keys";
-import { ApiError } from "../../http/errors";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf } from "../../market/books";
-import { getLeaseRow, type LeaseRow } from "../../market/leases";
+import type { Principal } from "../../kit/auth";
+import { ApiError } from "../../kit/http/errors";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { bookOf } from "../../market/flows/books";
+import { getLeaseRow, type LeaseRow } from "../../market/store/leases";
 import { leaseIdParamSchema, leaseJson, leaseRowJson, leaseSchema } from "./schemas";
 
 export const leaseParamsSchema = z.strictObject({ id: leaseIdParamSchema });

@@ -1,12 +1,12 @@
 /** Lease, bid and event shapes as the API shows them, and the payer-account lookup they share. */
 import { z } from "@hono/zod-openapi";
 import type { Client } from "@libsql/client";
-import type { Principal } from "../../auth/keys";
-import { formatAmount } from "../../domain/money";
-import { ApiError } from "../../http/errors";
+import type { Principal } from "../../kit/auth";
+import { ApiError } from "../../kit/http/errors";
 import { findOwnerAccount, getAccount } from "../../ledger/accounts";
-import type { BidView, EventView, LeaseView } from "../../market/book-protocol";
-import type { LeaseRow } from "../../market/leases";
+import { formatAmount } from "../../ledger/core/money";
+import type { BidView, EventView, LeaseView } from "../../market/object/contract";
+import type { LeaseRow } from "../../market/store/leases";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

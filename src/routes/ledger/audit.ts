@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { audit } from "../../ledger/accounts";
-import { auditMarket, marketMismatchesMax, marketMismatchKinds } from "../../market/audit";
+import { auditMarket, marketMismatchesMax, marketMismatchKinds } from "../../market/flows/audit";
 
 const auditSchema = z
   .object({

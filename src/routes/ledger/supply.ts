@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { formatAmount } from "../../domain/money";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { assetSchema, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { assetSchema, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { supply } from "../../ledger/accounts";
+import { formatAmount } from "../../ledger/core/money";
 
 const supplySchema = z
   .object({

@@ -6,21 +6,21 @@
  * public (§15). Served from the nodes mirror with one index per sort order (migrations/0004).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { nodeStates } from "../../domain/bidbook/model";
-import { Dec } from "../../domain/money";
-import { ApiError } from "../../http/errors";
-import { jsonResponse, pageSizeDefault, pageSizeMax, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { liveCcUsd } from "../../market/books";
+import { ApiError } from "../../kit/http/errors";
+import { jsonResponse, pageSizeDefault, pageSizeMax, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { Dec } from "../../ledger/core/money";
 import { marketConfig } from "../../market/config";
+import { nodeStates } from "../../market/core/bidbook/model";
+import { scaledFloor } from "../../market/core/quote";
+import { liveCcUsd } from "../../market/flows/books";
 import {
   type ListingCursor,
   type ListingFilters,
   type ListingSort,
   listingSorts,
   listMarket,
-} from "../../market/nodes";
-import { scaledFloor } from "../../market/pricing";
+} from "../../market/store/nodes";
 import { nodeJson, nodeSchema } from "../nodes/schemas";
 
 /** A minimum with at most 3 decimals: compared exactly against the milli-unit columns. */

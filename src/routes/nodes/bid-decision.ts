@@ -5,11 +5,11 @@
  * its hold to the bidder. One endpoint per decision, built from this one definition.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf } from "../../market/books";
+import { orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { bookOf } from "../../market/flows/books";
 import { bidJson, bidSchema } from "../leases/schemas";
 import { nodeIdParamSchema, requireOwnNode } from "./schemas";
 

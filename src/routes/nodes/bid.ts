@@ -8,13 +8,13 @@
  * may pre-empt. Users and admins; an Idempotency-Key is required (the bid id derives from it).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { bidDurationMsMax, priceKey } from "../../domain/bidbook/model";
-import { ApiError, orThrow } from "../../http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf } from "../../market/books";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { hourMs } from "../../market/config";
+import { bidDurationMsMax, priceKey } from "../../market/core/bidbook/model";
+import { bookOf } from "../../market/flows/books";
 import { bidJson, bidSchema, requirePayerAccount } from "../leases/schemas";
 import { ccPricePerHourSchema, nodeParamsSchema, requireNode } from "./schemas";
 

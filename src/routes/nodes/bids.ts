@@ -1,10 +1,10 @@
 /** `GET /v1/nodes/{id}/bids`: the node's open bids, highest price first (its farmer or an admin). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf } from "../../market/books";
+import { orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { bookOf } from "../../market/flows/books";
 import { bidJson, bidSchema } from "../leases/schemas";
 import { nodeParamsSchema, requireOwnNode } from "./schemas";
 

@@ -1,10 +1,10 @@
 /** `DELETE /v1/nodes/{id}/bids/{bidId}`: the bidder withdraws an open bid; its hold goes back. */
 import { createRoute } from "@hono/zod-openapi";
-import { orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf } from "../../market/books";
+import { orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { bookOf } from "../../market/flows/books";
 import { bidJson, bidSchema } from "../leases/schemas";
 import { bidParamsSchema } from "./bid-decision";
 import { requireNode } from "./schemas";

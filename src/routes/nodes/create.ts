@@ -5,18 +5,18 @@
  * for a farmer. The node's bid book opens from the row on its first use.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { findCatalogueNode } from "../../domain/market/catalogue";
-import { slicesPerNodeMax } from "../../domain/market/slices";
-import { ApiError, orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { newId } from "../../lib/ids";
-import { bookOf, liveCcUsd } from "../../market/books";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { newId } from "../../kit/ids";
 import { marketConfig } from "../../market/config";
-import { getNode, insertNodeStatement } from "../../market/nodes";
-import { bandProfileNames } from "../../market/pricing";
-import { payoutAccountFor, planNode } from "../../market/registration";
+import { findCatalogueNode } from "../../market/core/catalogue";
+import { bandProfileNames } from "../../market/core/quote";
+import { slicesPerNodeMax } from "../../market/core/slices";
+import { bookOf, liveCcUsd } from "../../market/flows/books";
+import { getNode, insertNodeStatement } from "../../market/store/nodes";
+import { payoutAccountFor, planNode } from "../../market/store/registration";
 import { ccPricePerHourSchema, listedPriceSchema, nodeJson, nodeSchema, plainDecimalSchema } from "./schemas";
 
 const hardwareInputSchema = z.strictObject({

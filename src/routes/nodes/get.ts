@@ -3,9 +3,9 @@
  * live peg), state, free slices and reliability. Public: prices are public (§15).
  */
 import { createRoute } from "@hono/zod-openapi";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { liveCcUsd } from "../../market/books";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { liveCcUsd } from "../../market/flows/books";
 import { nodeJson, nodeParamsSchema, nodeSchema, requireNode } from "./schemas";
 
 const route = createRoute({

@@ -6,13 +6,13 @@
  * with its first heartbeat; a state its farmer set by hand stays.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { nodeStates } from "../../domain/bidbook/model";
-import { orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf } from "../../market/books";
-import { recordHeartbeat, setAutoOffline } from "../../market/nodes";
+import { orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { nodeStates } from "../../market/core/bidbook/model";
+import { bookOf } from "../../market/flows/books";
+import { recordHeartbeat, setAutoOffline } from "../../market/store/nodes";
 import { nodeParamsSchema, reliabilityText, requireOwnNode } from "./schemas";
 
 const responseSchema = z

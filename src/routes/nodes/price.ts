@@ -4,14 +4,14 @@
  * floor and auto-accept price in CC. New prices apply to new leases only.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf, liveCcUsd } from "../../market/books";
+import { orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { marketConfig } from "../../market/config";
-import { getNode } from "../../market/nodes";
-import { checkListedPrices, sliceNode } from "../../market/pricing";
+import { checkListedPrices, sliceNode } from "../../market/core/quote";
+import { bookOf, liveCcUsd } from "../../market/flows/books";
+import { getNode } from "../../market/store/nodes";
 import {
   ccPricePerHourSchema,
   listedPriceSchema,

@@ -1,12 +1,12 @@
 /** Node shapes as the API shows them, and the lookups the node routes share. */
 import { z } from "@hono/zod-openapi";
 import type { Client } from "@libsql/client";
-import type { Principal } from "../../auth/keys";
-import { nodeStates } from "../../domain/bidbook/model";
-import { ApiError } from "../../http/errors";
-import { assertOwner } from "../../http/middleware";
-import { getNode, type NodeRecord } from "../../market/nodes";
-import { inCc } from "../../market/pricing";
+import type { Principal } from "../../kit/auth";
+import { ApiError } from "../../kit/http/errors";
+import { assertOwner } from "../../kit/http/middleware";
+import { nodeStates } from "../../market/core/bidbook/model";
+import { inCc } from "../../market/core/quote";
+import { getNode, type NodeRecord } from "../../market/store/nodes";
 
 export const nodeIdParamSchema = z
   .string()

@@ -5,13 +5,13 @@
  * took offline for silence, so no heartbeat undoes it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { nodeStates } from "../../domain/bidbook/model";
-import { orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { bookOf, liveCcUsd } from "../../market/books";
-import { getNode, setAutoOffline } from "../../market/nodes";
+import { orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { nodeStates } from "../../market/core/bidbook/model";
+import { bookOf, liveCcUsd } from "../../market/flows/books";
+import { getNode, setAutoOffline } from "../../market/store/nodes";
 import { nodeJson, nodeParamsSchema, nodeSchema, requireOwnNode } from "./schemas";
 
 const bodySchema = z

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError, orThrow } from "../../http/errors";
-import { assertOwner, idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { assertOwner, idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   amountSchema,
   idempotencyHeaderSchema,
@@ -8,10 +8,10 @@ import {
   jsonResponse,
   minorOf,
   problemResponses,
-} from "../../http/schemas";
-import type { App } from "../../http/types";
+} from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { getAccount } from "../../ledger/accounts";
-import { contribute, getPool, poolAssets } from "../../pools/pools";
+import { contribute, getPool, poolAssets } from "../../pools/store/pools";
 import { poolParamsSchema, positionJson, positionSchema } from "./schemas";
 
 const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/, "must be an account id (acc_…)");

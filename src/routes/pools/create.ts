@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { orThrow } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { newId } from "../../lib/ids";
-import { createPool } from "../../pools/pools";
+import { orThrow } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { newId } from "../../kit/ids";
+import { createPool } from "../../pools/store/pools";
 import { poolSummaryJson, poolSummarySchema, weightRuleSchema } from "./schemas";
 
 const bodySchema = z.strictObject({

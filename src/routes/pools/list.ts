@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
-import { listPools, poolsPageSizeMax } from "../../pools/pools";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { listPools, poolsPageSizeMax } from "../../pools/store/pools";
 import { poolSummaryJson, poolSummarySchema } from "./schemas";
 
 const querySchema = z.strictObject({

@@ -1,7 +1,7 @@
 /** Pool and position shapes as the API shows them (amounts as decimal strings in their asset's unit). */
 import { z } from "@hono/zod-openapi";
-import { formatAmount } from "../../domain/money";
-import type { Pool, PoolFiguresRecord, PoolPosition, PositionView } from "../../pools/pools";
+import { formatAmount } from "../../ledger/core/money";
+import type { Pool, PoolFiguresRecord, PoolPosition, PositionView } from "../../pools/store/pools";
 
 export const poolIdSchema = z
   .string()

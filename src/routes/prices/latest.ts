@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { defaultPegParameters } from "../../domain/peg";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { defaultPegParameters } from "../../oracle/core/peg";
 import { currentPeg } from "../../oracle/prices";
 import { lastRound } from "../../oracle/rounds";
 import { healthSchema, priceInForceJson, priceInForceSchema, roundJson, roundSchema } from "./schemas";

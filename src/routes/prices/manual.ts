@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { Dec } from "../../domain/money";
-import { goldAggregationRules, tftAggregationRules } from "../../domain/oracle/aggregate";
-import { ApiError } from "../../http/errors";
-import { requireRoles } from "../../http/middleware";
-import { decimalSchema, jsonBody, jsonResponse, problemResponses, textField } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { ApiError } from "../../kit/http/errors";
+import { requireRoles } from "../../kit/http/middleware";
+import { decimalSchema, jsonBody, jsonResponse, problemResponses, textField } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import { Dec } from "../../ledger/core/money";
+import { goldAggregationRules, tftAggregationRules } from "../../oracle/core/aggregate";
 import { recordRound } from "../../oracle/prices";
 import { getRound } from "../../oracle/rounds";
 import { roundJson, roundSchema } from "./schemas";

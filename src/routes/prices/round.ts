@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
-import { anyRole, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { ApiError } from "../../kit/http/errors";
+import { anyRole, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { getRound } from "../../oracle/rounds";
 import { quoteJson, quoteSchema, roundJson, roundSchema } from "./schemas";
 

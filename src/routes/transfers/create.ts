@@ -1,9 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { TransferRequest } from "../../domain/ledger";
-import { linkedTransfersMax } from "../../domain/ledger";
-import type { AssetCode } from "../../domain/money";
-import { ApiError, orThrow } from "../../http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   amountSchema,
   assetSchema,
@@ -13,9 +10,12 @@ import {
   minorOf,
   problemResponses,
   textField,
-} from "../../http/schemas";
-import type { App } from "../../http/types";
-import { createTransfers } from "../../ledger/ledger";
+} from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
+import type { AssetCode } from "../../ledger/core/money";
+import type { TransferRequest } from "../../ledger/core/transfers";
+import { linkedTransfersMax } from "../../ledger/core/transfers";
+import { createTransfers } from "../../ledger/store";
 import { transferJson, transferSchema } from "../accounts/schemas";
 
 const idSchema = z

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { webhookSecrets } from "../../credits/config";
 import { receiveStripeWebhook } from "../../credits/stripe";
-import { orThrow } from "../../http/errors";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { orThrow } from "../../kit/http/errors";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { webhookReceiptSchema } from "./schemas";
 
 const route = createRoute({

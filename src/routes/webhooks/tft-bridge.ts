@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { bridgeSignatureHeader, receiveBridgeWebhook } from "../../credits/bridge";
 import { webhookSecrets } from "../../credits/config";
-import { orThrow } from "../../http/errors";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { orThrow } from "../../kit/http/errors";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { webhookReceiptSchema } from "./schemas";
 
 const route = createRoute({

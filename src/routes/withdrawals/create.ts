@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { creditsConfig } from "../../credits/config";
 import { requestWithdrawal } from "../../credits/withdrawals";
-import { orThrow } from "../../http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../http/middleware";
+import { orThrow } from "../../kit/http/errors";
+import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   amountSchema,
   idempotencyHeaderSchema,
@@ -10,8 +10,8 @@ import {
   jsonResponse,
   minorOf,
   problemResponses,
-} from "../../http/schemas";
-import type { App } from "../../http/types";
+} from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { withdrawalJson, withdrawalSchema } from "./schemas";
 
 const bodySchema = z.strictObject({

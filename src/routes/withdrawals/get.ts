@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { getWithdrawal } from "../../credits/withdrawals";
-import { ApiError } from "../../http/errors";
-import { anyRole, assertOwner, requireRoles } from "../../http/middleware";
-import { jsonResponse, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { ApiError } from "../../kit/http/errors";
+import { anyRole, assertOwner, requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { withdrawalJson, withdrawalParamsSchema, withdrawalSchema } from "./schemas";
 
 const route = createRoute({

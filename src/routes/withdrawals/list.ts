@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { listWithdrawals } from "../../credits/withdrawals";
-import { requireRoles } from "../../http/middleware";
-import { jsonResponse, pageQuerySchema, problemResponses } from "../../http/schemas";
-import type { App } from "../../http/types";
+import { requireRoles } from "../../kit/http/middleware";
+import { jsonResponse, pageQuerySchema, problemResponses } from "../../kit/http/schemas";
+import type { App } from "../../kit/http/types";
 import { withdrawalJson, withdrawalSchema } from "./schemas";
 
 const querySchema = pageQuerySchema.extend({

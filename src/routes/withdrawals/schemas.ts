@@ -1,7 +1,7 @@
 /** Withdrawal shapes as the API shows them. */
 import { z } from "@hono/zod-openapi";
 import type { Withdrawal } from "../../credits/withdrawals";
-import { formatAmount } from "../../domain/money";
+import { formatAmount } from "../../ledger/core/money";
 
 export const withdrawalSchema = z
   .object({

@@ -1,6 +1,7 @@
 // Proves that clearRound bounded by a USDC allowance pays at most the allowance at its clearing price, buys as much TFP as any one price up to the ceiling allows (at the lowest such price), spends the allowance when the marginal price group is cut by it, and keeps every bid's fill, payout and price rules.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { amountMinorMax, Dec } from "../../../src/ledger/core/money";
 import {
   type ClearRoundInput,
   type ClearRoundResult,
@@ -10,8 +11,7 @@ import {
   parsePriceKey,
   payoutDivisor,
   type TieRule,
-} from "../../../src/domain/auction/clearing";
-import { amountMinorMax, Dec } from "../../../src/domain/money";
+} from "../../../src/pools/core/auction/clearing";
 
 /** Whole TFP in minor units (scale 7). */
 const tfp = (whole: number): bigint => BigInt(whole) * 10_000_000n;

@@ -1,15 +1,15 @@
 // Proves the round cap of ECONOMICS §8.3 (both lifetime readings, period cap, switches, rounding down, never negative) and the price ceiling of §8.4.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { amountMinorMax, Dec, InvariantError } from "../../../src/ledger/core/money";
 import {
   priceCeiling,
   type RoundCapInput,
   roundCap,
   tfpMinorForUsdcMinor,
-} from "../../../src/domain/auction/cap";
-import { payoutUsdcMinor } from "../../../src/domain/auction/clearing";
-import { defaultAuctionRules } from "../../../src/domain/auction/config";
-import { amountMinorMax, Dec, InvariantError } from "../../../src/domain/money";
+} from "../../../src/pools/core/auction/cap";
+import { payoutUsdcMinor } from "../../../src/pools/core/auction/clearing";
+import { defaultAuctionRules } from "../../../src/pools/core/auction/config";
 
 const tfp = (whole: number): bigint => BigInt(whole) * 10_000_000n;
 

@@ -1,6 +1,7 @@
 // Proves that clearRound follows ECONOMICS §8.5 step by step (eligibility, order, cap, partial and whole-bid fills, both tie rules, uniform price, payouts rounded down) and agrees with a naive model of the spec.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { convertAmount, Dec, InvariantError } from "../../../src/ledger/core/money";
 import {
   bidsPerRoundMax,
   type ClearRoundInput,
@@ -12,8 +13,7 @@ import {
   parsePriceKey,
   payoutUsdcMinor,
   type TieRule,
-} from "../../../src/domain/auction/clearing";
-import { convertAmount, Dec, InvariantError } from "../../../src/domain/money";
+} from "../../../src/pools/core/auction/clearing";
 
 /** Whole TFP in minor units (scale 7). */
 const tfp = (whole: number): bigint => BigInt(whole) * 10_000_000n;

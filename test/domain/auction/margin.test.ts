@@ -1,15 +1,15 @@
 // Proves that the exit margin of ECONOMICS §8.6 is the discount versus the reference price in USDC minor units rounded down, and that its distribution to remaining positions hands out exactly the margin.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clearRound } from "../../../src/domain/auction/clearing";
-import { distributeMargin, exitMargin } from "../../../src/domain/auction/margin";
-import { Dec, InvariantError } from "../../../src/domain/money";
+import { Dec, InvariantError } from "../../../src/ledger/core/money";
+import { clearRound } from "../../../src/pools/core/auction/clearing";
+import { distributeMargin, exitMargin } from "../../../src/pools/core/auction/margin";
 import {
   type Position,
   reducePosition,
   type WeightedPosition,
   weights,
-} from "../../../src/domain/pools/shares";
+} from "../../../src/pools/core/shares";
 
 const tfp = (whole: number): bigint => BigInt(whole) * 10_000_000n;
 const usdc = (whole: number): bigint => BigInt(whole) * 1_000_000n;

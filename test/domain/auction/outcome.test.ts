@@ -1,11 +1,11 @@
 // Proves that a round's outcome bounds its payouts by the USDC allowance at the clearing price (issue #11: 50,000 USDC paid, not 31,250), reports the cap in USDC and in TFP at the clearing price, keeps the TFP-at-ceiling reading available, and keeps the margin exact: payouts = fills × clearing price, margin distributed = margin created, payouts + margin within the pool's USDC.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parsePriceKey, payoutDivisor } from "../../../src/domain/auction/clearing";
-import { type AuctionRules, defaultAuctionRules } from "../../../src/domain/auction/config";
-import { exitMargin } from "../../../src/domain/auction/margin";
-import { Dec } from "../../../src/domain/money";
-import { computeOutcome, type OutcomeInput, outcomeJson } from "../../../src/pools/outcome";
+import { Dec } from "../../../src/ledger/core/money";
+import { parsePriceKey, payoutDivisor } from "../../../src/pools/core/auction/clearing";
+import { type AuctionRules, defaultAuctionRules } from "../../../src/pools/core/auction/config";
+import { exitMargin } from "../../../src/pools/core/auction/margin";
+import { computeOutcome, type OutcomeInput, outcomeJson } from "../../../src/pools/core/outcome";
 
 const tfp = (whole: number): bigint => BigInt(whole) * 10_000_000n;
 const usdc = (whole: number): bigint => BigInt(whole) * 1_000_000n;

@@ -16,7 +16,7 @@ import {
   reserve,
   setPrices,
   setState,
-} from "../../../src/domain/bidbook";
+} from "../../../src/market/core/bidbook";
 import {
   bidOf,
   failureOf,

@@ -20,7 +20,7 @@ import {
   setPrices,
   setState,
   sliceCountMax,
-} from "../../../src/domain/bidbook";
+} from "../../../src/market/core/bidbook";
 import {
   bidOf,
   failureOf,

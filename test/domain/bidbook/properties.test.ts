@@ -3,6 +3,8 @@
 // overlap, and that every charge lies between zero and price × slices × elapsed hours.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Result } from "../../../src/kit/result";
+import { Dec } from "../../../src/ledger/core/money";
 import {
   acceptBid,
   type BidBook,
@@ -26,9 +28,7 @@ import {
   setPrices,
   setState,
   type Transition,
-} from "../../../src/domain/bidbook";
-import { Dec } from "../../../src/domain/money";
-import type { Result } from "../../../src/domain/result";
+} from "../../../src/market/core/bidbook";
 import { deepFreeze, hourMs, newBook, startMs } from "./support";
 
 const prices = ["0.1", "0.2", "0.3", "0.5", "0.8", "1", "0.0033", "0.123456789012"];

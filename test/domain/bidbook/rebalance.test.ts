@@ -4,8 +4,8 @@
 // Both must leave the same book and the same notes; planVictims must name the same victims.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { planVictims, rebalance } from "../../../src/domain/bidbook/capacity";
-import { finishWork, startWork } from "../../../src/domain/bidbook/draft";
+import { planVictims, rebalance } from "../../../src/market/core/bidbook/capacity";
+import { finishWork, startWork } from "../../../src/market/core/bidbook/draft";
 import {
   type Bid,
   type BidBook,
@@ -13,7 +13,7 @@ import {
   type LeaseKind,
   type PausedReason,
   storedPriceKey,
-} from "../../../src/domain/bidbook/model";
+} from "../../../src/market/core/bidbook/model";
 import { referencePlanVictims, referenceRebalance } from "./reference";
 import { startMs } from "./support";
 

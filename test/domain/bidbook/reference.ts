@@ -13,9 +13,9 @@ import {
   leaseClaim,
   preempt,
   victimOrder,
-} from "../../../src/domain/bidbook/capacity";
-import { type BookDraft, type LeaseDraft, resume, type Work } from "../../../src/domain/bidbook/draft";
-import { freeSlices, leasesPerBookMax, storedPriceKey } from "../../../src/domain/bidbook/model";
+} from "../../../src/market/core/bidbook/capacity";
+import { type BookDraft, type LeaseDraft, resume, type Work } from "../../../src/market/core/bidbook/draft";
+import { freeSlices, leasesPerBookMax, storedPriceKey } from "../../../src/market/core/bidbook/model";
 
 export function referencePlanVictims(
   book: BookDraft,

@@ -11,7 +11,7 @@ import {
   runningSlices,
   setPrices,
   setState,
-} from "../../../src/domain/bidbook";
+} from "../../../src/market/core/bidbook";
 import {
   failureOf,
   hourMs,

@@ -14,7 +14,7 @@ import {
   resumeFunded,
   runningMsIn,
   settlementIdFor,
-} from "../../../src/domain/bidbook";
+} from "../../../src/market/core/bidbook";
 import { failureOf, hourMs, leaseOf, newBook, next, startMs, unwrap, withOnDemand } from "./support";
 
 const lease: Lease = {

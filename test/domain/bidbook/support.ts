@@ -3,6 +3,7 @@
  * and freezing inputs so any mutation by a transition throws.
  */
 import { expect } from "vitest";
+import type { Result } from "../../../src/kit/result";
 import {
   acceptBid,
   type BidBook,
@@ -11,8 +12,7 @@ import {
   placeBid,
   reserve,
   type Transition,
-} from "../../../src/domain/bidbook";
-import type { Result } from "../../../src/domain/result";
+} from "../../../src/market/core/bidbook";
 
 export const hourMs = 3_600_000;
 /** An arbitrary epoch time every scenario starts from. */

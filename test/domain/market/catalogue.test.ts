@@ -6,15 +6,11 @@ import {
   catalogueNodeIds,
   findCatalogueNode,
   nodeCatalogue,
-} from "../../../src/domain/market/catalogue";
-import {
-  hardwareCostPerMonth,
-  maxIncomePerMonth,
-  minIncomePerMonth,
-} from "../../../src/domain/market/income";
-import { defaultMarketParameters } from "../../../src/domain/market/parameters";
-import { priceBand } from "../../../src/domain/market/pricing";
-import { sliceResources } from "../../../src/domain/market/slices";
+} from "../../../src/market/core/catalogue";
+import { hardwareCostPerMonth, maxIncomePerMonth, minIncomePerMonth } from "../../../src/market/core/income";
+import { defaultMarketParameters } from "../../../src/market/core/parameters";
+import { priceBand } from "../../../src/market/core/pricing";
+import { sliceResources } from "../../../src/market/core/slices";
 import { differsBeyondHalfUnit, expectWithinHalfUnit, unwrap } from "./support";
 
 /** A value as the spec prints it and the number of decimals it is printed with. */

@@ -5,6 +5,7 @@
 // (1.19952 CC before, with the hourly price rounded to 12 decimals and each hour rounded down).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { Dec } from "../../../src/ledger/core/money";
 import {
   type BidBook,
   chargeAheadFor,
@@ -18,14 +19,13 @@ import {
   reserve,
   reservePackage,
   resumeFunded,
-} from "../../../src/domain/bidbook";
-import { floorPriceText, parseExactPrice } from "../../../src/domain/bidbook/rate";
-import { defaultMarketParameters } from "../../../src/domain/market/parameters";
-import { threefoldBidPackages } from "../../../src/domain/market/requirements";
-import { chargeForUsage, splitRevenue } from "../../../src/domain/market/revenue";
-import { Dec } from "../../../src/domain/money";
-import { packagePriceCcPerSliceHour } from "../../../src/market/packages";
-import { quoteLease } from "../../../src/market/pricing";
+} from "../../../src/market/core/bidbook";
+import { floorPriceText, parseExactPrice } from "../../../src/market/core/bidbook/rate";
+import { defaultMarketParameters } from "../../../src/market/core/parameters";
+import { quoteLease } from "../../../src/market/core/quote";
+import { threefoldBidPackages } from "../../../src/market/core/requirements";
+import { chargeForUsage, splitRevenue } from "../../../src/market/core/revenue";
+import { packagePriceCcPerSliceHour } from "../../../src/market/store/packages";
 import { failureOf, hourMs, leaseOf, newBook, next, startMs, unwrap } from "../bidbook/support";
 
 /** A plain decimal as an integer over a power of ten (written here apart from rate.ts, as the oracle). */

@@ -1,7 +1,8 @@
 // Proves the income projections of §12.4–12.5: min/max gross income and hardware cost per month match the spec's figures, break-even and ROI follow cost ÷ income (null at zero income) and agree with the spec's break-even prose, the farmer share is 80 %, and min income ≤ max income always.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findCatalogueNode } from "../../../src/domain/market/catalogue";
+import { Dec } from "../../../src/ledger/core/money";
+import { findCatalogueNode } from "../../../src/market/core/catalogue";
 import {
   breakEvenMonths,
   farmerShare,
@@ -11,11 +12,10 @@ import {
   maxIncomePerMonth,
   minIncomePerMonth,
   returnOnInvestment,
-} from "../../../src/domain/market/income";
-import { defaultMarketParameters } from "../../../src/domain/market/parameters";
-import { type PriceBand, priceBand } from "../../../src/domain/market/pricing";
-import { sliceResources } from "../../../src/domain/market/slices";
-import { Dec } from "../../../src/domain/money";
+} from "../../../src/market/core/income";
+import { defaultMarketParameters } from "../../../src/market/core/parameters";
+import { type PriceBand, priceBand } from "../../../src/market/core/pricing";
+import { sliceResources } from "../../../src/market/core/slices";
 import { expectWithinHalfUnit, unwrap } from "./support";
 
 function projectionFor(id: string, extra: { chosenPricePerSliceMonth?: string; utilisation?: string } = {}) {

@@ -7,7 +7,7 @@ import {
   parseNonNegativeDecimal,
   parsePositiveDecimal,
   validateMarketParameters,
-} from "../../../src/domain/market/parameters";
+} from "../../../src/market/core/parameters";
 
 describe("defaultMarketParameters", () => {
   it("holds the spec's §1 defaults", () => {

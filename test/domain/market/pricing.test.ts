@@ -1,7 +1,8 @@
 // Proves that price bands follow §12.2 (0.3 × slice GB, ×10, hourly ×2.0 / ×1.5 over 720 h; fixed AI bands) and reproduce the spec's examples, that prices outside a band are rejected naming the band, and that min ≤ max always.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { defaultMarketParameters } from "../../../src/domain/market/parameters";
+import { Dec } from "../../../src/ledger/core/money";
+import { defaultMarketParameters } from "../../../src/market/core/parameters";
 import {
   bandDetailDigits,
   checkPriceInBand,
@@ -9,9 +10,8 @@ import {
   monthlyToHourly,
   type PriceBand,
   priceBand,
-} from "../../../src/domain/market/pricing";
-import { sliceResources } from "../../../src/domain/market/slices";
-import { Dec } from "../../../src/domain/money";
+} from "../../../src/market/core/pricing";
+import { sliceResources } from "../../../src/market/core/slices";
 import { expectWithinHalfUnit, unwrap } from "./support";
 
 describe("priceBand: §12.2 examples", () => {

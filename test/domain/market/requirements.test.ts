@@ -4,7 +4,7 @@ import {
   type CatalogueNodeId,
   catalogueNodeIds,
   findCatalogueNode,
-} from "../../../src/domain/market/catalogue";
+} from "../../../src/market/core/catalogue";
 import {
   checkRequirements,
   largestEligibleSliceCount,
@@ -14,8 +14,8 @@ import {
   threefoldBidPackages,
   unmetRequirements,
   validateRequirements,
-} from "../../../src/domain/market/requirements";
-import { sliceResources } from "../../../src/domain/market/slices";
+} from "../../../src/market/core/requirements";
+import { sliceResources } from "../../../src/market/core/slices";
 import { unwrap } from "./support";
 
 function typicalOffer(id: CatalogueNodeId, region?: string): SliceOffer {

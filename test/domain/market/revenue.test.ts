@@ -1,9 +1,9 @@
 // Proves that a charge is split 80/10/10 with the rounding remainder to ThreeFold and parts that always sum exactly to the charge, and that usage is charged exactly, rounded down to the CC minor unit (never overcharged).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { defaultMarketParameters } from "../../../src/domain/market/parameters";
-import { chargeForUsage, msPerHour, splitRevenue } from "../../../src/domain/market/revenue";
-import { amountMinorMax, Dec, InvariantError } from "../../../src/domain/money";
+import { amountMinorMax, Dec, InvariantError } from "../../../src/ledger/core/money";
+import { defaultMarketParameters } from "../../../src/market/core/parameters";
+import { chargeForUsage, msPerHour, splitRevenue } from "../../../src/market/core/revenue";
 
 describe("splitRevenue", () => {
   it.each([

@@ -1,9 +1,9 @@
 // Proves that slicing divides a node's resources by n after the 4 GB memory reserve, reproducing the spec's §11.3 examples, and rejects invalid counts and hardware with the offending field.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { defaultMarketParameters } from "../../../src/domain/market/parameters";
-import { type NodeHardware, sliceResources, slicesPerNodeMax } from "../../../src/domain/market/slices";
-import { Dec } from "../../../src/domain/money";
+import { Dec } from "../../../src/ledger/core/money";
+import { defaultMarketParameters } from "../../../src/market/core/parameters";
+import { type NodeHardware, sliceResources, slicesPerNodeMax } from "../../../src/market/core/slices";
 import { expectWithinHalfUnit, unwrap } from "./support";
 
 const home: NodeHardware = {

@@ -3,8 +3,8 @@
  * with the spec's displayed (rounded) figures within half a displayed unit.
  */
 import { expect } from "vitest";
-import { Dec } from "../../../src/domain/money";
-import type { Result } from "../../../src/domain/result";
+import type { Result } from "../../../src/kit/result";
+import { Dec } from "../../../src/ledger/core/money";
 
 /** The value of a successful Result; fails the test with the failure's detail otherwise. */
 export function unwrap<T>(result: Result<T>): T {

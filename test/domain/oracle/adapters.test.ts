@@ -2,7 +2,7 @@
 // and unit, JSON numbers become exact decimal strings, and malformed or hostile answers are refused.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Dec } from "../../../src/domain/money";
+import { Dec } from "../../../src/ledger/core/money";
 import {
   adapterSpecSchema,
   coinGeckoSimplePriceAdapter,
@@ -15,7 +15,7 @@ import {
   parseJsonPath,
   stellarOrderBookAdapter,
   valueAtPath,
-} from "../../../src/domain/oracle/adapters";
+} from "../../../src/oracle/core/adapters";
 
 const paxg = coinGeckoSimplePriceAdapter({
   id: "coingecko-paxg",

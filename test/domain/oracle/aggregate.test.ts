@@ -2,14 +2,14 @@
 // quorum, the exact median, and that the accepted price always lies within the accepted quotes.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Dec, InvariantError } from "../../../src/domain/money";
+import { Dec, InvariantError } from "../../../src/ledger/core/money";
 import {
   type AggregationRules,
   aggregate,
   goldAggregationRules,
   medianOf,
   type Quote,
-} from "../../../src/domain/oracle/aggregate";
+} from "../../../src/oracle/core/aggregate";
 
 const nowMs = Date.UTC(2026, 10, 18, 12, 0, 0);
 const rules: AggregationRules = { ...goldAggregationRules, minUsd: "10", maxUsd: "2000" };

@@ -2,7 +2,7 @@
 // (Friday evening, Saturday, Sunday-night reopening, Monday) without ever hiding a real outage.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InvariantError } from "../../../src/domain/money";
+import { InvariantError } from "../../../src/ledger/core/money";
 import {
   assessHealth,
   goldHealthRules,
@@ -12,7 +12,7 @@ import {
   isMarketClosed,
   marketClosedMs,
   tftHealthRules,
-} from "../../../src/domain/oracle/health";
+} from "../../../src/oracle/core/health";
 
 const minute = 60_000;
 const hour = 60 * minute;

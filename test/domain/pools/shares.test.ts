@@ -1,7 +1,7 @@
 // Proves the position shares of ECONOMICS §9.2: weight = frozen value × whole seconds in the pool, shares that sum to exactly 1, and partial exits that shrink value proportionally while keeping the contribution time.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Dec, InvariantError } from "../../../src/domain/money";
+import { Dec, InvariantError } from "../../../src/ledger/core/money";
 import {
   type Position,
   positionsPerPoolMax,
@@ -9,7 +9,7 @@ import {
   shares,
   type WeightedPosition,
   weights,
-} from "../../../src/domain/pools/shares";
+} from "../../../src/pools/core/shares";
 
 const atMs = Date.UTC(2026, 0, 1);
 

@@ -1,6 +1,6 @@
 // Proves that GET /v1/nodes/{id}/projection sets a registered node's projected farmer share (at its listed price, and the §12.4 minimum and maximum, pro rata to the hours the node existed) against the farmer CC its settlements actually paid, per calendar month, in USD and CC at the peg, and that only the node's farmer or an admin may read it.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dec } from "../../../src/domain/money";
+import { Dec } from "../../../src/ledger/core/money";
 import { recordRound } from "../../../src/oracle/prices";
 import { call, database, type Seeded, seedKey } from "../../support/harness";
 

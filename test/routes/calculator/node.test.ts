@@ -1,7 +1,7 @@
 // Proves that the calculator route, for every catalogue preset, returns the spec's published per-slice resources, price bands, minimum and maximum incomes and hardware cost per month within display rounding (§13, Appendix A), converts them to CC through the live peg or says the peg is missing, and answers bad input with 422 problem details naming the field.
 import { beforeAll, describe, expect, it } from "vitest";
-import { type CatalogueNodeId, catalogueNodeIds } from "../../../src/domain/market/catalogue";
-import { Dec } from "../../../src/domain/money";
+import { Dec } from "../../../src/ledger/core/money";
+import { type CatalogueNodeId, catalogueNodeIds } from "../../../src/market/core/catalogue";
 import { recordRound } from "../../../src/oracle/prices";
 import { call, database, withoutPrice } from "../../support/harness";
 

@@ -3,7 +3,7 @@
 // only, each burning the input and minting the output in one linked write, rounding down for the
 // holder by less than one minor unit, refused when expired, unfunded, halted or not the caller's.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Dec } from "../../../src/domain/money";
+import { Dec } from "../../../src/ledger/core/money";
 import {
   balances,
   call,

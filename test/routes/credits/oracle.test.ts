@@ -5,10 +5,10 @@
 // runs the other cron steps even when one step fails; the exported `scheduled` handler does the same.
 import { createScheduledController, env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import worker from "../../../src/index";
-import { createTransfers } from "../../../src/ledger/ledger";
-import { runScheduled, type ScheduledStep, scheduledSteps } from "../../../src/oracle/cron";
+import { createTransfers } from "../../../src/ledger/store";
 import { parseSourceConfig } from "../../../src/oracle/sources";
+import { runScheduled, type ScheduledStep, scheduledSteps } from "../../../src/scheduled";
+import worker from "../../../src/worker";
 import { call, database, fundedAccount, type Seeded, seedKey } from "../../support/harness";
 import { hourMs, resetPrices, uniqueId } from "./support";
 

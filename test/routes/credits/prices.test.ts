@@ -2,7 +2,7 @@
 // bucketed history for gold, TFT and CC (gold ÷ 1000); one round with its quotes; and admin-only
 // manual prices with a reason and a bounded expiry, recorded as rounds and in force until replaced.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../../src/db/schema";
+import type { Role } from "../../../src/kit/db/schema";
 import { currentPeg, recordRound } from "../../../src/oracle/prices";
 import { call, database, type Seeded, seedKey } from "../../support/harness";
 import { hourMs, resetPrices, setPrices } from "./support";

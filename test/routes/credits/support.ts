@@ -6,9 +6,9 @@
 import { env } from "cloudflare:test";
 import Stripe from "stripe";
 import { signBridgePayload } from "../../../src/credits/bridge";
-import type { AssetCode } from "../../../src/domain/money";
+import { randomBase62 } from "../../../src/kit/ids";
 import { audit, supply } from "../../../src/ledger/accounts";
-import { randomBase62 } from "../../../src/lib/ids";
+import type { AssetCode } from "../../../src/ledger/core/money";
 import { recordRound } from "../../../src/oracle/prices";
 import { type ApiResponse, call, database } from "../../support/harness";
 

@@ -10,7 +10,7 @@ import {
   DatabaseUnavailableError,
   isDatabaseUnavailable,
   transportCheckedFetch,
-} from "../../../src/db/client";
+} from "../../../src/kit/db/client";
 import { database, seedKey } from "../../support/harness";
 
 /** Nothing listens on port 1, so every connection to it is refused at once. */

@@ -5,8 +5,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../../src/app";
-import { rateLimitRetryAfterSeconds } from "../../../src/http/rate-limit";
-import { randomBase62 } from "../../../src/lib/ids";
+import { rateLimitRetryAfterSeconds } from "../../../src/kit/http/rate-limit";
+import { randomBase62 } from "../../../src/kit/ids";
 import { seedKey } from "../../support/harness";
 
 /** The limit of the test-only `RATE_LIMIT_TEST_LOW` binding (vitest.config.ts). */

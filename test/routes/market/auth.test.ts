@@ -1,6 +1,6 @@
 // Proves the marketplace's access rules: public reads need no key; every other route answers 401 without a key, 403 to a role it does not allow (or to a farmer or user acting on another's node, lease or earnings), and lets its roles through.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../../src/db/schema";
+import type { Role } from "../../../src/kit/db/schema";
 import { call, fundedAccount, type Seeded, seedKey } from "../../support/harness";
 import { ccMinor, idempotencyKey, registerNode, reserve, setPeg } from "./support";
 

@@ -4,7 +4,7 @@
 // its leases, and that a state the farmer sets by hand is never undone by a heartbeat.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { takeSilentNodesOffline } from "../../../src/market/cron";
+import { takeSilentNodesOffline } from "../../../src/market/flows/upkeep";
 import { call, database, type Seeded, seedKey } from "../../support/harness";
 import { ccMinor, fundedUser, hourMs, registerNode, reserve, setPeg } from "./support";
 

@@ -2,7 +2,7 @@
 
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runMarketCron } from "../../../src/market/cron";
+import { runMarketCron } from "../../../src/market/flows/upkeep";
 import {
   balances,
   call,

@@ -1,6 +1,6 @@
 // Proves the market's value-moving routes write nothing when they refuse: a bid refused for the book's open-bid limit, insufficient funds or the minimum holds nothing (and its retry with the same Idempotency-Key gets the same refusal, not a conflict), a bid group with one bidder short of CC places the others and nothing for that one, a lease refused for funds or an offline node holds nothing, a package commitment refused for the treasury's funds leaves no commitment row, and a capacity-offer acceptance refused for the requester's funds leaves the request and the offer as they were.
 import { beforeAll, describe, expect, it } from "vitest";
-import { openBidsPerAccountMax } from "../../../src/domain/bidbook/model";
+import { openBidsPerAccountMax } from "../../../src/market/core/bidbook/model";
 import { call, database, expectAuditClean, type Seeded, seedKey } from "../../support/harness";
 import { book, ccMinor, fundedUser, hourMs, idempotencyKey, registerNode, setPeg } from "./support";
 

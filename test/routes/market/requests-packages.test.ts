@@ -1,7 +1,7 @@
 // Proves the reverse auction (offers must meet the requirements, the band, the maximum and the budget; the requester's acceptance or the deadline's cheapest offer becomes a lease), ThreeFold bid packages (eligibility, the committed quantity, leases paid from the treasury and settled 80/10/10) and the farmer's earnings report.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runMarketCron } from "../../../src/market/cron";
+import { runMarketCron } from "../../../src/market/flows/upkeep";
 import { call, database, type Seeded, seedKey } from "../../support/harness";
 import {
   ccMinor,

@@ -1,6 +1,6 @@
 // Proves the access rules of every pool and auction route: no key → 401, a role the route does not allow → 403 with nothing written, an allowed role gets past authentication.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../../src/db/schema";
+import type { Role } from "../../../src/kit/db/schema";
 import {
   areaCounts,
   contributeUsdc,

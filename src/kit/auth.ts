@@ -1,0 +1,170 @@
+/**
+ * API keys: `tfm_<prefix>_<secret>` bearer tokens. Only a SHA-256 hash is stored (keys carry
+ * ~190 random bits, so a fast hash is enough); the short public prefix finds the row. Keys
+ * can expire, be revoked, and be rotated (the old key keeps working for a grace period).
+ */
+import type { Client, Row } from "@libsql/client";
+import type { Role } from "./db/schema";
+import { newId, randomBase62, sha256Hex } from "./ids";
+
+export type Principal = { keyId: string; ownerId: string; role: Role };
+
+export type ApiKeyRecord = {
+  id: string;
+  prefix: string;
+  ownerId: string;
+  role: Role;
+  name: string | null;
+  createdAtMs: number;
+  expiresAtMs: number | null;
+  revokedAtMs: number | null;
+  rotatedFromId: string | null;
+};
+
+/** Longest grace period during which a rotated key still works: 7 days. */
+export const rotationGraceMsMax = 7 * 24 * 3_600_000;
+
+const keyPattern = /^tfm_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
+
+function keyFromRow(row: Row): ApiKeyRecord {
+  return {
+    id: String(row.id),
+    prefix: String(row.prefix),
+    ownerId: String(row.owner_id),
+    role: String(row.role) as Role,
+    name: row.name === null ? null : String(row.name),
+    createdAtMs: Number(row.created_at),
+    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
+    revokedAtMs: row.revoked_at === null ? null : Number(row.revoked_at),
+    rotatedFromId: row.rotated_from_id === null ? null : String(row.rotated_from_id),
+  };
+}
+
+/** Creates a key; the plaintext is returned once and never stored. */
+export async function createApiKey(
+  client: Client,
+  input: {
+    ownerId: string;
+    role: Role;
+    name?: string | null;
+    expiresAtMs?: number | null;
+    rotatedFromId?: string | null;
+    plaintext?: string;
+  },
+  nowMs = Date.now(),
+): Promise<{ record: ApiKeyRecord; plaintext: string }> {
+  const plaintext = input.plaintext ?? `tfm_${randomBase62(12)}_${randomBase62(32)}`;
+  const match = keyPattern.exec(plaintext);
+  if (!match) throw new Error("API key plaintext has the wrong shape");
+  const id = newId("key");
+  await client.execute({
+    sql: "INSERT INTO api_keys (id, prefix, hash, owner_id, role, name, created_at, expires_at, rotated_from_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    args: [
+      id,
+      match[1]!,
+      await sha256Hex(plaintext),
+      input.ownerId,
+      input.role,
+      input.name ?? null,
+      nowMs,
+      input.expiresAtMs ?? null,
+      input.rotatedFromId ?? null,
+    ],
+  });
+  const record = await getApiKey(client, id);
+  if (!record) throw new Error("API key vanished after insert");
+  return { record, plaintext };
+}
+
+export async function getApiKey(client: Client, id: string): Promise<ApiKeyRecord | null> {
+  const result = await client.execute({ sql: "SELECT * FROM api_keys WHERE id = ?", args: [id] });
+  const row = result.rows[0];
+  return row ? keyFromRow(row) : null;
+}
+
+function constantTimeEqual(left: string, right: string): boolean {
+  if (left.length !== right.length) return false;
+  let difference = 0;
+  for (let index = 0; index < left.length; index++)
+    difference |= left.charCodeAt(index) ^ right.charCodeAt(index);
+  return difference === 0;
+}
+
+/** The principal of a presented key, or null if it is malformed, unknown, revoked or expired. */
+export async function authenticate(
+  client: Client,
+  presented: string,
+  nowMs = Date.now(),
+): Promise<Principal | null> {
+  const match = keyPattern.exec(presented);
+  if (!match) return null;
+  const result = await client.execute({ sql: "SELECT * FROM api_keys WHERE prefix = ?", args: [match[1]!] });
+  const row = result.rows[0];
+  if (!row) return null;
+  if (!constantTimeEqual(String(row.hash), await sha256Hex(presented))) return null;
+  const record = keyFromRow(row);
+  if (record.revokedAtMs !== null && record.revokedAtMs <= nowMs) return null;
+  if (record.expiresAtMs !== null && record.expiresAtMs <= nowMs) return null;
+  return { keyId: record.id, ownerId: record.ownerId, role: record.role };
+}
+
+/** Revokes a key at once. Returns the updated record, or null if there is no such key. */
+export async function revokeApiKey(
+  client: Client,
+  id: string,
+  nowMs = Date.now(),
+): Promise<ApiKeyRecord | null> {
+  await client.execute({
+    sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+    args: [nowMs, id],
+  });
+  return getApiKey(client, id);
+}
+
+/** Why a rotation did not happen: no such key, or it was already rotated or revoked. */
+export type RotationRefusal = "not_found" | "not_active";
+
+/**
+ * Issues a new key with the same owner and role; the old key stops working after `graceMs`
+ * (0 = at once). A key is rotated at most once: the database decides, in one atomic batch, by
+ * inserting the new key only from an old key that is still unretired (`revoked_at IS NULL`) and
+ * then retiring the old key only if that new key exists. Of concurrent rotations of one key,
+ * the first to write wins; the others insert nothing and get `not_active`, so a key never forks
+ * into several live successors. (Rotate the successor to rotate again.)
+ */
+export async function rotateApiKey(
+  client: Client,
+  id: string,
+  graceMs: number,
+  nowMs = Date.now(),
+): Promise<
+  | { ok: true; record: ApiKeyRecord; plaintext: string; previous: ApiKeyRecord }
+  | { ok: false; reason: RotationRefusal }
+> {
+  const plaintext = `tfm_${randomBase62(12)}_${randomBase62(32)}`;
+  const match = keyPattern.exec(plaintext);
+  if (!match) throw new Error("API key plaintext has the wrong shape");
+  const newKeyId = newId("key");
+  const retireAtMs = nowMs + Math.min(Math.max(0, graceMs), rotationGraceMsMax);
+  const [inserted] = await client.batch(
+    [
+      {
+        sql: `INSERT INTO api_keys (id, prefix, hash, owner_id, role, name, created_at, expires_at, rotated_from_id)
+              SELECT ?, ?, ?, owner_id, role, name, ?, expires_at, id FROM api_keys WHERE id = ? AND revoked_at IS NULL`,
+        args: [newKeyId, match[1]!, await sha256Hex(plaintext), nowMs, id],
+      },
+      {
+        sql: `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL
+              AND EXISTS (SELECT 1 FROM api_keys WHERE id = ? AND rotated_from_id = ?)`,
+        args: [retireAtMs, id, newKeyId, id],
+      },
+    ],
+    "write",
+  );
+  if (inserted?.rowsAffected !== 1) {
+    return { ok: false, reason: (await getApiKey(client, id)) ? "not_active" : "not_found" };
+  }
+  const [record, previous] = await Promise.all([getApiKey(client, newKeyId), getApiKey(client, id)]);
+  if (!record || !previous) throw new Error("API key vanished after rotation");
+  return { ok: true, record, plaintext, previous };
+}

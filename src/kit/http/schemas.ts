@@ -1,0 +1,130 @@
+/**
+ * Schemas shared by many routes. Amounts travel as decimal strings in the asset's unit
+ * ("12.5" CC) and are converted to integer minor units with `minorOf`, which refuses more
+ * decimals than the asset has.
+ */
+import { z } from "@hono/zod-openapi";
+import { type AssetCode, assetCodes, parseAmount } from "../../ledger/core/money";
+import { isSafeText, unsafeTextMessage } from "../text";
+import { ApiError } from "./errors";
+
+export const assetSchema = z.enum(assetCodes as [AssetCode, ...AssetCode[]]).openapi({ example: "CC" });
+
+/**
+ * The one schema for free text from callers (names, reasons, notes): between `minChars` and
+ * `maxChars` UTF-16 code units (after trimming, with `trim`), and no control or bidirectional
+ * formatting characters (`isSafeText`). Every free-text field of every route is built with it, so a bad
+ * character is a 422 naming the field instead of a database error.
+ */
+export function textField(options: { maxChars: number; minChars?: number; trim?: boolean }) {
+  const base = options.trim ? z.string().trim() : z.string();
+  return base
+    .min(options.minChars ?? 1)
+    .max(options.maxChars)
+    .refine(isSafeText, unsafeTextMessage);
+}
+
+/** Longest name of anything a caller names (accounts, keys, nodes, pools, bid packages). */
+export const nameCharsMax = 120;
+
+/** A non-negative decimal string; precision is checked against the asset by `minorOf`. */
+export const amountSchema = z
+  .string()
+  .max(40)
+  .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a non-negative decimal string such as "12.5"')
+  .openapi({ example: "12.500000", description: "Decimal amount in the asset's unit, as a string." });
+
+/** A decimal string for prices and rates (up to 18 decimals). */
+export const decimalSchema = z
+  .string()
+  .max(40)
+  .regex(/^(0|[1-9][0-9]*)(\.[0-9]{1,18})?$/, "must be a non-negative decimal string")
+  .openapi({ example: "0.128" });
+
+/** A positive amount of `asset` in minor units, or a 422 naming `field`. */
+export function minorOf(
+  asset: AssetCode,
+  text: string,
+  field: string,
+  options: { allowZero?: boolean } = {},
+): bigint {
+  const parsed = parseAmount(asset, text);
+  if (!parsed.ok) {
+    const detail =
+      parsed.reason === "precision"
+        ? `${asset} amounts have at most ${assetDecimals(asset)} decimals`
+        : parsed.reason === "range"
+          ? "Amount is too large"
+          : "Amount must be a decimal string";
+    throw new ApiError("VALIDATION_FAILED", detail, [{ field, detail }]);
+  }
+  if (parsed.minor < 0n || (parsed.minor === 0n && !options.allowZero)) {
+    throw new ApiError("VALIDATION_FAILED", "Amount must be positive", [
+      { field, detail: "must be positive" },
+    ]);
+  }
+  return parsed.minor;
+}
+
+function assetDecimals(asset: AssetCode): number {
+  return { CC: 6, TFT: 7, TFP: 7, USDC: 6, USD: 2 }[asset];
+}
+
+export const problemSchema = z
+  .object({
+    type: z.string().openapi({ example: "urn:tfgrid-market:problem:insufficient-funds" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    code: z.string(),
+    requestId: z.string().nullable(),
+    errors: z.array(z.object({ field: z.string(), detail: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+/**
+ * Problems any route can answer: 429 past a rate limit (src/http/rate-limit.ts) and 503 while
+ * the database cannot be reached.
+ */
+const everyRouteStatuses = [429, 503];
+
+/** Standard error responses for a route's OpenAPI description (429 and 503 always included). */
+export function problemResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    [...new Set([...statuses, ...everyRouteStatuses])].map((status) => [
+      status,
+      {
+        description: `Problem (${status})`,
+        content: { "application/problem+json": { schema: problemSchema } },
+      },
+    ]),
+  );
+}
+
+/** Page size bounds shared by every list endpoint. */
+export const pageSizeDefault = 50;
+export const pageSizeMax = 200;
+
+export const pageQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(pageSizeMax).default(pageSizeDefault).openapi({ example: 50 }),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,19}$/, "must be a cursor returned by the previous page")
+    .optional(),
+});
+
+export const idempotencyHeaderSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{8,100}$/, "must be 8–100 characters of A–Z a–z 0–9 _ . : -")
+    .openapi({ description: "Required on every POST that moves value; a retry with the same key is safe." }),
+});
+
+export function jsonBody<T extends z.ZodType>(schema: T, description = "Request body") {
+  return { required: true, description, content: { "application/json": { schema } } };
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}

@@ -1,0 +1,196 @@
+/**
+ * Lease and bid funding: the holds (pending transfers payer → acc_escrow_cc) that stand behind a
+ * lease's use, placed, read and released through the ledger. Settlement draws them down
+ * (settlement.ts); whatever is left when a lease ends or a bid closes is released here.
+ */
+import type { Client } from "@libsql/client";
+import { writeFailure } from "../kit/db/client";
+import type { Failure } from "../kit/result";
+import { fail, ok, type Result } from "../kit/result";
+import type { TransferRequest } from "./core/transfers";
+import { createTransfers } from "./store";
+
+/** The marketplace escrow: every hold credits it, every settlement pays out of it. */
+export const escrowAccountId = "acc_escrow_cc";
+/** ThreeFold's CC treasury: receives 10 % of revenue and pays for bid-package leases. */
+export const treasuryAccountId = "acc_treasury_cc";
+
+/** What the ledger says about one hold. */
+export type HoldInfo = {
+  id: string;
+  remainingMinor: bigint;
+  status: "pending" | "posted" | "voided" | "expired";
+  expiresAtMs: number | null;
+};
+
+/** Whether a hold can still be drawn at `nowMs`: pending, not past its timeout, something left. */
+export function isUsable(hold: HoldInfo, nowMs: number): boolean {
+  return (
+    hold.status === "pending" &&
+    hold.remainingMinor > 0n &&
+    (hold.expiresAtMs === null || hold.expiresAtMs > nowMs)
+  );
+}
+
+/** Most ids per `IN (…)` list. */
+const idsPerQueryMax = 400;
+
+/** The ledger's view of these holds (missing ids are absent from the map). */
+export async function loadHolds(client: Client, ids: readonly string[]): Promise<Map<string, HoldInfo>> {
+  const holds = new Map<string, HoldInfo>();
+  const unique = [...new Set(ids)];
+  for (let start = 0; start < unique.length; start += idsPerQueryMax) {
+    const chunk = unique.slice(start, start + idsPerQueryMax);
+    const result = await client.execute({
+      sql: `SELECT id, remaining, status, expires_at FROM holds WHERE id IN (${chunk.map(() => "?").join(", ")})`,
+      args: chunk,
+    });
+    for (const row of result.rows) {
+      holds.set(String(row.id), {
+        id: String(row.id),
+        remainingMinor: BigInt(row.remaining as bigint),
+        status: String(row.status) as HoldInfo["status"],
+        expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
+      });
+    }
+  }
+  return holds;
+}
+
+export type HoldRequest = {
+  holdId: string;
+  payerAccountId: string;
+  amountMinor: bigint;
+  timeoutMs: number;
+  /** lower_snake_case reason, e.g. `lease_hold`, `bid_hold`, `lease_top_up`. */
+  code: string;
+  metadata?: Record<string, unknown>;
+};
+
+/** The pending transfer payer → escrow that a hold is. */
+function pendingTransferOf(request: HoldRequest): TransferRequest {
+  return {
+    type: "pending",
+    id: request.holdId,
+    debitAccountId: request.payerAccountId,
+    creditAccountId: escrowAccountId,
+    asset: "CC",
+    amountMinor: request.amountMinor,
+    timeoutMs: request.timeoutMs,
+    code: request.code,
+    ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+  };
+}
+
+/**
+ * Places a hold payer → escrow (idempotent by id). A replay of a hold that has since been drawn
+ * to nothing, released or expired is refused with CONFLICT: its id belongs to a finished request.
+ */
+export async function placeHold(
+  client: Client,
+  request: HoldRequest,
+  nowMs: number,
+): Promise<Result<HoldInfo>> {
+  const written = await createTransfers(client, [pendingTransferOf(request)], { nowMs });
+  if (!written.ok) return written;
+  const record = written.value[0];
+  if (record && record.createdAtMs === nowMs) {
+    // Written just now (a replay carries its first write's time): the hold is fresh and whole.
+    return ok({
+      id: record.id,
+      remainingMinor: record.amountMinor,
+      status: "pending",
+      expiresAtMs: record.timeoutAtMs,
+    });
+  }
+  const hold = (await loadHolds(client, [request.holdId])).get(request.holdId);
+  if (!hold || !isUsable(hold, nowMs)) {
+    return fail(
+      "CONFLICT",
+      `Hold ${request.holdId} was already used and is ${hold?.status ?? "gone"}: this request was refused before; send a new Idempotency-Key`,
+    );
+  }
+  return ok(hold);
+}
+
+/** Most holds written in one ledger batch (a bid group is at most this many bids' holds per write). */
+export const holdsPerBatchMax = 100;
+
+/**
+ * Places several independent holds, each answered on its own (same order as `requests`): a
+ * refusal of one (say, its payer's insufficient funds) never refuses another. The common case is
+ * one ledger write for the lot (createTransfers writes a group atomically: all or nothing); when
+ * that write is refused or is a replay, each hold is placed on its own — one payer's holds one
+ * after another, in order, so which of them fit is decided the same way every time, and the
+ * payers side by side. A hold whose write failed is answered DATABASE_UNAVAILABLE
+ * when the database could not be reached, INTERNAL otherwise.
+ */
+export async function placeHolds(
+  client: Client,
+  requests: readonly HoldRequest[],
+  nowMs: number,
+): Promise<Result<HoldInfo>[]> {
+  if (requests.length === 0) return [];
+  if (requests.length > 1 && requests.length <= holdsPerBatchMax) {
+    try {
+      const written = await createTransfers(client, requests.map(pendingTransferOf), { nowMs });
+      // Written just now, all of them (a replay carries its first write's time): fresh and whole.
+      if (written.ok && written.value.every((record) => record.createdAtMs === nowMs)) {
+        return written.value.map((record) =>
+          ok({
+            id: record.id,
+            remainingMinor: record.amountMinor,
+            status: "pending",
+            expiresAtMs: record.timeoutAtMs,
+          }),
+        );
+      }
+    } catch (error) {
+      // Whether the batch was written is unknown: placing each hold on its own finds out (a
+      // written hold is answered as the replay it is).
+      console.error(JSON.stringify({ level: "error", event: "hold_batch", error: String(error) }));
+    }
+  }
+  const answers: Result<HoldInfo>[] = requests.map(() => fail("INTERNAL", "the hold was not placed"));
+  const byPayer = new Map<string, number[]>();
+  requests.forEach((request, index) => {
+    byPayer.set(request.payerAccountId, [...(byPayer.get(request.payerAccountId) ?? []), index]);
+  });
+  await Promise.all(
+    [...byPayer.values()].map(async (indexes) => {
+      for (const index of indexes) {
+        try {
+          answers[index] = await placeHold(client, requests[index]!, nowMs);
+        } catch (error) {
+          console.error(JSON.stringify({ level: "error", event: "hold", error: String(error) }));
+          answers[index] = writeFailure(error, "the hold could not be placed; retry");
+        }
+      }
+    }),
+  );
+  return answers;
+}
+
+/**
+ * Releases what is left of a hold (void_pending, id `void_<holdId>`). A hold that is already
+ * drawn to nothing, released or expired counts as released.
+ */
+export async function releaseHold(client: Client, holdId: string, nowMs: number): Promise<Result<void>> {
+  const released = await createTransfers(
+    client,
+    [{ type: "void_pending", id: `void_${holdId}`, pendingId: holdId, code: "lease_hold_released" }],
+    { nowMs },
+  );
+  if (released.ok) return ok(undefined);
+  if (isGone(released)) return ok(undefined);
+  return released;
+}
+
+/** Whether a failure says the hold is no longer there to draw or release. */
+export function isGone(failure: Failure): boolean {
+  return (
+    failure.code === "PENDING_TRANSFER_ALREADY_RESOLVED" ||
+    failure.code === "PENDING_TRANSFER_EXPIRED" ||
+    failure.code === "PENDING_TRANSFER_NOT_FOUND"
+  );
+}

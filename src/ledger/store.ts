@@ -1,0 +1,296 @@
+/**
+ * The ledger service: the only code that writes transfers.
+ *
+ * A call takes a linked group of transfer requests and writes them in one atomic libSQL
+ * batch: all apply or none. The group is first planned by the pure domain (src/ledger/core/transfers.ts)
+ * for clear errors; the database triggers then enforce the same rules under concurrency, so two
+ * racing debits can never overdraw an account. Transfer ids are chosen by the caller: a retry
+ * with the same content returns the first result, other content is IDEMPOTENCY_CONFLICT.
+ */
+import type { Client, InStatement, Row } from "@libsql/client";
+import { sha256HexSync } from "../kit/ids";
+import { fail, ok, type Result } from "../kit/result";
+import { invariant } from "./core/money";
+import {
+  type AccountState,
+  type HoldState,
+  type PlannedTransfer,
+  planTransfers,
+  type TransferRequest,
+  transferFingerprintText,
+} from "./core/transfers";
+import { ledgerFailure } from "./errors";
+
+export type TransferRecord = PlannedTransfer & { seq: bigint; createdAtMs: number; linkId: string | null };
+
+export type TransferOptions = {
+  nowMs?: number;
+  /** Shared by every transfer of the group, for audit. Defaults to the first transfer's id. */
+  linkId?: string;
+};
+
+const transferColumns =
+  "seq, id, type, debit_account_id, credit_account_id, asset, amount, pending_id, pending_released, timeout_at, flags, code, metadata, link_id, created_at";
+
+/** Reads a transfer row into a record. */
+export function transferFromRow(row: Row): TransferRecord {
+  return {
+    seq: BigInt(row.seq as bigint),
+    id: String(row.id),
+    type: row.type as TransferRecord["type"],
+    debitAccountId: String(row.debit_account_id),
+    creditAccountId: String(row.credit_account_id),
+    asset: String(row.asset),
+    amountMinor: BigInt(row.amount as bigint),
+    pendingId: row.pending_id === null ? null : String(row.pending_id),
+    pendingReleasedMinor: row.pending_released === null ? null : BigInt(row.pending_released as bigint),
+    timeoutAtMs: row.timeout_at === null ? null : Number(row.timeout_at),
+    final: (Number(row.flags) & 1) !== 0,
+    code: String(row.code),
+    metadata: row.metadata === null ? null : (JSON.parse(String(row.metadata)) as Record<string, unknown>),
+    linkId: row.link_id === null ? null : String(row.link_id),
+    createdAtMs: Number(row.created_at),
+  };
+}
+
+/** Reads an account row into the domain's account state. */
+export function accountStateFromRow(row: Row): AccountState {
+  const flags = Number(row.flags);
+  return {
+    id: String(row.id),
+    asset: String(row.asset),
+    debitsMustNotExceedCredits: (flags & 1) !== 0,
+    closed: (flags & 2) !== 0,
+    debitsPendingMinor: BigInt(row.debits_pending as bigint),
+    debitsPostedMinor: BigInt(row.debits_posted as bigint),
+    creditsPendingMinor: BigInt(row.credits_pending as bigint),
+    creditsPostedMinor: BigInt(row.credits_posted as bigint),
+  };
+}
+
+function holdFromRow(row: Row): HoldState {
+  return {
+    id: String(row.id),
+    debitAccountId: String(row.debit_account_id),
+    creditAccountId: String(row.credit_account_id),
+    asset: String(row.asset),
+    amountMinor: BigInt(row.amount as bigint),
+    postedMinor: BigInt(row.posted as bigint),
+    remainingMinor: BigInt(row.remaining as bigint),
+    status: row.status as HoldState["status"],
+    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
+  };
+}
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => "?").join(", ");
+}
+
+function fingerprints(requests: readonly TransferRequest[]): string[] {
+  return requests.map((request) => sha256HexSync(transferFingerprintText(request)));
+}
+
+/**
+ * If any of the group's ids already exist: a replay of the same group returns its records;
+ * anything else is IDEMPOTENCY_CONFLICT. Returns null when none exist.
+ */
+async function replayOf(
+  client: Client,
+  requests: readonly TransferRequest[],
+  prints: readonly string[],
+): Promise<Result<TransferRecord[]> | null> {
+  const ids = requests.map((request) => request.id);
+  const existing = await client.execute({
+    sql: `SELECT ${transferColumns}, fingerprint FROM transfers WHERE id IN (${placeholders(ids.length)})`,
+    args: ids,
+  });
+  if (existing.rows.length === 0) return null;
+  const byId = new Map(existing.rows.map((row) => [String(row.id), row]));
+  const sameContent =
+    existing.rows.length === ids.length &&
+    ids.every((id, index) => byId.get(id)?.fingerprint === prints[index]);
+  if (!sameContent) {
+    const clash = ids.find((id) => byId.has(id)) ?? ids[0];
+    return fail(
+      "IDEMPOTENCY_CONFLICT",
+      `Transfer id ${clash} was already used for a different transfer or group`,
+      "transfers/id",
+    );
+  }
+  return ok(ids.map((id) => transferFromRow(byId.get(id)!)));
+}
+
+async function loadHolds(
+  client: Client,
+  requests: readonly TransferRequest[],
+): Promise<Map<string, HoldState>> {
+  const holdIds = [
+    ...new Set(requests.flatMap((request) => ("pendingId" in request ? [request.pendingId] : []))),
+  ];
+  const holds = new Map<string, HoldState>();
+  if (holdIds.length > 0) {
+    const rows = await client.execute({
+      sql: `SELECT * FROM holds WHERE id IN (${placeholders(holdIds.length)})`,
+      args: holdIds,
+    });
+    for (const row of rows.rows) holds.set(String(row.id), holdFromRow(row));
+  }
+  return holds;
+}
+
+/** Loads the accounts and holds a group of requests touches. */
+async function loadState(
+  client: Client,
+  requests: readonly TransferRequest[],
+): Promise<{ accounts: Map<string, AccountState>; holds: Map<string, HoldState> }> {
+  const holds = await loadHolds(client, requests);
+  const accountIds = new Set<string>();
+  for (const request of requests) {
+    if ("debitAccountId" in request) {
+      accountIds.add(request.debitAccountId);
+      accountIds.add(request.creditAccountId);
+    }
+  }
+  for (const held of holds.values()) {
+    accountIds.add(held.debitAccountId);
+    accountIds.add(held.creditAccountId);
+  }
+  const accounts = new Map<string, AccountState>();
+  if (accountIds.size > 0) {
+    const rows = await client.execute({
+      sql: `SELECT id, asset, flags, debits_pending, debits_posted, credits_pending, credits_posted FROM accounts WHERE id IN (${placeholders(accountIds.size)})`,
+      args: [...accountIds],
+    });
+    for (const row of rows.rows) accounts.set(String(row.id), accountStateFromRow(row));
+  }
+  return { accounts, holds };
+}
+
+/** Rows per multi-row INSERT: keeps bound parameters (14 per row) far below SQLite's limit. */
+export const transferRowsPerInsertMax = 100;
+
+const insertColumns =
+  "id, type, debit_account_id, credit_account_id, asset, amount, pending_id, timeout_at, flags, code, metadata, link_id, fingerprint, created_at";
+const rowPlaceholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/** The bound values of one transfer row, in `insertColumns` order. */
+export function transferRowArgs(
+  transfer: PlannedTransfer,
+  fingerprint: string,
+  linkId: string | null,
+  nowMs: number,
+) {
+  return [
+    transfer.id,
+    transfer.type,
+    transfer.debitAccountId,
+    transfer.creditAccountId,
+    transfer.asset,
+    transfer.amountMinor,
+    transfer.pendingId,
+    transfer.timeoutAtMs,
+    transfer.final ? 1 : 0,
+    transfer.code,
+    transfer.metadata === null ? null : JSON.stringify(transfer.metadata),
+    linkId,
+    fingerprint,
+    nowMs,
+  ];
+}
+
+/**
+ * The INSERTs for a planned group, `transferRowsPerInsertMax` rows each, returning each row's
+ * `seq`; the triggers apply every row in order. Multi-row statements matter: preparing an INSERT
+ * compiles the ledger's triggers, so one statement per row would spend most of its time there.
+ * `table` exists for the benchmark's trigger-less twin table.
+ */
+export function insertStatements(
+  planned: readonly PlannedTransfer[],
+  fingerprints: readonly string[],
+  linkId: string | null,
+  nowMs: number,
+  table = "transfers",
+): InStatement[] {
+  const statements: InStatement[] = [];
+  for (let start = 0; start < planned.length; start += transferRowsPerInsertMax) {
+    const rows = planned.slice(start, start + transferRowsPerInsertMax);
+    statements.push({
+      sql: `INSERT INTO ${table} (${insertColumns}) VALUES ${rows.map(() => rowPlaceholders).join(", ")} RETURNING seq, id`,
+      args: rows.flatMap((transfer, index) =>
+        transferRowArgs(transfer, fingerprints[start + index]!, linkId, nowMs),
+      ),
+    });
+  }
+  return statements;
+}
+
+/**
+ * Writes a linked group of transfers atomically, with `extra` statements (e.g. a webhook's
+ * event id, a lease's state) in the same write so their effect and their record cannot part.
+ * Returns the written (or, for a replay, the first) transfer records.
+ *
+ * The happy path is one round trip: shapes and holds are checked here, and the database checks
+ * accounts and funds as it writes. Only when the write is refused is the group planned in full
+ * against the accounts' current state, to say precisely which transfer and field failed.
+ */
+export async function createTransfers(
+  client: Client,
+  requests: readonly TransferRequest[],
+  options: TransferOptions = {},
+  extra: readonly InStatement[] = [],
+): Promise<Result<TransferRecord[]>> {
+  const nowMs = options.nowMs ?? Date.now();
+  const prints = fingerprints(requests);
+  const holds = await loadHolds(client, requests);
+  const quick = planTransfers(requests, null, holds, nowMs);
+  if (!quick.ok) {
+    // A request refused for the state of its hold may be the replay of the one that changed it.
+    const replay = quick.code === "VALIDATION_FAILED" ? null : await replayOf(client, requests, prints);
+    return replay ?? quick;
+  }
+  const linkId = requests.length > 1 ? (options.linkId ?? requests[0]!.id) : (options.linkId ?? null);
+  const planned = quick.value.planned;
+  const statements = insertStatements(planned, prints, linkId, nowMs);
+  let results: Awaited<ReturnType<Client["batch"]>>;
+  try {
+    results = await client.batch([...statements, ...extra], "write");
+  } catch (error) {
+    const failure = ledgerFailure(error);
+    if (failure.code === "INTERNAL") throw error;
+    const replay = await replayOf(client, requests, prints);
+    if (replay) return replay;
+    const state = await loadState(client, requests);
+    const full = planTransfers(requests, state.accounts, state.holds, nowMs);
+    return full.ok ? failure : full;
+  }
+  const seqById = new Map<string, bigint>();
+  for (const result of results.slice(0, statements.length)) {
+    for (const row of result.rows) seqById.set(String(row.id), BigInt(row.seq as bigint));
+  }
+  return ok(
+    planned.map((transfer) => {
+      const seq = seqById.get(transfer.id);
+      invariant(seq !== undefined, "every inserted transfer returns its seq");
+      return { ...transfer, seq, createdAtMs: nowMs, linkId };
+    }),
+  );
+}
+
+/** Voids every pending transfer whose timeout has passed (idempotent; safe to run from any cron). */
+export async function expireHolds(client: Client, nowMs: number, limit = 500): Promise<number> {
+  const due = await client.execute({
+    sql: "SELECT id FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+    args: [nowMs, limit],
+  });
+  let expired = 0;
+  for (const row of due.rows) {
+    const holdId = String(row.id);
+    const result = await createTransfers(
+      client,
+      [{ type: "void_pending", id: `expire_${holdId}`, pendingId: holdId, code: "hold_expired" }],
+      { nowMs },
+    );
+    if (result.ok) expired++;
+  }
+  return expired;
+}

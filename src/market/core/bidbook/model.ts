@@ -1,0 +1,368 @@
+/**
+ * The bid book's data model, bounds and invariants (ECONOMICS §12, §16, §17).
+ *
+ * One book per node serialises every claim on the node's `sliceCount` slices: on-demand and
+ * bid-package reservations, interruptible bids and the interruptible leases they become.
+ * Times are epoch milliseconds; prices are decimal strings in CC per slice-hour; amounts are
+ * bigint CC minor units (scale 6).
+ *
+ * Capacity rule: a lease *holds* its slices while it is running; an on-demand or package lease
+ * (never pre-empted) also holds them while paused, until it ends, so resuming it never fails.
+ * An interruptible lease holds nothing while paused. The held slices never exceed `sliceCount`.
+ */
+import { invariant } from "../../../ledger/core/money";
+import { type ExactPrice, floorPriceText, parseExactPrice } from "./rate";
+
+/** Most slices one node may be split into. */
+export const sliceCountMax = 1_024;
+/** Most lease records one book keeps, ended ones included until `compact` drops them. */
+export const leasesPerBookMax = 2_048;
+/** Most bid records one book keeps, closed ones included until `compact` drops them. */
+export const bidsPerBookMax = 4_096;
+/** Most open bids one book holds. */
+export const openBidsPerBookMax = 1_000;
+/** Most open bids one account holds in one book. */
+export const openBidsPerAccountMax = 20;
+/** Longest time a bid may stay open: 30 days. */
+export const bidDurationMsMax = 30 * 24 * 3_600_000;
+/** Longest fixed reservation: 5 × 366 days. Open-ended leases have no end. */
+export const leaseDurationMsMax = 5 * 366 * 24 * 3_600_000;
+/** Longest grace after a failed payment before the slices are reclaimed: 30 days. */
+export const graceMsMax = 30 * 24 * 3_600_000;
+/** Most unsettled pause intervals one lease remembers; the oldest two are merged (see draft.ts `pause`). */
+export const pausesPerLeaseMax = 32;
+/** Longest id (lease, bid, account, node), in characters. */
+export const idCharsMax = 128;
+/** Most decimals a price may carry. */
+export const priceDecimalsMax = 12;
+/** Highest price, in CC per slice-hour. */
+export const priceCcPerSliceHourMax = 1_000_000;
+/** Latest representable time: the ECMAScript `Date` maximum. */
+export const timeMsMax = 8_640_000_000_000_000;
+
+export type NodeState = "online" | "offline" | "maintenance";
+export const nodeStates: readonly NodeState[] = ["online", "offline", "maintenance"];
+export type LeaseKind = "onDemand" | "interruptible" | "package";
+export type LeaseStatus = "running" | "paused" | "ended";
+/**
+ * Why a lease is paused. `preempted` also covers an interruptible lease that is waiting for
+ * capacity after its funds came back; `node_offline` covers both `offline` and `maintenance`.
+ */
+export type PausedReason = "preempted" | "insufficient_funds" | "node_offline";
+export type BidStatus = "open" | "accepted" | "rejected" | "expired" | "cancelled";
+
+/** A time span during which a lease was paused; `untilMs` is null while it still is. */
+export type PauseInterval = { readonly fromMs: number; readonly untilMs: number | null };
+
+export type Lease = {
+  /** `lse_…`; for a lease made from a bid, `leaseIdForBid(bidId)`. */
+  readonly id: string;
+  readonly accountId: string;
+  readonly kind: LeaseKind;
+  readonly slices: number;
+  /**
+   * Fixed for the lease's life: a later listed-price change applies to new leases only. Rounded
+   * down to `priceDecimalsMax` decimals when the price is not a short decimal; the book orders
+   * claims by it, settlement charges `exactPriceCcPerSliceHour`.
+   */
+  readonly priceCcPerSliceHour: string;
+  /**
+   * The exact price (rate.ts): `numerator/denominator` CC per slice-hour, e.g. `1.2/720` for a
+   * package of 1.2 CC per slice-month; `priceCcPerSliceHour` is its 12-decimal floor. Absent when
+   * `priceCcPerSliceHour` is itself exact (bids, fixed offers, hourly CC prices), and on leases
+   * stored before exact prices, which keep being charged at their stored price.
+   */
+  readonly exactPriceCcPerSliceHour?: string;
+  readonly startedAtMs: number;
+  /** Planned end, or the actual end once `status` is `ended`; null while open-ended. */
+  readonly endsAtMs: number | null;
+  readonly status: LeaseStatus;
+  /** Present exactly while `status` is `paused`. */
+  readonly pausedReason?: PausedReason;
+  /** End of the last recorded settlement period (starts at `startedAtMs`). */
+  readonly settledThroughMs: number;
+  /**
+   * Running (unpaused) milliseconds of the recorded settlement periods: where the cumulative
+   * charge stands (settlement.ts `chargeFor`). Absent until the first period is recorded, and on
+   * leases stored before cumulative charging: then `settledThroughMs − startedAtMs`.
+   */
+  readonly settledRunningMs?: number;
+  /** Present exactly while paused for `insufficient_funds`: the slices are reclaimed at this time. */
+  readonly graceUntilMs?: number;
+  /** Pauses not yet wholly settled, oldest first, disjoint; the last is open iff paused. */
+  readonly pauses: readonly PauseInterval[];
+};
+
+export type Bid = {
+  /** `bid_…` */
+  readonly id: string;
+  readonly accountId: string;
+  readonly slices: number;
+  readonly priceCcPerSliceHour: string;
+  /** The bid is open during [placement, expiresAtMs). */
+  readonly expiresAtMs: number;
+  readonly status: BidStatus;
+  /** Placement order within the book: ties between equal prices go to the lower number. */
+  readonly createdSeq: number;
+};
+
+export type BidBook = {
+  readonly nodeId: string;
+  /** n: the node's slice count. */
+  readonly sliceCount: number;
+  readonly state: NodeState;
+  /** Price of new on-demand reservations. */
+  readonly listedPriceCcPerSliceHour: string;
+  /** Lowest price a new bid may carry. */
+  readonly minBidCcPerSliceHour: string;
+  /** Bids at or above this price are accepted without the farmer; null: every bid waits for the farmer. */
+  readonly autoAcceptAboveCcPerSliceHour: string | null;
+  readonly leases: readonly Lease[];
+  readonly bids: readonly Bid[];
+};
+
+export type BidBookEventType =
+  | "started"
+  | "preempted"
+  | "paused"
+  | "resumed"
+  | "ended"
+  | "reclaimed"
+  | "settled"
+  | "placed"
+  | "accepted"
+  | "rejected"
+  | "expired"
+  | "cancelled"
+  | "state_changed"
+  | "prices_changed";
+
+/** One line of the lease event log. Time-driven events carry the time they took effect. */
+export type BidBookEvent = {
+  readonly type: BidBookEventType;
+  readonly leaseId?: string;
+  readonly bidId?: string;
+  readonly atMs: number;
+  readonly detail: string;
+};
+
+/** What every successful transition returns: the whole new book and what happened. */
+export type Transition = { readonly book: BidBook; readonly events: readonly BidBookEvent[] };
+
+const leaseIdPattern = /^lse_[A-Za-z0-9_.:-]+$/;
+const bidIdPattern = /^bid_[A-Za-z0-9_.:-]+$/;
+const plainIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+const pricePattern = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+export function isLeaseId(text: string): boolean {
+  return text.length <= idCharsMax && leaseIdPattern.test(text);
+}
+
+export function isBidId(text: string): boolean {
+  return text.length <= idCharsMax && bidIdPattern.test(text);
+}
+
+/** Account and node ids: the ledger's id alphabet, at most `idCharsMax` characters. */
+export function isPlainId(text: string): boolean {
+  return text.length <= idCharsMax && plainIdPattern.test(text);
+}
+
+/** The id of the interruptible lease an accepted bid becomes: `bid_x` → `lse_x`. */
+export function leaseIdForBid(bidId: string): string {
+  invariant(isBidId(bidId), "leaseIdForBid: not a bid id");
+  return `lse_${bidId.slice(4)}`;
+}
+
+/** A time in epoch ms: a safe integer in [0, timeMsMax]. */
+export function isTimeMs(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0 && value <= timeMsMax;
+}
+
+/**
+ * A price as an exact integer count of 10^-12 CC per slice-hour, for ordering; undefined when
+ * the text is not a plain non-negative decimal with at most `priceDecimalsMax` decimals and at
+ * most `priceCcPerSliceHourMax`.
+ */
+export function priceKey(text: string): bigint | undefined {
+  if (text.length > 32 || !pricePattern.test(text)) return undefined;
+  const [whole = "0", fraction = ""] = text.split(".");
+  if (fraction.length > priceDecimalsMax) return undefined;
+  const key = BigInt(whole + fraction.padEnd(priceDecimalsMax, "0"));
+  return key > BigInt(priceCcPerSliceHourMax) * 10n ** BigInt(priceDecimalsMax) ? undefined : key;
+}
+
+/** Most price texts `storedPriceKey` remembers; past it the memo starts afresh. */
+const priceKeyMemoMax = 4_096;
+const priceKeyMemo = new Map<string, bigint>();
+
+/**
+ * `priceKey` of a price already in the book (validated on the way in). Every transition orders
+ * and checks the book's prices, and a book holds few distinct ones, so parsed keys are
+ * remembered (a pure function's memo: the same text always gives the same key).
+ */
+export function storedPriceKey(text: string): bigint {
+  const remembered = priceKeyMemo.get(text);
+  if (remembered !== undefined) return remembered;
+  const key = priceKey(text);
+  invariant(key !== undefined, () => `bid book: stored price ${JSON.stringify(text)} is not a valid price`);
+  if (priceKeyMemo.size >= priceKeyMemoMax) priceKeyMemo.clear();
+  priceKeyMemo.set(text, key);
+  return key;
+}
+
+const exactPriceMemo = new Map<string, ExactPrice>();
+
+/**
+ * The exact price (rate.ts) of a lease's `exactPriceCcPerSliceHour` or `priceCcPerSliceHour`
+ * text, validated on the way in; remembered like `storedPriceKey` (settlement and every
+ * transition's invariant check read it).
+ */
+export function storedExactPrice(text: string): ExactPrice {
+  const remembered = exactPriceMemo.get(text);
+  if (remembered !== undefined) return remembered;
+  const price = parseExactPrice(text);
+  invariant(
+    price !== undefined,
+    () => `bid book: stored price ${JSON.stringify(text)} is not an exact price`,
+  );
+  if (exactPriceMemo.size >= priceKeyMemoMax) exactPriceMemo.clear();
+  exactPriceMemo.set(text, price);
+  return price;
+}
+
+/**
+ * Whether `exactText` is a valid exact price whose 12-decimal floor equals the price `priceText`
+ * (compared as numbers: `0.0250` is `0.025`), so the book orders a lease by its exact price,
+ * rounded down.
+ */
+export function exactPriceMatches(exactText: string, priceText: string): boolean {
+  const price = parseExactPrice(exactText);
+  const key = priceKey(priceText);
+  return price !== undefined && key !== undefined && priceKey(floorPriceText(price)) === key;
+}
+
+/** The exact price a lease is charged at: `exactPriceCcPerSliceHour`, else its stored price. */
+export function exactPriceOf(
+  lease: Pick<Lease, "priceCcPerSliceHour" | "exactPriceCcPerSliceHour">,
+): ExactPrice {
+  return storedExactPrice(lease.exactPriceCcPerSliceHour ?? lease.priceCcPerSliceHour);
+}
+
+/** Slices held by a lease under the capacity rule above. */
+export function heldBy(lease: Lease): number {
+  if (lease.status === "running") return lease.slices;
+  if (lease.status === "paused" && lease.kind !== "interruptible") return lease.slices;
+  return 0;
+}
+
+/** Slices held by the book's leases (running, plus paused on-demand and package leases). */
+export function heldSlices(book: Pick<BidBook, "leases">): number {
+  return book.leases.reduce((sum, lease) => sum + heldBy(lease), 0);
+}
+
+/** Slices held by running leases: the quantity the book's invariant bounds by n. */
+export function runningSlices(book: Pick<BidBook, "leases">): number {
+  return book.leases.reduce((sum, lease) => sum + (lease.status === "running" ? lease.slices : 0), 0);
+}
+
+/** Slices nobody holds. */
+export function freeSlices(book: Pick<BidBook, "leases" | "sliceCount">): number {
+  return book.sliceCount - heldSlices(book);
+}
+
+/**
+ * Asserts everything a book must satisfy after every transition; throws `InvariantError`.
+ * The main one: running slices ≤ held slices ≤ n.
+ */
+export function assertBookInvariants(book: BidBook): void {
+  const n = book.sliceCount;
+  invariant(Number.isInteger(n) && n >= 1 && n <= sliceCountMax, "bid book: slice count out of range");
+  invariant(nodeStates.includes(book.state), "bid book: unknown node state");
+  invariant(runningSlices(book) <= n, "bid book: running leases hold more slices than the node has");
+  invariant(heldSlices(book) <= n, "bid book: held slices exceed the node's slice count");
+  invariant(book.leases.length <= leasesPerBookMax, "bid book: too many leases");
+  invariant(book.bids.length <= bidsPerBookMax, "bid book: too many bids");
+  storedPriceKey(book.listedPriceCcPerSliceHour);
+  storedPriceKey(book.minBidCcPerSliceHour);
+  if (book.autoAcceptAboveCcPerSliceHour !== null) storedPriceKey(book.autoAcceptAboveCcPerSliceHour);
+
+  const leaseIds = new Set<string>();
+  for (const lease of book.leases) {
+    invariant(!leaseIds.has(lease.id), () => `bid book: duplicate lease ${lease.id}`);
+    leaseIds.add(lease.id);
+    invariant(Number.isInteger(lease.slices) && lease.slices >= 1 && lease.slices <= n, "lease: slices");
+    storedPriceKey(lease.priceCcPerSliceHour);
+    if (lease.exactPriceCcPerSliceHour !== undefined) {
+      // Parsed once per text (memo); the floor check runs where the lease is made (book.ts).
+      storedExactPrice(lease.exactPriceCcPerSliceHour);
+    }
+    invariant(lease.settledThroughMs >= lease.startedAtMs, "lease: settled before its start");
+    invariant(
+      lease.settledRunningMs === undefined ||
+        (Number.isSafeInteger(lease.settledRunningMs) &&
+          lease.settledRunningMs >= 0 &&
+          lease.settledRunningMs <= lease.settledThroughMs - lease.startedAtMs),
+      "lease: settled running time outside the settled span",
+    );
+    invariant(lease.endsAtMs === null || lease.endsAtMs >= lease.startedAtMs, "lease: ends before start");
+    invariant((lease.status === "paused") === (lease.pausedReason !== undefined), "lease: paused reason");
+    invariant(
+      (lease.pausedReason === "insufficient_funds") === (lease.graceUntilMs !== undefined),
+      "lease: grace exactly while paused for funds",
+    );
+    invariant(
+      lease.kind === "interruptible" || lease.pausedReason !== "preempted",
+      "lease: only interruptible leases are pre-empted",
+    );
+    invariant(lease.status !== "ended" || lease.endsAtMs !== null, "lease: an ended lease has an end");
+    invariant(
+      book.state === "online" || lease.status !== "running",
+      "lease: running on a node that is not online",
+    );
+    invariant(
+      book.state !== "online" || lease.pausedReason !== "node_offline",
+      "lease: paused for an online node",
+    );
+    invariant(lease.pauses.length <= pausesPerLeaseMax, "lease: too many pause intervals");
+    let previousEndMs = lease.startedAtMs;
+    lease.pauses.forEach((pause, index) => {
+      const last = index === lease.pauses.length - 1;
+      invariant(pause.fromMs >= previousEndMs, "lease: pause intervals overlap or precede the start");
+      invariant(pause.untilMs !== null || last, "lease: only the last pause may be open");
+      if (pause.untilMs !== null) {
+        invariant(pause.untilMs > pause.fromMs, "lease: empty or reversed pause interval");
+        previousEndMs = pause.untilMs;
+      }
+    });
+    const lastPause = lease.pauses[lease.pauses.length - 1];
+    invariant(
+      (lease.status === "paused") === (lastPause !== undefined && lastPause.untilMs === null),
+      "lease: an open pause interval exactly while paused",
+    );
+  }
+
+  const bidStatuses = new Map<string, BidStatus>();
+  const openPerAccount = new Map<string, number>();
+  let open = 0;
+  for (const bid of book.bids) {
+    invariant(!bidStatuses.has(bid.id), () => `bid book: duplicate bid ${bid.id}`);
+    bidStatuses.set(bid.id, bid.status);
+    invariant(Number.isInteger(bid.slices) && bid.slices >= 1 && bid.slices <= n, "bid: slices");
+    storedPriceKey(bid.priceCcPerSliceHour);
+    if (bid.status === "open") {
+      open += 1;
+      openPerAccount.set(bid.accountId, (openPerAccount.get(bid.accountId) ?? 0) + 1);
+    }
+  }
+  // No open bid's future lease id (`leaseIdForBid`) is taken, checked from the leases' side.
+  for (const id of leaseIds) {
+    invariant(
+      bidStatuses.get(`bid_${id.slice(4)}`) !== "open",
+      "bid: an open bid's lease id is already taken",
+    );
+  }
+  invariant(open <= openBidsPerBookMax, "bid book: too many open bids");
+  for (const count of openPerAccount.values()) {
+    invariant(count <= openBidsPerAccountMax, "bid book: too many open bids for one account");
+  }
+}

@@ -1,0 +1,515 @@
+/**
+ * The market half of the ledger audit (`GET /v1/ledger/audit`): checks what the market promises
+ * against the holds in the ledger, in both directions.
+ *
+ * - Every running lease counts on at least one live hold, and so does every open node bid: a hold
+ *   that is pending, has something left and has not timed out by the book's clock. A paused lease
+ *   may have none: it accrues no charge while paused (settlement charges running time only), a
+ *   lease paused for funds is paused precisely because its holds ran out (its grace period then
+ *   runs), and a pre-empted or offline lease's holds may time out while it waits; the money pass
+ *   tops a lease up, or pauses it for funds, before it runs again.
+ * - Every held sealed auction bid (`auction_bids.status = 'held'`) and every pending withdrawal
+ *   has its holds live.
+ * - No live hold belongs to nothing: each live hold placed for a lease or bid (`lease_hold`,
+ *   `package_lease_hold`, `lease_top_up`, `bid_hold`), an auction bid (`auction_bid_hold`) or a
+ *   withdrawal (`tfp_withdrawal_hold`, `tft_withdrawal_hold`) is tracked by its owner, and the
+ *   owner is in a state that holds money (a lease not yet ended and settled, an open bid, a held
+ *   auction bid, a pending withdrawal). Holds with other codes (an admin's manual transfers) have
+ *   no owner to check.
+ *
+ * Leases and open bids are read from their authority, each node's bid book, not from the libSQL
+ * lease mirror (which the book writes after its own storage and may be behind): one read-only RPC
+ * per node (`auditView`), at most `auditBookCallsConcurrentMax` at a time, over the `nodes` table
+ * in pages. A book waits for a money pass in flight before answering, so it reports a state
+ * between passes; a book never opened answers empty and is not created. Auction bids and
+ * withdrawals are written in the same atomic ledger write as their holds, so libSQL is their
+ * authority.
+ *
+ * The audit reads the books and the ledger one after the other, not in one snapshot: while the
+ * market is busy, a change that lands between the reads (a hold placed just before the lease or
+ * bid it funds is committed, a lease ended just before its holds are released) can show as a
+ * mismatch that the next audit no longer reports. An audit of a quiet market is exact.
+ */
+import type { Client } from "@libsql/client";
+import type { BidStatus, LeaseStatus, PausedReason } from "../core/bidbook/model";
+import { bookOf } from "./books";
+
+/** Codes of the holds that stand behind a node's leases and bids (see funding.ts, node-bid-book.ts). */
+export const bookHoldCodes = ["lease_hold", "package_lease_hold", "lease_top_up", "bid_hold"] as const;
+/** Code of a sealed auction bid's TFP hold (src/pools/object/auction-round.ts). */
+export const auctionBidHoldCode = "auction_bid_hold";
+/** Codes of a withdrawal's two holds (src/credits/withdrawals.ts). */
+export const withdrawalHoldCodes = ["tfp_withdrawal_hold", "tft_withdrawal_hold"] as const;
+
+/** Most bid books asked at the same time. */
+export const auditBookCallsConcurrentMax = 16;
+/** Nodes read from libSQL per page (each page's books are then asked, bounded as above). */
+export const auditNodesPerPage = 500;
+/** Live holds read per page while looking for holds that belong to nothing. */
+export const auditHoldsPerPage = 1_000;
+/** Most market mismatches listed in one report (the total is counted in full). */
+export const marketMismatchesMax = 100;
+/** Most ids per `IN (…)` list. */
+const idsPerQueryMax = 400;
+
+/** One lease or bid of a book, as the audit sees it. */
+export type BookAuditRecord = {
+  id: string;
+  kind: "lease" | "bid";
+  /** `missing`: a funding record still lists holds but the book no longer has its lease or bid. */
+  status: LeaseStatus | BidStatus | "missing";
+  pausedReason: PausedReason | null;
+  /** The holds the record counts on, oldest first. */
+  holdIds: string[];
+  /** Finished (a closed bid, an ended and fully settled lease): what its holds have left goes back. */
+  closed: boolean;
+};
+
+/** A node's bid book as the audit sees it (NodeBidBook `auditView`). */
+export type BookAuditView = {
+  nodeId: string;
+  /** False for a book never opened: it has no leases or bids. */
+  opened: boolean;
+  /** The book's clock (shifted forward in test and bench runs). */
+  nowMs: number;
+  /** Leases not ended, open bids, and any lease or bid whose funding still lists holds. */
+  records: BookAuditRecord[];
+};
+
+export const marketMismatchKinds = [
+  "lease_without_hold",
+  "bid_without_hold",
+  "auction_bid_without_hold",
+  "withdrawal_without_hold",
+  "hold_without_owner",
+  "hold_owner_closed",
+  "book_unreadable",
+] as const;
+export type MarketMismatchKind = (typeof marketMismatchKinds)[number];
+
+export type MarketMismatch = {
+  kind: MarketMismatchKind;
+  /** The lease, bid, auction bid, withdrawal or hold concerned (a node for `book_unreadable`). */
+  id: string;
+  holdId: string | null;
+  nodeId: string | null;
+  /** When the hold concerned was placed (ledger time), when there is one. */
+  holdCreatedAtMs: number | null;
+  /**
+   * The hold's place in the ledger (its pending transfer's `seq`): later holds have larger numbers,
+   * whatever clock placed them.
+   */
+  holdSeq: bigint | null;
+  detail: string;
+};
+
+export type MarketAuditReport = {
+  nodesChecked: number;
+  leasesChecked: number;
+  openBidsChecked: number;
+  auctionBidsChecked: number;
+  withdrawalsChecked: number;
+  holdsChecked: number;
+  /**
+   * Mismatches found. The list stops at `marketMismatchesMax`, newest hold first; the auction and
+   * withdrawal checks each stop looking at that many, so past it the total is a lower bound.
+   */
+  mismatchesTotal: number;
+  mismatches: MarketMismatch[];
+};
+
+type AuditHold = {
+  id: string;
+  status: string;
+  remainingMinor: bigint;
+  expiresAtMs: number | null;
+  code: string;
+  createdAtMs: number;
+  seq: bigint;
+  metadata: Record<string, unknown> | null;
+};
+
+/** Whether a hold can still be drawn at `atMs`: pending, something left, not timed out. */
+function isLive(hold: AuditHold | undefined, atMs: number): hold is AuditHold {
+  return (
+    hold !== undefined &&
+    hold.status === "pending" &&
+    hold.remainingMinor > 0n &&
+    (hold.expiresAtMs === null || hold.expiresAtMs > atMs)
+  );
+}
+
+function describeHold(hold: AuditHold | undefined, id: string, atMs: number): string {
+  if (hold === undefined) return `${id} is not in the ledger`;
+  if (hold.status !== "pending") return `${id} is ${hold.status}`;
+  if (hold.remainingMinor <= 0n) return `${id} has nothing left`;
+  if (hold.expiresAtMs !== null && hold.expiresAtMs <= atMs)
+    return `${id} timed out at ${hold.expiresAtMs} (clock ${atMs})`;
+  return `${id} is live`;
+}
+
+const holdColumns =
+  "h.id, h.status, h.remaining, h.expires_at, t.code, t.created_at AS held_at, t.seq AS held_seq, t.metadata FROM holds h JOIN transfers t ON t.id = h.id";
+
+function holdFromRow(row: Record<string, unknown>): AuditHold {
+  return {
+    id: String(row.id),
+    status: String(row.status),
+    remainingMinor: BigInt(row.remaining as bigint),
+    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
+    code: String(row.code),
+    createdAtMs: Number(row.held_at),
+    seq: BigInt(row.held_seq as bigint),
+    metadata: row.metadata === null ? null : (JSON.parse(String(row.metadata)) as Record<string, unknown>),
+  };
+}
+
+async function loadAuditHolds(client: Client, ids: Iterable<string>): Promise<Map<string, AuditHold>> {
+  const unique = [...new Set(ids)];
+  const holds = new Map<string, AuditHold>();
+  for (let start = 0; start < unique.length; start += idsPerQueryMax) {
+    const chunk = unique.slice(start, start + idsPerQueryMax);
+    const result = await client.execute({
+      sql: `SELECT ${holdColumns} WHERE h.id IN (${chunk.map(() => "?").join(", ")})`,
+      args: chunk,
+    });
+    for (const row of result.rows) holds.set(String(row.id), holdFromRow(row));
+  }
+  return holds;
+}
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function forEachBounded<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next]!;
+      next += 1;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/** Asks every node's book for its leases, open bids and the holds they count on. */
+async function readBooks(
+  client: Client,
+  env: Env,
+  found: MarketMismatch[],
+): Promise<{ views: BookAuditView[]; nodesChecked: number }> {
+  const views: BookAuditView[] = [];
+  let nodesChecked = 0;
+  let afterId = "";
+  for (;;) {
+    const page = await client.execute({
+      sql: "SELECT id FROM nodes WHERE id > ? ORDER BY id LIMIT ?",
+      args: [afterId, auditNodesPerPage],
+    });
+    const nodeIds = page.rows.map((row) => String(row.id));
+    if (nodeIds.length === 0) break;
+    afterId = nodeIds.at(-1)!;
+    nodesChecked += nodeIds.length;
+    await forEachBounded(nodeIds, auditBookCallsConcurrentMax, async (nodeId) => {
+      let failure: string;
+      try {
+        const answer = await bookOf(env, nodeId).auditView({ nodeId });
+        if (answer.ok) {
+          views.push(answer.value);
+          return;
+        }
+        failure = `${answer.code}: ${answer.detail}`;
+      } catch (error) {
+        // The reason stays in the log: the report says only that the book did not answer.
+        console.error(JSON.stringify({ level: "error", event: "audit_book", nodeId, error: String(error) }));
+        failure = "the book did not answer";
+      }
+      found.push({
+        kind: "book_unreadable",
+        id: nodeId,
+        holdId: null,
+        nodeId,
+        holdCreatedAtMs: null,
+        holdSeq: null,
+        detail: `the audit could not read this node's book (${failure}): its leases and bids are unchecked`,
+      });
+    });
+    if (nodeIds.length < auditNodesPerPage) break;
+  }
+  return { views, nodesChecked };
+}
+
+/** Leases and bids against their holds; returns which book owns each hold the books list. */
+async function checkBooks(
+  client: Client,
+  views: readonly BookAuditView[],
+  found: MarketMismatch[],
+): Promise<{
+  owners: Map<string, { record: BookAuditRecord; nodeId: string }>;
+  leases: number;
+  bids: number;
+}> {
+  const holds = await loadAuditHolds(
+    client,
+    views.flatMap((view) => view.records.flatMap((record) => record.holdIds)),
+  );
+  const owners = new Map<string, { record: BookAuditRecord; nodeId: string }>();
+  let leases = 0;
+  let bids = 0;
+  for (const view of views) {
+    for (const record of view.records) {
+      for (const holdId of record.holdIds) owners.set(holdId, { record, nodeId: view.nodeId });
+      const lastHoldId = record.holdIds.at(-1) ?? null;
+      const mismatch = (kind: MarketMismatchKind, holdId: string | null, detail: string) =>
+        found.push({
+          kind,
+          id: record.id,
+          holdId,
+          nodeId: view.nodeId,
+          holdCreatedAtMs: holdId === null ? null : (holds.get(holdId)?.createdAtMs ?? null),
+          holdSeq: holdId === null ? null : (holds.get(holdId)?.seq ?? null),
+          detail,
+        });
+      const counted =
+        record.holdIds.length === 0
+          ? "it counts on no hold"
+          : record.holdIds.map((id) => describeHold(holds.get(id), id, view.nowMs)).join("; ");
+      const hasLive = record.holdIds.some((id) => isLive(holds.get(id), view.nowMs));
+      if (record.kind === "lease" && record.status === "running") {
+        leases += 1;
+        if (!hasLive)
+          mismatch("lease_without_hold", lastHoldId, `running lease without a live hold: ${counted}`);
+      } else if (record.kind === "lease" && record.status === "paused") {
+        leases += 1;
+      } else if (record.kind === "bid" && record.status === "open") {
+        bids += 1;
+        if (!hasLive) mismatch("bid_without_hold", lastHoldId, `open bid without a live hold: ${counted}`);
+      }
+      if (record.closed) {
+        for (const holdId of record.holdIds) {
+          if (!isLive(holds.get(holdId), view.nowMs)) continue;
+          mismatch(
+            "hold_owner_closed",
+            holdId,
+            `${holdId} is still held for ${record.kind} ${record.id}, which is ${record.status} and finished`,
+          );
+        }
+      }
+    }
+  }
+  return { owners, leases, bids };
+}
+
+/** Live holds placed for leases and bids that no book tracks. */
+async function checkBookHolds(
+  client: Client,
+  views: readonly BookAuditView[],
+  owners: ReadonlyMap<string, unknown>,
+  nowMs: number,
+  found: MarketMismatch[],
+): Promise<number> {
+  const clockOf = new Map(views.map((view) => [view.nodeId, view.nowMs]));
+  const unowned: AuditHold[] = [];
+  let checked = 0;
+  let afterId = "";
+  for (;;) {
+    const page = await client.execute({
+      sql: `SELECT ${holdColumns} WHERE h.status = 'pending' AND h.remaining > 0 AND h.id > ?
+              AND t.code IN (${bookHoldCodes.map(() => "?").join(", ")}) ORDER BY h.id LIMIT ?`,
+      args: [afterId, ...bookHoldCodes, auditHoldsPerPage],
+    });
+    const holds = page.rows.map(holdFromRow);
+    if (holds.length === 0) break;
+    afterId = holds.at(-1)!.id;
+    checked += holds.length;
+    for (const hold of holds) if (!owners.has(hold.id)) unowned.push(hold);
+    if (holds.length < auditHoldsPerPage) break;
+  }
+  // A top-up names only its lease: its node comes from the lease mirror (the node never changes).
+  const leaseIds = unowned.flatMap((hold) =>
+    typeof hold.metadata?.nodeId === "string" || typeof hold.metadata?.leaseId !== "string"
+      ? []
+      : [hold.metadata.leaseId],
+  );
+  const nodeOfLease = new Map<string, string>();
+  for (let start = 0; start < leaseIds.length; start += idsPerQueryMax) {
+    const chunk = leaseIds.slice(start, start + idsPerQueryMax);
+    const rows = await client.execute({
+      sql: `SELECT id, node_id FROM leases WHERE id IN (${chunk.map(() => "?").join(", ")})`,
+      args: chunk,
+    });
+    for (const row of rows.rows) nodeOfLease.set(String(row.id), String(row.node_id));
+  }
+  for (const hold of unowned) {
+    const named = hold.metadata?.nodeId ?? hold.metadata?.leaseId ?? hold.metadata?.bidId;
+    const nodeId =
+      typeof hold.metadata?.nodeId === "string"
+        ? hold.metadata.nodeId
+        : (nodeOfLease.get(String(hold.metadata?.leaseId)) ?? null);
+    // A hold the book dropped as timed out by its own (possibly shifted) clock is not an orphan.
+    const atMs = (nodeId === null ? undefined : clockOf.get(nodeId)) ?? nowMs;
+    if (!isLive(hold, atMs)) continue;
+    const owner = String(hold.metadata?.leaseId ?? hold.metadata?.bidId ?? named ?? "unknown");
+    found.push({
+      kind: "hold_without_owner",
+      id: hold.id,
+      holdId: hold.id,
+      nodeId,
+      holdCreatedAtMs: hold.createdAtMs,
+      holdSeq: hold.seq,
+      detail: `live ${hold.code} hold (${hold.remainingMinor} minor units) that no book tracks; it names ${owner}`,
+    });
+  }
+  return checked;
+}
+
+/** Held auction bids and pending withdrawals against their holds, both ways (pure SQL: one write holds both). */
+async function checkAuctionsAndWithdrawals(
+  client: Client,
+  nowMs: number,
+  found: MarketMismatch[],
+): Promise<{ auctionBids: number; withdrawals: number }> {
+  const live = "h.status = 'pending' AND h.remaining > 0 AND (h.expires_at IS NULL OR h.expires_at > ?)";
+  const [auctionCount, bidsWithout, auctionOrphans, withdrawalCount, withdrawalsWithout, withdrawalOrphans] =
+    await client.batch(
+      [
+        "SELECT count(*) AS n FROM auction_bids WHERE status = 'held'",
+        {
+          sql: `SELECT b.id, b.round_id, b.hold_id, h.status, h.remaining, h.expires_at, t.created_at AS held_at, t.seq AS held_seq
+                FROM auction_bids b LEFT JOIN holds h ON h.id = b.hold_id LEFT JOIN transfers t ON t.id = b.hold_id
+                WHERE b.status = 'held' AND NOT COALESCE(${live}, 0) ORDER BY t.seq DESC, b.id LIMIT ?`,
+          args: [nowMs, marketMismatchesMax],
+        },
+        {
+          sql: `SELECT h.id, h.remaining, t.created_at AS held_at, t.seq AS held_seq, b.id AS bid_id, b.status AS bid_status
+                FROM holds h JOIN transfers t ON t.id = h.id LEFT JOIN auction_bids b ON b.hold_id = h.id
+                WHERE ${live} AND t.code = ? AND (b.id IS NULL OR b.status <> 'held') ORDER BY t.seq DESC, h.id LIMIT ?`,
+          args: [nowMs, auctionBidHoldCode, marketMismatchesMax],
+        },
+        "SELECT count(*) AS n FROM withdrawals WHERE status = 'pending'",
+        {
+          sql: `SELECT w.id, w.tfp_hold_id, w.tft_hold_id, tfp.status AS tfp_status, tfp.remaining AS tfp_remaining,
+                  tft.status AS tft_status, tft.remaining AS tft_remaining, w.created_at,
+                  (SELECT seq FROM transfers WHERE id = w.tfp_hold_id) AS held_seq
+                FROM withdrawals w LEFT JOIN holds tfp ON tfp.id = w.tfp_hold_id LEFT JOIN holds tft ON tft.id = w.tft_hold_id
+                WHERE w.status = 'pending' AND NOT (COALESCE(tfp.status = 'pending' AND tfp.remaining > 0, 0)
+                  AND COALESCE(tft.status = 'pending' AND tft.remaining > 0, 0))
+                ORDER BY w.seq DESC LIMIT ?`,
+          args: [marketMismatchesMax],
+        },
+        {
+          sql: `SELECT h.id, h.remaining, t.code, t.created_at AS held_at, t.seq AS held_seq, w.id AS withdrawal_id, w.status AS withdrawal_status
+                FROM holds h JOIN transfers t ON t.id = h.id
+                LEFT JOIN withdrawals w ON w.tfp_hold_id = h.id OR w.tft_hold_id = h.id
+                WHERE ${live} AND t.code IN (?, ?) AND (w.id IS NULL OR w.status <> 'pending') ORDER BY t.seq DESC, h.id LIMIT ?`,
+          args: [nowMs, ...withdrawalHoldCodes, marketMismatchesMax],
+        },
+      ],
+      "read",
+    );
+  for (const row of bidsWithout!.rows) {
+    const state =
+      row.status === null
+        ? "is not in the ledger"
+        : row.status !== "pending"
+          ? `is ${String(row.status)}`
+          : BigInt(row.remaining as bigint) <= 0n
+            ? "has nothing left"
+            : `timed out at ${Number(row.expires_at)}`;
+    found.push({
+      kind: "auction_bid_without_hold",
+      id: String(row.id),
+      holdId: String(row.hold_id),
+      nodeId: null,
+      holdCreatedAtMs: row.held_at === null ? null : Number(row.held_at),
+      holdSeq: row.held_seq === null ? null : BigInt(row.held_seq as bigint),
+      detail: `auction bid held in round ${String(row.round_id)}, but its hold ${String(row.hold_id)} ${state}`,
+    });
+  }
+  for (const row of auctionOrphans!.rows) {
+    const owned = row.bid_id !== null;
+    found.push({
+      kind: owned ? "hold_owner_closed" : "hold_without_owner",
+      id: String(row.id),
+      holdId: String(row.id),
+      nodeId: null,
+      holdCreatedAtMs: Number(row.held_at),
+      holdSeq: BigInt(row.held_seq as bigint),
+      detail: owned
+        ? `live auction bid hold of bid ${String(row.bid_id)}, which is ${String(row.bid_status)}`
+        : "live auction bid hold with no auction bid",
+    });
+  }
+  for (const row of withdrawalsWithout!.rows) {
+    const legs = [
+      [row.tfp_hold_id, row.tfp_status, row.tfp_remaining],
+      [row.tft_hold_id, row.tft_status, row.tft_remaining],
+    ]
+      .map(([id, status, remaining]) =>
+        status === null
+          ? `${String(id)} is not in the ledger`
+          : `${String(id)} is ${String(status)} with ${String(remaining)} left`,
+      )
+      .join("; ");
+    found.push({
+      kind: "withdrawal_without_hold",
+      id: String(row.id),
+      holdId: row.tfp_status === "pending" ? String(row.tft_hold_id) : String(row.tfp_hold_id),
+      nodeId: null,
+      holdCreatedAtMs: Number(row.created_at),
+      holdSeq: row.held_seq === null ? null : BigInt(row.held_seq as bigint),
+      detail: `pending withdrawal whose holds are not both live: ${legs}`,
+    });
+  }
+  for (const row of withdrawalOrphans!.rows) {
+    const owned = row.withdrawal_id !== null;
+    found.push({
+      kind: owned ? "hold_owner_closed" : "hold_without_owner",
+      id: String(row.id),
+      holdId: String(row.id),
+      nodeId: null,
+      holdCreatedAtMs: Number(row.held_at),
+      holdSeq: BigInt(row.held_seq as bigint),
+      detail: owned
+        ? `live ${String(row.code)} hold of withdrawal ${String(row.withdrawal_id)}, which is ${String(row.withdrawal_status)}`
+        : `live ${String(row.code)} hold with no withdrawal`,
+    });
+  }
+  return {
+    auctionBids: Number(auctionCount!.rows[0]!.n),
+    withdrawals: Number(withdrawalCount!.rows[0]!.n),
+  };
+}
+
+/**
+ * Checks the market against the ledger (see the module comment for the rules). A full scan of
+ * the nodes, the live holds, the held auction bids and the pending withdrawals: an admin operation.
+ */
+export async function auditMarket(client: Client, env: Env, nowMs = Date.now()): Promise<MarketAuditReport> {
+  const found: MarketMismatch[] = [];
+  const { views, nodesChecked } = await readBooks(client, env, found);
+  const books = await checkBooks(client, views, found);
+  const holdsChecked = await checkBookHolds(client, views, books.owners, nowMs, found);
+  const others = await checkAuctionsAndWithdrawals(client, nowMs, found);
+  // Newest hold first (those without a hold first of all): what broke last leads the capped list.
+  const rank = (mismatch: MarketMismatch) => mismatch.holdSeq ?? 2n ** 63n;
+  const order = (mismatch: MarketMismatch) => `${mismatch.kind} ${mismatch.id} ${mismatch.holdId ?? ""}`;
+  found.sort((left, right) => {
+    const byHold = rank(right) - rank(left);
+    if (byHold !== 0n) return byHold > 0n ? 1 : -1;
+    return order(left) < order(right) ? -1 : order(left) > order(right) ? 1 : 0;
+  });
+  return {
+    nodesChecked,
+    leasesChecked: books.leases,
+    openBidsChecked: books.bids,
+    auctionBidsChecked: others.auctionBids,
+    withdrawalsChecked: others.withdrawals,
+    holdsChecked,
+    mismatchesTotal: found.length,
+    mismatches: found.slice(0, marketMismatchesMax),
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * Reaching a node's bid book (one Durable Object per node, `idFromName(nodeId)`) and the peg the
+ * market prices with.
+ */
+import type { Client } from "@libsql/client";
+import { currentPeg } from "../../oracle/prices";
+import type { NodeBidBook } from "../object/node-bid-book";
+
+/** The stub of a node's bid book. */
+export function bookOf(env: Env, nodeId: string): DurableObjectStub<NodeBidBook> {
+  return env.NODE_BOOK.get(env.NODE_BOOK.idFromName(nodeId));
+}
+
+/** USD per CC from the oracle's gold price, or null when there is none or it is halted. */
+export async function liveCcUsd(client: Client, nowMs = Date.now()): Promise<string | null> {
+  const peg = await currentPeg(client, nowMs);
+  return peg.gold === null || peg.gold.health === "halted" ? null : peg.ccUsd;
+}

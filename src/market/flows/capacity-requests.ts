@@ -1,0 +1,354 @@
+/**
+ * Capacity requests, the reverse auction (§16): a user posts what each slice must offer, how many
+ * slices, for how long, the highest price and the budget; farmers whose nodes match offer a price
+ * until the deadline; the user accepts one, or — if they asked for it — the cheapest matching
+ * offer is taken at the deadline by the market cron. Acceptance reserves the slices on the node at
+ * the offer's price, as an on-demand lease (`lse_<offerId>`) paid like any other.
+ *
+ * Acceptance is serialised per request: a request moves `open → accepting` for one offer with a
+ * conditional UPDATE, so two acceptances can never make two leases; the same offer may be retried
+ * (the bid book answers a repeated lease id with the lease), and a refused one returns the request
+ * to `open` as it was. When the refusal is the node's (its slices went, it is offline or full) the
+ * offer is marked `failed`, since it can no longer be kept; when it is the requester's (say, too
+ * little CC) the offer stays open and nothing is left changed.
+ */
+import type { Client, InStatement, Row } from "@libsql/client";
+import type { ErrorCode } from "../../kit/errors";
+import { fail, ok, type Result } from "../../kit/result";
+import { hourMs } from "../config";
+import type { SliceRequirements } from "../core/requirements";
+import type { LeaseView } from "../object/contract";
+import { bookOf } from "./books";
+
+/** Refusals of a reservation that say the offer's node cannot keep it: the offer is marked failed. */
+const nodeRefusals: ReadonlySet<ErrorCode> = new Set([
+  "SLICES_UNAVAILABLE",
+  "NODE_UNAVAILABLE",
+  "LIMIT_REACHED",
+]);
+
+/** Most offers one request takes. */
+export const offersPerRequestMax = 50;
+/** Most open requests one owner may have. */
+export const openRequestsPerOwnerMax = 20;
+/** Requests closed per cron run. */
+export const deadlinesPerRunMax = 50;
+
+export type CapacityRequestStatus = "open" | "accepting" | "accepted" | "expired" | "cancelled";
+
+export type CapacityRequest = {
+  id: string;
+  ownerId: string;
+  accountId: string;
+  slices: number;
+  requirements: SliceRequirements;
+  durationHours: number;
+  maxPriceCcPerSliceHour: string;
+  budgetMinor: bigint;
+  deadlineAtMs: number;
+  acceptCheapestAtDeadline: boolean;
+  status: CapacityRequestStatus;
+  acceptingOfferId: string | null;
+  leaseId: string | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+};
+
+export type CapacityOffer = {
+  id: string;
+  requestId: string;
+  nodeId: string;
+  farmerId: string;
+  priceCcPerSliceHour: string;
+  status: "open" | "accepted" | "failed" | "lost";
+  detail: string | null;
+  createdAtMs: number;
+};
+
+function requestFromRow(row: Row): CapacityRequest {
+  return {
+    id: String(row.id),
+    ownerId: String(row.owner_id),
+    accountId: String(row.account_id),
+    slices: Number(row.slices),
+    requirements: JSON.parse(String(row.requirements)) as SliceRequirements,
+    durationHours: Number(row.duration_hours),
+    maxPriceCcPerSliceHour: String(row.max_price_cc),
+    budgetMinor: BigInt(row.budget_minor as bigint),
+    deadlineAtMs: Number(row.deadline_at),
+    acceptCheapestAtDeadline: Number(row.accept_cheapest_at_deadline) === 1,
+    status: String(row.status) as CapacityRequestStatus,
+    acceptingOfferId: row.accepting_offer_id === null ? null : String(row.accepting_offer_id),
+    leaseId: row.lease_id === null ? null : String(row.lease_id),
+    createdAtMs: Number(row.created_at),
+    updatedAtMs: Number(row.updated_at),
+  };
+}
+
+function offerFromRow(row: Row): CapacityOffer {
+  return {
+    id: String(row.id),
+    requestId: String(row.request_id),
+    nodeId: String(row.node_id),
+    farmerId: String(row.farmer_id),
+    priceCcPerSliceHour: String(row.price_cc),
+    status: String(row.status) as CapacityOffer["status"],
+    detail: row.detail === null ? null : String(row.detail),
+    createdAtMs: Number(row.created_at),
+  };
+}
+
+/**
+ * Stores a new request, unless its owner already has `openRequestsPerOwnerMax` open ones
+ * (LIMIT_REACHED); the count and the insert are one statement.
+ */
+export async function insertRequest(
+  client: Client,
+  request: CapacityRequest,
+): Promise<Result<CapacityRequest>> {
+  const result = await client.execute({
+    sql: `INSERT INTO capacity_requests (id, owner_id, account_id, slices, requirements, duration_hours, max_price_cc,
+            budget_minor, deadline_at, accept_cheapest_at_deadline, status, accepting_offer_id, lease_id, created_at, updated_at)
+          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL, NULL, ?, ?
+          WHERE (SELECT count(*) FROM capacity_requests WHERE owner_id = ? AND status IN ('open', 'accepting')) < ?`,
+    args: [
+      request.id,
+      request.ownerId,
+      request.accountId,
+      request.slices,
+      JSON.stringify(request.requirements),
+      request.durationHours,
+      request.maxPriceCcPerSliceHour,
+      request.budgetMinor,
+      request.deadlineAtMs,
+      request.acceptCheapestAtDeadline ? 1 : 0,
+      request.createdAtMs,
+      request.updatedAtMs,
+      request.ownerId,
+      openRequestsPerOwnerMax,
+    ],
+  });
+  if (result.rowsAffected === 0) {
+    return fail("LIMIT_REACHED", `At most ${openRequestsPerOwnerMax} open capacity requests per owner`);
+  }
+  return ok(request);
+}
+
+export async function getRequest(client: Client, id: string): Promise<CapacityRequest | null> {
+  const result = await client.execute({ sql: "SELECT * FROM capacity_requests WHERE id = ?", args: [id] });
+  const row = result.rows[0];
+  return row ? requestFromRow(row) : null;
+}
+
+/** Requests newest first: an owner's own, or (ownerId null) every open one; `before` is a created-at cursor. */
+export async function listRequests(
+  client: Client,
+  options: {
+    ownerId: string | null;
+    status: CapacityRequestStatus | null;
+    limit: number;
+    beforeMs: number | null;
+  },
+): Promise<CapacityRequest[]> {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (options.ownerId !== null) {
+    where.push("owner_id = ?");
+    args.push(options.ownerId);
+  }
+  if (options.status !== null) {
+    where.push("status = ?");
+    args.push(options.status);
+  }
+  if (options.beforeMs !== null) {
+    where.push("created_at < ?");
+    args.push(options.beforeMs);
+  }
+  const result = await client.execute({
+    sql: `SELECT * FROM capacity_requests ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+          ORDER BY created_at DESC, id DESC LIMIT ?`,
+    args: [...args, options.limit],
+  });
+  return result.rows.map(requestFromRow);
+}
+
+/** A request's offers, cheapest first (ties: earliest). */
+export async function listOffers(client: Client, requestId: string): Promise<CapacityOffer[]> {
+  const result = await client.execute({
+    sql: "SELECT * FROM capacity_offers WHERE request_id = ? ORDER BY price_pico, created_at, id LIMIT ?",
+    args: [requestId, offersPerRequestMax],
+  });
+  return result.rows.map(offerFromRow);
+}
+
+export async function getOffer(client: Client, id: string): Promise<CapacityOffer | null> {
+  const result = await client.execute({ sql: "SELECT * FROM capacity_offers WHERE id = ?", args: [id] });
+  const row = result.rows[0];
+  return row ? offerFromRow(row) : null;
+}
+
+/**
+ * Stores an offer while the request is open and before its deadline, within
+ * `offersPerRequestMax` offers, one per node (CONFLICT for a second offer from the same node).
+ */
+export async function insertOffer(
+  client: Client,
+  offer: CapacityOffer,
+  pricePico: bigint,
+  nowMs: number,
+): Promise<Result<CapacityOffer>> {
+  let inserted: number;
+  try {
+    const result = await client.execute({
+      sql: `INSERT INTO capacity_offers (id, request_id, node_id, farmer_id, price_cc, price_pico, status, detail, created_at)
+            SELECT ?, ?, ?, ?, ?, ?, 'open', NULL, ?
+            WHERE EXISTS (SELECT 1 FROM capacity_requests WHERE id = ? AND status = 'open' AND deadline_at > ?)
+              AND (SELECT count(*) FROM capacity_offers WHERE request_id = ?) < ?`,
+      args: [
+        offer.id,
+        offer.requestId,
+        offer.nodeId,
+        offer.farmerId,
+        offer.priceCcPerSliceHour,
+        pricePico,
+        offer.createdAtMs,
+        offer.requestId,
+        nowMs,
+        offer.requestId,
+        offersPerRequestMax,
+      ],
+    });
+    inserted = result.rowsAffected;
+  } catch (error) {
+    if (String(error).includes("UNIQUE")) {
+      return fail("CONFLICT", "This node has already made an offer on this request", "nodeId");
+    }
+    throw error;
+  }
+  if (inserted === 1) return ok(offer);
+  const request = await getRequest(client, offer.requestId);
+  if (request?.status !== "open" || request.deadlineAtMs <= nowMs) {
+    return fail("CONFLICT", "The request no longer takes offers");
+  }
+  return fail("LIMIT_REACHED", `A request takes at most ${offersPerRequestMax} offers`);
+}
+
+/**
+ * Accepts one offer (see the module comment): reserves the slices at the offer's price for the
+ * request's duration, paid from the request's account. Returns the lease, or why not.
+ */
+export async function acceptOffer(
+  env: Env,
+  client: Client,
+  request: CapacityRequest,
+  offer: CapacityOffer,
+  nowMs: number,
+): Promise<Result<LeaseView>> {
+  if (offer.requestId !== request.id) return fail("NOT_FOUND", "No such offer on this request", "offerId");
+  if (offer.status === "failed" || offer.status === "lost") {
+    return fail(
+      "CONFLICT",
+      `This offer is ${offer.status}${offer.detail ? `: ${offer.detail}` : ""}`,
+      "offerId",
+    );
+  }
+  const locked = await client.execute({
+    sql: `UPDATE capacity_requests SET status = 'accepting', accepting_offer_id = ?, updated_at = ?
+          WHERE id = ? AND (status = 'open' OR (status = 'accepting' AND accepting_offer_id = ?))`,
+    args: [offer.id, nowMs, request.id, offer.id],
+  });
+  const leaseId = `lse_${offer.id}`;
+  const book = bookOf(env, offer.nodeId);
+  if (locked.rowsAffected === 0) {
+    const current = await getRequest(client, request.id);
+    if (current?.status === "accepted" && current.leaseId === leaseId) {
+      const lease = await book.getLease({ nodeId: offer.nodeId, leaseId });
+      if (lease.ok) return ok(lease.value);
+    }
+    return fail("CONFLICT", `The request is ${current?.status ?? "gone"}`);
+  }
+  const reserved = await book.reserve({
+    nodeId: offer.nodeId,
+    leaseId,
+    ownerId: request.ownerId,
+    payerAccountId: request.accountId,
+    kind: "onDemand",
+    slices: request.slices,
+    durationMs: request.durationHours * hourMs,
+    pricing: { type: "fixed", priceCcPerSliceHour: offer.priceCcPerSliceHour },
+    source: "capacity_request",
+    sourceId: request.id,
+  });
+  if (!reserved.ok) {
+    const reopen: InStatement = {
+      sql: "UPDATE capacity_requests SET status = 'open', accepting_offer_id = NULL, updated_at = ? WHERE id = ? AND status = 'accepting' AND accepting_offer_id = ?",
+      args: [request.updatedAtMs, request.id, offer.id],
+    };
+    const offerFailed: InStatement = {
+      sql: "UPDATE capacity_offers SET status = 'failed', detail = ? WHERE id = ? AND status = 'open'",
+      args: [`${reserved.code}: ${reserved.detail}`.slice(0, 500), offer.id],
+    };
+    await client.batch(nodeRefusals.has(reserved.code) ? [offerFailed, reopen] : [reopen], "write");
+    return fail(reserved.code, reserved.detail, reserved.field);
+  }
+  await client.batch(
+    [
+      {
+        sql: "UPDATE capacity_requests SET status = 'accepted', lease_id = ?, updated_at = ? WHERE id = ?",
+        args: [leaseId, nowMs, request.id],
+      },
+      { sql: "UPDATE capacity_offers SET status = 'accepted' WHERE id = ?", args: [offer.id] },
+      {
+        sql: "UPDATE capacity_offers SET status = 'lost' WHERE request_id = ? AND id <> ? AND status = 'open'",
+        args: [request.id, offer.id],
+      },
+    ],
+    "write",
+  );
+  return ok(reserved.value);
+}
+
+/**
+ * The cron step: requests past their deadline. Those that asked for it take their cheapest offer
+ * that can still be reserved (cheapest first, each refusal marks that offer failed); a request
+ * left in `accepting` by an interrupted acceptance retries that offer; the rest expire.
+ */
+export async function closeDueRequests(
+  env: Env,
+  client: Client,
+  nowMs: number,
+): Promise<{ accepted: number; expired: number }> {
+  const due = await client.execute({
+    sql: "SELECT * FROM capacity_requests WHERE status IN ('open', 'accepting') AND deadline_at <= ? ORDER BY deadline_at LIMIT ?",
+    args: [nowMs, deadlinesPerRunMax],
+  });
+  let accepted = 0;
+  let expired = 0;
+  for (const row of due.rows) {
+    const request = requestFromRow(row);
+    let done = false;
+    const offers = await listOffers(client, request.id);
+    const candidates =
+      request.status === "accepting"
+        ? offers.filter((offer) => offer.id === request.acceptingOfferId)
+        : request.acceptCheapestAtDeadline
+          ? offers.filter((offer) => offer.status === "open")
+          : [];
+    for (const offer of candidates) {
+      const result = await acceptOffer(env, client, request, offer, nowMs);
+      if (result.ok) {
+        done = true;
+        accepted += 1;
+        break;
+      }
+    }
+    if (!done) {
+      const closed = await client.execute({
+        sql: "UPDATE capacity_requests SET status = 'expired', accepting_offer_id = NULL, updated_at = ? WHERE id = ? AND status = 'open'",
+        args: [nowMs, request.id],
+      });
+      expired += closed.rowsAffected;
+    }
+  }
+  return { accepted, expired };
+}

@@ -1,0 +1,205 @@
+/**
+ * ThreeFold bid packages (§16): standing bids configured by admins — a minimum spec per slice, a
+ * CC price per slice-month and the number of slices ThreeFold commits to. An eligible farmer
+ * commits slices of a node; they are reserved as a `package` lease (never pre-empted) at the
+ * package's price, paid from the ThreeFold treasury (acc_treasury_cc) and settled 80 / 10 / 10
+ * like any lease. The spec's Standard Compute and Memory-Heavy packages
+ * (src/domain/market/requirements.ts) are created on first use and may then be edited.
+ *
+ * The package price is not checked against the farmer's band: it is ThreeFold's bid, in CC (1.2 CC
+ * per slice-month would sit below a USD memory band's minimum, §20 Q7). The CC per slice-hour a
+ * package lease pays is exactly the monthly price ÷ hoursPerMonth (a fraction, `1.2/720`), so a
+ * month of a package lease charges the monthly price to the minor unit.
+ */
+import type { Client, Row } from "@libsql/client";
+import { fail, ok, type Result } from "../../kit/result";
+import { Dec } from "../../ledger/core/money";
+import { exactPriceText, floorPriceText, parseExactPrice } from "../core/bidbook/rate";
+import type { MarketParameters } from "../core/parameters";
+import { type BidPackage, type SliceRequirements, threefoldBidPackages } from "../core/requirements";
+
+/** Slices are committed for a month by default. */
+export const packageLeaseHoursDefault = 720;
+
+export type PackageRecord = BidPackage & {
+  leaseHours: number;
+  active: boolean;
+  /** Slices committed by farmers in active commitments. */
+  slicesFilled: number;
+  createdAtMs: number;
+  updatedAtMs: number;
+};
+
+export type CommitmentRecord = {
+  id: string;
+  packageId: string;
+  nodeId: string;
+  farmerId: string;
+  slices: number;
+  leaseId: string;
+  status: "active" | "ended" | "refused";
+  createdAtMs: number;
+};
+
+function packageFromRow(row: Row): PackageRecord {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    requirements: JSON.parse(String(row.requirements)) as SliceRequirements,
+    priceCcPerSliceMonth: String(row.price_cc_per_slice_month),
+    slicesCommitted: Number(row.slices_committed),
+    leaseHours: Number(row.lease_hours),
+    active: Number(row.active) === 1,
+    slicesFilled: Number(row.slices_filled ?? 0),
+    createdAtMs: Number(row.created_at),
+    updatedAtMs: Number(row.updated_at),
+  };
+}
+
+/** Creates the spec's packages if they were never created (an admin's later edits are kept). */
+export async function ensureDefaultPackages(client: Client, nowMs: number): Promise<void> {
+  await client.batch(
+    Object.values(threefoldBidPackages).map((pkg) => ({
+      sql: `INSERT OR IGNORE INTO bid_packages (id, name, requirements, price_cc_per_slice_month, slices_committed, lease_hours, active, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+      args: [
+        pkg.id,
+        pkg.name,
+        JSON.stringify(pkg.requirements),
+        pkg.priceCcPerSliceMonth,
+        pkg.slicesCommitted,
+        packageLeaseHoursDefault,
+        nowMs,
+        nowMs,
+      ],
+    })),
+    "write",
+  );
+}
+
+const packageSelect = `SELECT p.*, (SELECT COALESCE(SUM(c.slices), 0) FROM package_commitments c
+  WHERE c.package_id = p.id AND c.status = 'active') AS slices_filled FROM bid_packages p`;
+
+export async function listPackages(client: Client): Promise<PackageRecord[]> {
+  const result = await client.execute(`${packageSelect} ORDER BY p.created_at, p.id LIMIT 200`);
+  return result.rows.map(packageFromRow);
+}
+
+export async function getPackage(client: Client, id: string): Promise<PackageRecord | null> {
+  const result = await client.execute({ sql: `${packageSelect} WHERE p.id = ?`, args: [id] });
+  const row = result.rows[0];
+  return row ? packageFromRow(row) : null;
+}
+
+/** Creates or replaces a package's configuration. */
+export async function savePackage(
+  client: Client,
+  pkg: Omit<PackageRecord, "slicesFilled" | "createdAtMs" | "updatedAtMs">,
+  nowMs: number,
+): Promise<void> {
+  await client.execute({
+    sql: `INSERT INTO bid_packages (id, name, requirements, price_cc_per_slice_month, slices_committed, lease_hours, active, created_at, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET name = excluded.name, requirements = excluded.requirements,
+            price_cc_per_slice_month = excluded.price_cc_per_slice_month, slices_committed = excluded.slices_committed,
+            lease_hours = excluded.lease_hours, active = excluded.active, updated_at = excluded.updated_at`,
+    args: [
+      pkg.id,
+      pkg.name,
+      JSON.stringify(pkg.requirements),
+      pkg.priceCcPerSliceMonth,
+      pkg.slicesCommitted,
+      pkg.leaseHours,
+      pkg.active ? 1 : 0,
+      nowMs,
+      nowMs,
+    ],
+  });
+}
+
+/**
+ * The CC per slice-hour a package lease pays: exactly the monthly price over hoursPerMonth
+ * (`exactPriceCcPerSliceHour`, e.g. `1.2/720`, so a month charges 1.2 CC to the minor unit), and
+ * that rounded down to 12 decimals for the book's ordering; VALIDATION_FAILED when it rounds to 0.
+ */
+export function packagePriceCcPerSliceHour(
+  pkg: BidPackage,
+  parameters: MarketParameters,
+): Result<{ priceCcPerSliceHour: string; exactPriceCcPerSliceHour: string }> {
+  const exactText = exactPriceText(
+    new Dec(pkg.priceCcPerSliceMonth).toFixed(),
+    String(parameters.hoursPerMonth),
+  );
+  const exact = exactText === undefined ? undefined : parseExactPrice(exactText);
+  if (exactText === undefined || exact === undefined) {
+    return fail("VALIDATION_FAILED", "The package price is not a plain decimal", "priceCcPerSliceMonth");
+  }
+  const price = floorPriceText(exact);
+  if (!new Dec(price).gt(0)) return fail("VALIDATION_FAILED", "The package price rounds to zero per hour");
+  return ok({ priceCcPerSliceHour: price, exactPriceCcPerSliceHour: exactText });
+}
+
+/**
+ * Records a commitment while the package has room: active commitments plus these slices stay
+ * within `slicesCommitted` (LIMIT_REACHED otherwise), checked and written in one statement. A
+ * repeated id returns the stored commitment.
+ */
+export async function reserveCommitment(
+  client: Client,
+  commitment: CommitmentRecord,
+): Promise<Result<CommitmentRecord>> {
+  const inserted = await client.execute({
+    sql: `INSERT OR IGNORE INTO package_commitments (id, package_id, node_id, farmer_id, slices, lease_id, status, created_at, updated_at)
+          SELECT ?, ?, ?, ?, ?, ?, 'active', ?, ?
+          WHERE (SELECT COALESCE(SUM(slices), 0) FROM package_commitments WHERE package_id = ? AND status = 'active') + ?
+            <= (SELECT slices_committed FROM bid_packages WHERE id = ? AND active = 1)`,
+    args: [
+      commitment.id,
+      commitment.packageId,
+      commitment.nodeId,
+      commitment.farmerId,
+      commitment.slices,
+      commitment.leaseId,
+      commitment.createdAtMs,
+      commitment.createdAtMs,
+      commitment.packageId,
+      commitment.slices,
+      commitment.packageId,
+    ],
+  });
+  const stored = await client.execute({
+    sql: "SELECT * FROM package_commitments WHERE id = ?",
+    args: [commitment.id],
+  });
+  const row = stored.rows[0];
+  if (!row) {
+    return fail("LIMIT_REACHED", "The package has no room for that many more slices", "slices");
+  }
+  const record: CommitmentRecord = {
+    id: String(row.id),
+    packageId: String(row.package_id),
+    nodeId: String(row.node_id),
+    farmerId: String(row.farmer_id),
+    slices: Number(row.slices),
+    leaseId: String(row.lease_id),
+    status: String(row.status) as CommitmentRecord["status"],
+    createdAtMs: Number(row.created_at),
+  };
+  if (inserted.rowsAffected === 0 && (record.status === "refused" || record.nodeId !== commitment.nodeId)) {
+    return fail("CONFLICT", "This Idempotency-Key was used for another commitment; send a new one");
+  }
+  return ok(record);
+}
+
+/**
+ * Takes back a commitment whose lease the book refused (it reserved nothing and held nothing): the
+ * row goes, so a refused commitment leaves no record and its slices go back to the package at
+ * once. The row stood meanwhile only to claim the package's room while the book was asked. A
+ * commitment whose lease exists is never taken back (its lease id is asked too).
+ */
+export async function withdrawCommitment(client: Client, id: string, leaseId: string): Promise<void> {
+  await client.execute({
+    sql: "DELETE FROM package_commitments WHERE id = ? AND lease_id = ? AND status = 'active' AND NOT EXISTS (SELECT 1 FROM leases WHERE id = ?)",
+    args: [id, leaseId, leaseId],
+  });
+}

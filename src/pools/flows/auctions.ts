@@ -1,0 +1,540 @@
+/**
+ * Exit-auction rounds (ECONOMICS §8): each round's configuration, its libSQL mirror (so rounds can
+ * be listed without waking every Durable Object), opening a round (admin route and cron), and the
+ * indicative cap of a round that has not cleared yet.
+ *
+ * The round's Durable Object (src/pools/object/auction-round.ts) is the single writer of its state:
+ * it takes bids, clears at the close and settles; this module only writes a round's row when it
+ * is opened, and the object updates it at each transition.
+ */
+import type { Client, Row } from "@libsql/client";
+import { z } from "zod";
+import { openDatabase } from "../../kit/db/client";
+import { sha256Hex } from "../../kit/ids";
+import { fail, ok, type Result } from "../../kit/result";
+import { invariant } from "../../ledger/core/money";
+import { priceInForce } from "../../oracle/prices";
+import { roundCap } from "../core/auction/cap";
+import { isValidPrice } from "../core/auction/clearing";
+import { type AuctionRules, defaultAuctionRules } from "../core/auction/config";
+import { computeOutcome, type RoundResultJson, storedResult } from "../core/outcome";
+import { settlementTransfersPerBatchDefault, settlementTransfersPerBatchMax } from "../core/settlement";
+import { getPool, poolFigures } from "../store/pools";
+
+/** Hard limit of bids one round takes (the domain allows more; this bounds the object's work). */
+export const bidsPerRoundLimit = 50_000;
+/** Longest round, open to close. */
+export const roundDurationMsMax = 31 * 86_400_000;
+/** Shortest round, open to close. */
+export const roundDurationMsMin = 1_000;
+/** Most rounds listed on one page. */
+export const roundsPageSizeMax = 100;
+/** Most settlement batches one alarm writes before it hands over to the next alarm. */
+export const batchesPerAlarmMax = 100;
+/** Longest hold margin after the close, and longest wait for a reference price. */
+export const holdMarginMsMax = 30 * 86_400_000;
+
+/** Default limits and settlement knobs of a round (each overridable per round). */
+export const defaultRoundLimits = Object.freeze({
+  /** 1 TFP, in TFP minor units. */
+  minBidMinor: "10000000",
+  bidsPerRoundMax: 10_000,
+  bidsPerOwnerMax: 20,
+});
+export const defaultRoundSettlement = Object.freeze({
+  transfersPerBatch: settlementTransfersPerBatchDefault,
+  batchesPerAlarm: 10,
+  /** Bid holds expire this long after the close: room for settlement to finish first. */
+  holdMarginMs: 7 * 86_400_000,
+  /** How long after the close the round waits for a live reference price before it is voided. */
+  referenceWaitMs: 86_400_000,
+});
+
+const ratioSchema = z
+  .string()
+  .regex(/^(0|1)(\.[0-9]{1,18})?$/, "must be a decimal string in [0, 1]")
+  .refine((text) => Number(text) <= 1, "must be at most 1");
+const minorSchema = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "must be a count of minor units");
+const priceSchema = z.string().refine(isValidPrice, "must be a price in USDC per TFP (at most 12 decimals)");
+
+/** The exit rules (src/domain/auction/config.ts) as stored with a round: every field present. */
+export const auctionRulesSchema = z.strictObject({
+  periodCapRatio: ratioSchema,
+  periodCapEnabled: z.boolean(),
+  lifetimeCapRatio: ratioSchema,
+  lifetimeCapEnabled: z.boolean(),
+  lifetimeRule: z.enum(["contributedMinusExited", "remainingTimesRatio"]),
+  minDiscount: ratioSchema.nullable(),
+  allowPartialFill: z.boolean(),
+  tieRule: z.enum(["submissionOrder", "proRata"]),
+  // Rounds stored before the rule existed were opened, and keep clearing, with the TFP cap.
+  capUnit: z.enum(["usdcAtClearing", "tfpAtCeiling"]).default("tfpAtCeiling"),
+  clearingPriceRule: z.enum(["marginalBid", "spendAllowance"]).default("marginalBid"),
+});
+
+/** Where a round takes its reference price: the oracle's TFT market price at the close, or a fixed price. */
+export const referenceSourceSchema = z.discriminatedUnion("source", [
+  z.strictObject({ source: z.literal("oracle") }),
+  z.strictObject({ source: z.literal("fixed"), price: priceSchema }),
+]);
+export type ReferenceSource = z.infer<typeof referenceSourceSchema>;
+
+/** A round's whole configuration: parsed at the Durable Object's RPC boundary, stored as JSON. */
+export const roundConfigSchema = z
+  .strictObject({
+    roundId: z.string().regex(/^auc_[A-Za-z0-9]{1,60}$/),
+    poolId: z.string().regex(/^pol_[A-Za-z0-9]{1,60}$/),
+    poolUsdcAccountId: z.string().min(1).max(128),
+    poolTfpAccountId: z.string().min(1).max(128),
+    weightRule: z.enum(["valueTimesTime", "valueOnly"]),
+    opensAtMs: z.number().int().nonnegative(),
+    closesAtMs: z.number().int().nonnegative(),
+    cancellationDeadlineMs: z.number().int().nonnegative(),
+    reference: referenceSourceSchema,
+    rules: auctionRulesSchema,
+    limits: z.strictObject({
+      minBidMinor: minorSchema,
+      bidsPerRoundMax: z.number().int().min(1).max(bidsPerRoundLimit),
+      bidsPerOwnerMax: z.number().int().min(1).max(bidsPerRoundLimit),
+    }),
+    settlement: z.strictObject({
+      transfersPerBatch: z.number().int().min(2).max(settlementTransfersPerBatchMax),
+      batchesPerAlarm: z.number().int().min(1).max(batchesPerAlarmMax),
+      holdMarginMs: z.number().int().min(60_000).max(holdMarginMsMax),
+      referenceWaitMs: z.number().int().min(0).max(holdMarginMsMax),
+    }),
+    /** The pool's available USDC at open (the period rule's base, §8.3), USDC minor units. */
+    periodLiquidityUsdcMinor: minorSchema,
+    createdBy: z.string().max(128).nullable(),
+  })
+  .refine((config) => config.opensAtMs < config.closesAtMs, {
+    message: "must close after it opens",
+    path: ["closesAtMs"],
+  })
+  .refine((config) => config.closesAtMs - config.opensAtMs <= roundDurationMsMax, {
+    message: "round too long",
+    path: ["closesAtMs"],
+  })
+  .refine(
+    (config) =>
+      config.cancellationDeadlineMs > config.opensAtMs && config.cancellationDeadlineMs <= config.closesAtMs,
+    { message: "must lie after the opening and not after the close", path: ["cancellationDeadlineMs"] },
+  )
+  .refine((config) => config.settlement.referenceWaitMs < config.settlement.holdMarginMs, {
+    message: "the reference wait must end before the holds expire",
+    path: ["settlement", "referenceWaitMs"],
+  });
+export type RoundConfig = z.infer<typeof roundConfigSchema>;
+
+/**
+ * Life of a round: `open` (taking bids) → `clearing` (closed, waiting for its ledger writes and a
+ * reference price) → `settling` (result published, batches being written) → `settled`; or `void`
+ * when no reference price came in time (every hold released, nothing paid).
+ */
+export const roundStates = ["open", "clearing", "settling", "settled", "void"] as const;
+export type RoundState = (typeof roundStates)[number];
+
+/** A round as mirrored in libSQL. */
+export type RoundRecord = {
+  id: string;
+  poolId: string;
+  state: RoundState;
+  config: RoundConfig;
+  opensAtMs: number;
+  closesAtMs: number;
+  cancellationDeadlineMs: number;
+  createdBy: string | null;
+  createdAtMs: number;
+  clearedAtMs: number | null;
+  settledAtMs: number | null;
+  result: RoundResultJson | null;
+  lastError: string | null;
+  /** Bids standing or settled (cancelled ones not counted). */
+  bidsCount: number;
+};
+
+const roundColumns =
+  "r.*, (SELECT count(*) FROM auction_bids b WHERE b.round_id = r.id AND b.status <> 'cancelled') AS bids_count";
+
+function roundFromRow(row: Row): RoundRecord {
+  return {
+    id: String(row.id),
+    poolId: String(row.pool_id),
+    state: String(row.state) as RoundState,
+    config: roundConfigSchema.parse(JSON.parse(String(row.config))),
+    opensAtMs: Number(row.opens_at),
+    closesAtMs: Number(row.closes_at),
+    cancellationDeadlineMs: Number(row.cancellation_deadline_at),
+    createdBy: row.created_by === null ? null : String(row.created_by),
+    createdAtMs: Number(row.created_at),
+    clearedAtMs: row.cleared_at === null ? null : Number(row.cleared_at),
+    settledAtMs: row.settled_at === null ? null : Number(row.settled_at),
+    result: row.result === null ? null : storedResult(String(row.result)),
+    lastError: row.last_error === null ? null : String(row.last_error),
+    bidsCount: Number(row.bids_count ?? 0),
+  };
+}
+
+/** A round as mirrored in libSQL, with its bid count; null if there is no such round. */
+export async function getRound(client: Client, id: string): Promise<RoundRecord | null> {
+  const result = await client.execute({
+    sql: `SELECT ${roundColumns} FROM auction_rounds r WHERE r.id = ?`,
+    args: [id],
+  });
+  const row = result.rows[0];
+  return row ? roundFromRow(row) : null;
+}
+
+/** Whether a round exists (one indexed lookup: the hot path of bids and cancellations). */
+export async function roundExists(client: Client, id: string): Promise<boolean> {
+  const result = await client.execute({ sql: "SELECT 1 FROM auction_rounds WHERE id = ?", args: [id] });
+  return result.rows.length > 0;
+}
+
+/** One page of rounds, newest first; `cursor` is `<created_at>:<id>` of the previous page's last. */
+export async function listRounds(
+  client: Client,
+  options: { limit: number; cursor: string | null; poolId?: string; state?: RoundState },
+): Promise<{ rounds: RoundRecord[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(1, options.limit), roundsPageSizeMax);
+  const [cursorTime, cursorId] = options.cursor ? options.cursor.split(":") : [];
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (cursorTime !== undefined && cursorId !== undefined) {
+    where.push("(r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
+    args.push(Number(cursorTime), Number(cursorTime), cursorId);
+  }
+  if (options.poolId) {
+    where.push("r.pool_id = ?");
+    args.push(options.poolId);
+  }
+  if (options.state) {
+    where.push("r.state = ?");
+    args.push(options.state);
+  }
+  const result = await client.execute({
+    sql: `SELECT ${roundColumns} FROM auction_rounds r ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY r.created_at DESC, r.id DESC LIMIT ?`,
+    args: [...args, limit + 1],
+  });
+  const rounds = result.rows.slice(0, limit).map(roundFromRow);
+  const last = rounds.at(-1);
+  return {
+    rounds,
+    nextCursor: result.rows.length > limit && last ? `${last.createdAtMs}:${last.id}` : null,
+  };
+}
+
+/** The caller's input for a new round; everything optional has the spec's default. */
+export type OpenRoundInput = {
+  roundId: string;
+  poolId: string;
+  closesAtMs: number;
+  cancellationDeadlineMs?: number;
+  reference?: ReferenceSource;
+  rules?: Partial<AuctionRules>;
+  limits?: Partial<RoundConfig["limits"]>;
+  settlement?: Partial<RoundConfig["settlement"]>;
+  createdBy: string | null;
+};
+
+type RoundEnv = Pick<Env, "AUCTION_ROUND">;
+
+/** The Durable Object of a round: one per round, named by the round id. */
+export function roundStub(env: RoundEnv, roundId: string) {
+  return env.AUCTION_ROUND.get(env.AUCTION_ROUND.idFromName(roundId));
+}
+
+/** The configuration `input` asks for, before validation (the pool's accounts and the open-time figures given). */
+function configOf(
+  input: OpenRoundInput,
+  pool: { id: string; usdcAccountId: string; tfpAccountId: string; weightRule: RoundConfig["weightRule"] },
+  opensAtMs: number,
+  periodLiquidityUsdcMinor: string,
+): RoundConfig {
+  return {
+    roundId: input.roundId,
+    poolId: pool.id,
+    poolUsdcAccountId: pool.usdcAccountId,
+    poolTfpAccountId: pool.tfpAccountId,
+    weightRule: pool.weightRule,
+    opensAtMs,
+    closesAtMs: input.closesAtMs,
+    cancellationDeadlineMs: input.cancellationDeadlineMs ?? input.closesAtMs,
+    reference: input.reference ?? { source: "oracle" },
+    rules: { ...defaultAuctionRules, ...input.rules },
+    limits: { ...defaultRoundLimits, ...input.limits },
+    settlement: { ...defaultRoundSettlement, ...input.settlement },
+    periodLiquidityUsdcMinor,
+    createdBy: input.createdBy,
+  };
+}
+
+/**
+ * Whether `input` is the request that opened `existing`: its configuration rebuilt with the
+ * figures taken at that opening (time, pool, liquidity) is the stored one.
+ */
+function opensSameRound(existing: RoundRecord, input: OpenRoundInput): boolean {
+  const stored = existing.config;
+  const candidate = roundConfigSchema.safeParse(
+    configOf(
+      input,
+      {
+        id: input.poolId,
+        usdcAccountId: stored.poolUsdcAccountId,
+        tfpAccountId: stored.poolTfpAccountId,
+        weightRule: stored.weightRule,
+      },
+      stored.opensAtMs,
+      stored.periodLiquidityUsdcMinor,
+    ),
+  );
+  return candidate.success && JSON.stringify(candidate.data) === JSON.stringify(stored);
+}
+
+/**
+ * Opens a round: writes its row (refused with CONFLICT while the pool has an unsettled round),
+ * then hands the configuration to its Durable Object, which schedules the close. Idempotent by
+ * round id: the same request again returns the round; another request under the same id (another
+ * pool, close, reference or rule) is IDEMPOTENCY_CONFLICT, also when it races the first and loses.
+ */
+export async function openRound(
+  env: RoundEnv,
+  client: Client,
+  input: OpenRoundInput,
+  nowMs = Date.now(),
+): Promise<Result<RoundRecord>> {
+  const existing = await getRound(client, input.roundId);
+  if (existing) {
+    if (!opensSameRound(existing, input)) {
+      return fail("IDEMPOTENCY_CONFLICT", "This Idempotency-Key opened a round with other settings");
+    }
+    const reopened = await roundStub(env, existing.id).open(existing.config);
+    return reopened.ok ? ok(existing) : reopened;
+  }
+  const pool = await getPool(client, input.poolId);
+  if (!pool) return fail("NOT_FOUND", `No pool ${input.poolId}`, "poolId");
+  const figures = await poolFigures(client, pool);
+  const parsed = roundConfigSchema.safeParse(
+    configOf(
+      input,
+      pool,
+      nowMs,
+      (figures.usdcAvailableMinor > 0n ? figures.usdcAvailableMinor : 0n).toString(),
+    ),
+  );
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join(".");
+    return fail("VALIDATION_FAILED", `${field}: ${issue.message}`, fieldName(field));
+  }
+  const config = parsed.data;
+  try {
+    await client.execute({
+      sql: "INSERT INTO auction_rounds (id, pool_id, state, config, opens_at, closes_at, cancellation_deadline_at, created_by, created_at, updated_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
+      args: [
+        config.roundId,
+        config.poolId,
+        JSON.stringify(config),
+        config.opensAtMs,
+        config.closesAtMs,
+        config.cancellationDeadlineMs,
+        config.createdBy,
+        nowMs,
+        nowMs,
+      ],
+    });
+  } catch (error) {
+    const message = String(error);
+    // A racing request with the same id may have opened it first (its row also fills the pool's
+    // one active slot): answer as a replay, or IDEMPOTENCY_CONFLICT for another body.
+    if (message.includes("UNIQUE constraint failed") && (await roundExists(client, config.roundId))) {
+      return openRound(env, client, input, nowMs);
+    }
+    if (message.includes("auction_rounds.pool_id") || message.includes("auction_rounds_one_active")) {
+      return fail("CONFLICT", `Pool ${pool.id} already has a round that is not settled`, "poolId");
+    }
+    throw error;
+  }
+  let opened: Awaited<ReturnType<ReturnType<typeof roundStub>["open"]>>;
+  try {
+    opened = await roundStub(env, config.roundId).open(config);
+  } catch (error) {
+    // The object never took the round: remove the row so the pool is not blocked.
+    await client.execute({
+      sql: "DELETE FROM auction_rounds WHERE id = ? AND state = 'open'",
+      args: [config.roundId],
+    });
+    throw error;
+  }
+  if (!opened.ok) {
+    await client.execute({
+      sql: "DELETE FROM auction_rounds WHERE id = ? AND state = 'open'",
+      args: [config.roundId],
+    });
+    return opened;
+  }
+  const record = await getRound(client, config.roundId);
+  invariant(record !== null, "openRound: the round vanished after insert");
+  return ok(record);
+}
+
+/** API field names for configuration paths (the body nests them the same way, in seconds and ISO times). */
+function fieldName(path: string): string {
+  if (path === "closesAtMs") return "closesAt";
+  if (path === "cancellationDeadlineMs") return "cancellationDeadline";
+  if (path.startsWith("limits.minBidMinor")) return "limits.minBidAmount";
+  return path;
+}
+
+/** The cap a round would have if it cleared now, with today's figures and reference price. */
+export type IndicativeCap = {
+  /** TFP minor units at `conversionPrice`; null without a reference price. */
+  amount: string | null;
+  /** USDC minor units the round may pay; null when no rule limits it. */
+  amountUsdc: string | null;
+  referencePrice: string | null;
+  priceCeiling: string | null;
+  /** USDC per TFP of `amount`: the ceiling, or the reference when the discount rule is off. */
+  conversionPrice: string | null;
+};
+
+/**
+ * The cap of a round that has not cleared, computed as at the close but with the current pool
+ * figures and reference price (§8.3, §8.4). The USDC allowance is known from the pool alone; its
+ * TFP figure needs a price: the ceiling, or the reference itself when the discount rule is off
+ * (the round will buy at most that much if it clears there; more when it clears lower). Without
+ * a live reference price only the USDC allowance is given.
+ */
+export async function indicativeCap(
+  client: Client,
+  round: RoundRecord,
+  nowMs = Date.now(),
+): Promise<IndicativeCap> {
+  const config = round.config;
+  const none = {
+    amount: null,
+    amountUsdc: null,
+    referencePrice: null,
+    priceCeiling: null,
+    conversionPrice: null,
+  };
+  const pool = await getPool(client, config.poolId);
+  if (!pool) return none;
+  const [reference, figures] = await Promise.all([
+    referencePrice(client, config.reference, nowMs),
+    poolFigures(client, pool),
+  ]);
+  const poolFiguresUsdc = {
+    totalContributedUsdcMinor: figures.totalContributedUsdcMinor,
+    totalExitedUsdcMinor: figures.totalExitedUsdcMinor,
+    periodLiquidityUsdcMinor: BigInt(config.periodLiquidityUsdcMinor),
+    availableUsdcMinor: figures.usdcAvailableMinor > 0n ? figures.usdcAvailableMinor : 0n,
+  };
+  if (!reference.ok) {
+    const rules = config.rules;
+    const allowance = roundCap({
+      totalContributedMinor: poolFiguresUsdc.totalContributedUsdcMinor,
+      totalExitedMinor: poolFiguresUsdc.totalExitedUsdcMinor,
+      poolLiquidityMinor: poolFiguresUsdc.periodLiquidityUsdcMinor,
+      lifetimeCapRatio: rules.lifetimeCapRatio,
+      periodCapRatio: rules.periodCapRatio,
+      lifetimeRule: rules.lifetimeRule,
+      lifetimeCapEnabled: rules.lifetimeCapEnabled,
+      periodCapEnabled: rules.periodCapEnabled,
+    });
+    return { ...none, amountUsdc: allowance.binding === "none" ? null : allowance.capMinor.toString() };
+  }
+  const outcome = computeOutcome({
+    bids: [],
+    rules: config.rules,
+    referencePrice: reference.value.price,
+    pool: poolFiguresUsdc,
+    positions: [],
+    weightRule: config.weightRule,
+    sharesAtMs: nowMs,
+  });
+  return {
+    amount: outcome.cap.capMinor.toString(),
+    amountUsdc: outcome.cap.capUsdcMinor === null ? null : outcome.cap.capUsdcMinor.toString(),
+    referencePrice: reference.value.price,
+    priceCeiling: outcome.priceCeiling,
+    conversionPrice: outcome.cap.conversionPrice,
+  };
+}
+
+/**
+ * The reference price of a round (USDC per TFP): a fixed price, or the TFT market price in force
+ * (USDC counted as 1 USD, 1 TFP = 1 TFT). ORACLE_HALTED when the oracle has none or is halted.
+ */
+export async function referencePrice(
+  client: Client,
+  source: ReferenceSource,
+  nowMs = Date.now(),
+): Promise<Result<{ price: string; roundId: string | null }>> {
+  if (source.source === "fixed") return ok({ price: source.price, roundId: null });
+  const price = await priceInForce(client, "tft", nowMs);
+  if (!price || price.health === "halted") {
+    return fail("ORACLE_HALTED", "The TFT market price is halted or missing: no reference price");
+  }
+  return ok({ price: price.priceUsd, roundId: price.roundId });
+}
+
+/** Configuration of automatic rounds, from the Worker's variables. */
+export type CadenceEnv = RoundEnv & {
+  LIBSQL_URL: string;
+  LIBSQL_AUTH_TOKEN?: string;
+  AUCTION_CADENCE_HOURS?: string;
+};
+
+/** Most pools the cron looks at per run. */
+export const scheduledPoolsPerRunMax = 100;
+const hourMs = 3_600_000;
+
+/**
+ * Opens the next automatic round of every pool, at the cadence `AUCTION_CADENCE_HOURS` (0 or
+ * unset: off). A pool gets a round when it has no unsettled round and its last round opened at
+ * least one cadence ago; the round closes one cadence later, cancellations end at
+ * `min(1 h, cadence / 2)` before the close, and the rules are the defaults with the oracle's
+ * reference price. Round ids derive from (pool, period), so a cron that runs twice in one period
+ * opens nothing twice. Called by the Worker's scheduled handler; returns the ids it opened.
+ */
+export async function openScheduledRounds(
+  env: CadenceEnv,
+  nowMs: number,
+  client?: Client,
+): Promise<string[]> {
+  const cadenceHours = Number(env.AUCTION_CADENCE_HOURS ?? "0");
+  if (!Number.isFinite(cadenceHours) || cadenceHours <= 0) return [];
+  const cadenceMs = Math.round(cadenceHours * hourMs);
+  if (cadenceMs < roundDurationMsMin || cadenceMs > roundDurationMsMax) return [];
+  const db = client ?? openDatabase(env);
+  const due = await db.execute({
+    sql: `SELECT p.id FROM pools p
+          WHERE NOT EXISTS (SELECT 1 FROM auction_rounds r WHERE r.pool_id = p.id AND (r.state IN ('open', 'clearing', 'settling') OR r.created_at > ?))
+          ORDER BY p.id LIMIT ?`,
+    args: [nowMs - cadenceMs, scheduledPoolsPerRunMax],
+  });
+  const opened: string[] = [];
+  const period = Math.floor(nowMs / cadenceMs);
+  for (const row of due.rows) {
+    const poolId = String(row.id);
+    const roundId = `auc_${(await sha256Hex(`${poolId}\n${cadenceMs}\n${period}`)).slice(0, 32)}`;
+    const closesAtMs = nowMs + cadenceMs;
+    const result = await openRound(
+      env,
+      db,
+      {
+        roundId,
+        poolId,
+        closesAtMs,
+        cancellationDeadlineMs: closesAtMs - Math.min(hourMs, Math.floor(cadenceMs / 2)),
+        createdBy: "cron",
+      },
+      nowMs,
+    );
+    if (result.ok) opened.push(roundId);
+    else
+      console.warn(JSON.stringify({ level: "warn", scheduledRound: roundId, poolId, refused: result.code }));
+  }
+  return opened;
+}

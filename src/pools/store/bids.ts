@@ -1,0 +1,45 @@
+/**
+ * The libSQL mirror of auction bids (`auction_bids`), written by each round's Durable Object in
+ * the same atomic writes as the bids' holds, cancellations and settlements. Read here to show an
+ * owner their own bids; bids stay sealed from everyone else until the round publishes its result.
+ */
+import type { Client } from "@libsql/client";
+import { formatAmount } from "../../ledger/core/money";
+
+/** Most bids one owner can have in a round is bounded by the round's limits; this bounds the read. */
+export const ownBidsListMax = 1_000;
+
+export type OwnBidJson = {
+  id: string;
+  roundId: string;
+  accountId: string;
+  payoutAccountId: string;
+  amount: string;
+  minPrice: string;
+  submitSeq: number;
+  status: "held" | "cancelled" | "filled" | "partial" | "rejected" | "ineligible";
+  accepted: string | null;
+  payout: string | null;
+  createdAt: string;
+};
+
+/** An owner's bids in a round, in submission order, with their settlement once known. */
+export async function ownBids(client: Client, roundId: string, ownerId: string): Promise<OwnBidJson[]> {
+  const result = await client.execute({
+    sql: "SELECT * FROM auction_bids WHERE round_id = ? AND owner_id = ? ORDER BY submit_seq LIMIT ?",
+    args: [roundId, ownerId, ownBidsListMax],
+  });
+  return result.rows.map((row) => ({
+    id: String(row.id),
+    roundId: String(row.round_id),
+    accountId: String(row.account_id),
+    payoutAccountId: String(row.payout_account_id),
+    amount: formatAmount("TFP", BigInt(row.amount as bigint)),
+    minPrice: String(row.min_price),
+    submitSeq: Number(row.submit_seq),
+    status: String(row.status) as OwnBidJson["status"],
+    accepted: row.accepted === null ? null : formatAmount("TFP", BigInt(row.accepted as bigint)),
+    payout: row.payout === null ? null : formatAmount("USDC", BigInt(row.payout as bigint)),
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+  }));
+}

@@ -1,0 +1,380 @@
+/**
+ * Position-based liquidity pools (ECONOMICS §9): the pools, their positions and the rewards
+ * credited to them. A pool `pol_…` owns two ledger accounts of kind `pool`, one USDC and one
+ * TFP, created with it; every movement in or out is a ledger transfer.
+ *
+ * Value unit: a position's value is frozen at contribution in USDC minor units (scale 6,
+ * 1 USDC = 1 USD): USDC at 1, TFP at the TFT market price in force (1 TFP = 1 TFT, §3.4),
+ * rounded down. Positions are never re-priced, carry no LP token and cannot be transferred.
+ */
+import type { Client, InStatement, Row } from "@libsql/client";
+import { fail, ok, type Result } from "../../kit/result";
+import { type AssetCode, convertAmount } from "../../ledger/core/money";
+import type { TransferRequest } from "../../ledger/core/transfers";
+import { createTransfers } from "../../ledger/store";
+import { priceInForce } from "../../oracle/prices";
+import { type PositionWeightRule, shares } from "../core/shares";
+
+/** Assets a pool takes as contributions. */
+export const poolAssets = ["USDC", "TFP"] as const;
+export type PoolAsset = (typeof poolAssets)[number];
+
+/** Most positions one pool holds: bounds the share computation and each round's margin legs. */
+export const positionsPerPoolLimit = 5_000;
+/** Most pools listed on one page. */
+export const poolsPageSizeMax = 100;
+
+/** A pool and its two ledger accounts. */
+export type Pool = {
+  id: string;
+  name: string;
+  usdcAccountId: string;
+  tfpAccountId: string;
+  weightRule: PositionWeightRule;
+  createdBy: string | null;
+  createdAtMs: number;
+};
+
+/** One contribution, as recorded (amount in the asset's minor units, value frozen in USDC minor units). */
+export type PoolPosition = {
+  id: string;
+  poolId: string;
+  ownerId: string;
+  asset: PoolAsset;
+  amountMinor: bigint;
+  valueUsdcMinor: bigint;
+  priceUsd: string;
+  priceRoundId: string | null;
+  sourceAccountId: string;
+  rewardAccountId: string;
+  transferId: string;
+  contributedAtMs: number;
+};
+
+function poolFromRow(row: Row): Pool {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    usdcAccountId: String(row.usdc_account_id),
+    tfpAccountId: String(row.tfp_account_id),
+    weightRule: String(row.weight_rule) as PositionWeightRule,
+    createdBy: row.created_by === null ? null : String(row.created_by),
+    createdAtMs: Number(row.created_at),
+  };
+}
+
+function positionFromRow(row: Row): PoolPosition {
+  return {
+    id: String(row.id),
+    poolId: String(row.pool_id),
+    ownerId: String(row.owner_id),
+    asset: String(row.asset) as PoolAsset,
+    amountMinor: BigInt(row.amount as bigint),
+    valueUsdcMinor: BigInt(row.value_usdc as bigint),
+    priceUsd: String(row.price_usd),
+    priceRoundId: row.price_round_id === null ? null : String(row.price_round_id),
+    sourceAccountId: String(row.source_account_id),
+    rewardAccountId: String(row.reward_account_id),
+    transferId: String(row.transfer_id),
+    contributedAtMs: Number(row.contributed_at),
+  };
+}
+
+/** The ledger account ids of a pool: `acc_<pool id>_usdc` and `acc_<pool id>_tfp`. */
+export function poolAccountIds(poolId: string): { usdc: string; tfp: string } {
+  return { usdc: `acc_${poolId}_usdc`, tfp: `acc_${poolId}_tfp` };
+}
+
+/**
+ * Creates a pool and its two accounts in one write. Idempotent by id: creating an existing pool
+ * with the same name and rule returns it; other content is CONFLICT.
+ */
+export async function createPool(
+  client: Client,
+  input: { id: string; name: string; weightRule: PositionWeightRule; createdBy: string | null },
+  nowMs = Date.now(),
+): Promise<Result<Pool>> {
+  const existing = await getPool(client, input.id);
+  if (existing) {
+    return existing.name === input.name && existing.weightRule === input.weightRule
+      ? ok(existing)
+      : fail("CONFLICT", `Pool ${input.id} exists with other settings`);
+  }
+  const accounts = poolAccountIds(input.id);
+  const account = (id: string, asset: AssetCode): InStatement => ({
+    sql: "INSERT INTO accounts (id, owner_id, asset, kind, name, flags, created_at) VALUES (?, ?, ?, 'pool', ?, 1, ?)",
+    args: [id, input.id, asset, `${input.name} (${asset})`, nowMs],
+  });
+  try {
+    await client.batch(
+      [
+        account(accounts.usdc, "USDC"),
+        account(accounts.tfp, "TFP"),
+        {
+          sql: "INSERT INTO pools (id, name, usdc_account_id, tfp_account_id, weight_rule, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          args: [input.id, input.name, accounts.usdc, accounts.tfp, input.weightRule, input.createdBy, nowMs],
+        },
+      ],
+      "write",
+    );
+  } catch (error) {
+    // A concurrent create of the same id: the first one wins, this one reads it.
+    if (!String(error).includes("UNIQUE constraint failed")) throw error;
+    return createPool(client, input, nowMs);
+  }
+  const pool = await getPool(client, input.id);
+  if (!pool) throw new Error("pool vanished after insert");
+  return ok(pool);
+}
+
+/** A pool by id, or null. */
+export async function getPool(client: Client, id: string): Promise<Pool | null> {
+  const result = await client.execute({ sql: "SELECT * FROM pools WHERE id = ?", args: [id] });
+  const row = result.rows[0];
+  return row ? poolFromRow(row) : null;
+}
+
+/** One page of pools, oldest first; `cursor` is the last id of the previous page. */
+export async function listPools(
+  client: Client,
+  options: { limit: number; cursor: string | null },
+): Promise<{ pools: Pool[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(1, options.limit), poolsPageSizeMax);
+  const result = await client.execute({
+    sql: "SELECT * FROM pools WHERE id > ? ORDER BY id LIMIT ?",
+    args: [options.cursor ?? "", limit + 1],
+  });
+  const pools = result.rows.slice(0, limit).map(poolFromRow);
+  return { pools, nextCursor: result.rows.length > limit ? (pools.at(-1)?.id ?? null) : null };
+}
+
+/** Every position of a pool, oldest first (at most `positionsPerPoolLimit`). */
+export async function listPositions(client: Client, poolId: string): Promise<PoolPosition[]> {
+  const result = await client.execute({
+    sql: "SELECT * FROM pool_positions WHERE pool_id = ? ORDER BY contributed_at, id LIMIT ?",
+    args: [poolId, positionsPerPoolLimit],
+  });
+  return result.rows.map(positionFromRow);
+}
+
+/** A position by id, or null. */
+export async function getPosition(client: Client, id: string): Promise<PoolPosition | null> {
+  const result = await client.execute({ sql: "SELECT * FROM pool_positions WHERE id = ?", args: [id] });
+  const row = result.rows[0];
+  return row ? positionFromRow(row) : null;
+}
+
+/** The pool's figures from the ledger and its records, USDC / TFP minor units. */
+export type PoolFiguresRecord = {
+  usdcPostedMinor: bigint;
+  usdcAvailableMinor: bigint;
+  tfpPostedMinor: bigint;
+  tfpAvailableMinor: bigint;
+  /** TFP held by standing bids: pending credits of the pool's TFP account. */
+  tfpPendingInMinor: bigint;
+  /** Σ value of every position ever contributed (C), USDC minor units. */
+  totalContributedUsdcMinor: bigint;
+  /** Σ USDC paid to winners of cleared rounds (E), USDC minor units. */
+  totalExitedUsdcMinor: bigint;
+  /** Σ TFP minor units bought back by cleared rounds. */
+  totalExitedTfpMinor: bigint;
+  /** Σ USDC minor units of exit margin paid to positions. */
+  totalRewardsUsdcMinor: bigint;
+  positionsCount: number;
+};
+
+/** Reads a pool's balances and lifetime totals in one round trip. */
+export async function poolFigures(client: Client, pool: Pool): Promise<PoolFiguresRecord> {
+  const result = await client.execute({
+    sql: `SELECT
+      (SELECT credits_posted - debits_posted FROM accounts WHERE id = ?) AS usdc_posted,
+      (SELECT credits_posted - debits_posted - debits_pending FROM accounts WHERE id = ?) AS usdc_available,
+      (SELECT credits_posted - debits_posted FROM accounts WHERE id = ?) AS tfp_posted,
+      (SELECT credits_posted - debits_posted - debits_pending FROM accounts WHERE id = ?) AS tfp_available,
+      (SELECT credits_pending FROM accounts WHERE id = ?) AS tfp_pending_in,
+      (SELECT COALESCE(SUM(value_usdc), 0) FROM pool_positions WHERE pool_id = ?) AS contributed,
+      (SELECT count(*) FROM pool_positions WHERE pool_id = ?) AS positions,
+      (SELECT COALESCE(SUM(payout_usdc), 0) FROM auction_rounds WHERE pool_id = ? AND state IN ('settling', 'settled')) AS exited_usdc,
+      (SELECT COALESCE(SUM(filled_tfp), 0) FROM auction_rounds WHERE pool_id = ? AND state IN ('settling', 'settled')) AS exited_tfp,
+      (SELECT COALESCE(SUM(r.amount), 0) FROM position_rewards r JOIN pool_positions p ON p.id = r.position_id WHERE p.pool_id = ?) AS rewards`,
+    args: [
+      pool.usdcAccountId,
+      pool.usdcAccountId,
+      pool.tfpAccountId,
+      pool.tfpAccountId,
+      pool.tfpAccountId,
+      pool.id,
+      pool.id,
+      pool.id,
+      pool.id,
+      pool.id,
+    ],
+  });
+  const row = result.rows[0]!;
+  const big = (name: string) => BigInt((row[name] ?? 0) as bigint);
+  return {
+    usdcPostedMinor: big("usdc_posted"),
+    usdcAvailableMinor: big("usdc_available"),
+    tfpPostedMinor: big("tfp_posted"),
+    tfpAvailableMinor: big("tfp_available"),
+    tfpPendingInMinor: big("tfp_pending_in"),
+    totalContributedUsdcMinor: big("contributed"),
+    totalExitedUsdcMinor: big("exited_usdc"),
+    totalExitedTfpMinor: big("exited_tfp"),
+    totalRewardsUsdcMinor: big("rewards"),
+    positionsCount: Number(row.positions),
+  };
+}
+
+/** USDC minor units of exit margin paid to each position of a pool. */
+export async function rewardsByPosition(client: Client, poolId: string): Promise<Map<string, bigint>> {
+  const result = await client.execute({
+    sql: "SELECT r.position_id, SUM(r.amount) AS total FROM position_rewards r JOIN pool_positions p ON p.id = r.position_id WHERE p.pool_id = ? GROUP BY r.position_id",
+    args: [poolId],
+  });
+  return new Map(result.rows.map((row) => [String(row.position_id), BigInt(row.total as bigint)]));
+}
+
+/** A position with its current share (§9.2) and the rewards it has received. */
+export type PositionView = PoolPosition & { weight: bigint; share: string; rewardsUsdcMinor: bigint };
+
+/** Every position of a pool with its share at `atMs` under the pool's weight rule. */
+export async function positionsWithShares(client: Client, pool: Pool, atMs: number): Promise<PositionView[]> {
+  const [positions, rewards] = await Promise.all([
+    listPositions(client, pool.id),
+    rewardsByPosition(client, pool.id),
+  ]);
+  const current = shares(
+    positions.map((position) => ({
+      id: position.id,
+      valueMinor: position.valueUsdcMinor,
+      contributedAtMs: position.contributedAtMs,
+    })),
+    atMs,
+    pool.weightRule,
+  );
+  return positions.map((position, index) => ({
+    ...position,
+    weight: current[index]!.weight,
+    share: current[index]!.share,
+    rewardsUsdcMinor: rewards.get(position.id) ?? 0n,
+  }));
+}
+
+/** What `contribute` needs; ids derive from the caller's Idempotency-Key so a retry is the same position. */
+export type ContributionInput = {
+  pool: Pool;
+  positionId: string;
+  transferId: string;
+  ownerId: string;
+  asset: PoolAsset;
+  amountMinor: bigint;
+  sourceAccountId: string;
+  rewardAccountId: string;
+};
+
+/**
+ * The position recorded under `input.positionId`, if the request is the one that recorded it;
+ * IDEMPOTENCY_CONFLICT if that id (the caller's Idempotency-Key) recorded another request. Every
+ * field the caller chose is compared: the ledger's own check sees only the transfer, not the
+ * reward account, and a request that finds the position already written never reaches it.
+ */
+function replayOf(position: PoolPosition, input: ContributionInput): Result<PoolPosition> {
+  const same =
+    position.poolId === input.pool.id &&
+    position.ownerId === input.ownerId &&
+    position.asset === input.asset &&
+    position.amountMinor === input.amountMinor &&
+    position.sourceAccountId === input.sourceAccountId &&
+    position.rewardAccountId === input.rewardAccountId &&
+    position.transferId === input.transferId;
+  return same
+    ? ok(position)
+    : fail("IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used for a different contribution");
+}
+
+/**
+ * Contributes `amountMinor` of `asset` from the owner's account to the pool and records the
+ * position, in one atomic ledger write. The value is frozen now: USDC at 1 USD, TFP at the TFT
+ * market price in force (ORACLE_HALTED when there is none or it is halted). Idempotent by
+ * `transferId`/`positionId`: the same request again returns the position first recorded; another
+ * request under the same ids (another amount, asset, pool or account) is IDEMPOTENCY_CONFLICT,
+ * also when it races the first one and loses.
+ */
+export async function contribute(
+  client: Client,
+  input: ContributionInput,
+  nowMs = Date.now(),
+): Promise<Result<PoolPosition>> {
+  const replay = await getPosition(client, input.positionId);
+  if (replay) return replayOf(replay, input);
+  let priceUsd = "1";
+  let priceRoundId: string | null = null;
+  if (input.asset === "TFP") {
+    const price = await priceInForce(client, "tft", nowMs);
+    if (!price || price.health === "halted") {
+      return fail(
+        "ORACLE_HALTED",
+        "The TFT price is halted or missing: TFP cannot be valued, so TFP contributions are paused",
+      );
+    }
+    priceUsd = price.priceUsd;
+    priceRoundId = price.roundId;
+  }
+  const figures = await client.execute({
+    sql: "SELECT count(*) AS positions FROM pool_positions WHERE pool_id = ?",
+    args: [input.pool.id],
+  });
+  if (Number(figures.rows[0]!.positions) >= positionsPerPoolLimit) {
+    return fail("LIMIT_REACHED", `A pool holds at most ${positionsPerPoolLimit} positions`);
+  }
+  const valueUsdcMinor = convertAmount(input.asset, input.amountMinor, "USDC", priceUsd, "down");
+  const poolAccount = input.asset === "USDC" ? input.pool.usdcAccountId : input.pool.tfpAccountId;
+  const transfer: TransferRequest = {
+    type: "posted",
+    id: input.transferId,
+    debitAccountId: input.sourceAccountId,
+    creditAccountId: poolAccount,
+    asset: input.asset,
+    amountMinor: input.amountMinor,
+    code: "pool_contribution",
+    metadata: { poolId: input.pool.id, positionId: input.positionId },
+  };
+  const written = await createTransfers(client, [transfer], { nowMs }, [
+    {
+      sql: "INSERT INTO pool_positions (id, pool_id, owner_id, asset, amount, value_usdc, price_usd, price_round_id, source_account_id, reward_account_id, transfer_id, contributed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      args: [
+        input.positionId,
+        input.pool.id,
+        input.ownerId,
+        input.asset,
+        input.amountMinor,
+        valueUsdcMinor,
+        priceUsd,
+        priceRoundId,
+        input.sourceAccountId,
+        input.rewardAccountId,
+        input.transferId,
+        nowMs,
+      ],
+    },
+  ]);
+  if (!written.ok) {
+    // The key was used for another transfer: no field of this body is at fault.
+    if (written.code === "IDEMPOTENCY_CONFLICT") {
+      return fail("IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used for a different contribution");
+    }
+    const field =
+      written.field === "transfers/0/amount"
+        ? "amount"
+        : written.field === undefined
+          ? undefined
+          : "accountId";
+    return field === undefined ? written : { ...written, field };
+  }
+  // A replayed transfer (same content) may belong to a racing request that chose another reward
+  // account: the position written with it decides.
+  const position = await getPosition(client, input.positionId);
+  if (!position) throw new Error("position missing after its transfer was written");
+  return replayOf(position, input);
+}
