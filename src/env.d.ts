@@ -28,7 +28,7 @@ declare namespace Cloudflare {
     STRIPE_WEBHOOK_SECRET_PREVIOUS?: string;
     BRIDGE_WEBHOOK_SECRET?: string;
     BRIDGE_WEBHOOK_SECRET_PREVIOUS?: string;
-    // Rate Limiting bindings (wrangler.toml [[ratelimits]], src/http/rate-limit.ts); absent = no limit.
+    // Rate Limiting bindings (wrangler.toml [[ratelimits]], src/kit/http/rate-limit.ts); absent = no limit.
     RATE_LIMIT_KEY?: RateLimit;
     RATE_LIMIT_ANONYMOUS?: RateLimit;
     RATE_LIMIT_FAILURES?: RateLimit;

@@ -1,6 +1,6 @@
 /**
  * The closed set of error codes of the whole service. The HTTP layer maps each one to a
- * status (src/http/errors.ts, exhaustive by type); the domain returns them in `Failure`s.
+ * status (src/kit/http/errors.ts, exhaustive by type); the domain returns them in `Failure`s.
  */
 export const errorCodes = [
   // request shape and identity

@@ -1,6 +1,6 @@
 /**
  * The characters free text from outside may not carry. Shared by the HTTP schemas
- * (src/http/schemas.ts `textField`) and the webhook payload schemas, so one rule decides.
+ * (src/kit/http/schemas.ts `textField`) and the webhook payload schemas, so one rule decides.
  */
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The marketplace's configuration, read from the Worker's vars (wrangler.toml [vars]) with the
- * spec's defaults: the market parameters of ECONOMICS §1 (src/domain/market/parameters.ts), the
+ * spec's defaults: the market parameters of ECONOMICS §1 (src/market/core/parameters.ts), the
  * band currency (§20 Q7), and the funding rules of leases (prepaid window, top-up threshold,
  * grace). A malformed value throws at first use: configuration errors are bugs, not requests.
  */

@@ -355,7 +355,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         lines.push(`    ratio placeBid / ${name} = ${(bidsPerSecond / baseline).toFixed(2)}`);
       }
     }
-    // The pure domain transitions alone (src/domain/bidbook, plain Node): one bid per transition,
+    // The pure domain transitions alone (src/market/core/bidbook, plain Node): one bid per transition,
     // as a lone bid is placed, and groups of 32, as the Durable Object places bids that arrive
     // together. Each transition copies the book's arrays and checks it whole, so a lone bid's cost
     // grows with the open bids; a group shares that cost.

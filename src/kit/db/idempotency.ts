@@ -1,6 +1,6 @@
 /**
  * Retention of the responses stored for Idempotency-Key replay (table `idempotency_records`,
- * written by the `idempotent` middleware in src/http/middleware.ts).
+ * written by the `idempotent` middleware in src/kit/http/middleware.ts).
  */
 import type { Client } from "@libsql/client";
 

@@ -44,7 +44,7 @@ export const apiCors: MiddlewareHandler<AppEnv> = cors({
   credentials: false,
 });
 
-/** Limits requests without credentials per client address (src/http/rate-limit.ts). */
+/** Limits requests without credentials per client address (src/kit/http/rate-limit.ts). */
 export const anonymousRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   await throttleAnonymous(c);
   await next();

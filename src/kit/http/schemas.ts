@@ -84,7 +84,7 @@ export const problemSchema = z
   .openapi("Problem");
 
 /**
- * Problems any route can answer: 429 past a rate limit (src/http/rate-limit.ts) and 503 while
+ * Problems any route can answer: 429 past a rate limit (src/kit/http/rate-limit.ts) and 503 while
  * the database cannot be reached.
  */
 const everyRouteStatuses = [429, 503];

@@ -9,7 +9,7 @@
  *   rate, whose band sits higher: §12.3 "shorter reservations may cost more per hour");
  * - in a USD band it is divided by the live peg (USD per CC) at that moment;
  * - the lease is charged that price exactly (`exactPriceCcPerSliceHour`, a fraction such as
- *   `10/720` CC or `10/36` for 10 USD a month at 0.05 USD per CC, src/domain/bidbook/rate.ts), so a
+ *   `10/720` CC or `10/36` for 10 USD a month at 0.05 USD per CC, src/market/core/bidbook/rate.ts), so a
  *   month of use costs the monthly price to the minor unit; the book orders claims by the price
  *   rounded DOWN to `priceDecimalsMax` (12) decimals (`priceCcPerSliceHour`).
  * A later listed-price change or peg move applies to new leases only.

@@ -3,7 +3,7 @@
  *
  * Amounts are `bigint` minor units (CC: 1 CC = 1_000_000 minor units). A charge for some use is
  * rounded DOWN to the minor unit, so nobody is charged more than the exact price × slices × time.
- * A lease's settlement periods are charged cumulatively (src/domain/bidbook/rate.ts): each period
+ * A lease's settlement periods are charged cumulatively (src/market/core/bidbook/rate.ts): each period
  * is the difference of two such rounded-down cumulative charges, so the sub-minor-unit remainders
  * carry from period to period and whole hours sum to the exact price. The split hands out every
  * minor unit charged: farmer and burn parts are rounded down and the rounding remainder goes to
@@ -59,7 +59,7 @@ export function splitRevenue(
  * fraction of two such as `1.2/720` for 1.2 CC per slice-month): `floor(price × slices ×
  * durationMs / msPerHour × 10^6)`, computed exactly in integers and rounded DOWN once per call.
  * It is the cumulative charge C(durationMs) of a lease from its start, used to size holds; the
- * settlement of a lease's periods is `chargeFor` (src/domain/bidbook/settlement.ts).
+ * settlement of a lease's periods is `chargeFor` (src/market/core/bidbook/settlement.ts).
  *
  * Inputs come from validated reservations, so a bad one is a bug: the price must be a
  * non-negative exact price, `slices` and `durationMs` non-negative safe integers, and the

@@ -23,7 +23,7 @@ export const ccPriceSchema = z
     return key !== undefined && key > 0n;
   }, "must be a CC price per slice-hour above 0 with at most 12 decimals, at most 1000000");
 const decimalText = z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/);
-/** An exact CC price per slice-hour (src/domain/bidbook/rate.ts): a decimal or a fraction such as `1.2/720`. */
+/** An exact CC price per slice-hour (src/market/core/bidbook/rate.ts): a decimal or a fraction such as `1.2/720`. */
 export const exactPriceSchema = z
   .string()
   .max(exactPriceCharsMax)

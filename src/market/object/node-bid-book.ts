@@ -2,7 +2,7 @@
  * One node's bid book (ECONOMICS §16, §17): the single writer of who holds the node's slices,
  * and the hourly settlement of every lease on it (§10).
  *
- * State lives in the object's SQLite storage and in memory: the book (src/domain/bidbook, the
+ * State lives in the object's SQLite storage and in memory: the book (src/market/core/bidbook, the
  * pure state machine), each lease's or bid's funding (who pays, the holds that stand behind it)
  * and the event log. It is loaded in `blockConcurrencyWhile` — from storage, or on the very first
  * call from the node's libSQL row, so a node registered (or seeded) in libSQL becomes bookable

@@ -4,7 +4,7 @@
  * commits slices of a node; they are reserved as a `package` lease (never pre-empted) at the
  * package's price, paid from the ThreeFold treasury (acc_treasury_cc) and settled 80 / 10 / 10
  * like any lease. The spec's Standard Compute and Memory-Heavy packages
- * (src/domain/market/requirements.ts) are created on first use and may then be edited.
+ * (src/market/core/requirements.ts) are created on first use and may then be edited.
  *
  * The package price is not checked against the farmer's band: it is ThreeFold's bid, in CC (1.2 CC
  * per slice-month would sit below a USD memory band's minimum, §20 Q7). The CC per slice-hour a

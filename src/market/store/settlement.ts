@@ -4,7 +4,7 @@
  *
  * For one period of lease L with charge C (bidbook `chargeFor`: the cumulative charge at the
  * lease's exact price, C(running time through the period) − C(running time before it), each term
- * rounded down, so a lease's periods sum to its exact price; src/domain/bidbook/rate.ts), the
+ * rounded down, so a lease's periods sum to its exact price; src/market/core/bidbook/rate.ts), the
  * write holds, all linked:
  * - `post_pending` drawdowns (final = false) of C from L's holds, oldest first: payer → escrow
  *   (`stl_<L>_<k>`, then `….d1`, `….d2` when a hold runs out mid-charge);

@@ -7,7 +7,7 @@
  * Units: bids and the cap in TFP minor units (the auction unit, §20 Q5); prices in USDC per TFP;
  * the pool's liquidity, allowances, payouts and margin in USDC minor units (1 USDC = 1 USD).
  *
- * The allowance is `roundCap` (src/domain/auction/cap.ts) applied to USDC amounts. Under the
+ * The allowance is `roundCap` (src/pools/core/auction/cap.ts) applied to USDC amounts. Under the
  * default rule (`capUnit: "usdcAtClearing"`) it bounds the USDC paid at the clearing price, so a
  * round clearing below the ceiling buys as much TFP as the allowance pays for at that price; the
  * result shows the cap in both units, the allowance in USDC and the TFP it buys at the clearing

@@ -57,7 +57,7 @@ const ratioSchema = z
 const minorSchema = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "must be a count of minor units");
 const priceSchema = z.string().refine(isValidPrice, "must be a price in USDC per TFP (at most 12 decimals)");
 
-/** The exit rules (src/domain/auction/config.ts) as stored with a round: every field present. */
+/** The exit rules (src/pools/core/auction/config.ts) as stored with a round: every field present. */
 export const auctionRulesSchema = z.strictObject({
   periodCapRatio: ratioSchema,
   periodCapEnabled: z.boolean(),

@@ -1,7 +1,7 @@
 /**
  * Presentation of the calculator's figures: decimal rounding for the API, the second currency
  * through the live peg, and the income curve across the price band. The economics themselves
- * (slices, band, incomes, break-even) come from src/domain/market; this file only evaluates
+ * (slices, band, incomes, break-even) come from src/market/core; this file only evaluates
  * those formulas at more points and converts units.
  */
 import { z } from "@hono/zod-openapi";

@@ -1,5 +1,5 @@
 /**
- * The first, plainly quadratic rebalancing pass of src/domain/bidbook/capacity.ts, kept as the
+ * The first, plainly quadratic rebalancing pass of src/market/core/bidbook/capacity.ts, kept as the
  * reference the indexed pass is compared with (rebalance.test.ts): for every claim it filters
  * and sorts the running interruptible leases afresh. Same rules, same order (the ordering helpers
  * are shared with capacity.ts: what is compared is the pass itself); slow on big books.
