@@ -4,7 +4,7 @@
  * here once: a bad value is a deployment error, so it throws (a logged 500), never a silent default.
  */
 import { z } from "zod";
-import { invariant } from "../ledger/core/money";
+import { invariant } from "../kit/errors";
 import { defaultPegParameters, type PegParameters } from "../oracle/core/peg";
 
 /** Longest and shortest a card checkout quote may be valid: 1 minute … 24 hours. */

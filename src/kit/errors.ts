@@ -50,3 +50,16 @@ export const errorCodes = [
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
+
+/** Thrown when a broken invariant is found: never caught to continue. */
+export class InvariantError extends Error {
+  override name = "InvariantError";
+}
+
+/**
+ * Asserts an invariant; a failure is a bug, not an expected outcome. A message that costs
+ * something to build (it names a record) may be passed as a function, built only on failure.
+ */
+export function invariant(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new InvariantError(typeof message === "string" ? message : message());
+}

@@ -1,5 +1,6 @@
 /** Random prefixed identifiers (`acc_…`, `key_…`): 22 base62 characters ≈ 131 bits. */
 import { createHash } from "node:crypto";
+import { z } from "zod";
 
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -32,4 +33,55 @@ export async function sha256Hex(text: string): Promise<string> {
  */
 export function sha256HexSync(text: string): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+// ---------------------------------------------------------------- id shapes, once
+
+/** What each kind of id looks like: a prefix and up to 60 (100 for leases and bids) characters. */
+export const idPatterns = {
+  account: /^acc_[A-Za-z0-9_]{1,60}$/,
+  node: /^node_[A-Za-z0-9_]{1,60}$/,
+  lease: /^lse_[A-Za-z0-9_]{1,100}$/,
+  bid: /^bid_[A-Za-z0-9_]{1,100}$/,
+} as const;
+
+/** An account id (`acc_…`). */
+export const accountIdSchema = z.string().regex(idPatterns.account, "must be an account id (acc_…)");
+/** A node id (`node_…`). */
+export const nodeIdSchema = z.string().regex(idPatterns.node, "must be a node id (node_…)");
+/** A lease id (`lse_…`). */
+export const leaseIdSchema = z.string().regex(idPatterns.lease, "must be a lease id (lse_…)");
+/** A bid id (`bid_…`). */
+export const bidIdSchema = z.string().regex(idPatterns.bid, "must be a bid id (bid_…)");
+
+// ---------------------------------------------------------------- derived ids, once
+// Ids computed from another id are how retries find what the first attempt wrote: the same input
+// always names the same ledger transfer, so the ledger applies it once.
+
+/** The hold that funds an open bid. */
+export function bidHoldId(bidId: string): string {
+  return `hold_${bidId}`;
+}
+
+/** The hold a lease's funding placed: `0` at reservation, then one per top-up (`t<periods>`). */
+export function leaseHoldId(leaseId: string, fundedThrough: number | "reservation"): string {
+  return fundedThrough === "reservation" ? `hold_${leaseId}_0` : `hold_${leaseId}_t${fundedThrough}`;
+}
+
+/** The transfer that voids (releases) a hold. */
+export function voidId(holdId: string): string {
+  return `void_${holdId}`;
+}
+
+/** The settlement of one hourly period of a lease (`k` counts from 0). */
+export function settlementId(leaseId: string, periodIndex: number): string {
+  return `stl_${leaseId}_${periodIndex}`;
+}
+
+/** One leg of the ledger effect of a Stripe event. */
+export function stripeTransferId(
+  eventId: string,
+  leg: "usd" | "cc" | "reverse_usd" | "burn" | "remint",
+): string {
+  return `stripe_${eventId}_${leg}`;
 }

@@ -8,9 +8,9 @@
  * with the same content returns the first result, other content is IDEMPOTENCY_CONFLICT.
  */
 import type { Client, InStatement, Row } from "@libsql/client";
+import { invariant } from "../kit/errors";
 import { sha256HexSync } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
-import { invariant } from "./core/money";
 import {
   type AccountState,
   type HoldState,

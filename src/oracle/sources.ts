@@ -29,8 +29,8 @@
  * ```
  */
 import { z } from "zod";
+import { invariant } from "../kit/errors";
 import { fail, ok, type Result } from "../kit/result";
-import { invariant } from "../ledger/core/money";
 import { type Adapter, type AdapterSpec, adapterSpecSchema, createAdapter } from "./core/adapters";
 import {
   type Aggregate,

@@ -2,7 +2,8 @@
 // holder by a single minor unit, round trips that never create value, and the admission rules.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Dec, InvariantError } from "../../src/ledger/core/money";
+import { InvariantError } from "../../src/kit/errors";
+import { Dec } from "../../src/ledger/core/money";
 import {
   canUnlock,
   ccForTfp,

@@ -9,7 +9,9 @@
  * the account still holds CC; the rest is recorded as a claim against the account. When the
  * reversal shrinks (a dispute won), claims are forgiven first and burned CC is minted back second.
  */
-import { invariant, mulDiv } from "../../ledger/core/money";
+
+import { invariant } from "../../kit/errors";
+import { mulDiv } from "../../ledger/core/money";
 
 /** Dispute statuses under which Stripe has taken the disputed funds back. */
 export const disputeStatusesHoldingFunds: ReadonlySet<string> = new Set([

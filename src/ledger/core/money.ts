@@ -7,7 +7,9 @@
  * and splitting an amount hands out the remainder by a written rule so that the parts
  * always sum exactly to the whole.
  */
+
 import Decimal from "decimal.js";
+import { invariant } from "../../kit/errors";
 
 /** Decimal arithmetic for rates and prices: 60 significant digits, no exponent notation in strings. */
 export const Dec = Decimal.clone({
@@ -44,19 +46,6 @@ const decimalRounding: Record<Rounding, Decimal.Rounding> = {
   halfEven: Decimal.ROUND_HALF_EVEN,
   halfUp: Decimal.ROUND_HALF_UP,
 };
-
-/** Thrown when a broken invariant is found: never caught to continue. */
-export class InvariantError extends Error {
-  override name = "InvariantError";
-}
-
-/**
- * Asserts an invariant; a failure is a bug, not an expected outcome. A message that costs
- * something to build (it names a record) may be passed as a function, built only on failure.
- */
-export function invariant(condition: unknown, message: string | (() => string)): asserts condition {
-  if (!condition) throw new InvariantError(typeof message === "string" ? message : message());
-}
 
 /** The scale (decimal places) of an asset's minor unit. */
 export function scaleOf(asset: AssetCode): number {

@@ -7,9 +7,10 @@
  * `posted = credits_posted − debits_posted`, `available = posted − debits_pending`.
  */
 
+import { invariant } from "../../kit/errors";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
 import type { AssetCode } from "./money";
-import { amountMinorMax, invariant } from "./money";
+import { amountMinorMax } from "./money";
 
 /** Most transfers in one linked group (one atomic write). */
 export const linkedTransfersMax = 1_000;

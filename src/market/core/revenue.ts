@@ -10,7 +10,8 @@
  * ThreeFold, so the three parts of each period's charge sum to it exactly.
  */
 
-import { allocate, amountMinorMax, invariant, ratioWeights } from "../../ledger/core/money";
+import { invariant } from "../../kit/errors";
+import { allocate, amountMinorMax, ratioWeights } from "../../ledger/core/money";
 import { cumulativeChargeMinor, parseExactPrice } from "./bidbook/rate";
 import { defaultMarketParameters, type MarketParameters } from "./parameters";
 

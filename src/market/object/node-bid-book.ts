@@ -31,8 +31,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { Client, InStatement } from "@libsql/client";
 import type { z } from "zod";
 import { openDatabase, writeFailure } from "../../kit/db/client";
+import { invariant } from "../../kit/errors";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
-import { Dec, formatAmount, invariant } from "../../ledger/core/money";
+import { Dec, formatAmount } from "../../ledger/core/money";
 import {
   type HoldInfo,
   type HoldRequest,

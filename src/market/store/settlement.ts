@@ -28,8 +28,9 @@
  * is retried lease by lease so one lease's trouble never holds back the others.
  */
 import type { Client, InStatement } from "@libsql/client";
+import { invariant } from "../../kit/errors";
 import { type Failure, fail } from "../../kit/result";
-import { Dec, invariant, mulDiv } from "../../ledger/core/money";
+import { Dec, mulDiv } from "../../ledger/core/money";
 import type { TransferRequest } from "../../ledger/core/transfers";
 import { escrowAccountId, type HoldInfo, isUsable, loadHolds, treasuryAccountId } from "../../ledger/holds";
 import { createTransfers } from "../../ledger/store";

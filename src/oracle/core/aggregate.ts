@@ -4,7 +4,9 @@
  * Pure: decimal strings in, decimal strings out (via the project's `Dec`), never floats. The
  * round's clock (`nowMs`) is an argument; nothing here reads the time or the network.
  */
-import { Dec, invariant } from "../../ledger/core/money";
+
+import { invariant } from "../../kit/errors";
+import { Dec } from "../../ledger/core/money";
 
 /** What a quote prices: gold in USD per gram, or TFT in USD per token. */
 export type QuoteKind = "gold" | "tft";

@@ -3,7 +3,7 @@
  *
  * Pure: the clock is an argument. Times are UTC.
  */
-import { invariant } from "../../ledger/core/money";
+import { invariant } from "../../kit/errors";
 
 export type OracleHealth = "healthy" | "degraded" | "halted";
 

@@ -10,8 +10,9 @@
  * Pure: imports only the money helpers.
  */
 
+import { invariant } from "../../kit/errors";
 import { fail, ok, type Result } from "../../kit/result";
-import { type AssetCode, Dec, invariant, mulDiv, type Rounding, scaleOf } from "../../ledger/core/money";
+import { type AssetCode, Dec, mulDiv, type Rounding, scaleOf } from "../../ledger/core/money";
 
 /** A price or ratio as a decimal string ("0.128") or a `Dec`; never a float. */
 export type DecimalInput = string | Dec;

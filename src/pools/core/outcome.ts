@@ -18,7 +18,8 @@
  * most `filled × max(reference, clearing)`.
  */
 
-import { amountMinorMax, Dec, formatAmount, invariant, roundDecimal } from "../../ledger/core/money";
+import { invariant } from "../../kit/errors";
+import { amountMinorMax, Dec, formatAmount, roundDecimal } from "../../ledger/core/money";
 import { priceCeiling, roundCap, tfpMinorForUsdcMinor } from "./auction/cap";
 import {
   type ClearRoundResult,

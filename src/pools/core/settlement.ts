@@ -21,7 +21,7 @@
  * same atomic write as their transfers.
  */
 import type { InStatement } from "@libsql/client";
-import { invariant } from "../../ledger/core/money";
+import { invariant } from "../../kit/errors";
 import type { TransferRequest } from "../../ledger/core/transfers";
 import type { RoundOutcome } from "./outcome";
 

@@ -6,7 +6,9 @@
  * position's share is its weight over the sum of all weights at distribution time, where the
  * weight is value × whole seconds in the pool (or value alone, as an alternative rule).
  */
-import { allocate, amountMinorMax, Dec, invariant, mulDiv } from "../../ledger/core/money";
+
+import { invariant } from "../../kit/errors";
+import { allocate, amountMinorMax, Dec, mulDiv } from "../../ledger/core/money";
 
 /** Most positions one pool may hold. */
 export const positionsPerPoolMax = 1_000_000;

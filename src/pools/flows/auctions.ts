@@ -10,9 +10,9 @@
 import type { Client, Row } from "@libsql/client";
 import { z } from "zod";
 import { openDatabase } from "../../kit/db/client";
+import { invariant } from "../../kit/errors";
 import { sha256Hex } from "../../kit/ids";
 import { fail, ok, type Result } from "../../kit/result";
-import { invariant } from "../../ledger/core/money";
 import { priceInForce } from "../../oracle/prices";
 import { roundCap } from "../core/auction/cap";
 import { isValidPrice } from "../core/auction/clearing";

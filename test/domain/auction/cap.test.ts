@@ -1,7 +1,8 @@
 // Proves the round cap of ECONOMICS §8.3 (both lifetime readings, period cap, switches, rounding down, never negative) and the price ceiling of §8.4.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { amountMinorMax, Dec, InvariantError } from "../../../src/ledger/core/money";
+import { InvariantError } from "../../../src/kit/errors";
+import { amountMinorMax, Dec } from "../../../src/ledger/core/money";
 import {
   priceCeiling,
   type RoundCapInput,

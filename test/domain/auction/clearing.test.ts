@@ -1,7 +1,8 @@
 // Proves that clearRound follows ECONOMICS §8.5 step by step (eligibility, order, cap, partial and whole-bid fills, both tie rules, uniform price, payouts rounded down) and agrees with a naive model of the spec.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { convertAmount, Dec, InvariantError } from "../../../src/ledger/core/money";
+import { InvariantError } from "../../../src/kit/errors";
+import { convertAmount, Dec } from "../../../src/ledger/core/money";
 import {
   bidsPerRoundMax,
   type ClearRoundInput,

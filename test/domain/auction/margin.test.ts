@@ -1,7 +1,8 @@
 // Proves that the exit margin of ECONOMICS §8.6 is the discount versus the reference price in USDC minor units rounded down, and that its distribution to remaining positions hands out exactly the margin.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Dec, InvariantError } from "../../../src/ledger/core/money";
+import { InvariantError } from "../../../src/kit/errors";
+import { Dec } from "../../../src/ledger/core/money";
 import { clearRound } from "../../../src/pools/core/auction/clearing";
 import { distributeMargin, exitMargin } from "../../../src/pools/core/auction/margin";
 import {

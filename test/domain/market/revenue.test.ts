@@ -1,7 +1,8 @@
 // Proves that a charge is split 80/10/10 with the rounding remainder to ThreeFold and parts that always sum exactly to the charge, and that usage is charged exactly, rounded down to the CC minor unit (never overcharged).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { amountMinorMax, Dec, InvariantError } from "../../../src/ledger/core/money";
+import { InvariantError } from "../../../src/kit/errors";
+import { amountMinorMax, Dec } from "../../../src/ledger/core/money";
 import { defaultMarketParameters } from "../../../src/market/core/parameters";
 import { chargeForUsage, msPerHour, splitRevenue } from "../../../src/market/core/revenue";
 

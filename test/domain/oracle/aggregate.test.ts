@@ -2,7 +2,8 @@
 // quorum, the exact median, and that the accepted price always lies within the accepted quotes.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Dec, InvariantError } from "../../../src/ledger/core/money";
+import { InvariantError } from "../../../src/kit/errors";
+import { Dec } from "../../../src/ledger/core/money";
 import {
   type AggregationRules,
   aggregate,

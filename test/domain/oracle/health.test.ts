@@ -2,7 +2,7 @@
 // (Friday evening, Saturday, Sunday-night reopening, Monday) without ever hiding a real outage.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InvariantError } from "../../../src/ledger/core/money";
+import { InvariantError } from "../../../src/kit/errors";
 import {
   assessHealth,
   goldHealthRules,

@@ -1,7 +1,8 @@
 // Proves the position shares of ECONOMICS §9.2: weight = frozen value × whole seconds in the pool, shares that sum to exactly 1, and partial exits that shrink value proportionally while keeping the contribution time.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Dec, InvariantError } from "../../../src/ledger/core/money";
+import { InvariantError } from "../../../src/kit/errors";
+import { Dec } from "../../../src/ledger/core/money";
 import {
   type Position,
   positionsPerPoolMax,

@@ -9,8 +9,8 @@
  * See capacity.ts for who gets slices and in which order.
  */
 
+import { invariant } from "../../../kit/errors";
 import { type Failure, fail, ok, type Result } from "../../../kit/result";
-import { invariant } from "../../../ledger/core/money";
 import { acceptInto, advanceClock, planVictims, preempt, rebalance } from "./capacity";
 import {
   diffEvents,

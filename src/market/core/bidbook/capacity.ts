@@ -17,7 +17,7 @@
  *   leases priced below it) can only shrink as lower-priority claims are placed, so running the
  *   pass twice changes nothing the second time.
  */
-import { invariant } from "../../../ledger/core/money";
+import { invariant } from "../../../kit/errors";
 import { type BookDraft, end, type LeaseDraft, pause, resume, setBidStatus, type Work } from "./draft";
 import { type Bid, freeSlices, leaseIdForBid, leasesPerBookMax, storedPriceKey } from "./model";
 import { endReachedMs } from "./settlement";

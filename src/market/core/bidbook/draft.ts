@@ -6,7 +6,7 @@
  * pre-empted and resumed again inside one transition (because the slices it gave up turned out
  * to be more than the new claim needed) leaves no trace: the log records what changed.
  */
-import { invariant } from "../../../ledger/core/money";
+import { invariant } from "../../../kit/errors";
 import {
   type Bid,
   type BidBook,

@@ -10,7 +10,7 @@
  * (never pre-empted) also holds them while paused, until it ends, so resuming it never fails.
  * An interruptible lease holds nothing while paused. The held slices never exceed `sliceCount`.
  */
-import { invariant } from "../../../ledger/core/money";
+import { invariant } from "../../../kit/errors";
 import { type ExactPrice, floorPriceText, parseExactPrice } from "./rate";
 
 /** Most slices one node may be split into. */

@@ -16,7 +16,9 @@
  * most the exact price and less than one minor unit below it; a single period charges the floor
  * or the ceiling of its own exact price, never less than 0.
  */
-import { invariant, scaleOf } from "../../../ledger/core/money";
+
+import { invariant } from "../../../kit/errors";
+import { scaleOf } from "../../../ledger/core/money";
 
 /** Milliseconds in one hour: prices are per slice-hour. */
 const msPerHour = 3_600_000;

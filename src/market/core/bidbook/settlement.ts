@@ -18,7 +18,7 @@
  * Without pauses R = k · periodMs at period k's start, so each period's charge is a pure
  * function of its index, which keeps replays of `stl_<leaseId>_<k>` safe.
  */
-import { invariant } from "../../../ledger/core/money";
+import { invariant } from "../../../kit/errors";
 import { exactPriceOf, isTimeMs, type Lease } from "./model";
 import { chargeBetweenMinor } from "./rate";
 

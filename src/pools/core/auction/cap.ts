@@ -8,14 +8,9 @@
  * price ceiling first, so that paying at most the ceiling per TFP never pays out more USDC than
  * the period allows.
  */
-import {
-  amountMinorMax,
-  Dec,
-  invariant,
-  mulDiv,
-  ratioWeights,
-  roundDecimal,
-} from "../../../ledger/core/money";
+
+import { invariant } from "../../../kit/errors";
+import { amountMinorMax, Dec, mulDiv, ratioWeights, roundDecimal } from "../../../ledger/core/money";
 import { formatPriceKey, parsePriceKey, payoutDivisor, priceDecimalsMax } from "./clearing";
 import { defaultAuctionRules, type LifetimeRule } from "./config";
 

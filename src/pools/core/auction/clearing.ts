@@ -12,7 +12,9 @@
  * bid, so sorting compares plain numbers. The bounds below keep every key an exact integer
  * below 2^53.
  */
-import { amountMinorMax, assets, invariant, mulDiv } from "../../../ledger/core/money";
+
+import { invariant } from "../../../kit/errors";
+import { amountMinorMax, assets, mulDiv } from "../../../ledger/core/money";
 import { type ClearingPriceRule, defaultAuctionRules, type TieRule } from "./config";
 
 export type { TieRule } from "./config";

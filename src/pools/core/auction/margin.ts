@@ -10,7 +10,9 @@
  * rounded DOWN, so no more is ever credited than the discount created. The spec's formula in the
  * auction unit (TFP) is this value divided by the reference price.
  */
-import { allocate, convertAmount, Dec, invariant } from "../../../ledger/core/money";
+
+import { invariant } from "../../../kit/errors";
+import { allocate, convertAmount, Dec } from "../../../ledger/core/money";
 import { largestWeightIndex, type PositionWeightRule, type WeightedPosition, weights } from "../shares";
 import { isValidPrice } from "./clearing";
 
