@@ -103,19 +103,54 @@ export function roundDecimal(value: Decimal.Value, places: number, rounding: Rou
   return new Dec(value).toDecimalPlaces(places, decimalRounding[rounding]);
 }
 
+/** An exact non-negative rate `numerator / denominator` (denominator > 0): units of one asset per unit of another. */
+export type Rate = { readonly numerator: bigint; readonly denominator: bigint };
+
+/** A finite decimal (string, number or Decimal) as an exact rate. */
+export function rateOf(value: Decimal.Value, name = "rate"): Rate {
+  const decimal = new Dec(value);
+  invariant(decimal.isFinite() && !decimal.isNegative(), () => `${name} must be a finite decimal ≥ 0`);
+  const places = decimal.decimalPlaces();
+  return {
+    numerator: BigInt(decimal.mul(new Dec(10).pow(places)).toFixed(0)),
+    denominator: 10n ** BigInt(places),
+  };
+}
+
+/** The product of two rates (chaining conversions: TFP → TFT → CC). */
+export function rateTimes(left: Rate, right: Rate): Rate {
+  return { numerator: left.numerator * right.numerator, denominator: left.denominator * right.denominator };
+}
+
+/** The inverse of a positive rate. */
+export function rateInverse(rate: Rate): Rate {
+  invariant(rate.numerator > 0n, "cannot invert a zero rate");
+  return { numerator: rate.denominator, denominator: rate.numerator };
+}
+
+/** Negative, zero or positive as `left` is below, equal to or above `right`. */
+export function rateCompare(left: Rate, right: Rate): number {
+  const difference = left.numerator * right.denominator - right.numerator * left.denominator;
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+}
+
 /**
- * Converts an amount of one asset to another at `rate` (units of `to` per unit of `from`),
- * rounding the result in the named direction. Used for every cross-asset conversion so the
- * scale difference between assets is handled in one place.
+ * The service's one currency conversion: `minor` units of `from` at `rate` (units of `to` per unit
+ * of `from`, exact or a decimal), in minor units of `to`, computed exactly and rounded once in the
+ * named direction. Every cross-asset conversion goes through it, so the scale difference between
+ * assets is handled in one place.
  */
 export function convertAmount(
   from: AssetCode,
   minor: bigint,
   to: AssetCode,
-  rate: Decimal.Value,
+  rate: Rate | Decimal.Value,
   rounding: Rounding,
 ): bigint {
-  return toMinor(to, toDecimal(from, minor).mul(new Dec(rate)), rounding);
+  const exact = typeof rate === "object" && "numerator" in rate ? rate : rateOf(rate);
+  const scaleFrom = 10n ** BigInt(scaleOf(from));
+  const scaleTo = 10n ** BigInt(scaleOf(to));
+  return mulDiv(minor, exact.numerator * scaleTo, exact.denominator * scaleFrom, rounding);
 }
 
 /** Integer `a × numerator / denominator`, rounded in the named direction. Denominator must be positive. */

@@ -30,7 +30,7 @@
 import type { Client, InStatement } from "@libsql/client";
 import { invariant } from "../../kit/errors";
 import { type Failure, fail } from "../../kit/result";
-import { Dec, mulDiv } from "../../ledger/core/money";
+import { convertAmount, rateInverse, rateOf, rateTimes } from "../../ledger/core/money";
 import type { TransferRequest } from "../../ledger/core/transfers";
 import { escrowAccountId, type HoldInfo, isUsable, loadHolds, treasuryAccountId } from "../../ledger/holds";
 import { createTransfers } from "../../ledger/store";
@@ -118,25 +118,15 @@ export function smaller(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
 
-/** A decimal string as an exact fraction. */
-function fraction(text: string): { numerator: bigint; denominator: bigint } {
-  const value = new Dec(text);
-  const places = value.decimalPlaces();
-  return {
-    numerator: BigInt(value.mul(new Dec(10).pow(places)).toFixed(0)),
-    denominator: 10n ** BigInt(places),
-  };
-}
-
 /**
- * TFT minor units (scale 7) worth `ccMinor` CC (scale 6) at `ccUsd` USD per CC and `tftUsd` USD per
- * TFT: `cc × ccUsd / tftUsd`, exact, rounded DOWN (never burn more than the equivalent).
+ * TFT minor units worth `ccMinor` CC at `ccUsd` USD per CC and `tftUsd` USD per TFT:
+ * `cc × ccUsd / tftUsd`, exact, rounded DOWN (never burn more than the equivalent).
  */
 export function tftForCc(ccMinor: bigint, ccUsd: string, tftUsd: string): bigint {
-  const cc = fraction(ccUsd);
-  const tft = fraction(tftUsd);
-  invariant(cc.numerator > 0n && tft.numerator > 0n, "tftForCc: prices must be positive");
-  return mulDiv(ccMinor * 10n, cc.numerator * tft.denominator, cc.denominator * tft.numerator, "floor");
+  const perCc = rateOf(ccUsd, "ccUsd");
+  const perTft = rateOf(tftUsd, "tftUsd");
+  invariant(perCc.numerator > 0n && perTft.numerator > 0n, "tftForCc: prices must be positive");
+  return convertAmount("CC", ccMinor, "TFT", rateTimes(perCc, rateInverse(perTft)), "floor");
 }
 
 function planLease(

@@ -12,7 +12,16 @@
 
 import { invariant } from "../../kit/errors";
 import { fail, ok, type Result } from "../../kit/result";
-import { type AssetCode, Dec, mulDiv, type Rounding, scaleOf } from "../../ledger/core/money";
+import {
+  convertAmount,
+  Dec,
+  type Rate,
+  type Rounding,
+  rateCompare,
+  rateInverse,
+  rateOf,
+  rateTimes,
+} from "../../ledger/core/money";
 
 /** A price or ratio as a decimal string ("0.128") or a `Dec`; never a float. */
 export type DecimalInput = string | Dec;
@@ -64,57 +73,11 @@ export type PegPrices = {
 /** Where a CC balance came from (§20 Q15): only CC earned as revenue may enter Pool 2. */
 export type CcOrigin = "earned" | "purchased";
 
-/** An exact non-negative rational `numerator / denominator` with a positive denominator. */
-type Fraction = { readonly numerator: bigint; readonly denominator: bigint };
-
-function fractionOf(value: DecimalInput, name: string): Fraction {
-  const decimal = new Dec(value);
-  invariant(decimal.isFinite(), `${name} must be a finite decimal`);
-  const places = decimal.decimalPlaces();
-  return {
-    numerator: BigInt(decimal.mul(new Dec(10).pow(places)).toFixed(0)),
-    denominator: 10n ** BigInt(places),
-  };
-}
-
-function positiveFractionOf(value: DecimalInput, name: string): Fraction {
-  const fraction = fractionOf(value, name);
-  invariant(fraction.numerator > 0n, `${name} must be positive`);
-  return fraction;
-}
-
-function times(left: Fraction, right: Fraction): Fraction {
-  return {
-    numerator: left.numerator * right.numerator,
-    denominator: left.denominator * right.denominator,
-  };
-}
-
-function inverse(fraction: Fraction): Fraction {
-  invariant(fraction.numerator > 0n, "cannot invert zero");
-  return { numerator: fraction.denominator, denominator: fraction.numerator };
-}
-
-/** Negative, zero or positive as `left` is below, equal to or above `right`. */
-function compare(left: Fraction, right: Fraction): number {
-  const difference = left.numerator * right.denominator - right.numerator * left.denominator;
-  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
-}
-
-/**
- * `amountMinor` of `from` times `rate` (units of `to` per unit of `from`), in minor units of `to`,
- * computed exactly and rounded once in the named direction.
- */
-function convertExact(
-  from: AssetCode,
-  amountMinor: bigint,
-  to: AssetCode,
-  rate: Fraction,
-  rounding: Rounding,
-): bigint {
-  const scaleFrom = 10n ** BigInt(scaleOf(from));
-  const scaleTo = 10n ** BigInt(scaleOf(to));
-  return mulDiv(amountMinor, rate.numerator * scaleTo, rate.denominator * scaleFrom, rounding);
+/** A decimal price as an exact rate; it must be positive. */
+function positiveRateOf(value: DecimalInput, name: string): Rate {
+  const rate = rateOf(value, name);
+  invariant(rate.numerator > 0n, `${name} must be positive`);
+  return rate;
 }
 
 /**
@@ -129,8 +92,8 @@ export function ccUsd(
   goldUsdPerGram: DecimalInput,
   ccGoldGrams: DecimalInput = defaultPegParameters.ccGoldGrams,
 ): Dec {
-  positiveFractionOf(goldUsdPerGram, "goldUsdPerGram");
-  positiveFractionOf(ccGoldGrams, "ccGoldGrams");
+  positiveRateOf(goldUsdPerGram, "goldUsdPerGram");
+  positiveRateOf(ccGoldGrams, "ccGoldGrams");
   return new Dec(goldUsdPerGram).mul(new Dec(ccGoldGrams));
 }
 
@@ -140,7 +103,7 @@ export function ccUsd(
  * @param rounding the direction, named by the caller: minting for a payment rounds `floor`.
  */
 export function usdToCc(usdMinor: bigint, ccUsdPrice: DecimalInput, rounding: Rounding): bigint {
-  return convertExact("USD", usdMinor, "CC", inverse(positiveFractionOf(ccUsdPrice, "ccUsd")), rounding);
+  return convertAmount("USD", usdMinor, "CC", rateInverse(positiveRateOf(ccUsdPrice, "ccUsd")), rounding);
 }
 
 /**
@@ -149,7 +112,7 @@ export function usdToCc(usdMinor: bigint, ccUsdPrice: DecimalInput, rounding: Ro
  * @param rounding the direction, named by the caller (a USD payout from the system rounds `floor`).
  */
 export function ccToUsd(ccMinor: bigint, ccUsdPrice: DecimalInput, rounding: Rounding): bigint {
-  return convertExact("CC", ccMinor, "USD", positiveFractionOf(ccUsdPrice, "ccUsd"), rounding);
+  return convertAmount("CC", ccMinor, "USD", positiveRateOf(ccUsdPrice, "ccUsd"), rounding);
 }
 
 /**
@@ -172,8 +135,8 @@ export function tftFixedUsd(
   ccUsdPrice: DecimalInput,
   tftPerCcFixed: DecimalInput = defaultPegParameters.tftPerCcFixed,
 ): Dec {
-  positiveFractionOf(ccUsdPrice, "ccUsd");
-  positiveFractionOf(tftPerCcFixed, "tftPerCcFixed");
+  positiveRateOf(ccUsdPrice, "ccUsd");
+  positiveRateOf(tftPerCcFixed, "tftPerCcFixed");
   return new Dec(ccUsdPrice).div(new Dec(tftPerCcFixed));
 }
 
@@ -186,7 +149,7 @@ export function tftEntryUsd(
   tftPerCcFixed: DecimalInput = defaultPegParameters.tftPerCcFixed,
 ): Dec {
   const fixed = tftFixedUsd(prices.ccUsd, tftPerCcFixed);
-  positiveFractionOf(prices.tftMarketUsd, "tftMarketUsd");
+  positiveRateOf(prices.tftMarketUsd, "tftMarketUsd");
   const market = new Dec(prices.tftMarketUsd);
   return market.greaterThan(fixed) ? market : fixed;
 }
@@ -204,14 +167,14 @@ export function ccMintedForTfp(
   parameters: PegParameters = defaultPegParameters,
 ): bigint {
   invariant(tfpMinor >= 0n, "ccMintedForTfp: amount must not be negative");
-  const cc = positiveFractionOf(prices.ccUsd, "ccUsd");
-  const market = positiveFractionOf(prices.tftMarketUsd, "tftMarketUsd");
-  const fixedRate = positiveFractionOf(parameters.tftPerCcFixed, "tftPerCcFixed");
-  const tftPerTfp = inverse(positiveFractionOf(parameters.tfpPerTft, "tfpPerTft"));
+  const cc = positiveRateOf(prices.ccUsd, "ccUsd");
+  const market = positiveRateOf(prices.tftMarketUsd, "tftMarketUsd");
+  const fixedRate = positiveRateOf(parameters.tftPerCcFixed, "tftPerCcFixed");
+  const tftPerTfp = rateInverse(positiveRateOf(parameters.tfpPerTft, "tfpPerTft"));
   // market ≤ ccUsd / fixedRate  ⇔  market × fixedRate ≤ ccUsd
-  const atFixedRate = compare(times(market, fixedRate), cc) <= 0;
-  const ccPerTft = atFixedRate ? inverse(fixedRate) : times(market, inverse(cc));
-  return convertExact("TFP", tfpMinor, "CC", times(tftPerTfp, ccPerTft), "floor");
+  const atFixedRate = rateCompare(rateTimes(market, fixedRate), cc) <= 0;
+  const ccPerTft = atFixedRate ? rateInverse(fixedRate) : rateTimes(market, rateInverse(cc));
+  return convertAmount("TFP", tfpMinor, "CC", rateTimes(tftPerTfp, ccPerTft), "floor");
 }
 
 /**
@@ -220,7 +183,7 @@ export function ccMintedForTfp(
  */
 export function tfpMintedForTft(tftMinor: bigint, parameters: PegParameters = defaultPegParameters): bigint {
   invariant(tftMinor >= 0n, "tfpMintedForTft: amount must not be negative");
-  return convertExact("TFT", tftMinor, "TFP", positiveFractionOf(parameters.tfpPerTft, "tfpPerTft"), "floor");
+  return convertAmount("TFT", tftMinor, "TFP", positiveRateOf(parameters.tfpPerTft, "tfpPerTft"), "floor");
 }
 
 /**
@@ -239,7 +202,7 @@ export function unlockThresholdUsd(
 
 /** Whether TFP may be returned for TFT now: the market price strictly exceeds the threshold (§6.3). */
 export function canUnlock(prices: PegPrices, parameters: PegParameters = defaultPegParameters): boolean {
-  positiveFractionOf(prices.tftMarketUsd, "tftMarketUsd");
+  positiveRateOf(prices.tftMarketUsd, "tftMarketUsd");
   return new Dec(prices.tftMarketUsd).greaterThan(unlockThresholdUsd(prices.ccUsd, parameters));
 }
 
@@ -260,8 +223,8 @@ export function tftUnlockedForTfp(
       `TFT market price ${new Dec(prices.tftMarketUsd).toFixed()} USD does not exceed ${threshold} USD`,
     );
   }
-  const tftPerTfp = inverse(positiveFractionOf(parameters.tfpPerTft, "tfpPerTft"));
-  return ok(convertExact("TFP", tfpMinor, "TFT", tftPerTfp, "floor"));
+  const tftPerTfp = rateInverse(positiveRateOf(parameters.tfpPerTft, "tfpPerTft"));
+  return ok(convertAmount("TFP", tfpMinor, "TFT", tftPerTfp, "floor"));
 }
 
 /**
@@ -271,9 +234,9 @@ export function tftUnlockedForTfp(
  */
 export function tfpForCc(ccMinor: bigint, prices: PegPrices): bigint {
   invariant(ccMinor >= 0n, "tfpForCc: amount must not be negative");
-  const cc = positiveFractionOf(prices.ccUsd, "ccUsd");
-  const market = positiveFractionOf(prices.tftMarketUsd, "tftMarketUsd");
-  return convertExact("CC", ccMinor, "TFP", times(cc, inverse(market)), "floor");
+  const cc = positiveRateOf(prices.ccUsd, "ccUsd");
+  const market = positiveRateOf(prices.tftMarketUsd, "tftMarketUsd");
+  return convertAmount("CC", ccMinor, "TFP", rateTimes(cc, rateInverse(market)), "floor");
 }
 
 /**
@@ -283,9 +246,9 @@ export function tfpForCc(ccMinor: bigint, prices: PegPrices): bigint {
  */
 export function ccForTfp(tfpMinor: bigint, prices: PegPrices): bigint {
   invariant(tfpMinor >= 0n, "ccForTfp: amount must not be negative");
-  const cc = positiveFractionOf(prices.ccUsd, "ccUsd");
-  const market = positiveFractionOf(prices.tftMarketUsd, "tftMarketUsd");
-  return convertExact("TFP", tfpMinor, "CC", times(market, inverse(cc)), "floor");
+  const cc = positiveRateOf(prices.ccUsd, "ccUsd");
+  const market = positiveRateOf(prices.tftMarketUsd, "tftMarketUsd");
+  return convertAmount("TFP", tfpMinor, "CC", rateTimes(market, rateInverse(cc)), "floor");
 }
 
 /**
