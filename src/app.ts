@@ -17,18 +17,14 @@ import {
 } from "./kit/http/middleware";
 import { countFailure } from "./kit/http/rate-limit";
 import type { App, AppEnv } from "./kit/http/types";
+import { zodProblems } from "./kit/result";
 import { registerRoutes } from "./routes";
 
-/** Turns zod issues into field problems: `field` is the dotted path, prefixed by where it was. */
+/** A request that does not match its schema: every problem, each field prefixed by where it was. */
 function validationError(error: ZodError, target: string): ApiError {
-  const errors = error.issues.slice(0, 50).map((issue) => {
-    const path = issue.path.map(String).join(".");
-    const keys = issue.code === "unrecognized_keys" ? (issue as { keys?: string[] }).keys : undefined;
-    const field = [target === "json" ? "" : target, path, keys ? keys.join(",") : ""]
-      .filter(Boolean)
-      .join(".");
-    return { field: field || target, detail: issue.message };
-  });
+  const errors = zodProblems(error, target === "json" ? "" : target).map((problem) =>
+    problem.field === "input" ? { ...problem, field: target } : problem,
+  );
   return new ApiError(
     "VALIDATION_FAILED",
     `Invalid ${target === "json" ? "body" : target}: ${errors.map((e) => e.field).join(", ")}`,

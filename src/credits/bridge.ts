@@ -19,7 +19,7 @@
  */
 import type { Client } from "@libsql/client";
 import { z } from "zod";
-import { fail, ok, type Result } from "../kit/result";
+import { fail, ok, type Result, zodFailure } from "../kit/result";
 import { isSafeText, unsafeTextMessage } from "../kit/text";
 import { formatAmount, parseAmount } from "../ledger/core/money";
 import { tfpMintedForTft } from "../oracle/core/peg";
@@ -169,13 +169,7 @@ function record(
 }
 
 function invalid(event: BridgeEvent, error: z.ZodError): Result<never> {
-  const issue = error.issues[0];
-  const field = `data.${issue?.path.join(".") ?? ""}`;
-  return fail(
-    "VALIDATION_FAILED",
-    `Bridge ${event.type} ${event.id}: ${field}: ${issue?.message ?? "invalid"}`,
-    field,
-  );
+  return zodFailure(error, { context: `Bridge ${event.type} ${event.id}`, prefix: "data" });
 }
 
 type Deposit = { depositId: string; accountId: string; tftMinor: bigint; txHash: string };

@@ -27,7 +27,7 @@
 import type { Client, InStatement, Row } from "@libsql/client";
 import Stripe from "stripe";
 import { z } from "zod";
-import { fail, ok, type Result } from "../kit/result";
+import { fail, ok, type Result, zodFailure } from "../kit/result";
 import { isSafeText, unsafeTextMessage } from "../kit/text";
 import { formatAmount } from "../ledger/core/money";
 import type { TransferRequest } from "../ledger/core/transfers";
@@ -597,12 +597,7 @@ async function applyReversalFact(
 }
 
 function invalid(event: StripeEvent, error: z.ZodError): Result<never> {
-  const issue = error.issues[0];
-  return fail(
-    "VALIDATION_FAILED",
-    `Stripe ${event.type} ${event.id}: ${issue?.path.join(".") || "object"}: ${issue?.message ?? "invalid"}`,
-    "body",
-  );
+  return zodFailure(error, { context: `Stripe ${event.type} ${event.id}`, field: "body" });
 }
 
 /** What an event asks for, read from its object alone (no I/O). */

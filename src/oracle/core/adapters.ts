@@ -7,7 +7,7 @@
  * through float arithmetic; NaN, infinities, negatives and exponent strings are rejected.
  */
 import { z } from "zod";
-import { fail, ok, type Result } from "../../kit/result";
+import { fail, ok, type Result, zodFailure } from "../../kit/result";
 import { Dec, roundDecimal } from "../../ledger/core/money";
 import { priceTextLengthMax, type QuoteKind } from "./aggregate";
 
@@ -107,14 +107,6 @@ export function normalisePrice(
   return ok(observedAtMs === undefined ? parsed : { ...parsed, observedAtMs });
 }
 
-/** First zod issue as a short, bounded sentence ("metals.gold: expected number"). */
-function zodFailure(error: z.ZodError, provider: string): Result<never> {
-  const issue = error.issues[0];
-  const path = issue === undefined || issue.path.length === 0 ? "(root)" : issue.path.join(".");
-  const message = issue?.message ?? "invalid";
-  return fail("VALIDATION_FAILED", `${provider} answer: ${path}: ${message}`.slice(0, 200), path);
-}
-
 const jsonPrice = z.union([z.number(), z.string()]);
 
 // ── CoinGecko ────────────────────────────────────────────────────────────────────────────────
@@ -149,7 +141,7 @@ export function coinGeckoSimplePriceAdapter(options: CoinGeckoSimplePriceOptions
         return fail("VALIDATION_FAILED", `CoinGecko answer has no "${options.coinId}" entry`, options.coinId);
       }
       const entry = coinGeckoEntrySchema.safeParse((json as Record<string, unknown>)[options.coinId]);
-      if (!entry.success) return zodFailure(entry.error, "CoinGecko");
+      if (!entry.success) return zodFailure(entry.error, { context: "CoinGecko answer" });
       const price = decimalFromJson(entry.data.usd, `${options.coinId}.usd`);
       if (!price.ok) return price;
       const seconds = entry.data.last_updated_at;
@@ -185,7 +177,7 @@ export function goldApiAdapter(id = "gold-api"): Adapter {
     kind: "gold",
     parse(json) {
       const answer = goldApiSchema.safeParse(json);
-      if (!answer.success) return zodFailure(answer.error, "gold-api.com");
+      if (!answer.success) return zodFailure(answer.error, { context: "gold-api.com answer" });
       const price = decimalFromJson(answer.data.price, "price");
       if (!price.ok) return price;
       let observedAtMs: number | undefined;
@@ -224,7 +216,7 @@ export function metalsDevAdapter(id = "metals-dev"): Adapter {
     kind: "gold",
     parse(json) {
       const answer = metalsDevSchema.safeParse(json);
-      if (!answer.success) return zodFailure(answer.error, "metals.dev");
+      if (!answer.success) return zodFailure(answer.error, { context: "metals.dev answer" });
       const price = decimalFromJson(answer.data.metals.gold, "metals.gold");
       if (!price.ok) return price;
       let observedAtMs: number | undefined;
@@ -283,7 +275,7 @@ export function stellarOrderBookAdapter(options: StellarOrderBookOptions): Adapt
     kind: "tft",
     parse(json) {
       const answer = horizonOrderBookSchema.safeParse(json);
-      if (!answer.success) return zodFailure(answer.error, "Horizon");
+      if (!answer.success) return zodFailure(answer.error, { context: "Horizon answer" });
       const book = answer.data;
       if (book.base.asset_code !== options.baseAssetCode) {
         return fail("VALIDATION_FAILED", `order book base is not ${options.baseAssetCode}`, "base");
