@@ -30,6 +30,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Client, InStatement } from "@libsql/client";
 import type { z } from "zod";
+import { now } from "../../kit/clock";
 import { openDatabase, writeFailure } from "../../kit/db/client";
 import { invariant } from "../../kit/errors";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
@@ -397,7 +398,7 @@ export class NodeBidBook extends DurableObject<Env> {
 
   /** The object's clock: real time, shifted forward in test and bench runs (`shiftClock`). */
   private now(): number {
-    return Date.now() + this.clockOffsetMs;
+    return now() + this.clockOffsetMs;
   }
 
   private requireBook(): BidBook {
