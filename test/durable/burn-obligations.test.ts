@@ -70,7 +70,7 @@ describe("burn obligations", () => {
     expect(lease.status, JSON.stringify(lease.body)).toBe(201);
     // The hour settles while the oracle has no TFT price: its burn cannot be valued in TFT.
     const waiting = await withoutPrice("tft", async () => {
-      await shift(node.id, hourMs + 1_000);
+      shift(hourMs + 1_000);
       expect(await settle(node.id)).toBeGreaterThan(0);
       return settleBurnObligations(database(), Date.now());
     });

@@ -70,7 +70,7 @@ describe("a month of a lease", () => {
     );
     expect(committed.status, JSON.stringify(committed.body)).toBe(201);
     expect(committed.body.lease.priceCcPerSliceHour).toBe("0.001666666666");
-    await shift(node.id, monthHours * hourMs + 1_000);
+    shift(monthHours * hourMs + 1_000);
     const rows = await settleMonth(node.id, committed.body.lease.id);
     expect(rows).toHaveLength(monthHours);
     expect(rows.every((row) => row.unpaidMinor === 0n)).toBe(true);
@@ -91,7 +91,7 @@ describe("a month of a lease", () => {
     const lease = await reserve(user, node.id, 1, monthHours);
     expect(lease.status, JSON.stringify(lease.body)).toBe(201);
     expect(lease.body.priceCcPerSliceHour).toBe("0.032552083333");
-    await shift(node.id, monthHours * hourMs + 1_000);
+    shift(monthHours * hourMs + 1_000);
     const rows = await settleMonth(node.id, lease.body.id);
     expect(rows).toHaveLength(monthHours);
     expect(rows.every((row) => row.unpaidMinor === 0n)).toBe(true);

@@ -261,7 +261,7 @@ describe("bids by hand", () => {
     });
     expect(cancelled.body.status).toBe("cancelled");
 
-    await shift(node.id, hourMs + 1_000);
+    shift(hourMs + 1_000);
     await settle(node.id);
     const expired = await book(node.id).getBid({ nodeId: node.id, bidId: three.body.id });
     expect(expired.ok && expired.value.status).toBe("expired");

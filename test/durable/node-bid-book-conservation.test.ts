@@ -90,6 +90,8 @@ describe("a randomised day", () => {
 
     const leases: { id: string; nodeId: string; user: Seeded }[] = [];
     const bids: { id: string; nodeId: string; user: Seeded }[] = [];
+    /** The money passes of the hour that just passed, running while the next hour's activity arrives. */
+    let settling: Promise<number>[] = [];
     for (let hour = 0; hour < hours; hour += 1) {
       for (const [index, node] of nodes.entries()) {
         const farmer = farmers[index % 2]!;
@@ -136,10 +138,13 @@ describe("a randomised day", () => {
           expect(response.status).toBe(200);
         }
       }
-      // An hour passes on every node; shifting schedules the book's alarm, which settles on its own
-      // while the next hour's activity already arrives.
-      for (const node of nodes) await shift(node.id, hourMs);
+      // An hour passes on the shared clock; every book settles it while the next hour's activity
+      // already arrives.
+      await Promise.all(settling);
+      shift(hourMs);
+      settling = nodes.map((node) => settle(node.id));
     }
+    await Promise.all(settling);
     // Close the day: every node online, every lease ended, every open bid cancelled, settled.
     for (const [index, node] of nodes.entries()) {
       await call("PUT", `/v1/nodes/${node.id}/state`, {
@@ -157,10 +162,8 @@ describe("a randomised day", () => {
       });
       expect([200, 409]).toContain(response.status);
     }
-    for (const node of nodes) {
-      await shift(node.id, hourMs);
-      await settle(node.id);
-    }
+    shift(hourMs);
+    for (const node of nodes) await settle(node.id);
     expect(leases.length).toBeGreaterThan(5);
 
     // Every charge split exactly; the farmers, the burn and ThreeFold received exactly that.

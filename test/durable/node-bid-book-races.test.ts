@@ -101,7 +101,7 @@ describe("identical reservations at once", () => {
         expect(Number(voids.rows[0]?.count)).toBe(0);
         leaseIds.push(leaseId);
       }
-      await shift(node.id, hourMs + 1_000);
+      shift(hourMs + 1_000);
       await settle(node.id);
       const rows = await settlementsOf(leaseIds);
       expect(rows.map((row) => row.leaseId).sort()).toEqual([...leaseIds].sort());

@@ -80,7 +80,7 @@ describe("hourly settlement", () => {
     expect(lease.body.priceCcPerSliceHour).toBe("0.078125");
     expect((await balances(user.accountId)).pendingDebits).toBe(24n * hourlyChargeMinor);
 
-    await shift(node.id, 3 * hourMs + 1_000);
+    shift(3 * hourMs + 1_000);
     await settle(node.id);
     const rows = await settlementsOf([lease.body.id]);
     expect(rows.map((row) => row.id)).toEqual([0, 1, 2].map((k) => `stl_${lease.body.id}_${k}`));
@@ -126,7 +126,7 @@ describe("hourly settlement", () => {
     const vaultBefore = BigInt(vault.rows[0]?.available as bigint);
     const lease = await reserve(user, node.id, 1, null);
     expect(lease.status).toBe(201);
-    await shift(node.id, 2 * hourMs + 1_000);
+    shift(2 * hourMs + 1_000);
     await settle(node.id);
     const rows = await settlementsOf([lease.body.id]);
     expect(rows).toHaveLength(2);
@@ -151,7 +151,7 @@ describe("hourly settlement", () => {
     const node = await registerNode(farmer);
     const user = await fundedUser(100n * ccMinor);
     const lease = await reserve(user, node.id, 2, null);
-    await shift(node.id, 2 * hourMs + 1_000);
+    shift(2 * hourMs + 1_000);
     expect(await runDurableObjectAlarm(book(node.id))).toBe(true);
     expect(await settlementsOf([lease.body.id])).toHaveLength(2);
     const afterFirst = await balances(user.accountId);
@@ -197,7 +197,7 @@ describe("hourly settlement", () => {
     expect(written?.failure).toBeNull();
     const transfersBefore = await transferCount(`stl_${lease.body.id}_`);
     await evictDurableObject(book(node.id));
-    await shift(node.id, hourMs);
+    shift(hourMs);
     await settle(node.id);
     expect(await transferCount(`stl_${lease.body.id}_`)).toBe(transfersBefore);
     expect(await settlementsOf([lease.body.id])).toHaveLength(3);
@@ -211,7 +211,7 @@ describe("hourly settlement", () => {
     const user = await fundedUser(10n * ccMinor);
     const lease = await reserve(user, node.id, 2, 48);
     expect(lease.status).toBe(201);
-    await shift(node.id, hourMs + 30 * 60_000);
+    shift(hourMs + 30 * 60_000);
     const ended = await call<{ status: string; charged: string; holdIds: string[] }>(
       "DELETE",
       `/v1/leases/${lease.body.id}`,
@@ -245,14 +245,14 @@ describe("running out of funds", () => {
     const user = await fundedUser(24n * hourlyChargeMinor);
     const lease = await reserve(user, node.id, 2, null);
     expect(lease.status).toBe(201);
-    await shift(node.id, 13 * hourMs + 1_000);
+    shift(13 * hourMs + 1_000);
     await settle(node.id);
     let events = await leaseEvents(user, lease.body.id);
     expect(events.some((event) => event.type === "top_up_failed")).toBe(true);
     let view = await call<{ status: string }>("GET", `/v1/leases/${lease.body.id}`, { key: user.key });
     expect(view.body.status).toBe("running");
 
-    await shift(node.id, 10 * hourMs);
+    shift(10 * hourMs);
     await settle(node.id);
     view = await call<{ status: string; pausedReason: string; graceUntil: string }>(
       "GET",
@@ -267,7 +267,7 @@ describe("running out of funds", () => {
     const listing = await call<{ freeSlices: number }>("GET", `/v1/nodes/${node.id}`);
     expect(listing.body.freeSlices).toBe(5);
 
-    await shift(node.id, 25 * hourMs);
+    shift(25 * hourMs);
     await settle(node.id);
     view = await call<{ status: string }>("GET", `/v1/leases/${lease.body.id}`, { key: user.key });
     expect(view.body.status).toBe("ended");
@@ -286,7 +286,7 @@ describe("running out of funds", () => {
     const node = await registerNode(farmer);
     const user = await fundedUser(24n * hourlyChargeMinor);
     const lease = await reserve(user, node.id, 2, null);
-    await shift(node.id, 23 * hourMs + 1_000);
+    shift(23 * hourMs + 1_000);
     await settle(node.id);
     let view = await call<{ status: string }>("GET", `/v1/leases/${lease.body.id}`, { key: user.key });
     expect(view.body.status).toBe("paused");
@@ -308,7 +308,7 @@ describe("running out of funds", () => {
       },
     });
     expect(top.status).toBe(201);
-    await shift(node.id, hourMs);
+    shift(hourMs);
     await settle(node.id);
     view = await call<{ status: string }>("GET", `/v1/leases/${lease.body.id}`, { key: user.key });
     expect(view.body.status).toBe("running");

@@ -201,7 +201,8 @@ describe("leases and bids against their holds", () => {
     // A hold the book lists for the cancelled bid but has not released (as if its release had failed).
     const holdId = await strayHold(user.accountId, "bid_hold", { bidId: open.body.id, nodeId: node.id });
     await runInDurableObject(book(node.id), (instance: NodeBidBook) => {
-      const funding = (instance as unknown as { funding: Map<string, { holdIds: string[] }> }).funding;
+      const funding = (instance as unknown as { state: { funding: Map<string, { holdIds: string[] }> } })
+        .state.funding;
       const record = funding.get(open.body.id);
       expect(record).toBeDefined();
       record!.holdIds.push(holdId);

@@ -31,8 +31,10 @@
  * mismatch that the next audit no longer reports. An audit of a quiet market is exact.
  */
 import type { Client } from "@libsql/client";
-import type { BidStatus, LeaseStatus, PausedReason } from "../core/bidbook/model";
+import type { BookAuditRecord, BookAuditView } from "../core/views";
 import { bookOf } from "./books";
+
+export type { BookAuditRecord, BookAuditView } from "../core/views";
 
 /** Codes of the holds that stand behind a node's leases and bids (see funding.ts, node-bid-book.ts). */
 export const bookHoldCodes = ["lease_hold", "package_lease_hold", "lease_top_up", "bid_hold"] as const;
@@ -51,30 +53,6 @@ export const auditHoldsPerPage = 1_000;
 export const marketMismatchesMax = 100;
 /** Most ids per `IN (…)` list. */
 const idsPerQueryMax = 400;
-
-/** One lease or bid of a book, as the audit sees it. */
-export type BookAuditRecord = {
-  id: string;
-  kind: "lease" | "bid";
-  /** `missing`: a funding record still lists holds but the book no longer has its lease or bid. */
-  status: LeaseStatus | BidStatus | "missing";
-  pausedReason: PausedReason | null;
-  /** The holds the record counts on, oldest first. */
-  holdIds: string[];
-  /** Finished (a closed bid, an ended and fully settled lease): what its holds have left goes back. */
-  closed: boolean;
-};
-
-/** A node's bid book as the audit sees it (NodeBidBook `auditView`). */
-export type BookAuditView = {
-  nodeId: string;
-  /** False for a book never opened: it has no leases or bids. */
-  opened: boolean;
-  /** The book's clock (shifted forward in test and bench runs). */
-  nowMs: number;
-  /** Leases not ended, open bids, and any lease or bid whose funding still lists holds. */
-  records: BookAuditRecord[];
-};
 
 export const marketMismatchKinds = [
   "lease_without_hold",

@@ -4,15 +4,13 @@
  * can use the types without the Workers runtime.
  */
 import { z } from "zod";
-import type { BidStatus, LeaseKind, LeaseStatus, NodeState, PausedReason } from "../core/bidbook/model";
+import { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema } from "../../kit/ids";
+import type { BidStatus, NodeState } from "../core/bidbook/model";
 import { bidDurationMsMax, leaseDurationMsMax, nodeStates, priceKey } from "../core/bidbook/model";
 import { exactPriceCharsMax, parseExactPrice } from "../core/bidbook/rate";
-import type { BandCurrency } from "../core/parameters";
+import { leaseSources } from "../core/views";
 
-export const nodeIdSchema = z.string().regex(/^node_[A-Za-z0-9_]{1,60}$/, "must look like node_…");
-export const leaseIdSchema = z.string().regex(/^lse_[A-Za-z0-9_]{1,100}$/, "must look like lse_…");
-export const bidIdSchema = z.string().regex(/^bid_[A-Za-z0-9_]{1,100}$/, "must look like bid_…");
-export const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/, "must look like acc_…");
+export { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema };
 export const ownerIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 /** A CC price per slice-hour the bid book accepts: > 0, at most 12 decimals, at most 1,000,000. */
 export const ccPriceSchema = z
@@ -32,8 +30,13 @@ export const exactPriceSchema = z
     "must be a decimal or a fraction of two, such as 1.2/720",
   );
 
-export const leaseSources = ["reservation", "bid", "capacity_request", "package"] as const;
-export type LeaseSource = (typeof leaseSources)[number];
+export {
+  type BookAuditRecord,
+  type BookAuditView,
+  type LeaseSource,
+  type LeaseView,
+  leaseSources,
+} from "../core/views";
 
 export const openSchema = z.strictObject({ nodeId: nodeIdSchema });
 
@@ -121,38 +124,6 @@ export const setPricesSchema = z.strictObject({
   ccUsd: decimalText.nullable(),
 });
 export type SetPricesInput = z.infer<typeof setPricesSchema>;
-
-export const shiftClockSchema = z.strictObject({
-  nodeId: nodeIdSchema,
-  ms: z
-    .number()
-    .int()
-    .min(0)
-    .max(bidDurationMsMax * 2),
-});
-
-/** A lease as the book reports it. Amounts charged live in the libSQL mirror (`leases.charged_minor`). */
-export type LeaseView = {
-  id: string;
-  nodeId: string;
-  ownerId: string;
-  payerAccountId: string;
-  kind: LeaseKind;
-  source: LeaseSource;
-  sourceId: string | null;
-  slices: number;
-  priceCcPerSliceHour: string;
-  quotedPrice: string | null;
-  quotedCurrency: BandCurrency | null;
-  quotedCcUsd: string | null;
-  startedAtMs: number;
-  endsAtMs: number | null;
-  status: LeaseStatus;
-  pausedReason: PausedReason | null;
-  graceUntilMs: number | null;
-  settledThroughMs: number;
-  holdIds: string[];
-};
 
 export type BidView = {
   id: string;

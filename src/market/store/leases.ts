@@ -5,7 +5,7 @@
 import type { Client, Row } from "@libsql/client";
 import type { LeaseKind, LeaseStatus, PausedReason } from "../core/bidbook/model";
 import type { BandCurrency } from "../core/parameters";
-import type { LeaseSource, LeaseView } from "../object/contract";
+import type { LeaseSource, LeaseView } from "../core/views";
 
 /** The libSQL mirror of a lease: the book's view without its holds, plus the farmer and what was charged. */
 export type LeaseRow = Omit<LeaseView, "holdIds"> & { farmerId: string; chargedMinor: bigint };

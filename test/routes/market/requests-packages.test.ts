@@ -235,7 +235,7 @@ describe("bid packages", () => {
     const standard = await commit("standard-compute", 3);
     expect(standard.status).toBe(201);
 
-    await shift(node.id, 2 * hourMs + 1_000);
+    shift(2 * hourMs + 1_000);
     await settle(node.id);
     const rows = await settlementsOf([granted.body.lease.id, standard.body.lease.id]);
     expect(rows).toHaveLength(4);

@@ -4,10 +4,11 @@
  */
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import { hourMs, shiftClock } from "../../../src/kit/clock";
 import { recordRound } from "../../../src/oracle/prices";
 import { call, database, fundedAccount, type Seeded, seedKey } from "../../support/harness";
 
-export const hourMs = 3_600_000;
+export { hourMs };
 /** 1 CC in minor units. */
 export const ccMinor = 1_000_000n;
 
@@ -77,10 +78,12 @@ export function book(nodeId: string) {
   return env.NODE_BOOK.get(env.NODE_BOOK.idFromName(nodeId));
 }
 
-/** Moves the book's clock forward (test runs only). */
-export async function shift(nodeId: string, ms: number): Promise<void> {
-  const result = await book(nodeId).shiftClock({ nodeId, ms });
-  expect(result.ok).toBe(true);
+/**
+ * Moves the service's clock forward (src/kit/clock.ts): the Worker and every book read it. A book
+ * acts on the new time when it is next called (`settle`) or its alarm fires.
+ */
+export function shift(ms: number): void {
+  shiftClock(ms);
 }
 
 /** Runs the money pass now and returns how many periods it settled. */

@@ -1,0 +1,398 @@
+/**
+ * The bid book's own storage (the Durable Object's SQLite) and its in-memory copy: the node's
+ * configuration, the book (src/market/core/bidbook), each lease's or bid's funding, and the event
+ * log. `commit` writes a transition's changed records, funding and events in one synchronous
+ * storage transaction, then updates memory, so nothing can run in between.
+ */
+import { dayMs } from "../../kit/clock";
+import { invariant } from "../../kit/errors";
+import { formatAmount } from "../../ledger/core/money";
+import {
+  type Bid,
+  type BidBook,
+  type BidBookEvent,
+  compact,
+  type Lease,
+  leaseIdForBid,
+  type Transition,
+} from "../core/bidbook";
+import type { BandCurrency } from "../core/parameters";
+import type { PriceBand } from "../core/pricing";
+import type { LeaseSource } from "../core/views";
+import type { PeriodFigures } from "../store/settlement";
+import type { EventView } from "./contract";
+
+/** What the book keeps about its node besides the book itself. */
+export type NodeConfig = {
+  nodeId: string;
+  farmerId: string;
+  payoutAccountId: string;
+  currency: BandCurrency;
+  pricePerSliceMonth: string;
+  pricePerSliceHour: string;
+  band: PriceBand;
+};
+
+/** Who pays for a lease or a bid and the holds that stand behind it (oldest first). */
+export type Funding = {
+  id: string;
+  ownerId: string;
+  payerAccountId: string;
+  source: LeaseSource;
+  sourceId: string | null;
+  quotedPrice: string | null;
+  quotedCurrency: BandCurrency | null;
+  quotedCcUsd: string | null;
+  holdIds: string[];
+  /** Period count at which the last top-up failed, so its event is written once. */
+  topUpFailedAt: number | null;
+  /** The last settlement failure reported in the events, so it is written once. */
+  lastFailure: string | null;
+};
+
+/** A settled or money event the book adds to the domain's events. */
+export type ExtraEvent = { type: string; leaseId?: string; bidId?: string; atMs: number; detail: string };
+
+/** What `commit` writes besides the transition itself. */
+export type CommitOptions = {
+  funding?: Funding[];
+  extraEvents?: ExtraEvent[];
+  settled?: Map<string, PeriodFigures>;
+};
+
+type Header = Omit<BidBook, "leases" | "bids">;
+type Table = "leases" | "bids" | "funding";
+
+/** Events older than this are dropped when the book is compacted: 90 days. */
+const eventsRetentionMs = 90 * dayMs;
+/** Most events returned by one page. */
+const eventsPageMax = 200;
+
+const storageSchema = [
+  "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS bids (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS funding (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, lease_id TEXT, bid_id TEXT,
+     type TEXT NOT NULL, at_ms INTEGER NOT NULL, detail TEXT NOT NULL)`,
+  "CREATE INDEX IF NOT EXISTS events_lease ON events (lease_id, seq)",
+  "CREATE INDEX IF NOT EXISTS events_bid ON events (bid_id, seq)",
+];
+
+export class BookStorage {
+  config: NodeConfig | null = null;
+  book: BidBook | null = null;
+  readonly funding = new Map<string, Funding>();
+  /** Set when a change reaches what the libSQL mirror shows (leases, the node's header). */
+  mirrorDirty = true;
+  /** The lease and bid records as last written to storage. */
+  private readonly storedLeases = new Map<string, Lease>();
+  private readonly storedBids = new Map<string, Bid>();
+  private storedHeader: Header | null = null;
+
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  private get sql(): SqlStorage {
+    return this.storage.sql;
+  }
+
+  /** Creates the tables if needed and loads what they hold (nothing for a book never opened). */
+  load(): void {
+    for (const statement of storageSchema) this.sql.exec(statement);
+    const meta = new Map(
+      this.sql
+        .exec<{ key: string; value: string }>("SELECT key, value FROM meta")
+        .toArray()
+        .map((row) => [row.key, row.value]),
+    );
+    const config = meta.get("config");
+    const header = meta.get("header");
+    if (config === undefined || header === undefined) return;
+    this.config = JSON.parse(config) as NodeConfig;
+    const leases = this.bodies<Lease>("leases");
+    const bids = this.bodies<Bid>("bids");
+    for (const funding of this.bodies<Funding>("funding")) this.funding.set(funding.id, funding);
+    const parsedHeader = JSON.parse(header) as Header;
+    this.book = { ...parsedHeader, leases, bids };
+    this.storedHeader = parsedHeader;
+    for (const lease of leases) this.storedLeases.set(lease.id, lease);
+    for (const bid of bids) this.storedBids.set(bid.id, bid);
+  }
+
+  private bodies<T>(table: Table): T[] {
+    return this.sql
+      .exec<{ body: string }>(`SELECT body FROM ${table}`)
+      .toArray()
+      .map((row) => JSON.parse(row.body) as T);
+  }
+
+  /** Stores a book opened for the first time, with its node's configuration. */
+  open(config: NodeConfig, book: BidBook): void {
+    const header = headerOf(book);
+    this.storage.transactionSync(() => {
+      this.putMeta("config", config);
+      this.putMeta("header", header);
+    });
+    this.config = config;
+    this.book = book;
+    this.storedHeader = header;
+  }
+
+  /** Replaces the node's configuration (new prices); call inside the change that commits them. */
+  saveConfig(config: NodeConfig): void {
+    this.putMeta("config", config);
+    this.config = config;
+    this.mirrorDirty = true;
+  }
+
+  private putMeta(key: "config" | "header", value: unknown): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, JSON.stringify(value));
+  }
+
+  requireBook(): BidBook {
+    invariant(this.book !== null, "bid book used before it was loaded");
+    return this.book;
+  }
+
+  requireConfig(): NodeConfig {
+    invariant(this.config !== null, "bid book used before it was loaded");
+    return this.config;
+  }
+
+  /**
+   * Applies a transition: the new book, changed lease and bid records, funding changes and events
+   * in one storage transaction (synchronous: nothing can run in between), then in memory. Bids
+   * the transition accepted hand their funding to the lease they became.
+   */
+  commit(transition: Transition, options: CommitOptions = {}): void {
+    const next = transition.book;
+    const { fundingChanges, movedBidIds } = this.fundingOf(transition, options.funding ?? []);
+    const events = eventsOf(transition, options);
+    const header = headerOf(next);
+    const changedLeases = next.leases.filter((lease) => {
+      const stored = this.storedLeases.get(lease.id);
+      return stored === undefined || !sameLease(stored, lease);
+    });
+    const changedBids = next.bids.filter((bid) => this.storedBids.get(bid.id)?.status !== bid.status);
+    // Records disappear only when the book is compacted: look for them only when the count says so.
+    const addedLeases = changedLeases.filter((lease) => !this.storedLeases.has(lease.id)).length;
+    const droppedLeases =
+      next.leases.length < this.storedLeases.size + addedLeases
+        ? missingIds(this.storedLeases, next.leases)
+        : [];
+    const addedBids = changedBids.filter((bid) => !this.storedBids.has(bid.id)).length;
+    const droppedBids =
+      next.bids.length < this.storedBids.size + addedBids ? missingIds(this.storedBids, next.bids) : [];
+    const headerChanged = this.storedHeader === null || !sameHeader(this.storedHeader, header);
+    this.storage.transactionSync(() => {
+      if (headerChanged) this.putMeta("header", header);
+      this.putRecords("leases", changedLeases);
+      this.deleteRecords("leases", droppedLeases);
+      this.putRecords("bids", changedBids);
+      this.deleteRecords("bids", droppedBids);
+      this.putRecords("funding", fundingChanges);
+      this.deleteRecords("funding", movedBidIds);
+      this.insertEvents(events);
+    });
+    this.book = next;
+    this.storedHeader = header;
+    for (const lease of changedLeases) this.storedLeases.set(lease.id, lease);
+    for (const id of droppedLeases) this.storedLeases.delete(id);
+    for (const bid of changedBids) this.storedBids.set(bid.id, bid);
+    for (const id of droppedBids) this.storedBids.delete(id);
+    for (const bidId of movedBidIds) this.funding.delete(bidId);
+    for (const funding of fundingChanges) this.funding.set(funding.id, funding);
+    if (changedLeases.length > 0 || droppedLeases.length > 0 || headerChanged) this.mirrorDirty = true;
+  }
+
+  /** Funding written with a change; an accepted bid's funding moves to the lease it became. */
+  private fundingOf(
+    transition: Transition,
+    funding: readonly Funding[],
+  ): { fundingChanges: Funding[]; movedBidIds: string[] } {
+    const staged = new Map(funding.map((record) => [record.id, record]));
+    const movedBidIds: string[] = [];
+    for (const event of transition.events) {
+      if (event.type !== "accepted" || event.bidId === undefined) continue;
+      const bidFunding = staged.get(event.bidId) ?? this.funding.get(event.bidId);
+      if (!bidFunding) continue;
+      staged.delete(event.bidId);
+      staged.set(leaseIdForBid(event.bidId), { ...bidFunding, id: leaseIdForBid(event.bidId) });
+      movedBidIds.push(event.bidId);
+    }
+    return { fundingChanges: [...staged.values()], movedBidIds };
+  }
+
+  /** Writes funding records (and extra events) on their own, outside a transition. */
+  saveFunding(records: Funding[], events: ExtraEvent[] = []): void {
+    this.storage.transactionSync(() => {
+      this.putRecords("funding", records);
+      this.insertEvents(events);
+    });
+    for (const funding of records) this.funding.set(funding.id, funding);
+  }
+
+  /**
+   * Drops finished leases and closed bids (with their funding once its holds are gone) and events
+   * older than the retention, at `nowMs`.
+   */
+  compact(nowMs: number): void {
+    const next = compact(this.requireBook());
+    this.commit({ book: next, events: [] });
+    const keep = new Set([...next.leases.map((lease) => lease.id), ...next.bids.map((bid) => bid.id)]);
+    const gone = [...this.funding.values()].filter(
+      (funding) => !keep.has(funding.id) && funding.holdIds.length === 0,
+    );
+    this.storage.transactionSync(() => {
+      this.deleteRecords(
+        "funding",
+        gone.map((funding) => funding.id),
+      );
+      this.sql.exec("DELETE FROM events WHERE at_ms < ?", nowMs - eventsRetentionMs);
+    });
+    for (const funding of gone) this.funding.delete(funding.id);
+  }
+
+  /** A lease's event log (with the events of the bid it came from) after `afterSeq`, oldest first. */
+  leaseEvents(leaseId: string, afterSeq: number, limit: number): EventView[] {
+    const bidId = `bid_${leaseId.slice(4)}`;
+    const rows = this.sql
+      .exec<{
+        seq: number;
+        type: string;
+        lease_id: string | null;
+        bid_id: string | null;
+        at_ms: number;
+        detail: string;
+      }>(
+        "SELECT seq, type, lease_id, bid_id, at_ms, detail FROM events WHERE (lease_id = ? OR bid_id = ?) AND seq > ? ORDER BY seq LIMIT ?",
+        leaseId,
+        bidId,
+        afterSeq,
+        Math.min(limit, eventsPageMax),
+      )
+      .toArray();
+    return rows.map((row) => ({
+      seq: Number(row.seq),
+      type: row.type,
+      leaseId: row.lease_id,
+      bidId: row.bid_id,
+      atMs: Number(row.at_ms),
+      detail: row.detail,
+    }));
+  }
+
+  /** How many periods the book has settled (its `settled` events). */
+  settledCount(): number {
+    return this.sql
+      .exec<{ count: number }>("SELECT count(*) AS count FROM events WHERE type = 'settled'")
+      .one().count;
+  }
+
+  /**
+   * Writes records as (id, JSON body) rows, however many, in one statement: the array goes in as
+   * one JSON parameter and `json_each` unrolls it, so a group of bids costs one call into SQLite,
+   * not one per row (and never meets the bound-parameter limit).
+   */
+  private putRecords(table: Table, records: readonly { id: string }[]): void {
+    if (records.length === 0) return;
+    this.sql.exec(
+      `INSERT OR REPLACE INTO ${table} (id, body) SELECT value ->> '$.id', value FROM json_each(?)`,
+      JSON.stringify(records),
+    );
+  }
+
+  private deleteRecords(table: Table, ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.sql.exec(`DELETE FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids));
+  }
+
+  /** Appends to the event log, in order (inside the caller's storage transaction). */
+  private insertEvents(events: readonly ExtraEvent[]): void {
+    if (events.length === 0) return;
+    this.sql.exec(
+      `INSERT INTO events (lease_id, bid_id, type, at_ms, detail)
+       SELECT value ->> '$.leaseId', value ->> '$.bidId', value ->> '$.type', value ->> '$.atMs',
+              value ->> '$.detail'
+       FROM json_each(?) ORDER BY key`,
+      JSON.stringify(events),
+    );
+  }
+}
+
+/** The events a change writes: the transition's (a settlement described by its figures), then the extra. */
+function eventsOf(transition: Transition, options: CommitOptions): ExtraEvent[] {
+  const events: ExtraEvent[] = transition.events.map((event: BidBookEvent) => {
+    const figures =
+      event.type === "settled" && event.leaseId ? options.settled?.get(event.leaseId) : undefined;
+    return {
+      type: event.type,
+      ...(event.leaseId === undefined ? {} : { leaseId: event.leaseId }),
+      ...(event.bidId === undefined ? {} : { bidId: event.bidId }),
+      atMs: event.atMs,
+      detail: figures ? describeSettlement(figures) : event.detail,
+    };
+  });
+  events.push(...(options.extraEvents ?? []));
+  return events;
+}
+
+/** CC minor units as text. */
+export function cc(minor: bigint): string {
+  return formatAmount("CC", minor);
+}
+
+function describeSettlement(figures: PeriodFigures): string {
+  const { period } = figures;
+  const unpaid = figures.unpaidMinor > 0n ? `, ${cc(figures.unpaidMinor)} CC unpaid` : "";
+  const already = figures.alreadySettled ? " (written by an earlier run)" : "";
+  return (
+    `settlement ${period.settlementId} for [${period.periodStartMs}, ${period.periodEndMs}): charged ` +
+    `${cc(figures.chargeMinor)} CC${unpaid} — farmer ${cc(figures.farmerMinor)}, burned ${cc(figures.burnMinor)}, ` +
+    `ThreeFold ${cc(figures.threefoldMinor)}${already}`
+  );
+}
+
+export function headerOf(book: BidBook): Header {
+  return {
+    nodeId: book.nodeId,
+    sliceCount: book.sliceCount,
+    state: book.state,
+    listedPriceCcPerSliceHour: book.listedPriceCcPerSliceHour,
+    minBidCcPerSliceHour: book.minBidCcPerSliceHour,
+    autoAcceptAboveCcPerSliceHour: book.autoAcceptAboveCcPerSliceHour,
+  };
+}
+
+function sameHeader(a: Header, b: Header): boolean {
+  return (
+    a.state === b.state &&
+    a.sliceCount === b.sliceCount &&
+    a.listedPriceCcPerSliceHour === b.listedPriceCcPerSliceHour &&
+    a.minBidCcPerSliceHour === b.minBidCcPerSliceHour &&
+    a.autoAcceptAboveCcPerSliceHour === b.autoAcceptAboveCcPerSliceHour
+  );
+}
+
+/** Whether two versions of one lease differ in anything a transition can change. */
+function sameLease(a: Lease, b: Lease): boolean {
+  if (
+    a.status !== b.status ||
+    a.pausedReason !== b.pausedReason ||
+    a.settledThroughMs !== b.settledThroughMs ||
+    a.graceUntilMs !== b.graceUntilMs ||
+    a.endsAtMs !== b.endsAtMs ||
+    a.pauses.length !== b.pauses.length
+  ) {
+    return false;
+  }
+  return a.pauses.every(
+    (pause, index) => pause.fromMs === b.pauses[index]?.fromMs && pause.untilMs === b.pauses[index]?.untilMs,
+  );
+}
+
+/** Ids of `stored` that `current` no longer has. */
+function missingIds(stored: ReadonlyMap<string, unknown>, current: readonly { id: string }[]): string[] {
+  const present = new Set(current.map((record) => record.id));
+  return [...stored.keys()].filter((id) => !present.has(id));
+}
