@@ -4,6 +4,8 @@
  * band currency (§20 Q7), and the funding rules of leases (prepaid window, top-up threshold,
  * grace). A malformed value throws at first use: configuration errors are bugs, not requests.
  */
+
+import { hourMs } from "../kit/clock";
 import {
   type BandCurrency,
   defaultMarketParameters,
@@ -12,7 +14,7 @@ import {
 } from "./core/parameters";
 
 /** Milliseconds in one hour. */
-export const hourMs = 3_600_000;
+export { hourMs };
 
 export type MarketConfig = {
   /** Slice, band, income and split factors (defaults: the spec's V1 values). */

@@ -1,6 +1,6 @@
 /**
- * The bench harness shared by the Durable Object benchmarks: bundles the Worker with
- * `wrangler deploy --dry-run`, starts the project's libSQL server on a fresh migrated temp file,
+ * The bench harness shared by the Durable Object benchmarks: bundles the Worker with its bench
+ * hooks (tools/bench/_hooks.ts) by `wrangler deploy --dry-run`, starts the project's libSQL server on a fresh migrated temp file,
  * and loads the bundle into Miniflare 4 beside a small "driver" Worker that calls a Durable
  * Object's RPC methods from inside workerd (so timings exclude Miniflare's Node proxy).
  * The leading underscore keeps `npm run bench` from treating this file as a benchmark.
@@ -15,6 +15,8 @@ import { startLibsqlServer } from "../libsql-server/server";
 import { migrateDatabase } from "../migrate";
 
 const root = join(import.meta.dirname, "..", "..");
+/** The entry bundled: the Worker with the node book's bench hooks (`ping`, `echo`, `shiftClock`). */
+const hooksEntry = join("tools", "bench", "_hooks.ts");
 
 export type BenchWorker = {
   mf: Miniflare;
@@ -35,11 +37,15 @@ export async function startBenchWorker(options: {
 }): Promise<BenchWorker> {
   const directory = mkdtempSync(join(tmpdir(), `tfgrid-${options.name}-bench-`));
   const bundle = join(directory, "bundle");
-  execFileSync(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", bundle], {
-    cwd: root,
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-  });
+  execFileSync(
+    join(root, "node_modules", ".bin", "wrangler"),
+    ["deploy", "--dry-run", "--outdir", bundle, hooksEntry],
+    {
+      cwd: root,
+      stdio: "ignore",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    },
+  );
   const server = await startLibsqlServer({ file: join(directory, "bench.db"), port: 0 });
   await migrateDatabase(server.url);
   const client = createClient({ url: server.url, intMode: "bigint" });
@@ -49,7 +55,7 @@ export async function startBenchWorker(options: {
       {
         name: "main",
         modules: true,
-        scriptPath: join(bundle, "worker.js"),
+        scriptPath: join(bundle, "_hooks.js"),
         modulesRoot: bundle,
         ...shared,
         bindings: { LIBSQL_URL: server.url, ENVIRONMENT: "bench", ...options.bindings },

@@ -714,24 +714,21 @@ async function driver(world: World, input: Record<string, unknown>): Promise<unk
 }
 
 /**
- * Lets time pass on some nodes' books: their clocks move 1–6 hours, then the money pass runs
- * (what the alarm does), sometimes twice (an alarm fired twice), sometimes not at all until a
- * later move (a late alarm).
+ * Lets time pass: the service's clock moves 1–6 hours, then the money pass runs on some nodes'
+ * books (what their alarms do), sometimes twice (an alarm fired twice), sometimes not at all until
+ * a later move (a late alarm).
  */
 async function advanceTime(world: World): Promise<void> {
   if (world.nodes.length === 0) return;
   const hours = world.random.between(1, 6);
+  const shifted = await world.service.shiftClock(hours * hourMs);
+  world.note(`clock +${hours} h (${shifted ? "shifted" : "shift lost"})`);
   const nodes = world.nodes.filter(() => world.random.chance(0.7));
   for (const node of nodes) {
-    const shifted = (await driver(world, { op: "shift", nodeId: node.id, ms: hours * hourMs })) as {
-      ok?: boolean;
-    };
     const runs = world.random.weighted({ late: 1, once: 6, twice: 2 });
     const times = runs === "late" ? 0 : runs === "once" ? 1 : 2;
     for (let run = 0; run < times; run++) await driver(world, { op: "settle", nodeId: node.id });
-    world.note(
-      `node ${node.id} +${hours} h (${shifted.ok === true ? "shifted" : "shift failed"}), money pass ×${times}`,
-    );
+    world.note(`node ${node.id}: money pass ×${times}`);
   }
 }
 

@@ -3,7 +3,9 @@
  * `wrangler deploy --dry-run` and run by Miniflare 4 (workerd, both SQLite-backed Durable Object
  * classes with storage persisted to disk so a restart keeps it), the project's libSQL server on a
  * fresh migrated file, the fault proxy between them, stand-in price feeds, and a small driver
- * Worker inside workerd that reaches the node books' test hooks (`shiftClock`, `settleNow`).
+ * Worker inside workerd that reaches the node books' hooks (`shiftClock` from the bench entry,
+ * tools/bench/_hooks.ts, and `settleNow`). The Worker and its Durable Objects share one clock
+ * (src/kit/clock.ts) in memory, so a restart loses its shift: the service puts it back.
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -32,7 +34,7 @@ export default {
     const input = await request.json();
     const stub = env.NODE_BOOK.get(env.NODE_BOOK.idFromName(input.nodeId));
     try {
-      if (input.op === "shift") return Response.json(await stub.shiftClock({ nodeId: input.nodeId, ms: input.ms }));
+      if (input.op === "shift") return Response.json({ ok: true, value: await stub.shiftClock(input.ms) });
       if (input.op === "settle") return Response.json(await stub.settleNow({ nodeId: input.nodeId }));
       if (input.op === "alarm") { await stub.alarm(); return Response.json({ ok: true, value: null }); }
     } catch (error) {
@@ -55,9 +57,17 @@ export type Service = {
   readonly proxy: FaultProxy;
   readonly feeds: Feeds;
   /** Restarts workerd: every Durable Object loses its memory, keeps its storage. */
+  /**
+   * Moves the service's clock forward by `ms` (the whole workerd isolate); false when the call was
+   * lost (the clock may or may not have moved: the next restart settles it at the total asked).
+   */
+  shiftClock(ms: number): Promise<boolean>;
   restart(): Promise<void>;
   close(): Promise<void>;
 };
+
+/** The book the clock hook is called on: any will do, the clock is the isolate's. */
+const clockNodeId = "node_sim_clock";
 
 let bundleDirectory: string | undefined;
 
@@ -67,7 +77,7 @@ function bundle(): string {
   const directory = mkdtempSync(join(tmpdir(), "tfgrid-sim-bundle-"));
   execFileSync(
     join(root, "node_modules", ".bin", "wrangler"),
-    ["deploy", "--dry-run", "--outdir", directory],
+    ["deploy", "--dry-run", "--outdir", directory, join("tools", "bench", "_hooks.ts")],
     {
       cwd: root,
       stdio: "ignore",
@@ -111,12 +121,11 @@ export async function startService(): Promise<Service> {
       {
         name: "main",
         modules: true,
-        scriptPath: join(scriptDirectory, "worker.js"),
+        scriptPath: join(scriptDirectory, "_hooks.js"),
         modulesRoot: scriptDirectory,
         ...shared,
         bindings: {
           LIBSQL_URL: proxy.url,
-          // `test` enables the book's clock hook; nothing else in the Worker reads it.
           ENVIRONMENT: "test",
           ORACLE_SOURCES: feeds.sourcesJson,
           ORACLE_QUORUM: "2",
@@ -141,14 +150,36 @@ export async function startService(): Promise<Service> {
   };
   const mf = new Miniflare(options);
   await mf.ready;
+  /** The total the clock has been asked to move. */
+  let shiftedMs = 0;
+  /** Moves the isolate's clock by `ms`: its new time, or null when the call was lost. */
+  const shift = async (ms: number): Promise<number | null> => {
+    try {
+      const driver = await mf.getWorker("driver");
+      const answer = await driver.fetch("http://driver/", {
+        method: "POST",
+        body: JSON.stringify({ op: "shift", nodeId: clockNodeId, ms }),
+      });
+      const body = (await answer.json()) as { ok?: boolean; value?: number };
+      return body.ok === true && typeof body.value === "number" ? body.value : null;
+    } catch {
+      return null;
+    }
+  };
   return {
     runtimeLines,
     mf,
     client,
     proxy,
     feeds,
+    async shiftClock(ms) {
+      shiftedMs += ms;
+      return (await shift(ms)) !== null;
+    },
     async restart() {
       await mf.setOptions(options);
+      // A fresh isolate starts on real time: put the whole shift back.
+      if (shiftedMs > 0) await shift(shiftedMs);
     },
     async close() {
       await mf.dispose();

@@ -5,6 +5,7 @@
  */
 import { type Lease, settlementPeriodMsDefault } from "./bidbook";
 import { chargeAheadFor } from "./bidbook/settlement";
+import { smaller } from "./settlement-plan";
 
 /** The market's funding parameters the rule reads (src/market/config.ts). */
 export type TopUpPolicy = {
@@ -44,7 +45,7 @@ export function topUpFor(
   if (!pausedForFunds && usableMinor >= charge(policy.topUpBelowMs + accruedMs)) return null;
   const windowMinor = charge(policy.prepaidWindowMs);
   const owedMinor = stillOwedMaxMinor === null ? windowMinor : stillOwedMaxMinor - usableMinor;
-  const amountMinor = owedMinor < windowMinor ? owedMinor : windowMinor;
+  const amountMinor = smaller(owedMinor, windowMinor);
   if (amountMinor <= 0n) return null;
   const periods = Math.floor((lease.settledThroughMs - lease.startedAtMs) / settlementPeriodMsDefault);
   const coversNext = usableMinor >= charge(accruedMs + settlementPeriodMsDefault);

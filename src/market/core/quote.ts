@@ -15,6 +15,7 @@
  * A later listed-price change or peg move applies to new leases only.
  */
 
+import { hourMs } from "../../kit/clock";
 import { fail, ok, type Result } from "../../kit/result";
 import { Dec } from "../../ledger/core/money";
 import { priceDecimalsMax } from "./bidbook/model";
@@ -121,7 +122,7 @@ export function quoteLease(
   ccUsd: string | null,
   parameters: MarketParameters,
 ): Result<LeaseQuote> {
-  const monthMs = parameters.hoursPerMonth * 3_600_000;
+  const monthMs = parameters.hoursPerMonth * hourMs;
   const monthly = durationMs !== null && durationMs >= monthMs;
   const quoted = monthly
     ? new Dec(listed.pricePerSliceMonth).div(parameters.hoursPerMonth)

@@ -10,13 +10,14 @@
  * ThreeFold, so the three parts of each period's charge sum to it exactly.
  */
 
+import { hourMs } from "../../kit/clock";
 import { invariant } from "../../kit/errors";
 import { allocate, amountMinorMax, ratioWeights } from "../../ledger/core/money";
 import { cumulativeChargeMinor, parseExactPrice } from "./bidbook/rate";
 import { defaultMarketParameters, type MarketParameters } from "./parameters";
 
 /** Milliseconds in one hour. */
-export const msPerHour = 3_600_000;
+export const msPerHour = hourMs;
 
 /** How one charge is divided (minor units of the charged asset). Parts sum exactly to the charge. */
 export type RevenueSplit = {

@@ -31,6 +31,7 @@
  * mismatch that the next audit no longer reports. An audit of a quiet market is exact.
  */
 import type { Client } from "@libsql/client";
+import { now } from "../../kit/clock";
 import type { BookAuditRecord, BookAuditView } from "../core/views";
 import { bookOf } from "./books";
 
@@ -466,7 +467,7 @@ async function checkAuctionsAndWithdrawals(
  * Checks the market against the ledger (see the module comment for the rules). A full scan of
  * the nodes, the live holds, the held auction bids and the pending withdrawals: an admin operation.
  */
-export async function auditMarket(client: Client, env: Env, nowMs = Date.now()): Promise<MarketAuditReport> {
+export async function auditMarket(client: Client, env: Env, nowMs = now()): Promise<MarketAuditReport> {
   const found: MarketMismatch[] = [];
   const { views, nodesChecked } = await readBooks(client, env, found);
   const books = await checkBooks(client, views, found);

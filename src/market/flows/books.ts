@@ -3,6 +3,7 @@
  * market prices with.
  */
 import type { Client } from "@libsql/client";
+import { now } from "../../kit/clock";
 import { currentPeg } from "../../oracle/prices";
 import type { NodeBidBook } from "../object/node-bid-book";
 
@@ -12,7 +13,7 @@ export function bookOf(env: Env, nodeId: string): DurableObjectStub<NodeBidBook>
 }
 
 /** USD per CC from the oracle's gold price, or null when there is none or it is halted. */
-export async function liveCcUsd(client: Client, nowMs = Date.now()): Promise<string | null> {
+export async function liveCcUsd(client: Client, nowMs = now()): Promise<string | null> {
   const peg = await currentPeg(client, nowMs);
   return peg.gold === null || peg.gold.health === "halted" ? null : peg.ccUsd;
 }

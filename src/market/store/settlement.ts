@@ -28,57 +28,48 @@
  * is retried lease by lease so one lease's trouble never holds back the others.
  */
 import type { Client, InStatement } from "@libsql/client";
-import { invariant } from "../../kit/errors";
 import { type Failure, fail } from "../../kit/result";
-import { convertAmount, rateInverse, rateOf, rateTimes } from "../../ledger/core/money";
-import type { TransferRequest } from "../../ledger/core/transfers";
-import { escrowAccountId, type HoldInfo, isUsable, loadHolds, treasuryAccountId } from "../../ledger/holds";
+import { escrowAccountId, type HoldInfo, loadHolds, treasuryAccountId } from "../../ledger/holds";
 import { createTransfers } from "../../ledger/store";
 import { currentPeg } from "../../oracle/prices";
-import type { Lease } from "../core/bidbook/model";
-import { chargeFor, type SettlementPeriod } from "../core/bidbook/settlement";
+import type { SettlementPeriod } from "../core/bidbook/settlement";
 import type { MarketParameters } from "../core/parameters";
-import { splitRevenue } from "../core/revenue";
+import {
+  type LeasePlan,
+  type PeriodFigures,
+  type PlanContext,
+  type PlanFlags,
+  type Prices,
+  planLease,
+  refundVault,
+  type SettlementAccounts,
+  type SettlementWork,
+} from "../core/settlement-plan";
+
+export {
+  type LeaseParties,
+  type PeriodFigures,
+  type Prices,
+  type SettlementWork,
+  smaller,
+  tftForCc,
+} from "../core/settlement-plan";
 
 /** Most transfers in one settlement write (a linked group may hold 1,000). */
 export const settlementTransfersPerWriteMax = 400;
 /** Attempts per lease after its batch was refused. */
 const leaseAttemptsMax = 4;
 
-const burnAccountId = "acc_burn_cc";
 export const vaultTftAccountId = "acc_vault_tft";
 export const burnTftAccountId = "acc_burn_tft";
 
-/** Who pays and who is paid for a lease, and the holds that stand behind it (oldest first). */
-export type LeaseParties = {
-  readonly leaseId: string;
-  readonly nodeId: string;
-  readonly farmerId: string;
-  readonly farmerAccountId: string;
-  readonly payerAccountId: string;
-  readonly holdIds: readonly string[];
-};
-
-export type SettlementWork = {
-  readonly lease: Lease;
-  readonly parties: LeaseParties;
-  /** Due periods, oldest first, as `duePeriods` gives them. */
-  readonly periods: readonly SettlementPeriod[];
-};
-
-/** The figures of one settled period (minor units; TFT scale 7). */
-export type PeriodFigures = {
-  readonly period: SettlementPeriod;
-  readonly owedMinor: bigint;
-  readonly chargeMinor: bigint;
-  readonly unpaidMinor: bigint;
-  readonly farmerMinor: bigint;
-  readonly burnMinor: bigint;
-  readonly threefoldMinor: bigint;
-  readonly burnTftMinor: bigint;
-  readonly burnedTftMinor: bigint;
-  /** True when an earlier run had written it. */
-  readonly alreadySettled: boolean;
+/** The accounts settlement moves money between. */
+const accounts: SettlementAccounts = {
+  escrow: escrowAccountId,
+  treasury: treasuryAccountId,
+  burnCc: "acc_burn_cc",
+  vaultTft: vaultTftAccountId,
+  burnTft: burnTftAccountId,
 };
 
 export type LeaseSettlement = {
@@ -90,193 +81,23 @@ export type LeaseSettlement = {
   readonly holds: ReadonlyMap<string, HoldInfo>;
 };
 
-export type Prices = { ccUsd: string; tftUsd: string } | null;
-
-type Flags = { collectShortfall: boolean; burnFromVault: boolean };
-
-type Plan = {
-  work: SettlementWork;
-  requests: TransferRequest[];
-  extra: InStatement[];
-  figures: PeriodFigures[];
-  holds: Map<string, HoldInfo>;
-  usesVault: boolean;
-  collectsShortfall: boolean;
-};
-
-type Context = {
-  nowMs: number;
-  parameters: MarketParameters;
-  prices: Prices;
-  /** TFT the vault may still burn in this run (shared by every plan, decremented as planned). */
-  vault: { availableMinor: bigint };
-  existing: Map<string, PeriodFigures>;
-};
-
-/** The smaller of two amounts (Math.min does not take bigints). */
-export function smaller(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
-}
-
 /**
- * TFT minor units worth `ccMinor` CC at `ccUsd` USD per CC and `tftUsd` USD per TFT:
- * `cc × ccUsd / tftUsd`, exact, rounded DOWN (never burn more than the equivalent).
+ * The statements written with a plan's transfers: each newly settled period's `settlements` row
+ * (and its burn obligation), then the lease mirror's settled-through time and charged total.
  */
-export function tftForCc(ccMinor: bigint, ccUsd: string, tftUsd: string): bigint {
-  const perCc = rateOf(ccUsd, "ccUsd");
-  const perTft = rateOf(tftUsd, "tftUsd");
-  invariant(perCc.numerator > 0n && perTft.numerator > 0n, "tftForCc: prices must be positive");
-  return convertAmount("CC", ccMinor, "TFT", rateTimes(perCc, rateInverse(perTft)), "floor");
-}
-
-function planLease(
-  work: SettlementWork,
-  holdsNow: Map<string, HoldInfo>,
-  context: Context,
-  flags: Flags,
-): Plan {
-  const { lease, parties } = work;
-  const holds = new Map<string, HoldInfo>();
-  for (const id of parties.holdIds) {
-    const hold = holdsNow.get(id);
-    if (hold) holds.set(id, { ...hold });
-  }
-  const plan: Plan = {
-    work,
-    requests: [],
-    extra: [],
-    figures: [],
-    holds,
-    usesVault: false,
-    collectsShortfall: false,
-  };
-  // A hold that timed out unused still holds the payer's CC until the sweeper voids it: release it
-  // first, in the same write, so a shortfall leg below can take that CC instead.
-  for (const hold of holds.values()) {
-    if (hold.status === "pending" && hold.expiresAtMs !== null && hold.expiresAtMs <= context.nowMs) {
-      plan.requests.push({
-        type: "void_pending",
-        id: `void_${hold.id}`,
-        pendingId: hold.id,
-        code: "lease_hold_released",
-      });
-      hold.status = "voided";
-      hold.remainingMinor = 0n;
-    }
-  }
-  let settledThroughMs = lease.settledThroughMs;
-  for (const period of work.periods) {
-    settledThroughMs = period.periodEndMs;
-    const done = context.existing.get(period.settlementId);
-    if (done) {
-      plan.figures.push(done);
-      continue;
-    }
-    const id = period.settlementId;
-    const owedMinor = chargeFor(lease, period);
-    let leftMinor = owedMinor;
-    let draws = 0;
-    for (const hold of holds.values()) {
-      if (leftMinor === 0n) break;
-      if (!isUsable(hold, context.nowMs)) continue;
-      const take = smaller(hold.remainingMinor, leftMinor);
-      plan.requests.push({
-        type: "post_pending",
-        id: draws === 0 ? id : `${id}.d${draws}`,
-        pendingId: hold.id,
-        amountMinor: take,
-        final: false,
-        code: "lease_charge",
-        metadata: { leaseId: lease.id, periodIndex: period.periodIndex },
-      });
-      draws += 1;
-      hold.remainingMinor -= take;
-      if (hold.remainingMinor === 0n) hold.status = "posted";
-      leftMinor -= take;
-    }
-    let unpaidMinor = 0n;
-    if (leftMinor > 0n && flags.collectShortfall) {
-      plan.collectsShortfall = true;
-      plan.requests.push({
-        type: "posted",
-        id: `${id}.due`,
-        debitAccountId: parties.payerAccountId,
-        creditAccountId: escrowAccountId,
-        asset: "CC",
-        amountMinor: leftMinor,
-        code: "lease_charge",
-        metadata: { leaseId: lease.id, periodIndex: period.periodIndex, beyondHold: true },
-      });
-    } else {
-      unpaidMinor = leftMinor;
-    }
-    const chargeMinor = owedMinor - unpaidMinor;
-    const split = splitRevenue(chargeMinor, context.parameters);
-    const payouts: [string, string, bigint, string][] = [
-      ["farmer", parties.farmerAccountId, split.farmerMinor, "lease_revenue_farmer"],
-      ["burn", burnAccountId, split.burnMinor, "lease_revenue_burn"],
-      ["threefold", treasuryAccountId, split.threefoldMinor, "lease_revenue_threefold"],
-    ];
-    for (const [suffix, accountId, amountMinor, code] of payouts) {
-      if (amountMinor === 0n) continue;
-      plan.requests.push({
-        type: "posted",
-        id: `${id}.${suffix}`,
-        debitAccountId: escrowAccountId,
-        creditAccountId: accountId,
-        asset: "CC",
-        amountMinor,
-        code,
-        metadata: { leaseId: lease.id, periodIndex: period.periodIndex },
-      });
-    }
-    const burnTftMinor =
-      context.prices === null || split.burnMinor === 0n
-        ? 0n
-        : tftForCc(split.burnMinor, context.prices.ccUsd, context.prices.tftUsd);
-    let burnedTftMinor = 0n;
-    if (flags.burnFromVault && burnTftMinor > 0n) {
-      const available = context.vault.availableMinor;
-      burnedTftMinor = smaller(burnTftMinor, available);
-      if (burnedTftMinor > 0n) {
-        context.vault.availableMinor -= burnedTftMinor;
-        plan.usesVault = true;
-        plan.requests.push({
-          type: "posted",
-          id: `${id}.tft`,
-          debitAccountId: vaultTftAccountId,
-          creditAccountId: burnTftAccountId,
-          asset: "TFT",
-          amountMinor: burnedTftMinor,
-          code: "lease_burn_tft",
-          metadata: {
-            leaseId: lease.id,
-            periodIndex: period.periodIndex,
-            burnCcMinor: split.burnMinor.toString(),
-          },
-        });
-      }
-    }
-    const figures: PeriodFigures = {
-      period,
-      owedMinor,
-      chargeMinor,
-      unpaidMinor,
-      farmerMinor: split.farmerMinor,
-      burnMinor: split.burnMinor,
-      threefoldMinor: split.threefoldMinor,
-      burnTftMinor,
-      burnedTftMinor,
-      alreadySettled: false,
-    };
-    plan.figures.push(figures);
-    plan.extra.push({
+function recordsOf(plan: LeasePlan, context: PlanContext): InStatement[] {
+  const { lease, parties } = plan.work;
+  const { nowMs, prices } = context;
+  const statements: InStatement[] = [];
+  for (const { figures, runningMs, obligation } of plan.settled) {
+    const { period } = figures;
+    statements.push({
       sql: `INSERT INTO settlements (id, lease_id, node_id, farmer_id, payer_account_id, farmer_account_id, period_index,
               period_start, period_end, running_ms, owed_minor, unpaid_minor, charge_minor, farmer_minor, burn_minor,
               threefold_minor, burn_tft_minor, burned_tft_minor, cc_usd, tft_usd, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       args: [
-        id,
+        period.settlementId,
         lease.id,
         parties.nodeId,
         parties.farmerId,
@@ -285,51 +106,41 @@ function planLease(
         period.periodIndex,
         period.periodStartMs,
         period.periodEndMs,
-        runningMs(lease, period),
-        owedMinor,
-        unpaidMinor,
-        chargeMinor,
-        split.farmerMinor,
-        split.burnMinor,
-        split.threefoldMinor,
-        burnTftMinor,
-        burnedTftMinor,
-        context.prices?.ccUsd ?? null,
-        context.prices?.tftUsd ?? null,
-        context.nowMs,
+        runningMs,
+        figures.owedMinor,
+        figures.unpaidMinor,
+        figures.chargeMinor,
+        figures.farmerMinor,
+        figures.burnMinor,
+        figures.threefoldMinor,
+        figures.burnTftMinor,
+        figures.burnedTftMinor,
+        prices?.ccUsd ?? null,
+        prices?.tftUsd ?? null,
+        nowMs,
       ],
     });
-    if (split.burnMinor > 0n && (context.prices === null || burnedTftMinor < burnTftMinor)) {
-      plan.extra.push({
+    if (obligation !== null) {
+      statements.push({
         sql: "INSERT INTO burn_obligations (id, settlement_id, burn_cc_minor, tft_minor, reason, status, created_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",
         args: [
-          `obl_${id}`,
-          id,
-          split.burnMinor,
-          context.prices === null ? null : burnTftMinor - burnedTftMinor,
-          context.prices === null ? "no_price" : "vault_shortfall",
-          context.nowMs,
+          `obl_${obligation.settlementId}`,
+          obligation.settlementId,
+          obligation.burnCcMinor,
+          obligation.tftMinor,
+          obligation.reason,
+          nowMs,
         ],
       });
     }
   }
-  plan.extra.push({
+  statements.push({
     sql: `UPDATE leases SET settled_through = MAX(settled_through, ?),
             charged_minor = (SELECT COALESCE(SUM(charge_minor), 0) FROM settlements WHERE lease_id = ?), updated_at = ?
           WHERE id = ?`,
-    args: [settledThroughMs, lease.id, context.nowMs, lease.id],
+    args: [plan.settledThroughMs, lease.id, nowMs, lease.id],
   });
-  return plan;
-}
-
-function runningMs(lease: Lease, period: SettlementPeriod): number {
-  let pausedMs = 0;
-  for (const pause of lease.pauses) {
-    const from = Math.max(pause.fromMs, period.periodStartMs);
-    const until = Math.min(pause.untilMs ?? period.periodEndMs, period.periodEndMs);
-    if (until > from) pausedMs += until - from;
-  }
-  return period.periodEndMs - period.periodStartMs - pausedMs;
+  return statements;
 }
 
 const settlementColumns =
@@ -388,9 +199,14 @@ export async function burnPrices(client: Client, nowMs: number): Promise<Prices>
   return { ccUsd: peg.ccUsd, tftUsd: peg.tft.priceUsd };
 }
 
-async function write(client: Client, plans: readonly Plan[], nowMs: number): Promise<Failure | null> {
+async function write(
+  client: Client,
+  plans: readonly LeasePlan[],
+  context: PlanContext,
+): Promise<Failure | null> {
+  const { nowMs } = context;
   const requests = plans.flatMap((plan) => plan.requests);
-  const extra = plans.flatMap((plan) => plan.extra);
+  const extra = plans.flatMap((plan) => recordsOf(plan, context));
   if (requests.length === 0) {
     await client.batch(extra, "write");
     return null;
@@ -399,26 +215,23 @@ async function write(client: Client, plans: readonly Plan[], nowMs: number): Pro
   return written.ok ? null : written;
 }
 
-function settledOf(plan: Plan): LeaseSettlement {
+function settledOf(plan: LeasePlan): LeaseSettlement {
   return { leaseId: plan.work.lease.id, settled: plan.figures, failure: null, holds: plan.holds };
 }
 
-/** Returns to the run's vault budget what a refused plan had reserved. */
-function refundVault(plan: Plan, context: Context): void {
-  for (const figures of plan.figures) {
-    if (!figures.alreadySettled) context.vault.availableMinor += figures.burnedTftMinor;
-  }
-}
-
 /** Retries one lease alone after its batch was refused, relaxing what the refusal points at. */
-async function settleAlone(client: Client, work: SettlementWork, context: Context): Promise<LeaseSettlement> {
-  const flags: Flags = { collectShortfall: true, burnFromVault: true };
+async function settleAlone(
+  client: Client,
+  work: SettlementWork,
+  context: PlanContext,
+): Promise<LeaseSettlement> {
+  const flags: PlanFlags = { collectShortfall: true, burnFromVault: true };
   let failure: Failure = fail("INTERNAL", "not attempted");
   let holdsNow = await loadHolds(client, work.parties.holdIds);
   for (let attempt = 0; attempt < leaseAttemptsMax; attempt += 1) {
     const existing = await existingSettlements(client, [work]);
     const plan = planLease(work, holdsNow, { ...context, existing }, flags);
-    const refused = await write(client, [plan], context.nowMs);
+    const refused = await write(client, [plan], context);
     if (refused === null) return settledOf(plan);
     refundVault(plan, context);
     failure = refused;
@@ -462,22 +275,23 @@ export async function settleLeases(
     allDone ? Promise.resolve(null) : burnPrices(client, options.nowMs),
     allDone ? Promise.resolve(0n) : vaultAvailable(client),
   ]);
-  const context: Context = {
+  const context: PlanContext = {
     nowMs: options.nowMs,
     parameters: options.parameters,
     prices,
+    accounts,
     vault: { availableMinor: vault },
     existing,
   };
   const results: LeaseSettlement[] = [];
-  let batch: Plan[] = [];
+  let batch: LeasePlan[] = [];
   let batchTransfers = 0;
   const flush = async () => {
     if (batch.length === 0) return;
     const plans = batch;
     batch = [];
     batchTransfers = 0;
-    const refused = await write(client, plans, options.nowMs);
+    const refused = await write(client, plans, context);
     if (refused === null) {
       results.push(...plans.map(settledOf));
       return;

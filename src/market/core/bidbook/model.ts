@@ -10,6 +10,8 @@
  * (never pre-empted) also holds them while paused, until it ends, so resuming it never fails.
  * An interruptible lease holds nothing while paused. The held slices never exceed `sliceCount`.
  */
+
+import { dayMs } from "../../../kit/clock";
 import { invariant } from "../../../kit/errors";
 import { type ExactPrice, floorPriceText, parseExactPrice } from "./rate";
 
@@ -24,11 +26,11 @@ export const openBidsPerBookMax = 1_000;
 /** Most open bids one account holds in one book. */
 export const openBidsPerAccountMax = 20;
 /** Longest time a bid may stay open: 30 days. */
-export const bidDurationMsMax = 30 * 24 * 3_600_000;
+export const bidDurationMsMax = 30 * dayMs;
 /** Longest fixed reservation: 5 × 366 days. Open-ended leases have no end. */
-export const leaseDurationMsMax = 5 * 366 * 24 * 3_600_000;
+export const leaseDurationMsMax = 5 * 366 * dayMs;
 /** Longest grace after a failed payment before the slices are reclaimed: 30 days. */
-export const graceMsMax = 30 * 24 * 3_600_000;
+export const graceMsMax = 30 * dayMs;
 /** Most unsettled pause intervals one lease remembers; the oldest two are merged (see draft.ts `pause`). */
 export const pausesPerLeaseMax = 32;
 /** Longest id (lease, bid, account, node), in characters. */

@@ -17,11 +17,11 @@
  * or the ceiling of its own exact price, never less than 0.
  */
 
+import { hourMs } from "../../../kit/clock";
 import { invariant } from "../../../kit/errors";
 import { scaleOf } from "../../../ledger/core/money";
 
 /** Milliseconds in one hour: prices are per slice-hour. */
-const msPerHour = 3_600_000;
 /** Most characters of each side of an exact price's fraction. */
 export const exactPricePartCharsMax = 64;
 /** Most characters of an exact price's text (`numerator/denominator`). */
@@ -96,7 +96,7 @@ export function cumulativeChargeMinor(price: ExactPrice, slices: number, running
   invariant(Number.isSafeInteger(runningMs) && runningMs >= 0, "cumulativeChargeMinor: runningMs");
   const numerator = price.numerator * BigInt(slices) * BigInt(runningMs) * 10n ** BigInt(scaleOf("CC"));
   // Both sides are non-negative, so bigint division (toward zero) is the floor.
-  return numerator / (price.denominator * BigInt(msPerHour));
+  return numerator / (price.denominator * BigInt(hourMs));
 }
 
 /**

@@ -18,14 +18,16 @@
  * Without pauses R = k · periodMs at period k's start, so each period's charge is a pure
  * function of its index, which keeps replays of `stl_<leaseId>_<k>` safe.
  */
+
+import { dayMs, hourMs } from "../../../kit/clock";
 import { invariant } from "../../../kit/errors";
 import { exactPriceOf, isTimeMs, type Lease } from "./model";
 import { chargeBetweenMinor } from "./rate";
 
 /** Default settlement period: one hour. */
-export const settlementPeriodMsDefault = 3_600_000;
+export const settlementPeriodMsDefault = hourMs;
 /** Longest settlement period: 31 days. */
-export const settlementPeriodMsMax = 31 * 24 * 3_600_000;
+export const settlementPeriodMsMax = 31 * dayMs;
 /** Most periods one `duePeriods` call returns; call again after recording them for the rest. */
 export const duePeriodsPerCallMax = 1_000;
 
