@@ -9,6 +9,7 @@
  * Steps must be idempotent (a cron can fire twice, or be retried) and bounded in work.
  */
 import type { Client } from "@libsql/client";
+import { now } from "./kit/clock";
 import { openDatabase } from "./kit/db/client";
 import { pruneIdempotencyRecords } from "./kit/db/idempotency";
 import { expireHolds } from "./ledger/store";
@@ -153,16 +154,16 @@ export async function runScheduled(
   const log = options.log ?? logReport;
   const reports: StepReport[] = [];
   for (const step of options.steps ?? scheduledSteps) {
-    const startedMs = Date.now();
+    const startedMs = now();
     let report: StepReport;
     try {
       const result = await step.run({ env, db, nowMs, fetch: fetchFn });
-      report = { name: step.name, ok: true, durationMs: Date.now() - startedMs, result };
+      report = { name: step.name, ok: true, durationMs: now() - startedMs, result };
     } catch (error) {
       report = {
         name: step.name,
         ok: false,
-        durationMs: Date.now() - startedMs,
+        durationMs: now() - startedMs,
         error: error instanceof Error ? error.message : String(error),
       };
     }

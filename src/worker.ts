@@ -2,6 +2,7 @@
  * The Worker entry: the Hono app's fetch, the scheduled handler, and the Durable Object classes.
  */
 import { buildApp } from "./app";
+import { now } from "./kit/clock";
 import { runScheduled } from "./scheduled";
 
 export { NodeBidBook } from "./market/object/node-bid-book";
@@ -13,6 +14,6 @@ export default {
   fetch: app.fetch,
   // The cron (wrangler.toml [triggers]): the steps listed in src/scheduled.ts `scheduledSteps`.
   async scheduled(_controller, env) {
-    await runScheduled(env, Date.now());
+    await runScheduled(env, now());
   },
 } satisfies ExportedHandler<Env>;

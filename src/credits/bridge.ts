@@ -19,6 +19,7 @@
  */
 import type { Client } from "@libsql/client";
 import { z } from "zod";
+import { accountIdSchema } from "../kit/ids";
 import { fail, ok, type Result, zodFailure } from "../kit/result";
 import { isSafeText, unsafeTextMessage } from "../kit/text";
 import { formatAmount, parseAmount } from "../ledger/core/money";
@@ -138,7 +139,7 @@ const envelopeSchema = z.object({
 
 const depositSchema = z.object({
   depositId: z.string().regex(eventIdPattern),
-  accountId: z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/),
+  accountId: accountIdSchema,
   amount: tftAmount,
   txHash: z.string().min(1).max(128).refine(isSafeText, unsafeTextMessage),
 });

@@ -4,6 +4,7 @@
  * can expire, be revoked, and be rotated (the old key keeps working for a grace period).
  */
 import type { Client, Row } from "@libsql/client";
+import { dayMs, now } from "./clock";
 import type { Role } from "./db/schema";
 import { newId, randomBase62, sha256Hex } from "./ids";
 
@@ -22,7 +23,7 @@ export type ApiKeyRecord = {
 };
 
 /** Longest grace period during which a rotated key still works: 7 days. */
-export const rotationGraceMsMax = 7 * 24 * 3_600_000;
+export const rotationGraceMsMax = 7 * dayMs;
 
 const keyPattern = /^tfm_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
 
@@ -51,7 +52,7 @@ export async function createApiKey(
     rotatedFromId?: string | null;
     plaintext?: string;
   },
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<{ record: ApiKeyRecord; plaintext: string }> {
   const plaintext = input.plaintext ?? `tfm_${randomBase62(12)}_${randomBase62(32)}`;
   const match = keyPattern.exec(plaintext);
@@ -94,7 +95,7 @@ function constantTimeEqual(left: string, right: string): boolean {
 export async function authenticate(
   client: Client,
   presented: string,
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<Principal | null> {
   const match = keyPattern.exec(presented);
   if (!match) return null;
@@ -109,11 +110,7 @@ export async function authenticate(
 }
 
 /** Revokes a key at once. Returns the updated record, or null if there is no such key. */
-export async function revokeApiKey(
-  client: Client,
-  id: string,
-  nowMs = Date.now(),
-): Promise<ApiKeyRecord | null> {
+export async function revokeApiKey(client: Client, id: string, nowMs = now()): Promise<ApiKeyRecord | null> {
   await client.execute({
     sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
     args: [nowMs, id],
@@ -136,7 +133,7 @@ export async function rotateApiKey(
   client: Client,
   id: string,
   graceMs: number,
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<
   | { ok: true; record: ApiKeyRecord; plaintext: string; previous: ApiKeyRecord }
   | { ok: false; reason: RotationRefusal }

@@ -45,14 +45,24 @@ export const idPatterns = {
   bid: /^bid_[A-Za-z0-9_]{1,100}$/,
 } as const;
 
+/** What a malformed id of each kind is told. */
+export const idMessages = {
+  account: "must be an account id (acc_…)",
+  node: "must be a node id (node_…)",
+  lease: "must be a lease id (lse_…)",
+  bid: "must be a bid id (bid_…)",
+} as const;
+
+// Durable Object contracts parse with these; routes use their OpenAPI twins in kit/http/schemas.ts
+// (built from the same patterns and messages), which document themselves in the API document.
 /** An account id (`acc_…`). */
-export const accountIdSchema = z.string().regex(idPatterns.account, "must be an account id (acc_…)");
+export const accountIdSchema = z.string().regex(idPatterns.account, idMessages.account);
 /** A node id (`node_…`). */
-export const nodeIdSchema = z.string().regex(idPatterns.node, "must be a node id (node_…)");
+export const nodeIdSchema = z.string().regex(idPatterns.node, idMessages.node);
 /** A lease id (`lse_…`). */
-export const leaseIdSchema = z.string().regex(idPatterns.lease, "must be a lease id (lse_…)");
+export const leaseIdSchema = z.string().regex(idPatterns.lease, idMessages.lease);
 /** A bid id (`bid_…`). */
-export const bidIdSchema = z.string().regex(idPatterns.bid, "must be a bid id (bid_…)");
+export const bidIdSchema = z.string().regex(idPatterns.bid, idMessages.bid);
 
 // ---------------------------------------------------------------- derived ids, once
 // Ids computed from another id are how retries find what the first attempt wrote: the same input

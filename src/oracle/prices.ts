@@ -4,6 +4,7 @@
  * a manual price is in force until its expiry, and counts as healthy while it is.
  */
 import type { Client, InStatement } from "@libsql/client";
+import { now } from "../kit/clock";
 import { newId } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
 import type { QuoteKind, QuoteRecord } from "./core/aggregate";
@@ -29,11 +30,7 @@ export type PriceRoundInput = {
 };
 
 /** Stores one round with its quotes in one write; returns its id (`prc_…`). */
-export async function recordRound(
-  client: Client,
-  round: PriceRoundInput,
-  nowMs = Date.now(),
-): Promise<string> {
+export async function recordRound(client: Client, round: PriceRoundInput, nowMs = now()): Promise<string> {
   const id = newId("prc");
   const statements: InStatement[] = [
     {
@@ -85,7 +82,7 @@ const rulesOf: Record<QuoteKind, HealthRules> = { gold: goldHealthRules, tft: tf
 export async function priceInForce(
   client: Client,
   kind: QuoteKind,
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<PriceInForce | null> {
   const result = await client.execute({
     sql: `SELECT id, price_usd, source, created_at, expires_at FROM price_rounds
@@ -124,7 +121,7 @@ export type Peg = {
 const rank: Record<OracleHealth, number> = { healthy: 0, degraded: 1, halted: 2 };
 
 /** The current gold, TFT and CC prices with their combined health. */
-export async function currentPeg(client: Client, nowMs = Date.now()): Promise<Peg> {
+export async function currentPeg(client: Client, nowMs = now()): Promise<Peg> {
   const [gold, tft] = await Promise.all([
     priceInForce(client, "gold", nowMs),
     priceInForce(client, "tft", nowMs),
@@ -143,7 +140,7 @@ export async function currentPeg(client: Client, nowMs = Date.now()): Promise<Pe
  */
 export async function requireLivePeg(
   client: Client,
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<Result<{ ccUsd: string; tftMarketUsd: string; goldUsdPerGram: string; peg: Peg }>> {
   const peg = await currentPeg(client, nowMs);
   if (peg.health === "halted" || !peg.gold || !peg.tft || peg.ccUsd === null) {

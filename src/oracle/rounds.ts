@@ -3,6 +3,7 @@
  * bucketed history that charts draw. Prices stay the exact decimal strings that were accepted.
  */
 import type { Client, Row } from "@libsql/client";
+import { dayMs, hourMs } from "../kit/clock";
 import type { QuoteKind } from "./core/aggregate";
 import { ccUsd } from "./core/peg";
 
@@ -85,9 +86,9 @@ export type HistoryKind = QuoteKind | "cc";
 export const historyIntervalsMs = {
   "5m": 5 * 60_000,
   "15m": 15 * 60_000,
-  "1h": 3_600_000,
-  "4h": 4 * 3_600_000,
-  "1d": 86_400_000,
+  "1h": hourMs,
+  "4h": 4 * hourMs,
+  "1d": dayMs,
 } as const;
 export type HistoryInterval = keyof typeof historyIntervalsMs;
 

@@ -29,6 +29,7 @@
  * ```
  */
 import { z } from "zod";
+import { now } from "../kit/clock";
 import { invariant } from "../kit/errors";
 import { fail, ok, type Result } from "../kit/result";
 import { type Adapter, type AdapterSpec, adapterSpecSchema, createAdapter } from "./core/adapters";
@@ -215,7 +216,7 @@ async function fetchOne(
   nowMs: number,
   env: SecretEnv,
 ): Promise<FetchedQuote> {
-  const startedMs = Date.now();
+  const startedMs = now();
   let httpStatus: number | undefined;
   const base = { source: source.id, kind: source.kind };
   const failed = (error: string, failedAt: "fetch" | "parse"): FetchedQuote => ({
@@ -224,7 +225,7 @@ async function fetchOne(
     observedAtMs: nowMs,
     error,
     failedAt,
-    latencyMs: Date.now() - startedMs,
+    latencyMs: now() - startedMs,
     ...(httpStatus === undefined ? {} : { httpStatus }),
   });
   try {
@@ -265,7 +266,7 @@ async function fetchOne(
       ...base,
       priceUsd: parsed.value.priceUsd,
       observedAtMs: providerMs === undefined ? nowMs : Math.min(providerMs, nowMs),
-      latencyMs: Date.now() - startedMs,
+      latencyMs: now() - startedMs,
       httpStatus: response.status,
     };
   } catch (error) {
@@ -346,7 +347,7 @@ export async function runOracleRound(
   nowMs: number,
   options: OracleRoundOptions = {},
 ): Promise<OracleRound> {
-  const startedMs = Date.now();
+  const startedMs = now();
   const quotes = await fetchQuotes(sources, fetchFn, nowMs, options.env);
   const gold = aggregate(
     quotes.filter((quote) => quote.kind === "gold"),
@@ -366,6 +367,6 @@ export async function runOracleRound(
     tft,
     ccUsd: gold.accepted === null ? null : ccUsd(gold.accepted).toFixed(),
     records,
-    durationMs: Date.now() - startedMs,
+    durationMs: now() - startedMs,
   };
 }

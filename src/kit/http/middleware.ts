@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { authenticate } from "../auth";
+import { now } from "../clock";
 import { openDatabase } from "../db/client";
 import type { Role } from "../db/schema";
 import { newId, sha256Hex } from "../ids";
@@ -158,7 +159,7 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
     const text = await c.res.clone().text();
     await db.execute({
       sql: "INSERT OR IGNORE INTO idempotency_records (owner_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      args: [ownerId, key, fingerprint, c.res.status, text, Date.now()],
+      args: [ownerId, key, fingerprint, c.res.status, text, now()],
     });
   }
 };

@@ -5,10 +5,22 @@
  */
 import { z } from "@hono/zod-openapi";
 import { type AssetCode, assetCodes, parseAmount } from "../../ledger/core/money";
+import { idMessages, idPatterns } from "../ids";
 import { isSafeText, unsafeTextMessage } from "../text";
 import { ApiError } from "./errors";
 
 export const assetSchema = z.enum(assetCodes as [AssetCode, ...AssetCode[]]).openapi({ example: "CC" });
+
+/** An account id (`acc_…`), documented in the API document. */
+export const accountIdSchema = z
+  .string()
+  .regex(idPatterns.account, idMessages.account)
+  .openapi({ example: "acc_3XkPq0fJ2m9Zb7Lr1sYtWc" });
+/** A node id (`node_…`), documented in the API document. */
+export const nodeIdSchema = z
+  .string()
+  .regex(idPatterns.node, idMessages.node)
+  .openapi({ example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" });
 
 /**
  * The one schema for free text from callers (names, reasons, notes): between `minChars` and

@@ -7,6 +7,7 @@
  * `posted = credits_posted − debits_posted`, `available = posted − debits_pending`.
  */
 
+import { dayMs } from "../../kit/clock";
 import { invariant } from "../../kit/errors";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
 import type { AssetCode } from "./money";
@@ -19,7 +20,7 @@ export const transferIdLengthMax = 128;
 /** Largest metadata object, as JSON bytes. */
 export const transferMetadataBytesMax = 4_096;
 /** Longest hold timeout: one year. */
-export const holdTimeoutMsMax = 366 * 24 * 3_600_000;
+export const holdTimeoutMsMax = 366 * dayMs;
 
 export const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 export const codePattern = /^[a-z][a-z0-9_.]*$/;

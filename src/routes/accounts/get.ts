@@ -1,16 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, assertOwner, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { accountIdSchema, jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { getAccount } from "../../ledger/accounts";
 import { accountJson, accountSchema } from "./schemas";
 
 export const accountParamsSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
-    .openapi({ param: { name: "id", in: "path" }, example: "acc_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
+  id: accountIdSchema.openapi({ param: { name: "id", in: "path" }, example: "acc_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
 });
 
 const route = createRoute({

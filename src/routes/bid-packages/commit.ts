@@ -6,9 +6,16 @@
  * The node's farmer or an admin; Idempotency-Key required (the commitment id derives from it).
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import {
+  idempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  nodeIdSchema,
+  problemResponses,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { treasuryAccountId } from "../../ledger/holds";
 import { hourMs, marketConfig } from "../../market/config";
@@ -29,10 +36,7 @@ import { packageIdParamSchema } from "./schemas";
 
 const bodySchema = z
   .strictObject({
-    nodeId: z
-      .string()
-      .regex(/^node_[A-Za-z0-9_]{1,60}$/)
-      .openapi({ example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
+    nodeId: nodeIdSchema.openapi({ example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
     slices: z.number().int().min(1).max(1024),
   })
   .openapi("PackageCommitmentInput");
@@ -65,7 +69,7 @@ export function register(app: App) {
     const principal = c.get("principal");
     const input = c.req.valid("json");
     const packageId = c.req.valid("param").id;
-    const nowMs = Date.now();
+    const nowMs = now();
     await ensureDefaultPackages(db, nowMs);
     const pkg = await getPackage(db, packageId);
     if (!pkg) throw new ApiError("NOT_FOUND", `No bid package ${packageId}`);

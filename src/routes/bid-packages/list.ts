@@ -3,6 +3,7 @@
  * slices committed and filled. Public, like the prices farmers compare them with.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { jsonResponse } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { ensureDefaultPackages, listPackages } from "../../market/store/packages";
@@ -21,7 +22,7 @@ const route = createRoute({
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const db = c.get("db");
-    await ensureDefaultPackages(db, Date.now());
+    await ensureDefaultPackages(db, now());
     return c.json({ data: (await listPackages(db)).map(packageJson) }, 200);
   });
 }

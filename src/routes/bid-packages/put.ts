@@ -4,6 +4,7 @@
  * commitments. Existing commitments keep their leases and prices.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { requireRoles } from "../../kit/http/middleware";
 import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -45,7 +46,7 @@ export function register(app: App) {
     const db = c.get("db");
     const id = c.req.valid("param").id;
     const input = c.req.valid("json");
-    const nowMs = Date.now();
+    const nowMs = now();
     await ensureDefaultPackages(db, nowMs);
     await savePackage(db, { ...input, id, requirements: requirementsOf(input.requirements) }, nowMs);
     const saved = await getPackage(db, id);

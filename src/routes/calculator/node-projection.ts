@@ -8,6 +8,7 @@
  * The node's farmer or an admin. Reads the marketplace's `nodes` and `settlements` tables.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { hourMs, now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
@@ -22,7 +23,6 @@ import { figure, type Money, moneyOf, moneySchema } from "./figures";
 /** Most calendar months one projection covers (one query each, in one batch). */
 export const projectionMonthsMax = 24;
 const projectionMonthsDefault = 6;
-const hourMs = 3_600_000;
 
 const querySchema = z.strictObject({
   months: z.coerce
@@ -106,7 +106,7 @@ export function register(app: App) {
     const { months } = c.req.valid("query");
     const node = await requireOwnNode(db, c.get("principal"), id);
     const params = marketConfig(c.env).parameters;
-    const nowMs = Date.now();
+    const nowMs = now();
     const peg = await currentPeg(db, nowMs);
     const ccUsd = peg.gold === null ? null : peg.ccUsd;
     const currency = node.band.currency;

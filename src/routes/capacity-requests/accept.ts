@@ -6,6 +6,7 @@
  * required.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles } from "../../kit/http/middleware";
 import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
@@ -53,7 +54,7 @@ export function register(app: App) {
         { field: "offerId", detail: "not found" },
       ]);
     }
-    const lease = orThrow(await acceptOffer(c.env, db, request, offer, Date.now()));
+    const lease = orThrow(await acceptOffer(c.env, db, request, offer, now()));
     const row = await getLeaseRow(db, lease.id);
     return c.json(leaseJson(lease, row?.chargedMinor ?? 0n), 201);
   });

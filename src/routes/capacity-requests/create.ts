@@ -5,9 +5,17 @@
  * Users and admins; at most 20 open requests per owner.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../kit/http/schemas";
+import {
+  accountIdSchema,
+  amountSchema,
+  jsonBody,
+  jsonResponse,
+  minorOf,
+  problemResponses,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { newId } from "../../kit/ids";
 import { hourMs } from "../../market/config";
@@ -25,10 +33,7 @@ const bodySchema = z
     budget: amountSchema.openapi({ description: "Most CC the whole lease may cost.", example: "500" }),
     deadlineInHours: z.number().int().min(1).max(720).openapi({ description: "Offers are taken this long." }),
     acceptCheapestAtDeadline: z.boolean().default(false),
-    accountId: z
-      .string()
-      .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
-      .optional(),
+    accountId: accountIdSchema.optional(),
   })
   .openapi("CapacityRequestInput");
 
@@ -53,7 +58,7 @@ export function register(app: App) {
     const input = c.req.valid("json");
     const budgetMinor = minorOf("CC", input.budget, "budget");
     const accountId = await requirePayerAccount(db, principal, input.accountId);
-    const nowMs = Date.now();
+    const nowMs = now();
     const request = orThrow(
       await insertRequest(db, {
         id: newId("crq"),

@@ -6,9 +6,10 @@
  * 50 per request; only while the request is open and before its deadline.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonBody, jsonResponse, nodeIdSchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { newId } from "../../kit/ids";
 import { Dec } from "../../ledger/core/money";
@@ -26,10 +27,7 @@ import { offerJson, offerSchema } from "./schemas";
 
 const bodySchema = z
   .strictObject({
-    nodeId: z
-      .string()
-      .regex(/^node_[A-Za-z0-9_]{1,60}$/)
-      .openapi({ example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
+    nodeId: nodeIdSchema.openapi({ example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
     priceCcPerSliceHour: ccPricePerHourSchema,
   })
   .openapi("CapacityOfferInput");
@@ -54,7 +52,7 @@ export function register(app: App) {
     const principal = c.get("principal");
     const input = c.req.valid("json");
     const request = await requireVisibleRequest(db, principal, c.req.valid("param").id);
-    const nowMs = Date.now();
+    const nowMs = now();
     if (request.status !== "open" || request.deadlineAtMs <= nowMs) {
       throw new ApiError("CONFLICT", "The request no longer takes offers");
     }

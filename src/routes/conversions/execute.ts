@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { executeConversion } from "../../credits/conversions";
+import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles } from "../../kit/http/middleware";
 import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
@@ -39,7 +40,7 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const nowMs = Date.now();
+    const nowMs = now();
     const result = orThrow(
       await executeConversion(c.get("db"), c.get("principal"), c.req.valid("json").quoteId, nowMs),
     );

@@ -1,14 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { creditsConfig } from "../../credits/config";
 import { conversionPools, createConversionQuote } from "../../credits/conversions";
+import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../kit/http/schemas";
+import {
+  accountIdSchema,
+  amountSchema,
+  jsonBody,
+  jsonResponse,
+  minorOf,
+  problemResponses,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { getAccount } from "../../ledger/accounts";
 import { conversionQuoteJson, conversionQuoteSchema } from "./schemas";
-
-const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/);
 
 const bodySchema = z.strictObject({
   pool: z.enum(conversionPools).openapi({
@@ -43,7 +49,7 @@ export function register(app: App) {
       throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${input.fromAccountId}`, [
         { field: "fromAccountId", detail: "no such account" },
       ]);
-    const nowMs = Date.now();
+    const nowMs = now();
     const quote = orThrow(
       await createConversionQuote(
         db,

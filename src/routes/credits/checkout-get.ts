@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getCheckoutQuote } from "../../credits/checkout";
+import { now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, assertOwner, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
@@ -29,6 +30,6 @@ export function register(app: App) {
     const quote = await getCheckoutQuote(c.get("db"), c.req.valid("param").id);
     if (!quote) throw new ApiError("NOT_FOUND", "No such checkout quote");
     assertOwner(c.get("principal"), quote.ownerId);
-    return c.json(checkoutQuoteJson(quote, Date.now()), 200);
+    return c.json(checkoutQuoteJson(quote, now()), 200);
   });
 }

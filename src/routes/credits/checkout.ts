@@ -1,17 +1,22 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createCheckoutQuote } from "../../credits/checkout";
 import { creditsConfig } from "../../credits/config";
+import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { amountSchema, jsonBody, jsonResponse, minorOf, problemResponses } from "../../kit/http/schemas";
+import {
+  accountIdSchema,
+  amountSchema,
+  jsonBody,
+  jsonResponse,
+  minorOf,
+  problemResponses,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { checkoutQuoteJson, checkoutQuoteSchema } from "./schemas";
 
 const bodySchema = z.strictObject({
-  accountId: z
-    .string()
-    .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
-    .openapi({ description: "Your CC account of kind user (purchased CC)." }),
+  accountId: accountIdSchema.openapi({ description: "Your CC account of kind user (purchased CC)." }),
   amountUsd: amountSchema.openapi({
     example: "25.00",
     description: "0.50 … 100000.00 USD, at most 2 decimals.",
@@ -35,7 +40,7 @@ const route = createRoute({
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
-    const nowMs = Date.now();
+    const nowMs = now();
     const quote = orThrow(
       await createCheckoutQuote(
         c.get("db"),

@@ -5,6 +5,7 @@
  * and per lease (largest first, at most 200 each). The farmer or an admin.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { dayMs, now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { assertOwner, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
@@ -72,8 +73,8 @@ export function register(app: App) {
     const farmerId = c.req.valid("param").id;
     assertOwner(c.get("principal"), farmerId);
     const query = c.req.valid("query");
-    const toMs = query.to === undefined ? Date.now() : Date.parse(query.to);
-    const fromMs = query.from === undefined ? toMs - 30 * 24 * 3_600_000 : Date.parse(query.from);
+    const toMs = query.to === undefined ? now() : Date.parse(query.to);
+    const fromMs = query.from === undefined ? toMs - 30 * dayMs : Date.parse(query.from);
     if (fromMs >= toMs) {
       throw new ApiError("VALIDATION_FAILED", "from must be before to", [
         { field: "query.from", detail: "after to" },

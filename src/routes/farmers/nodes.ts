@@ -6,6 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { assertOwner, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
+import { idPatterns } from "../../kit/ids";
 import { liveCcUsd } from "../../market/flows/books";
 import { farmerNodesPageSizeMax, listFarmerNodes } from "../../market/store/nodes";
 import { nodeJson, nodeSchema } from "../nodes/schemas";
@@ -22,10 +23,7 @@ const route = createRoute({
     params: farmerParamsSchema,
     query: z.strictObject({
       limit: z.coerce.number().int().min(1).max(farmerNodesPageSizeMax).default(50),
-      cursor: z
-        .string()
-        .regex(/^node_[A-Za-z0-9_]{1,60}$/, "must be a cursor returned by the previous page")
-        .optional(),
+      cursor: z.string().regex(idPatterns.node, "must be a cursor returned by the previous page").optional(),
     }),
   },
   responses: {

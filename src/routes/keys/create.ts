@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createApiKey } from "../../kit/auth";
+import { dayMs, now } from "../../kit/clock";
 import { roles } from "../../kit/db/schema";
 import { requireRoles } from "../../kit/http/middleware";
 import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
@@ -36,14 +37,14 @@ const route = createRoute({
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
-    const nowMs = Date.now();
+    const nowMs = now();
     const { record, plaintext } = await createApiKey(
       c.get("db"),
       {
         ownerId: input.ownerId,
         role: input.role,
         name: input.name ?? null,
-        expiresAtMs: input.expiresInDays === undefined ? null : nowMs + input.expiresInDays * 86_400_000,
+        expiresAtMs: input.expiresInDays === undefined ? null : nowMs + input.expiresInDays * dayMs,
       },
       nowMs,
     );

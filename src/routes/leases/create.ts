@@ -9,7 +9,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import {
+  accountIdSchema,
+  idempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  nodeIdSchema,
+  problemResponses,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { hourMs } from "../../market/config";
 import { leaseDurationMsMax } from "../../market/core/bidbook/model";
@@ -20,10 +27,7 @@ import { leaseJson, leaseSchema, requirePayerAccount } from "./schemas";
 
 const bodySchema = z
   .strictObject({
-    nodeId: z
-      .string()
-      .regex(/^node_[A-Za-z0-9_]{1,60}$/)
-      .openapi({ example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
+    nodeId: nodeIdSchema.openapi({ example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" }),
     slices: z.number().int().min(1).max(1024).openapi({ example: 2 }),
     durationHours: z
       .number()
@@ -32,9 +36,7 @@ const bodySchema = z
       .max(leaseDurationMsMax / hourMs)
       .nullable()
       .openapi({ example: 24, description: "null: open-ended, until ended with DELETE." }),
-    accountId: z
-      .string()
-      .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
+    accountId: accountIdSchema
       .optional()
       .openapi({ description: "The CC account that pays; default: your CC user account." }),
   })

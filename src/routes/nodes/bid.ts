@@ -10,7 +10,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import {
+  accountIdSchema,
+  idempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  problemResponses,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { hourMs } from "../../market/config";
 import { bidDurationMsMax, priceKey } from "../../market/core/bidbook/model";
@@ -29,9 +35,7 @@ const bodySchema = z
       .max(bidDurationMsMax / hourMs)
       .default(24)
       .openapi({ description: "The bid stays open this long unless accepted, rejected or cancelled." }),
-    accountId: z
-      .string()
-      .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
+    accountId: accountIdSchema
       .optional()
       .openapi({ description: "The CC account that pays; default: your CC user account." }),
   })

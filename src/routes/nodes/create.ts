@@ -5,9 +5,17 @@
  * for a farmer. The node's bid book opens from the row on its first use.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
+import {
+  accountIdSchema,
+  jsonBody,
+  jsonResponse,
+  nameCharsMax,
+  problemResponses,
+  textField,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { newId } from "../../kit/ids";
 import { marketConfig } from "../../market/config";
@@ -54,9 +62,7 @@ const bodySchema = z
       description: "Lowest interruptible bid; default: the band's hourly minimum in CC at the live peg.",
     }),
     autoAcceptAboveCcPerSliceHour: ccPricePerHourSchema.nullable().optional(),
-    payoutAccountId: z
-      .string()
-      .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
+    payoutAccountId: accountIdSchema
       .optional()
       .openapi({ description: "The farmer's CC account of kind farmer; default: found or created." }),
     farmerId: z
@@ -112,7 +118,7 @@ export function register(app: App) {
     }
     const certified = input.certified ?? preset?.certified ?? false;
     const ccUsd = await liveCcUsd(db);
-    const nowMs = Date.now();
+    const nowMs = now();
     const planned = orThrow(
       planNode(
         {

@@ -6,6 +6,7 @@
  * with its first heartbeat; a state its farmer set by hand stays.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { hourMs, now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
@@ -48,7 +49,7 @@ export function register(app: App) {
     const db = c.get("db");
     const id = c.req.valid("param").id;
     const node = await requireOwnNode(db, c.get("principal"), id);
-    const recorded = await recordHeartbeat(db, id, Date.now());
+    const recorded = await recordHeartbeat(db, id, now());
     let state = node.state;
     if (node.autoOfflineAtMs !== null) {
       if (state === "offline")
@@ -58,7 +59,7 @@ export function register(app: App) {
     return c.json(
       {
         nodeId: id,
-        hour: new Date(recorded.hour * 3_600_000).toISOString(),
+        hour: new Date(recorded.hour * hourMs).toISOString(),
         reliability: reliabilityText(recorded.reliabilityBp),
         state,
       },

@@ -4,14 +4,15 @@ import type { Client } from "@libsql/client";
 import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { assertOwner } from "../../kit/http/middleware";
+import { nodeIdSchema } from "../../kit/http/schemas";
 import { nodeStates } from "../../market/core/bidbook/model";
 import { inCc } from "../../market/core/quote";
 import { getNode, type NodeRecord } from "../../market/store/nodes";
 
-export const nodeIdParamSchema = z
-  .string()
-  .regex(/^node_[A-Za-z0-9_]{1,60}$/, "must look like node_…")
-  .openapi({ param: { name: "id", in: "path" }, example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc" });
+export const nodeIdParamSchema = nodeIdSchema.openapi({
+  param: { name: "id", in: "path" },
+  example: "node_3XkPq0fJ2m9Zb7Lr1sYtWc",
+});
 
 export const nodeParamsSchema = z.strictObject({ id: nodeIdParamSchema });
 

@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { dayMs, now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { historyIntervalsMs, historyPointsMax, priceHistory } from "../../oracle/rounds";
 
-const dayMs = 86_400_000;
 const intervals = Object.keys(historyIntervalsMs) as [
   keyof typeof historyIntervalsMs,
   ...(keyof typeof historyIntervalsMs)[],
@@ -52,7 +52,7 @@ const route = createRoute({
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const query = c.req.valid("query");
-    const toMs = query.to === undefined ? Date.now() : Date.parse(query.to);
+    const toMs = query.to === undefined ? now() : Date.parse(query.to);
     const fromMs = query.from === undefined ? toMs - dayMs : Date.parse(query.from);
     const intervalMs = historyIntervalsMs[query.interval];
     if (fromMs >= toMs) {

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -43,7 +44,7 @@ const route = createRoute({
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const db = c.get("db");
-    const nowMs = Date.now();
+    const nowMs = now();
     const [peg, gold, tft] = await Promise.all([
       currentPeg(db, nowMs),
       lastRound(db, "gold", nowMs),

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { dayMs, now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
 import { decimalSchema, jsonBody, jsonResponse, problemResponses, textField } from "../../kit/http/schemas";
@@ -10,7 +11,7 @@ import { getRound } from "../../oracle/rounds";
 import { roundJson, roundSchema } from "./schemas";
 
 /** Longest a manual price may stay in force: 7 days. */
-export const manualPriceDurationMsMax = 7 * 86_400_000;
+export const manualPriceDurationMsMax = 7 * dayMs;
 
 const bodySchema = z.strictObject({
   kind: z.enum(["gold", "tft"]),
@@ -44,7 +45,7 @@ const route = createRoute({
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
-    const nowMs = Date.now();
+    const nowMs = now();
     const expiresAtMs = Date.parse(input.expiresAt);
     if (expiresAtMs <= nowMs || expiresAtMs > nowMs + manualPriceDurationMsMax) {
       throw new ApiError("VALIDATION_FAILED", "expiresAt must be in the future and at most 7 days ahead", [

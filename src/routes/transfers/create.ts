@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
+  accountIdSchema,
   amountSchema,
   assetSchema,
   idempotencyHeaderSchema,
@@ -30,7 +31,6 @@ const codeSchema = z
   .regex(/^[a-z][a-z0-9_.]{0,63}$/)
   .openapi({ example: "manual_adjustment" });
 const metadataSchema = z.record(z.string(), z.unknown()).optional();
-const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/);
 /** Any transfer id (system ones included), so free text that must still be readable by the database. */
 const pendingIdSchema = textField({ maxChars: 128 });
 

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { webhookSecrets } from "../../credits/config";
 import { receiveStripeWebhook } from "../../credits/stripe";
+import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -28,7 +29,7 @@ export function register(app: App) {
         c.get("db"),
         { rawBody, signature: c.req.header("stripe-signature") },
         webhookSecrets(c.env.STRIPE_WEBHOOK_SECRET, c.env.STRIPE_WEBHOOK_SECRET_PREVIOUS),
-        Date.now(),
+        now(),
       ),
     );
     return c.json({ received: true as const, ...outcome }, 200);

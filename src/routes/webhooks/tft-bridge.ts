@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { bridgeSignatureHeader, receiveBridgeWebhook } from "../../credits/bridge";
 import { webhookSecrets } from "../../credits/config";
+import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -28,7 +29,7 @@ export function register(app: App) {
         c.get("db"),
         { rawBody, signature: c.req.header(bridgeSignatureHeader) },
         webhookSecrets(c.env.BRIDGE_WEBHOOK_SECRET, c.env.BRIDGE_WEBHOOK_SECRET_PREVIOUS),
-        Date.now(),
+        now(),
       ),
     );
     return c.json({ received: true as const, ...outcome }, 200);

@@ -1,9 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { creditsConfig } from "../../credits/config";
 import { requestWithdrawal } from "../../credits/withdrawals";
+import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
+  accountIdSchema,
   amountSchema,
   idempotencyHeaderSchema,
   jsonBody,
@@ -15,10 +17,7 @@ import type { App } from "../../kit/http/types";
 import { withdrawalJson, withdrawalSchema } from "./schemas";
 
 const bodySchema = z.strictObject({
-  accountId: z
-    .string()
-    .regex(/^acc_[A-Za-z0-9_]{1,60}$/)
-    .openapi({ description: "Your TFP account." }),
+  accountId: accountIdSchema.openapi({ description: "Your TFP account." }),
   amount: amountSchema.openapi({ example: "1000", description: "TFP to return for TFT (1:1), at least 1." }),
   destination: z
     .string()
@@ -57,7 +56,7 @@ export function register(app: App) {
           destination: input.destination,
         },
         creditsConfig(c.env),
-        Date.now(),
+        now(),
       ),
     );
     return c.json(withdrawalJson(withdrawal), 201);
