@@ -166,6 +166,172 @@ function checkAccounts(
 }
 
 /**
+ * The states a plan has touched so far: copies made on first touch, so the caller's maps are never
+ * mutated and later requests of the group see the effects of earlier ones.
+ */
+class Working {
+  readonly accounts = new Map<string, AccountState>();
+  readonly holds = new Map<string, HoldState>();
+
+  constructor(
+    private readonly baseAccounts: ReadonlyMap<string, AccountState> | null,
+    private readonly baseHolds: ReadonlyMap<string, HoldState>,
+  ) {}
+
+  /** Whether account checks are done here (false: the database enforces them). */
+  get checksAccounts(): boolean {
+    return this.baseAccounts !== null;
+  }
+
+  account(id: string): AccountState | undefined {
+    const found = this.accounts.get(id) ?? this.baseAccounts?.get(id);
+    if (found && !this.accounts.has(id)) this.accounts.set(id, { ...found });
+    return this.accounts.get(id);
+  }
+
+  hold(id: string): HoldState | undefined {
+    const found = this.holds.get(id) ?? this.baseHolds.get(id);
+    if (found && !this.holds.has(id)) this.holds.set(id, { ...found });
+    return this.holds.get(id);
+  }
+}
+
+type NewTransfer = Extract<TransferRequest, { type: "posted" | "pending" }>;
+type Resolution = Extract<TransferRequest, { type: "post_pending" | "void_pending" }>;
+
+/** A posted or pending transfer: moves the amount (or holds it) and, if pending, opens a hold. */
+function planNew(work: Working, request: NewTransfer, index: number, nowMs: number): Result<PlannedTransfer> {
+  const amount = request.amountMinor;
+  if (work.checksAccounts) {
+    const debit = work.account(request.debitAccountId);
+    const credit = work.account(request.creditAccountId);
+    const refused = checkAccounts(request, index, debit, credit);
+    if (refused) return refused;
+    invariant(debit && credit, "checked accounts exist");
+    if (request.type === "posted") {
+      debit.debitsPostedMinor += amount;
+      credit.creditsPostedMinor += amount;
+    } else {
+      debit.debitsPendingMinor += amount;
+      credit.creditsPendingMinor += amount;
+    }
+  }
+  const timeoutAtMs =
+    request.type === "pending" && request.timeoutMs !== null ? nowMs + request.timeoutMs : null;
+  if (request.type === "pending") {
+    work.holds.set(request.id, {
+      id: request.id,
+      debitAccountId: request.debitAccountId,
+      creditAccountId: request.creditAccountId,
+      asset: request.asset,
+      amountMinor: amount,
+      postedMinor: 0n,
+      remainingMinor: amount,
+      status: "pending",
+      expiresAtMs: timeoutAtMs,
+    });
+  }
+  return ok({
+    id: request.id,
+    type: request.type,
+    debitAccountId: request.debitAccountId,
+    creditAccountId: request.creditAccountId,
+    asset: request.asset,
+    amountMinor: amount,
+    pendingId: null,
+    pendingReleasedMinor: null,
+    timeoutAtMs,
+    final: false,
+    code: request.code,
+    metadata: request.metadata ?? null,
+  });
+}
+
+/** The hold a resolution names, if it is still pending. */
+function pendingHold(work: Working, request: Resolution, index: number): Result<HoldState> {
+  const held = work.hold(request.pendingId);
+  const field = `transfers/${index}/pendingId`;
+  if (!held) return fail("PENDING_TRANSFER_NOT_FOUND", `No pending transfer ${request.pendingId}`, field);
+  if (held.status !== "pending") {
+    return fail("PENDING_TRANSFER_ALREADY_RESOLVED", `Pending transfer ${held.id} is ${held.status}`, field);
+  }
+  return ok(held);
+}
+
+/** Posts (part of) a hold or voids what remains of it. */
+function planResolution(
+  work: Working,
+  request: Resolution,
+  index: number,
+  nowMs: number,
+): Result<PlannedTransfer> {
+  const found = pendingHold(work, request, index);
+  if (!found.ok) return found;
+  const held = found.value;
+  // Without account states (the database checks them), track the hold's own effect only.
+  const scratch = (id: string): AccountState => ({
+    id,
+    asset: held.asset,
+    debitsMustNotExceedCredits: false,
+    closed: false,
+    debitsPendingMinor: held.remainingMinor,
+    debitsPostedMinor: 0n,
+    creditsPendingMinor: held.remainingMinor,
+    creditsPostedMinor: 0n,
+  });
+  const debit = work.checksAccounts ? work.account(held.debitAccountId) : scratch(held.debitAccountId);
+  const credit = work.checksAccounts ? work.account(held.creditAccountId) : scratch(held.creditAccountId);
+  invariant(debit && credit, "a hold's accounts must exist");
+  let amount: bigint;
+  let released: bigint;
+  let final = true;
+  if (request.type === "post_pending") {
+    if (held.expiresAtMs !== null && held.expiresAtMs <= nowMs) {
+      return fail(
+        "PENDING_TRANSFER_EXPIRED",
+        `Pending transfer ${held.id} expired`,
+        `transfers/${index}/pendingId`,
+      );
+    }
+    amount = request.amountMinor ?? held.remainingMinor;
+    if (amount > held.remainingMinor) {
+      return fail(
+        "AMOUNT_EXCEEDS_PENDING",
+        `At most ${held.remainingMinor} minor units remain held`,
+        `transfers/${index}/amount`,
+      );
+    }
+    final = request.final ?? true;
+    released = final ? held.remainingMinor : amount;
+    debit.debitsPostedMinor += amount;
+    credit.creditsPostedMinor += amount;
+    held.postedMinor += amount;
+  } else {
+    released = held.remainingMinor;
+    amount = released;
+  }
+  debit.debitsPendingMinor -= released;
+  credit.creditsPendingMinor -= released;
+  held.remainingMinor -= released;
+  if (request.type === "void_pending") held.status = request.code === "hold_expired" ? "expired" : "voided";
+  else if (held.remainingMinor === 0n) held.status = "posted";
+  return ok({
+    id: request.id,
+    type: request.type,
+    debitAccountId: held.debitAccountId,
+    creditAccountId: held.creditAccountId,
+    asset: held.asset,
+    amountMinor: amount,
+    pendingId: held.id,
+    pendingReleasedMinor: released,
+    timeoutAtMs: null,
+    final,
+    code: request.code,
+    metadata: request.metadata ?? null,
+  });
+}
+
+/**
  * Checks and applies a linked group of transfer requests, in order, to copies of `accounts`
  * and `holds`. Either every request is valid (given the effects of the ones before it) and the
  * planned rows plus the resulting states are returned, or the first failure is.
@@ -188,20 +354,8 @@ export function planTransfers(
     return fail("VALIDATION_FAILED", `At most ${linkedTransfersMax} linked transfers`, "transfers");
   }
   const seen = new Set<string>();
-  const nextAccounts = new Map<string, AccountState>();
-  const nextHolds = new Map<string, HoldState>();
-  const account = (id: string) => {
-    const found = nextAccounts.get(id) ?? accounts?.get(id);
-    if (found && !nextAccounts.has(id)) nextAccounts.set(id, { ...found });
-    return nextAccounts.get(id);
-  };
-  const hold = (id: string) => {
-    const found = nextHolds.get(id) ?? holds.get(id);
-    if (found && !nextHolds.has(id)) nextHolds.set(id, { ...found });
-    return nextHolds.get(id);
-  };
+  const work = new Working(accounts, holds);
   const planned: PlannedTransfer[] = [];
-
   for (const [index, request] of requests.entries()) {
     const shape = checkShape(request, index);
     if (!shape.ok) return shape;
@@ -213,146 +367,14 @@ export function planTransfers(
       );
     }
     seen.add(request.id);
-    const metadata = request.metadata ?? null;
-
-    if (request.type === "posted" || request.type === "pending") {
-      const amount = request.amountMinor;
-      if (accounts !== null) {
-        const debit = account(request.debitAccountId);
-        const credit = account(request.creditAccountId);
-        const refused = checkAccounts(request, index, debit, credit);
-        if (refused) return refused;
-        invariant(debit && credit, "checked accounts exist");
-        if (request.type === "posted") {
-          debit.debitsPostedMinor += amount;
-          credit.creditsPostedMinor += amount;
-        } else {
-          debit.debitsPendingMinor += amount;
-          credit.creditsPendingMinor += amount;
-        }
-      }
-      const timeoutAtMs =
-        request.type === "pending" && request.timeoutMs !== null ? nowMs + request.timeoutMs : null;
-      if (request.type === "pending") {
-        nextHolds.set(request.id, {
-          id: request.id,
-          debitAccountId: request.debitAccountId,
-          creditAccountId: request.creditAccountId,
-          asset: request.asset,
-          amountMinor: amount,
-          postedMinor: 0n,
-          remainingMinor: amount,
-          status: "pending",
-          expiresAtMs: timeoutAtMs,
-        });
-      }
-      planned.push({
-        id: request.id,
-        type: request.type,
-        debitAccountId: request.debitAccountId,
-        creditAccountId: request.creditAccountId,
-        asset: request.asset,
-        amountMinor: amount,
-        pendingId: null,
-        pendingReleasedMinor: null,
-        timeoutAtMs,
-        final: false,
-        code: request.code,
-        metadata,
-      });
-      continue;
-    }
-
-    const held = hold(request.pendingId);
-    if (!held)
-      return fail(
-        "PENDING_TRANSFER_NOT_FOUND",
-        `No pending transfer ${request.pendingId}`,
-        `transfers/${index}/pendingId`,
-      );
-    if (held.status !== "pending") {
-      return fail(
-        "PENDING_TRANSFER_ALREADY_RESOLVED",
-        `Pending transfer ${held.id} is ${held.status}`,
-        `transfers/${index}/pendingId`,
-      );
-    }
-    // Without account states (the database checks them), track the hold's own effect only.
-    const scratch = (id: string): AccountState => ({
-      id,
-      asset: held.asset,
-      debitsMustNotExceedCredits: false,
-      closed: false,
-      debitsPendingMinor: held.remainingMinor,
-      debitsPostedMinor: 0n,
-      creditsPendingMinor: held.remainingMinor,
-      creditsPostedMinor: 0n,
-    });
-    const debit = accounts === null ? scratch(held.debitAccountId) : account(held.debitAccountId);
-    const credit = accounts === null ? scratch(held.creditAccountId) : account(held.creditAccountId);
-    invariant(debit && credit, "a hold's accounts must exist");
-    if (request.type === "post_pending") {
-      if (held.expiresAtMs !== null && held.expiresAtMs <= nowMs) {
-        return fail(
-          "PENDING_TRANSFER_EXPIRED",
-          `Pending transfer ${held.id} expired`,
-          `transfers/${index}/pendingId`,
-        );
-      }
-      const amount = request.amountMinor ?? held.remainingMinor;
-      if (amount > held.remainingMinor) {
-        return fail(
-          "AMOUNT_EXCEEDS_PENDING",
-          `At most ${held.remainingMinor} minor units remain held`,
-          `transfers/${index}/amount`,
-        );
-      }
-      const final = request.final ?? true;
-      const released = final ? held.remainingMinor : amount;
-      debit.debitsPendingMinor -= released;
-      debit.debitsPostedMinor += amount;
-      credit.creditsPendingMinor -= released;
-      credit.creditsPostedMinor += amount;
-      held.remainingMinor -= released;
-      held.postedMinor += amount;
-      if (held.remainingMinor === 0n) held.status = "posted";
-      planned.push({
-        id: request.id,
-        type: "post_pending",
-        debitAccountId: held.debitAccountId,
-        creditAccountId: held.creditAccountId,
-        asset: held.asset,
-        amountMinor: amount,
-        pendingId: held.id,
-        pendingReleasedMinor: released,
-        timeoutAtMs: null,
-        final,
-        code: request.code,
-        metadata,
-      });
-    } else {
-      const released = held.remainingMinor;
-      debit.debitsPendingMinor -= released;
-      credit.creditsPendingMinor -= released;
-      held.remainingMinor = 0n;
-      held.status = request.code === "hold_expired" ? "expired" : "voided";
-      planned.push({
-        id: request.id,
-        type: "void_pending",
-        debitAccountId: held.debitAccountId,
-        creditAccountId: held.creditAccountId,
-        asset: held.asset,
-        amountMinor: released,
-        pendingId: held.id,
-        pendingReleasedMinor: released,
-        timeoutAtMs: null,
-        final: true,
-        code: request.code,
-        metadata,
-      });
-    }
+    const step =
+      request.type === "posted" || request.type === "pending"
+        ? planNew(work, request, index, nowMs)
+        : planResolution(work, request, index, nowMs);
+    if (!step.ok) return step;
+    planned.push(step.value);
   }
-  for (const state of nextAccounts.values()) {
+  for (const state of work.accounts.values()) {
     invariant(
       state.debitsPendingMinor >= 0n && state.creditsPendingMinor >= 0n,
       "pending totals must not go negative",
@@ -362,7 +384,7 @@ export function planTransfers(
       "an account that may not be overdrawn was overdrawn",
     );
   }
-  return ok({ planned, accounts: nextAccounts, holds: nextHolds });
+  return ok({ planned, accounts: work.accounts, holds: work.holds });
 }
 
 /**
