@@ -29,7 +29,7 @@ import {
   sliceResources,
   slicesPerNodeMax,
 } from "../../market/core/slices";
-import { currentPeg } from "../../oracle/prices";
+import { currentPeg, type Peg } from "../../oracle/prices";
 import { catalogueFor, hardwareSchema } from "../catalog/nodes";
 import {
   bandMoneyOf,
@@ -284,6 +284,66 @@ function sliceJson(slice: SliceResources): z.infer<typeof sliceSchema> {
   };
 }
 
+/** The node the figures are for, as the caller described it or the preset has it. */
+function nodeJson(node: ReturnType<typeof nodeOf>) {
+  const { cores, passmark, memGb, ssdGb, aiGb, tps, maxSlices } = node.hardware;
+  return {
+    preset: node.preset,
+    name: node.name,
+    hardware: { cores, passmark, memGb, ssdGb, aiGb, tps },
+    maxSlices,
+  };
+}
+
+type Band = Extract<ReturnType<typeof priceBand>, { ok: true }>["value"];
+
+/** The node's price band, each bound in its currency and the other. */
+function bandJson(band: Band, ccUsd: string | null) {
+  const bound = (amount: string, side: "min" | "max") => bandMoneyOf(amount, side, band.currency, ccUsd);
+  return {
+    profile: band.profile,
+    currency: band.currency,
+    minPerSliceMonth: bound(band.minPerSliceMonth, "min"),
+    maxPerSliceMonth: bound(band.maxPerSliceMonth, "max"),
+    minPerSliceHour: bound(band.minPerSliceHour, "min"),
+    maxPerSliceHour: bound(band.maxPerSliceHour, "max"),
+  };
+}
+
+/** Income and farmer break-even at prices across the band (the projection chart's points). */
+function curveOf(
+  band: Band,
+  sliceCount: number,
+  utilisation: string,
+  usdPerPriceUnit: string | null,
+  costUsd: Dec,
+  params: MarketParameters,
+) {
+  return pricesAcross(band.minPerSliceMonth, band.maxPerSliceMonth).map((price) => {
+    const gross = incomeAtPricePerMonth(price.toString(), sliceCount, utilisation);
+    const farmer = farmerShare(gross, params);
+    const farmerUsd = usdPerPriceUnit === null ? null : new Dec(farmer).mul(usdPerPriceUnit);
+    return {
+      pricePerSliceMonth: figure(price),
+      grossPerMonth: figure(gross),
+      farmerPerMonth: figure(farmer),
+      farmerBreakEvenMonths: farmerUsd === null || farmerUsd.isZero() ? null : figure(costUsd.div(farmerUsd)),
+    };
+  });
+}
+
+/** What the caller should know about the gold price behind the figures, or null when it is healthy. */
+function healthNoteOf(peg: Peg, comparable: boolean): string | null {
+  if (peg.gold === null) {
+    return comparable
+      ? "The price oracle has no gold price: CC figures are omitted (null) until it has one."
+      : "The price oracle has no gold price: USD figures and break-even are omitted (null) until it has one.";
+  }
+  return peg.gold.health === "healthy"
+    ? null
+    : `The gold price is ${peg.gold.health}: CC figures use the last accepted price.`;
+}
+
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
@@ -345,53 +405,14 @@ export function register(app: App) {
         : money(costPerMonthBand.div(incomePerUnitPrice.mul(share)).toString());
     const costUsd = new Dec(result.hardwareCostUsd);
 
-    const curve = pricesAcross(band.value.minPerSliceMonth, band.value.maxPerSliceMonth).map((price) => {
-      const gross = incomeAtPricePerMonth(price.toString(), node.sliceCount, utilisation);
-      const farmer = farmerShare(gross, params);
-      const farmerUsd = usdPerPriceUnit === null ? null : new Dec(farmer).mul(usdPerPriceUnit);
-      return {
-        pricePerSliceMonth: figure(price),
-        grossPerMonth: figure(gross),
-        farmerPerMonth: figure(farmer),
-        farmerBreakEvenMonths:
-          farmerUsd === null || farmerUsd.isZero() ? null : figure(costUsd.div(farmerUsd)),
-      };
-    });
-
-    const healthNote =
-      peg.gold === null
-        ? comparable
-          ? "The price oracle has no gold price: CC figures are omitted (null) until it has one."
-          : "The price oracle has no gold price: USD figures and break-even are omitted (null) until it has one."
-        : peg.gold.health === "healthy"
-          ? null
-          : `The gold price is ${peg.gold.health}: CC figures use the last accepted price.`;
+    const curve = curveOf(band.value, node.sliceCount, utilisation, usdPerPriceUnit, costUsd, params);
 
     return c.json(
       {
-        node: {
-          preset: node.preset,
-          name: node.name,
-          hardware: {
-            cores: node.hardware.cores,
-            passmark: node.hardware.passmark,
-            memGb: node.hardware.memGb,
-            ssdGb: node.hardware.ssdGb,
-            aiGb: node.hardware.aiGb,
-            tps: node.hardware.tps,
-          },
-          maxSlices: node.hardware.maxSlices,
-        },
+        node: nodeJson(node),
         sliceCount: node.sliceCount,
         slice: sliceJson(slice.value),
-        band: {
-          profile: band.value.profile,
-          currency,
-          minPerSliceMonth: bandMoneyOf(band.value.minPerSliceMonth, "min", currency, ccUsd),
-          maxPerSliceMonth: bandMoneyOf(band.value.maxPerSliceMonth, "max", currency, ccUsd),
-          minPerSliceHour: bandMoneyOf(band.value.minPerSliceHour, "min", currency, ccUsd),
-          maxPerSliceHour: bandMoneyOf(band.value.maxPerSliceHour, "max", currency, ccUsd),
-        },
+        band: bandJson(band.value, ccUsd),
         hardware: {
           costUsd: result.hardwareCostUsd,
           amortisationMonths: params.amortisationMonths,
@@ -412,7 +433,7 @@ export function register(app: App) {
           ccUsd,
           health: peg.gold?.health ?? "halted",
           asOf: peg.gold === null ? null : new Date(peg.gold.acceptedAtMs).toISOString(),
-          note: healthNote,
+          note: healthNoteOf(peg, comparable),
         },
       },
       200,
