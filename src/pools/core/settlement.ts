@@ -20,10 +20,12 @@
  * The bid mirror (`auction_bids`) and the reward records (`position_rewards`) are written in the
  * same atomic write as their transfers.
  */
-import type { InStatement } from "@libsql/client";
 import { invariant } from "../../kit/errors";
 import type { TransferRequest } from "../../ledger/core/transfers";
 import type { RoundOutcome } from "./outcome";
+
+/** A libSQL statement as the store runs it (the shape @libsql/client's InStatement takes). */
+export type SqlStatement = { sql: string; args: (string | number | bigint | null)[] };
 
 /** Most transfers one settlement batch writes (one linked group; the ledger allows 1,000). */
 export const settlementTransfersPerBatchMax = 1_000;
@@ -172,9 +174,9 @@ export function batchWrite(
   round: RoundAccounts,
   batch: SettlementBatch,
   nowMs: number,
-): { requests: TransferRequest[]; extra: InStatement[] } {
+): { requests: TransferRequest[]; extra: SqlStatement[] } {
   const requests: TransferRequest[] = [];
-  const extra: InStatement[] = [];
+  const extra: SqlStatement[] = [];
   const metadata = (subject: Record<string, string>) => ({ roundId: round.roundId, ...subject });
   for (const bid of batch.bids) {
     const accepted = BigInt(bid.acceptedMinor);

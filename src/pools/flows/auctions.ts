@@ -8,131 +8,32 @@
  * is opened, and the object updates it at each transition.
  */
 import type { Client, Row } from "@libsql/client";
-import { z } from "zod";
+import { hourMs, now } from "../../kit/clock";
 import { openDatabase } from "../../kit/db/client";
 import { invariant } from "../../kit/errors";
 import { sha256Hex } from "../../kit/ids";
 import { fail, ok, type Result } from "../../kit/result";
-import { priceInForce } from "../../oracle/prices";
 import { roundCap } from "../core/auction/cap";
-import { isValidPrice } from "../core/auction/clearing";
 import { type AuctionRules, defaultAuctionRules } from "../core/auction/config";
 import { computeOutcome, type RoundResultJson, storedResult } from "../core/outcome";
-import { settlementTransfersPerBatchDefault, settlementTransfersPerBatchMax } from "../core/settlement";
+import {
+  defaultRoundLimits,
+  defaultRoundSettlement,
+  type ReferenceSource,
+  type RoundConfig,
+  type RoundState,
+  roundConfigSchema,
+  roundDurationMsMax,
+  roundDurationMsMin,
+  roundsPageSizeMax,
+} from "../core/round";
 import { getPool, poolFigures } from "../store/pools";
+import { referencePrice } from "../store/reference";
 
-/** Hard limit of bids one round takes (the domain allows more; this bounds the object's work). */
-export const bidsPerRoundLimit = 50_000;
-/** Longest round, open to close. */
-export const roundDurationMsMax = 31 * 86_400_000;
-/** Shortest round, open to close. */
-export const roundDurationMsMin = 1_000;
-/** Most rounds listed on one page. */
-export const roundsPageSizeMax = 100;
-/** Most settlement batches one alarm writes before it hands over to the next alarm. */
-export const batchesPerAlarmMax = 100;
-/** Longest hold margin after the close, and longest wait for a reference price. */
-export const holdMarginMsMax = 30 * 86_400_000;
-
-/** Default limits and settlement knobs of a round (each overridable per round). */
-export const defaultRoundLimits = Object.freeze({
-  /** 1 TFP, in TFP minor units. */
-  minBidMinor: "10000000",
-  bidsPerRoundMax: 10_000,
-  bidsPerOwnerMax: 20,
-});
-export const defaultRoundSettlement = Object.freeze({
-  transfersPerBatch: settlementTransfersPerBatchDefault,
-  batchesPerAlarm: 10,
-  /** Bid holds expire this long after the close: room for settlement to finish first. */
-  holdMarginMs: 7 * 86_400_000,
-  /** How long after the close the round waits for a live reference price before it is voided. */
-  referenceWaitMs: 86_400_000,
-});
-
-const ratioSchema = z
-  .string()
-  .regex(/^(0|1)(\.[0-9]{1,18})?$/, "must be a decimal string in [0, 1]")
-  .refine((text) => Number(text) <= 1, "must be at most 1");
-const minorSchema = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "must be a count of minor units");
-const priceSchema = z.string().refine(isValidPrice, "must be a price in USDC per TFP (at most 12 decimals)");
-
-/** The exit rules (src/pools/core/auction/config.ts) as stored with a round: every field present. */
-export const auctionRulesSchema = z.strictObject({
-  periodCapRatio: ratioSchema,
-  periodCapEnabled: z.boolean(),
-  lifetimeCapRatio: ratioSchema,
-  lifetimeCapEnabled: z.boolean(),
-  lifetimeRule: z.enum(["contributedMinusExited", "remainingTimesRatio"]),
-  minDiscount: ratioSchema.nullable(),
-  allowPartialFill: z.boolean(),
-  tieRule: z.enum(["submissionOrder", "proRata"]),
-  // Rounds stored before the rule existed were opened, and keep clearing, with the TFP cap.
-  capUnit: z.enum(["usdcAtClearing", "tfpAtCeiling"]).default("tfpAtCeiling"),
-  clearingPriceRule: z.enum(["marginalBid", "spendAllowance"]).default("marginalBid"),
-});
-
-/** Where a round takes its reference price: the oracle's TFT market price at the close, or a fixed price. */
-export const referenceSourceSchema = z.discriminatedUnion("source", [
-  z.strictObject({ source: z.literal("oracle") }),
-  z.strictObject({ source: z.literal("fixed"), price: priceSchema }),
-]);
-export type ReferenceSource = z.infer<typeof referenceSourceSchema>;
-
-/** A round's whole configuration: parsed at the Durable Object's RPC boundary, stored as JSON. */
-export const roundConfigSchema = z
-  .strictObject({
-    roundId: z.string().regex(/^auc_[A-Za-z0-9]{1,60}$/),
-    poolId: z.string().regex(/^pol_[A-Za-z0-9]{1,60}$/),
-    poolUsdcAccountId: z.string().min(1).max(128),
-    poolTfpAccountId: z.string().min(1).max(128),
-    weightRule: z.enum(["valueTimesTime", "valueOnly"]),
-    opensAtMs: z.number().int().nonnegative(),
-    closesAtMs: z.number().int().nonnegative(),
-    cancellationDeadlineMs: z.number().int().nonnegative(),
-    reference: referenceSourceSchema,
-    rules: auctionRulesSchema,
-    limits: z.strictObject({
-      minBidMinor: minorSchema,
-      bidsPerRoundMax: z.number().int().min(1).max(bidsPerRoundLimit),
-      bidsPerOwnerMax: z.number().int().min(1).max(bidsPerRoundLimit),
-    }),
-    settlement: z.strictObject({
-      transfersPerBatch: z.number().int().min(2).max(settlementTransfersPerBatchMax),
-      batchesPerAlarm: z.number().int().min(1).max(batchesPerAlarmMax),
-      holdMarginMs: z.number().int().min(60_000).max(holdMarginMsMax),
-      referenceWaitMs: z.number().int().min(0).max(holdMarginMsMax),
-    }),
-    /** The pool's available USDC at open (the period rule's base, §8.3), USDC minor units. */
-    periodLiquidityUsdcMinor: minorSchema,
-    createdBy: z.string().max(128).nullable(),
-  })
-  .refine((config) => config.opensAtMs < config.closesAtMs, {
-    message: "must close after it opens",
-    path: ["closesAtMs"],
-  })
-  .refine((config) => config.closesAtMs - config.opensAtMs <= roundDurationMsMax, {
-    message: "round too long",
-    path: ["closesAtMs"],
-  })
-  .refine(
-    (config) =>
-      config.cancellationDeadlineMs > config.opensAtMs && config.cancellationDeadlineMs <= config.closesAtMs,
-    { message: "must lie after the opening and not after the close", path: ["cancellationDeadlineMs"] },
-  )
-  .refine((config) => config.settlement.referenceWaitMs < config.settlement.holdMarginMs, {
-    message: "the reference wait must end before the holds expire",
-    path: ["settlement", "referenceWaitMs"],
-  });
-export type RoundConfig = z.infer<typeof roundConfigSchema>;
-
-/**
- * Life of a round: `open` (taking bids) → `clearing` (closed, waiting for its ledger writes and a
- * reference price) → `settling` (result published, batches being written) → `settled`; or `void`
- * when no reference price came in time (every hold released, nothing paid).
- */
-export const roundStates = ["open", "clearing", "settling", "settled", "void"] as const;
-export type RoundState = (typeof roundStates)[number];
+// The round's rules and limits live in its core (core/round.ts), its reference price in the store;
+// callers of the flows keep importing them from here.
+export * from "../core/round";
+export { referencePrice } from "../store/reference";
 
 /** A round as mirrored in libSQL. */
 export type RoundRecord = {
@@ -301,7 +202,7 @@ export async function openRound(
   env: RoundEnv,
   client: Client,
   input: OpenRoundInput,
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<Result<RoundRecord>> {
   const existing = await getRound(client, input.roundId);
   if (existing) {
@@ -408,7 +309,7 @@ export type IndicativeCap = {
 export async function indicativeCap(
   client: Client,
   round: RoundRecord,
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<IndicativeCap> {
   const config = round.config;
   const none = {
@@ -462,23 +363,6 @@ export async function indicativeCap(
   };
 }
 
-/**
- * The reference price of a round (USDC per TFP): a fixed price, or the TFT market price in force
- * (USDC counted as 1 USD, 1 TFP = 1 TFT). ORACLE_HALTED when the oracle has none or is halted.
- */
-export async function referencePrice(
-  client: Client,
-  source: ReferenceSource,
-  nowMs = Date.now(),
-): Promise<Result<{ price: string; roundId: string | null }>> {
-  if (source.source === "fixed") return ok({ price: source.price, roundId: null });
-  const price = await priceInForce(client, "tft", nowMs);
-  if (!price || price.health === "halted") {
-    return fail("ORACLE_HALTED", "The TFT market price is halted or missing: no reference price");
-  }
-  return ok({ price: price.priceUsd, roundId: price.roundId });
-}
-
 /** Configuration of automatic rounds, from the Worker's variables. */
 export type CadenceEnv = RoundEnv & {
   LIBSQL_URL: string;
@@ -488,7 +372,6 @@ export type CadenceEnv = RoundEnv & {
 
 /** Most pools the cron looks at per run. */
 export const scheduledPoolsPerRunMax = 100;
-const hourMs = 3_600_000;
 
 /**
  * Opens the next automatic round of every pool, at the cadence `AUCTION_CADENCE_HOURS` (0 or

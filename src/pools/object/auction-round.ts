@@ -23,12 +23,14 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Client } from "@libsql/client";
 import { z } from "zod";
+import { hourMs, now, toRealMs } from "../../kit/clock";
 import { openDatabase } from "../../kit/db/client";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
 import { formatAmount } from "../../ledger/core/money";
 import { createTransfers } from "../../ledger/store";
-import { type ExitBid, isValidPrice } from "../core/auction/clearing";
+import type { ExitBid } from "../core/auction/clearing";
 import { computeOutcome, outcomeJson, type RoundResultJson, storedResult } from "../core/outcome";
+import { type RoundConfig, type RoundState, roundConfigSchema } from "../core/round";
 import {
   type BidLedgerInfo,
   batchWrite,
@@ -37,68 +39,17 @@ import {
   planSettlement,
   type SettlementBatch,
 } from "../core/settlement";
-import { type RoundConfig, type RoundState, referencePrice, roundConfigSchema } from "../flows/auctions";
 import { getPool, listPositions, poolFigures } from "../store/pools";
-
-/**
- * Status of a bid inside the object. A bid whose hold the ledger refused is deleted, so a retry
- * with the same Idempotency-Key places it afresh and a refusal leaves nothing behind.
- */
-export type BidStatus = "placing" | "held" | "cancelling" | "cancelled";
-
-/** A bid as the object reports it (amounts in TFP minor units, as strings). */
-export type BidView = {
-  id: string;
-  roundId: string;
-  ownerId: string;
-  accountId: string;
-  payoutAccountId: string;
-  amountMinor: string;
-  minPrice: string;
-  submitSeq: number;
-  status: BidStatus;
-  holdId: string;
-  placedAtMs: number;
-};
-
-/** The round as the object reports it. */
-export type RoundStatusView = {
-  roundId: string;
-  state: RoundState;
-  closesAtMs: number;
-  cancellationDeadlineMs: number;
-  acceptingBids: boolean;
-  /** Bids standing (placing or held). */
-  bidsCount: number;
-  result: RoundResultJson | null;
-  lastError: string | null;
-  batchesTotal: number;
-  batchesDone: number;
-};
-
-const bidIdSchema = z.string().regex(/^bid_[A-Za-z0-9]{1,60}$/);
-const ownerSchema = z.string().min(1).max(64);
-const accountSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/);
-
-/** Arguments of `placeBid` (the route has checked that both accounts are the owner's and of the right asset). */
-export const placeBidSchema = z.strictObject({
-  bidId: bidIdSchema,
-  ownerId: ownerSchema,
-  accountId: accountSchema,
-  payoutAccountId: accountSchema,
-  amountMinor: z.string().regex(/^[1-9][0-9]{0,18}$/, "must be a positive count of minor units"),
-  minPrice: z.string().refine(isValidPrice, "must be a price in USDC per TFP (at most 12 decimals)"),
-});
-export type PlaceBidInput = z.infer<typeof placeBidSchema>;
-
-/** Arguments of `cancelBid`. */
-export const cancelBidSchema = z.strictObject({
-  bidId: bidIdSchema,
-  ownerId: ownerSchema,
-  /** Admins may cancel any bid; others only their own. */
-  asAdmin: z.boolean(),
-});
-export type CancelBidInput = z.infer<typeof cancelBidSchema>;
+import { referencePrice } from "../store/reference";
+import {
+  type BidStatus,
+  type BidView,
+  cancelBidSchema,
+  ownerSchema,
+  type PlaceBidInput,
+  placeBidSchema,
+  type RoundStatusView,
+} from "./contract";
 
 const schema = [
   `CREATE TABLE IF NOT EXISTS round (
@@ -129,7 +80,7 @@ const schema = [
 /** Retry delay after the oracle had no reference price yet. */
 const referenceRetryMs = 60_000;
 /** Longest backoff between failed alarm attempts. */
-const retryDelayMsMax = 3_600_000;
+const retryDelayMsMax = hourMs;
 
 type RoundRow = {
   config: string;
@@ -185,14 +136,14 @@ export class AuctionRound extends DurableObject<Env> {
         (row.state === "clearing" || row.state === "settling") &&
         (await ctx.storage.getAlarm()) === null
       ) {
-        await ctx.storage.setAlarm(Date.now());
+        await ctx.storage.setAlarm(toRealMs(now()));
       }
     });
   }
 
   /** Stores the round's configuration and schedules its close. Idempotent for the same config. */
-  async open(raw: unknown): Promise<Result<RoundStatusView>> {
-    const parsed = roundConfigSchema.safeParse(raw);
+  async open(request: z.input<typeof roundConfigSchema>): Promise<Result<RoundStatusView>> {
+    const parsed = roundConfigSchema.safeParse(request);
     if (!parsed.success)
       return fail("VALIDATION_FAILED", `Invalid round configuration: ${parsed.error.message}`);
     const config = parsed.data;
@@ -204,19 +155,21 @@ export class AuctionRound extends DurableObject<Env> {
         ? ok(this.view())
         : fail("CONFLICT", `Round ${config.roundId} is already open with another configuration`);
     }
-    const nowMs = Date.now();
+    const nowMs = now();
     this.sql.exec(
       "INSERT INTO round (singleton, config, state, next_seq, updated_at) VALUES (1, ?, 'open', 0, ?)",
       JSON.stringify(config),
       nowMs,
     );
-    await this.ctx.storage.setAlarm(config.closesAtMs);
+    await this.ctx.storage.setAlarm(toRealMs(config.closesAtMs));
     return ok(this.view());
   }
 
   /** The round's state, and the bids of `ownerId` when given (sealed: never anyone else's). */
-  async status(raw?: unknown): Promise<Result<RoundStatusView & { ownBids: BidView[] }>> {
-    const owner = z.strictObject({ ownerId: ownerSchema.optional() }).safeParse(raw ?? {});
+  async status(
+    request: { ownerId?: string } = {},
+  ): Promise<Result<RoundStatusView & { ownBids: BidView[] }>> {
+    const owner = z.strictObject({ ownerId: ownerSchema.optional() }).safeParse(request);
     if (!owner.success) return fail("VALIDATION_FAILED", "Invalid owner id");
     if (!this.roundRow()) return fail("NOT_FOUND", "No such round");
     const ownBids =
@@ -235,8 +188,8 @@ export class AuctionRound extends DurableObject<Env> {
    * other content is IDEMPOTENCY_CONFLICT. Refused after the close (AUCTION_CLOSED), below the
    * minimum amount (BID_BELOW_MINIMUM) and past the round's or the owner's bid limit (LIMIT_REACHED).
    */
-  async placeBid(raw: unknown): Promise<Result<BidView>> {
-    const parsed = placeBidSchema.safeParse(raw);
+  async placeBid(request: z.input<typeof placeBidSchema>): Promise<Result<BidView>> {
+    const parsed = placeBidSchema.safeParse(request);
     if (!parsed.success) return fail("VALIDATION_FAILED", `Invalid bid: ${parsed.error.message}`);
     const input = parsed.data;
     const opened = this.roundRow();
@@ -261,7 +214,7 @@ export class AuctionRound extends DurableObject<Env> {
 
     // From here to the slot, nothing awaits: the close and the limits are checked and taken at once.
     const row = this.roundRow()!;
-    const nowMs = Date.now();
+    const nowMs = now();
     if (row.state !== "open" || nowMs >= config.closesAtMs) {
       return fail("AUCTION_CLOSED", "The round is closed: no bid is accepted after the close");
     }
@@ -314,14 +267,14 @@ export class AuctionRound extends DurableObject<Env> {
    * Cancels a standing bid before the cancellation deadline and releases its hold. Cancelling a
    * cancelled bid returns it again; after the deadline: CANCELLATION_DEADLINE_PASSED.
    */
-  async cancelBid(raw: unknown): Promise<Result<BidView>> {
-    const parsed = cancelBidSchema.safeParse(raw);
+  async cancelBid(request: z.input<typeof cancelBidSchema>): Promise<Result<BidView>> {
+    const parsed = cancelBidSchema.safeParse(request);
     if (!parsed.success) return fail("VALIDATION_FAILED", `Invalid cancellation: ${parsed.error.message}`);
     const input = parsed.data;
     const row = this.roundRow();
     if (!row) return fail("NOT_FOUND", "No such round");
     const config = this.config(row);
-    const nowMs = Date.now();
+    const nowMs = now();
     const bid = this.bidRow(input.bidId);
     if (!bid) return fail("NOT_FOUND", `No bid ${input.bidId} in this round`);
     if (!input.asAdmin && bid.owner_id !== input.ownerId) {
@@ -343,11 +296,11 @@ export class AuctionRound extends DurableObject<Env> {
     const row = this.roundRow();
     if (!row) return;
     const config = this.config(row);
-    const nowMs = Date.now();
+    const nowMs = now();
     try {
       if (row.state === "open") {
         if (nowMs < config.closesAtMs) {
-          await this.ctx.storage.setAlarm(config.closesAtMs);
+          await this.ctx.storage.setAlarm(toRealMs(config.closesAtMs));
           return;
         }
         this.setRoundState("clearing", nowMs);
@@ -366,15 +319,15 @@ export class AuctionRound extends DurableObject<Env> {
         "UPDATE round SET last_error = ?, attempts = ?, updated_at = ? WHERE singleton = 1",
         message,
         attempts,
-        Date.now(),
+        now(),
       );
       console.error(JSON.stringify({ level: "error", roundId: config.roundId, attempts, error: message }));
       await this.ctx.storage.setAlarm(
-        Date.now() + Math.min(1000 * 2 ** Math.min(attempts, 20), retryDelayMsMax),
+        toRealMs(now() + Math.min(1000 * 2 ** Math.min(attempts, 20), retryDelayMsMax)),
       );
       await this.mirror("UPDATE auction_rounds SET last_error = ?, updated_at = ? WHERE id = ?", [
         message.slice(0, 500),
-        Date.now(),
+        now(),
         config.roundId,
       ]).catch(() => undefined);
     }
@@ -402,7 +355,7 @@ export class AuctionRound extends DurableObject<Env> {
     );
 
     // The reference price in force at the close; if none was, the first one after it.
-    const nowMs = Date.now();
+    const nowMs = now();
     let reference = await referencePrice(this.db, config.reference, config.closesAtMs);
     if (!reference.ok) reference = await referencePrice(this.db, config.reference, nowMs);
     let batches: SettlementBatch[];
@@ -421,7 +374,7 @@ export class AuctionRound extends DurableObject<Env> {
           nowMs,
           config.roundId,
         ]);
-        await this.ctx.storage.setAlarm(nowMs + referenceRetryMs);
+        await this.ctx.storage.setAlarm(toRealMs(nowMs + referenceRetryMs));
         return false;
       }
       // No reference price in time: the round is void and every hold is released.
@@ -502,7 +455,7 @@ export class AuctionRound extends DurableObject<Env> {
       .toArray();
     const accounts = { roundId: config.roundId, poolUsdcAccountId: config.poolUsdcAccountId };
     for (const batch of pending) {
-      const { requests, extra } = batchWrite(accounts, JSON.parse(batch.body) as SettlementBatch, Date.now());
+      const { requests, extra } = batchWrite(accounts, JSON.parse(batch.body) as SettlementBatch, now());
       const written = await createTransfers(
         this.db,
         requests,
@@ -516,12 +469,12 @@ export class AuctionRound extends DurableObject<Env> {
       .exec<{ left: number }>("SELECT count(*) AS left FROM batches WHERE done = 0")
       .one().left;
     if (left > 0) {
-      await this.ctx.storage.setAlarm(Date.now());
+      await this.ctx.storage.setAlarm(toRealMs(now()));
       return;
     }
     const row = this.roundRow()!;
     const finalState: RoundState = row.outcome === "void" ? "void" : "settled";
-    const nowMs = Date.now();
+    const nowMs = now();
     // The mirror first: if the object stops between the two, the alarm runs again and repeats both.
     await this.mirror(
       "UPDATE auction_rounds SET state = ?, result = COALESCE(result, ?), settled_at = ?, last_error = NULL, updated_at = ? WHERE id = ?",
@@ -599,7 +552,7 @@ export class AuctionRound extends DurableObject<Env> {
       }
       return withBidField(written);
     }
-    this.setBidStatus(input.bidId, "held", Date.now());
+    this.setBidStatus(input.bidId, "held", now());
     return ok(this.bidView(this.bidRow(input.bidId)!));
   }
 
@@ -627,14 +580,14 @@ export class AuctionRound extends DurableObject<Env> {
         ],
       );
     } catch (error) {
-      this.setBidStatus(bid.id, "held", Date.now());
+      this.setBidStatus(bid.id, "held", now());
       throw error;
     }
     if (!written.ok) {
-      this.setBidStatus(bid.id, "held", Date.now());
+      this.setBidStatus(bid.id, "held", now());
       return written;
     }
-    this.setBidStatus(bid.id, "cancelled", Date.now());
+    this.setBidStatus(bid.id, "cancelled", now());
     return ok(this.bidView(this.bidRow(bid.id)!));
   }
 
@@ -650,7 +603,7 @@ export class AuctionRound extends DurableObject<Env> {
       args: [legId(config.roundId, bid.id, "hold")],
     });
     const holdStatus = found.rows[0]?.status === undefined ? null : String(found.rows[0].status);
-    const nowMs = Date.now();
+    const nowMs = now();
     if (bid.status === "placing") {
       if (holdStatus === "pending") this.setBidStatus(bid.id, "held", nowMs);
       else this.deleteBid(bid.id);
@@ -717,7 +670,7 @@ export class AuctionRound extends DurableObject<Env> {
   private view(): RoundStatusView {
     const row = this.roundRow()!;
     const config = this.config(row);
-    const nowMs = Date.now();
+    const nowMs = now();
     const standing = this.sql
       .exec<{ n: number }>("SELECT count(*) AS n FROM bids WHERE status IN ('placing', 'held')")
       .one().n;

@@ -8,6 +8,7 @@
  * rounded down. Positions are never re-priced, carry no LP token and cannot be transferred.
  */
 import type { Client, InStatement, Row } from "@libsql/client";
+import { now } from "../../kit/clock";
 import { fail, ok, type Result } from "../../kit/result";
 import { type AssetCode, convertAmount } from "../../ledger/core/money";
 import type { TransferRequest } from "../../ledger/core/transfers";
@@ -92,7 +93,7 @@ export function poolAccountIds(poolId: string): { usdc: string; tfp: string } {
 export async function createPool(
   client: Client,
   input: { id: string; name: string; weightRule: PositionWeightRule; createdBy: string | null },
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<Result<Pool>> {
   const existing = await getPool(client, input.id);
   if (existing) {
@@ -304,7 +305,7 @@ function replayOf(position: PoolPosition, input: ContributionInput): Result<Pool
 export async function contribute(
   client: Client,
   input: ContributionInput,
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<Result<PoolPosition>> {
   const replay = await getPosition(client, input.positionId);
   if (replay) return replayOf(replay, input);

@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
@@ -23,7 +24,7 @@ export function register(app: App) {
     const db = c.get("db");
     const round = await getRound(db, c.req.valid("param").id);
     if (!round) throw new ApiError("NOT_FOUND", "No such round");
-    const nowMs = Date.now();
+    const nowMs = now();
     const cap =
       round.result === null && round.state === "open" ? await indicativeCap(db, round, nowMs) : null;
     return c.json(roundJson(round, cap, nowMs), 200);

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -42,7 +43,7 @@ export function register(app: App) {
       ...(query.poolId === undefined ? {} : { poolId: query.poolId }),
       ...(query.state === undefined ? {} : { state: query.state }),
     });
-    const nowMs = Date.now();
+    const nowMs = now();
     return c.json(
       { data: page.rounds.map((round) => roundJson(round, null, nowMs)), nextCursor: page.nextCursor },
       200,

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
@@ -83,7 +84,7 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
     const input = c.req.valid("json");
-    const nowMs = Date.now();
+    const nowMs = now();
     const closesAtMs = Date.parse(input.closesAt);
     if (closesAtMs <= nowMs) {
       throw new ApiError("VALIDATION_FAILED", "The close must be in the future", [
@@ -127,7 +128,7 @@ export function register(app: App) {
       ),
     );
     // The allowance is known at open: show it (and its TFP at the ceiling) like GET does.
-    const shownAtMs = Date.now();
+    const shownAtMs = now();
     const cap =
       round.result === null && round.state === "open"
         ? await indicativeCap(c.get("db"), round, shownAtMs)

@@ -4,7 +4,7 @@ import { formatAmount } from "../../ledger/core/money";
 import { isValidPrice } from "../../pools/core/auction/clearing";
 import type { RoundResultJson } from "../../pools/core/outcome";
 import type { IndicativeCap, RoundRecord } from "../../pools/flows/auctions";
-import type { BidView } from "../../pools/object/auction-round";
+import type { BidView } from "../../pools/object/contract";
 
 export const roundIdSchema = z
   .string()

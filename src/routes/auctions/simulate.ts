@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import {
@@ -136,7 +137,7 @@ export function register(app: App) {
         : { capOverrideMinor: minorOf("TFP", input.cap, "cap", { allowZero: true }) }),
       positions: [],
       weightRule: "valueTimesTime",
-      sharesAtMs: Date.now(),
+      sharesAtMs: now(),
     });
     return c.json(outcomeJson(outcome), 200);
   });

@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
@@ -23,7 +24,7 @@ export function register(app: App) {
     const db = c.get("db");
     const pool = await getPool(db, c.req.valid("param").id);
     if (!pool) throw new ApiError("NOT_FOUND", "No such pool");
-    const nowMs = Date.now();
+    const nowMs = now();
     const [figures, positions] = await Promise.all([
       poolFigures(db, pool),
       positionsWithShares(db, pool, nowMs),
