@@ -300,45 +300,8 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
   }
 
   // Step 1: validate, parse each price once, and split eligible from ineligible bids.
-  const keys = new Float64Array(count);
-  const seqs = new Float64Array(count);
-  const amounts = new BigInt64Array(count);
-  const accepted = new BigInt64Array(count);
-  const statuses = new Uint8Array(count);
-  const reasons = new Uint8Array(count);
-  const eligible: number[] = [];
-  const seenIds = new Set<string>();
-  const minusAmountMax = -amountMinorMax;
-  for (let index = 0; index < count; index += 1) {
-    const bid = bids[index]!;
-    const { id, amountMinor, submitSeq } = bid;
-    if (typeof id !== "string" || id.length === 0 || id.length > bidIdCharsMax) {
-      invariant(false, `clearRound: bid #${index} has an invalid id`);
-    }
-    if (seenIds.has(id)) invariant(false, `clearRound: bid id ${id} appears twice`);
-    seenIds.add(id);
-    if (!Number.isSafeInteger(submitSeq) || submitSeq < 0) {
-      invariant(false, `clearRound: bid ${id} has an invalid submitSeq`);
-    }
-    if (amountMinor > amountMinorMax || amountMinor < minusAmountMax) {
-      invariant(false, `clearRound: bid ${id} amount out of range`);
-    }
-    const key = parsePriceKey(bid.minPrice);
-    if (key === undefined) invariant(false, `clearRound: bid ${id} has an invalid minPrice`);
-    keys[index] = key;
-    seqs[index] = submitSeq;
-    amounts[index] = amountMinor;
-    if (amountMinor <= 0n) {
-      statuses[index] = statusIneligible;
-      reasons[index] = reasonAmountNotPositive;
-    } else if (key > ceilingKey) {
-      statuses[index] = statusIneligible;
-      reasons[index] = reasonPriceAboveCeiling;
-    } else {
-      statuses[index] = statusRejected; // until accepted below
-      eligible.push(index);
-    }
-  }
+  const columns = readBids(bids, ceilingKey);
+  const { keys, seqs, amounts, accepted, statuses, reasons, eligible } = columns;
 
   // Step 2: price ascending, then submission order. Keys are plain numbers: no parsing here.
   eligible.sort((left, right) => keys[left]! - keys[right]! || seqs[left]! - seqs[right]!);
@@ -391,20 +354,7 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
       marginalKey = groupKey;
       stopReason = limitReason;
     } else if (allowPartialFill) {
-      let left = room;
-      for (let position = groupStart; position < groupEnd; position += 1) {
-        const index = eligible[position]!;
-        const amount = amounts[index]!;
-        let take = amount;
-        if (take > left) take = left;
-        accepted[index] = take;
-        left -= take;
-        if (take === amount) statuses[index] = statusFilled;
-        else {
-          statuses[index] = take > 0n ? statusPartial : statusRejected;
-          reasons[index] = limitReason;
-        }
-      }
+      fillInOrder(columns, groupStart, groupEnd, room, limitReason);
       filled += room;
       marginalKey = groupKey;
       stopReason = limitReason;
@@ -414,22 +364,9 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
       }
       stopReason = reasonRoundStopped;
     } else {
-      let left = room;
-      let position = groupStart;
-      for (; position < groupEnd; position += 1) {
-        const index = eligible[position]!;
-        const amount = amounts[index]!;
-        if (amount > left) break;
-        accepted[index] = amount;
-        statuses[index] = statusFilled;
-        left -= amount;
-      }
-      if (left !== room) marginalKey = groupKey;
-      filled += room - left;
-      reasons[eligible[position]!] = reasonDoesNotFit; // the group did not fit, so one bid failed
-      for (position += 1; position < groupEnd; position += 1) {
-        reasons[eligible[position]!] = reasonRoundStopped;
-      }
+      const taken = fillWholeInOrder(columns, groupStart, groupEnd, room);
+      if (taken > 0n) marginalKey = groupKey;
+      filled += taken;
       stopReason = reasonRoundStopped;
     }
     if (stopReason !== reasonNone && stopLimit === reasonNone) stopLimit = limitReason;
@@ -454,6 +391,27 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
     });
   }
   const clearingKeyBig = BigInt(Math.max(clearingKey, 0));
+  const { fills, payoutTotal } = fillsOf(bids, columns, { filled, clearingKeyBig, allowance });
+  return {
+    mode: allowPartialFill ? "partialFill" : "wholeBid",
+    tieRule,
+    clearingPrice: clearingKey < 0 ? null : formatPriceKey(clearingKey),
+    filledMinor: filled,
+    payoutTotalMinor: payoutTotal,
+    fills,
+    supplyCurve,
+  };
+}
+
+/** Steps 7–8: each bid's fill and payout at the clearing price, checked against the round's totals. */
+function fillsOf(
+  bids: readonly ExitBid[],
+  columns: Columns,
+  round: { filled: bigint; clearingKeyBig: bigint; allowance: bigint | null },
+): { fills: BidFill[]; payoutTotal: bigint } {
+  const { amounts, accepted, statuses, reasons } = columns;
+  const { filled, clearingKeyBig, allowance } = round;
+  const count = bids.length;
   const fills: BidFill[] = new Array(count);
   let acceptedTotal = 0n;
   let payoutTotal = 0n;
@@ -480,15 +438,94 @@ export function clearRound(input: ClearRoundInput): ClearRoundResult {
     allowance === null || filled * clearingKeyBig <= allowance * payoutDivisor,
     "clearRound: filled × clearing price must stay within the allowance",
   );
-  return {
-    mode: allowPartialFill ? "partialFill" : "wholeBid",
-    tieRule,
-    clearingPrice: clearingKey < 0 ? null : formatPriceKey(clearingKey),
-    filledMinor: filled,
-    payoutTotalMinor: payoutTotal,
-    fills,
-    supplyCurve,
-  };
+  return { fills, payoutTotal };
+}
+
+/** The bids as parallel columns (each price parsed once), and the indices of the eligible ones. */
+function readBids(bids: readonly ExitBid[], ceilingKey: number) {
+  const count = bids.length;
+  const keys = new Float64Array(count);
+  const seqs = new Float64Array(count);
+  const amounts = new BigInt64Array(count);
+  const accepted = new BigInt64Array(count);
+  const statuses = new Uint8Array(count);
+  const reasons = new Uint8Array(count);
+  const eligible: number[] = [];
+  const seenIds = new Set<string>();
+  const minusAmountMax = -amountMinorMax;
+  for (let index = 0; index < count; index += 1) {
+    const bid = bids[index]!;
+    const { id, amountMinor, submitSeq } = bid;
+    if (typeof id !== "string" || id.length === 0 || id.length > bidIdCharsMax) {
+      invariant(false, `clearRound: bid #${index} has an invalid id`);
+    }
+    if (seenIds.has(id)) invariant(false, `clearRound: bid id ${id} appears twice`);
+    seenIds.add(id);
+    if (!Number.isSafeInteger(submitSeq) || submitSeq < 0) {
+      invariant(false, `clearRound: bid ${id} has an invalid submitSeq`);
+    }
+    if (amountMinor > amountMinorMax || amountMinor < minusAmountMax) {
+      invariant(false, `clearRound: bid ${id} amount out of range`);
+    }
+    const key = parsePriceKey(bid.minPrice);
+    if (key === undefined) invariant(false, `clearRound: bid ${id} has an invalid minPrice`);
+    keys[index] = key;
+    seqs[index] = submitSeq;
+    amounts[index] = amountMinor;
+    if (amountMinor <= 0n) {
+      statuses[index] = statusIneligible;
+      reasons[index] = reasonAmountNotPositive;
+    } else if (key > ceilingKey) {
+      statuses[index] = statusIneligible;
+      reasons[index] = reasonPriceAboveCeiling;
+    } else {
+      statuses[index] = statusRejected; // until accepted below
+      eligible.push(index);
+    }
+  }
+  return { keys, seqs, amounts, accepted, statuses, reasons, eligible };
+}
+
+type Columns = ReturnType<typeof readBids>;
+
+/** Partial fill in submission order: each bid of the group takes what room is left, the rest wait. */
+function fillInOrder(columns: Columns, start: number, end: number, room: bigint, limitReason: number): void {
+  const { eligible, amounts, accepted, statuses, reasons } = columns;
+  let left = room;
+  for (let position = start; position < end; position += 1) {
+    const index = eligible[position]!;
+    const amount = amounts[index]!;
+    let take = amount; // bigints: no Math.min
+    if (take > left) take = left;
+    accepted[index] = take;
+    left -= take;
+    if (take === amount) statuses[index] = statusFilled;
+    else {
+      statuses[index] = take > 0n ? statusPartial : statusRejected;
+      reasons[index] = limitReason;
+    }
+  }
+}
+
+/**
+ * Whole bids in submission order until one does not fit (the group did not fit whole, so one
+ * does): that one is refused as not fitting, the ones after it as stopped. Returns what was taken.
+ */
+function fillWholeInOrder(columns: Columns, start: number, end: number, room: bigint): bigint {
+  const { eligible, amounts, accepted, statuses, reasons } = columns;
+  let left = room;
+  let position = start;
+  for (; position < end; position += 1) {
+    const index = eligible[position]!;
+    const amount = amounts[index]!;
+    if (amount > left) break;
+    accepted[index] = amount;
+    statuses[index] = statusFilled;
+    left -= amount;
+  }
+  reasons[eligible[position]!] = reasonDoesNotFit;
+  for (position += 1; position < end; position += 1) reasons[eligible[position]!] = reasonRoundStopped;
+  return room - left;
 }
 
 /**
