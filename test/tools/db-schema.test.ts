@@ -17,7 +17,9 @@ import { migrateDatabase, migrationsFolder } from "../../tools/migrate.ts";
 
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
 const dialect = new SQLiteSyncDialect();
-const tables = Object.values(schema).filter((value): value is SQLiteTable => is(value, SQLiteTable));
+const tables: SQLiteTable[] = Object.values(schema as Record<string, unknown>).filter(
+  (value): value is SQLiteTable => is(value, SQLiteTable),
+);
 
 let directory: string;
 let client: Client;

@@ -7,3 +7,13 @@ export const minorUnits = customType<{ data: bigint; driverData: bigint | number
   fromDriver: (value) => BigInt(value),
   toDriver: (value) => value,
 });
+
+/**
+ * An INTEGER column read as `number`: times in epoch milliseconds, counts, flags. The clients run
+ * with `intMode: "bigint"`, so the driver hands every INTEGER over as `bigint`; this column turns
+ * it back into the number these values always fit.
+ */
+export const int = customType<{ data: number; driverData: bigint | number }>({
+  dataType: () => "integer",
+  fromDriver: (value) => Number(value),
+});

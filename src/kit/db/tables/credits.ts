@@ -5,7 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { minorUnits } from "../columns";
+import { int, minorUnits } from "../columns";
 import { accounts } from "./ledger";
 
 export const priceRounds = sqliteTable(
@@ -14,12 +14,12 @@ export const priceRounds = sqliteTable(
     id: text("id").primaryKey(),
     kind: text("kind", { enum: ["gold", "tft"] }).notNull(),
     priceUsd: text("price_usd"),
-    quorumMet: integer("quorum_met").notNull(),
+    quorumMet: int("quorum_met").notNull(),
     source: text("source", { enum: ["oracle", "manual"] }).notNull(),
     reason: text("reason"),
-    expiresAtMs: integer("expires_at"),
+    expiresAtMs: int("expires_at"),
     createdBy: text("created_by"),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [index("price_rounds_kind_time").on(table.kind, table.createdAtMs)],
 );
@@ -32,7 +32,7 @@ export const priceQuotes = sqliteTable(
       .references(() => priceRounds.id),
     source: text("source").notNull(),
     priceUsd: text("price_usd"),
-    observedAtMs: integer("observed_at"),
+    observedAtMs: int("observed_at"),
     status: text("status", { enum: ["accepted", "dropped"] }).notNull(),
     reason: text("reason"),
     error: text("error"),
@@ -48,8 +48,8 @@ export const webhookEvents = sqliteTable(
     type: text("type").notNull(),
     outcome: text("outcome").notNull(),
     detail: text("detail"),
-    createdAtMs: integer("created_at").notNull(),
-    receivedAtMs: integer("received_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
+    receivedAtMs: int("received_at").notNull(),
   },
   (table) => [primaryKey({ columns: [table.provider, table.id] })],
 );
@@ -65,7 +65,7 @@ export const tftDeposits = sqliteTable(
     tftMinor: minorUnits("tft_amount").notNull(),
     tfpMinor: minorUnits("tfp_amount").notNull(),
     txHash: text("tx_hash"),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [index("tft_deposits_account").on(table.accountId, table.createdAtMs)],
 );
@@ -82,9 +82,9 @@ export const checkoutQuotes = sqliteTable(
     ccMinor: minorUnits("cc_amount").notNull(),
     ccUsd: text("cc_usd").notNull(),
     goldRoundId: text("gold_round_id").notNull(),
-    expiresAtMs: integer("expires_at").notNull(),
+    expiresAtMs: int("expires_at").notNull(),
     paymentId: text("payment_id"),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [index("checkout_quotes_owner").on(table.ownerId, table.createdAtMs)],
 );
@@ -105,8 +105,8 @@ export const cardPayments = sqliteTable(
     ccBurnedMinor: minorUnits("cc_burned").notNull().default(sql`0`),
     ccClaimedMinor: minorUnits("cc_claimed").notNull().default(sql`0`),
     eventId: text("event_id").notNull(),
-    createdAtMs: integer("created_at").notNull(),
-    updatedAtMs: integer("updated_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
+    updatedAtMs: int("updated_at").notNull(),
   },
   (table) => [uniqueIndex("card_payments_quote").on(table.quoteId).where(sql`priced_by = 'quote'`)],
 );
@@ -115,9 +115,9 @@ export const cardPaymentRevisions = sqliteTable(
   "card_payment_revisions",
   {
     paymentId: text("payment_id").notNull(),
-    revision: integer("revision").notNull(),
+    revision: int("revision").notNull(),
     eventId: text("event_id").notNull(),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [primaryKey({ columns: [table.paymentId, table.revision] })],
 );
@@ -125,7 +125,7 @@ export const cardPaymentRevisions = sqliteTable(
 export const cardRefunds = sqliteTable("card_refunds", {
   paymentId: text("payment_id").primaryKey(),
   usdRefundedMinor: minorUnits("usd_refunded").notNull(),
-  updatedAtMs: integer("updated_at").notNull(),
+  updatedAtMs: int("updated_at").notNull(),
 });
 
 export const cardDisputes = sqliteTable(
@@ -135,8 +135,8 @@ export const cardDisputes = sqliteTable(
     paymentId: text("payment_id").notNull(),
     usdMinor: minorUnits("usd_amount").notNull(),
     status: text("status").notNull(),
-    eventCreatedAtMs: integer("event_created_at").notNull(),
-    updatedAtMs: integer("updated_at").notNull(),
+    eventCreatedAtMs: int("event_created_at").notNull(),
+    updatedAtMs: int("updated_at").notNull(),
   },
   (table) => [index("card_disputes_payment").on(table.paymentId)],
 );
@@ -151,7 +151,7 @@ export const creditClaims = sqliteTable(
     paymentId: text("payment_id").notNull(),
     amountMinor: minorUnits("amount").notNull(),
     eventId: text("event_id").notNull(),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [index("credit_claims_account").on(table.accountId)],
 );
@@ -176,9 +176,9 @@ export const conversionQuotes = sqliteTable(
     tftMarketUsd: text("tft_market_usd").notNull(),
     goldRoundId: text("gold_round_id").notNull(),
     tftRoundId: text("tft_round_id").notNull(),
-    expiresAtMs: integer("expires_at").notNull(),
-    executedAtMs: integer("executed_at"),
-    createdAtMs: integer("created_at").notNull(),
+    expiresAtMs: int("expires_at").notNull(),
+    executedAtMs: int("executed_at"),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [index("conversion_quotes_owner").on(table.ownerId, table.createdAtMs)],
 );
@@ -202,8 +202,8 @@ export const withdrawals = sqliteTable(
     txHash: text("tx_hash"),
     failureReason: text("failure_reason"),
     settledEventId: text("settled_event_id"),
-    createdAtMs: integer("created_at").notNull(),
-    updatedAtMs: integer("updated_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
+    updatedAtMs: int("updated_at").notNull(),
   },
   (table) => [
     index("withdrawals_status").on(table.status, table.seq),

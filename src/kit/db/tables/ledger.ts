@@ -7,7 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { minorUnits } from "../columns";
+import { int, minorUnits } from "../columns";
 
 /** Account flag bits. */
 export const accountFlags = {
@@ -47,12 +47,12 @@ export const accounts = sqliteTable(
     asset: text("asset").notNull(),
     kind: text("kind", { enum: accountKinds }).notNull(),
     name: text("name"),
-    flags: integer("flags").notNull().default(0),
+    flags: int("flags").notNull().default(0),
     debitsPendingMinor: minorUnits("debits_pending").notNull().default(sql`0`),
     debitsPostedMinor: minorUnits("debits_posted").notNull().default(sql`0`),
     creditsPendingMinor: minorUnits("credits_pending").notNull().default(sql`0`),
     creditsPostedMinor: minorUnits("credits_posted").notNull().default(sql`0`),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [
     index("accounts_owner").on(table.ownerId, table.asset),
@@ -80,13 +80,13 @@ export const transfers = sqliteTable(
     pendingId: text("pending_id"),
     /** Filled by the trigger for post/void: how much of the hold this transfer released. */
     pendingReleasedMinor: minorUnits("pending_released"),
-    timeoutAtMs: integer("timeout_at"),
-    flags: integer("flags").notNull().default(0),
+    timeoutAtMs: int("timeout_at"),
+    flags: int("flags").notNull().default(0),
     code: text("code").notNull(),
     metadata: text("metadata"),
     linkId: text("link_id"),
     fingerprint: text("fingerprint").notNull(),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [
     uniqueIndex("transfers_id").on(table.id),
@@ -116,8 +116,8 @@ export const holds = sqliteTable(
     postedMinor: minorUnits("posted").notNull().default(sql`0`),
     remainingMinor: minorUnits("remaining").notNull(),
     status: text("status", { enum: holdStatuses }).notNull(),
-    expiresAtMs: integer("expires_at"),
-    updatedAtMs: integer("updated_at").notNull(),
+    expiresAtMs: int("expires_at"),
+    updatedAtMs: int("updated_at").notNull(),
   },
   (table) => [
     index("holds_expiry").on(table.status, table.expiresAtMs),
@@ -140,9 +140,9 @@ export const apiKeys = sqliteTable(
     ownerId: text("owner_id").notNull(),
     role: text("role", { enum: roles }).notNull(),
     name: text("name"),
-    createdAtMs: integer("created_at").notNull(),
-    expiresAtMs: integer("expires_at"),
-    revokedAtMs: integer("revoked_at"),
+    createdAtMs: int("created_at").notNull(),
+    expiresAtMs: int("expires_at"),
+    revokedAtMs: int("revoked_at"),
     rotatedFromId: text("rotated_from_id"),
   },
   (table) => [uniqueIndex("api_keys_prefix").on(table.prefix), index("api_keys_owner").on(table.ownerId)],
@@ -155,9 +155,9 @@ export const idempotencyRecords = sqliteTable(
     ownerId: text("owner_id").notNull(),
     key: text("key").notNull(),
     fingerprint: text("fingerprint").notNull(),
-    status: integer("status").notNull(),
+    status: int("status").notNull(),
     body: text("body").notNull(),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [uniqueIndex("idempotency_records_key").on(table.ownerId, table.key)],
 );

@@ -5,8 +5,8 @@
  * indexes.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, unique } from "drizzle-orm/sqlite-core";
-import { minorUnits } from "../columns";
+import { index, primaryKey, sqliteTable, text, unique } from "drizzle-orm/sqlite-core";
+import { int, minorUnits } from "../columns";
 import { accounts } from "./ledger";
 
 export const nodes = sqliteTable(
@@ -20,10 +20,10 @@ export const nodes = sqliteTable(
     name: text("name").notNull(),
     catalogueId: text("catalogue_id"),
     region: text("region").notNull(),
-    certified: integer("certified").notNull(),
+    certified: int("certified").notNull(),
     hardware: text("hardware").notNull(),
     hardwareCostUsd: text("hardware_cost_usd").notNull(),
-    sliceCount: integer("slice_count").notNull(),
+    sliceCount: int("slice_count").notNull(),
     bandProfile: text("band_profile", { enum: ["memory", "fixedMiniAi", "fixedGpu"] }).notNull(),
     sliceCores: text("slice_cores").notNull(),
     slicePassmark: text("slice_passmark").notNull(),
@@ -31,12 +31,12 @@ export const nodes = sqliteTable(
     sliceSsdGb: text("slice_ssd_gb").notNull(),
     sliceAiGb: text("slice_ai_gb").notNull(),
     sliceTps: text("slice_tps").notNull(),
-    sliceCoresMilli: integer("slice_cores_milli").notNull(),
-    slicePassmarkMilli: integer("slice_passmark_milli").notNull(),
-    sliceMemMilli: integer("slice_mem_milli").notNull(),
-    sliceSsdMilli: integer("slice_ssd_milli").notNull(),
-    sliceAiMilli: integer("slice_ai_milli").notNull(),
-    sliceTpsMilli: integer("slice_tps_milli").notNull(),
+    sliceCoresMilli: int("slice_cores_milli").notNull(),
+    slicePassmarkMilli: int("slice_passmark_milli").notNull(),
+    sliceMemMilli: int("slice_mem_milli").notNull(),
+    sliceSsdMilli: int("slice_ssd_milli").notNull(),
+    sliceAiMilli: int("slice_ai_milli").notNull(),
+    sliceTpsMilli: int("slice_tps_milli").notNull(),
     bandCurrency: text("band_currency", { enum: ["USD", "CC"] }).notNull(),
     bandMinMonth: text("band_min_month").notNull(),
     bandMaxMonth: text("band_max_month").notNull(),
@@ -44,16 +44,16 @@ export const nodes = sqliteTable(
     bandMaxHour: text("band_max_hour").notNull(),
     priceMonth: text("price_month").notNull(),
     priceHour: text("price_hour").notNull(),
-    priceHourNano: integer("price_hour_nano").notNull(),
+    priceHourNano: int("price_hour_nano").notNull(),
     minBidCc: text("min_bid_cc").notNull(),
     autoAcceptCc: text("auto_accept_cc"),
     state: text("state", { enum: ["online", "offline", "maintenance"] }).notNull(),
-    freeSlices: integer("free_slices").notNull(),
-    reliabilityBp: integer("reliability_bp").notNull().default(0),
-    lastHeartbeatAtMs: integer("last_heartbeat_at"),
-    createdAtMs: integer("created_at").notNull(),
-    updatedAtMs: integer("updated_at").notNull(),
-    autoOfflineAtMs: integer("auto_offline_at"),
+    freeSlices: int("free_slices").notNull(),
+    reliabilityBp: int("reliability_bp").notNull().default(0),
+    lastHeartbeatAtMs: int("last_heartbeat_at"),
+    createdAtMs: int("created_at").notNull(),
+    updatedAtMs: int("updated_at").notNull(),
+    autoOfflineAtMs: int("auto_offline_at"),
   },
   (table) => [
     index("nodes_farmer").on(table.farmerId, table.createdAtMs, table.id),
@@ -71,7 +71,7 @@ export const nodeUptime = sqliteTable(
   "node_uptime",
   {
     nodeId: text("node_id").notNull(),
-    hour: integer("hour").notNull(),
+    hour: int("hour").notNull(),
   },
   (table) => [primaryKey({ columns: [table.nodeId, table.hour] }), index("node_uptime_hour").on(table.hour)],
 );
@@ -93,19 +93,19 @@ export const leases = sqliteTable(
     kind: text("kind", { enum: leaseKinds }).notNull(),
     source: text("source", { enum: leaseSources }).notNull(),
     sourceId: text("source_id"),
-    slices: integer("slices").notNull(),
+    slices: int("slices").notNull(),
     priceCcPerSliceHour: text("price_cc_per_slice_hour").notNull(),
     quotedPrice: text("quoted_price"),
     quotedCurrency: text("quoted_currency"),
     quotedCcUsd: text("quoted_cc_usd"),
-    startedAtMs: integer("started_at").notNull(),
-    endsAtMs: integer("ends_at"),
+    startedAtMs: int("started_at").notNull(),
+    endsAtMs: int("ends_at"),
     status: text("status", { enum: leaseStatuses }).notNull(),
     pausedReason: text("paused_reason"),
-    graceUntilMs: integer("grace_until"),
-    settledThroughMs: integer("settled_through").notNull(),
+    graceUntilMs: int("grace_until"),
+    settledThroughMs: int("settled_through").notNull(),
     chargedMinor: minorUnits("charged_minor").notNull().default(sql`0`),
-    updatedAtMs: integer("updated_at").notNull(),
+    updatedAtMs: int("updated_at").notNull(),
   },
   (table) => [
     index("leases_owner").on(table.ownerId, table.startedAtMs, table.id),
@@ -122,10 +122,10 @@ export const settlements = sqliteTable(
     farmerId: text("farmer_id").notNull(),
     payerAccountId: text("payer_account_id").notNull(),
     farmerAccountId: text("farmer_account_id").notNull(),
-    periodIndex: integer("period_index").notNull(),
-    periodStartMs: integer("period_start").notNull(),
-    periodEndMs: integer("period_end").notNull(),
-    runningMs: integer("running_ms").notNull(),
+    periodIndex: int("period_index").notNull(),
+    periodStartMs: int("period_start").notNull(),
+    periodEndMs: int("period_end").notNull(),
+    runningMs: int("running_ms").notNull(),
     owedMinor: minorUnits("owed_minor").notNull(),
     unpaidMinor: minorUnits("unpaid_minor").notNull(),
     chargeMinor: minorUnits("charge_minor").notNull(),
@@ -136,7 +136,7 @@ export const settlements = sqliteTable(
     burnedTftMinor: minorUnits("burned_tft_minor").notNull(),
     ccUsd: text("cc_usd"),
     tftUsd: text("tft_usd"),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [
     index("settlements_farmer_time").on(table.farmerId, table.periodEndMs),
@@ -157,8 +157,8 @@ export const burnObligations = sqliteTable(
     status: text("status", { enum: ["open", "settled"] })
       .notNull()
       .default("open"),
-    createdAtMs: integer("created_at").notNull(),
-    settledAtMs: integer("settled_at"),
+    createdAtMs: int("created_at").notNull(),
+    settledAtMs: int("settled_at"),
   },
   (table) => [index("burn_obligations_status").on(table.status, table.createdAtMs)],
 );
@@ -173,18 +173,18 @@ export const capacityRequests = sqliteTable(
     accountId: text("account_id")
       .notNull()
       .references(() => accounts.id),
-    slices: integer("slices").notNull(),
+    slices: int("slices").notNull(),
     requirements: text("requirements").notNull(),
-    durationHours: integer("duration_hours").notNull(),
+    durationHours: int("duration_hours").notNull(),
     maxPriceCc: text("max_price_cc").notNull(),
     budgetMinor: minorUnits("budget_minor").notNull(),
-    deadlineAtMs: integer("deadline_at").notNull(),
-    acceptCheapestAtDeadline: integer("accept_cheapest_at_deadline").notNull(),
+    deadlineAtMs: int("deadline_at").notNull(),
+    acceptCheapestAtDeadline: int("accept_cheapest_at_deadline").notNull(),
     status: text("status", { enum: capacityRequestStatuses }).notNull(),
     acceptingOfferId: text("accepting_offer_id"),
     leaseId: text("lease_id"),
-    createdAtMs: integer("created_at").notNull(),
-    updatedAtMs: integer("updated_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
+    updatedAtMs: int("updated_at").notNull(),
   },
   (table) => [
     index("capacity_requests_status").on(table.status, table.deadlineAtMs),
@@ -206,10 +206,10 @@ export const capacityOffers = sqliteTable(
       .references(() => nodes.id),
     farmerId: text("farmer_id").notNull(),
     priceCc: text("price_cc").notNull(),
-    pricePico: integer("price_pico").notNull(),
+    pricePico: int("price_pico").notNull(),
     status: text("status", { enum: capacityOfferStatuses }).notNull(),
     detail: text("detail"),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [
     unique("capacity_offers_request_node").on(table.requestId, table.nodeId),
@@ -222,11 +222,11 @@ export const bidPackages = sqliteTable("bid_packages", {
   name: text("name").notNull(),
   requirements: text("requirements").notNull(),
   priceCcPerSliceMonth: text("price_cc_per_slice_month").notNull(),
-  slicesCommitted: integer("slices_committed").notNull(),
-  leaseHours: integer("lease_hours").notNull(),
-  active: integer("active").notNull(),
-  createdAtMs: integer("created_at").notNull(),
-  updatedAtMs: integer("updated_at").notNull(),
+  slicesCommitted: int("slices_committed").notNull(),
+  leaseHours: int("lease_hours").notNull(),
+  active: int("active").notNull(),
+  createdAtMs: int("created_at").notNull(),
+  updatedAtMs: int("updated_at").notNull(),
 });
 
 export const packageCommitments = sqliteTable(
@@ -240,16 +240,16 @@ export const packageCommitments = sqliteTable(
       .notNull()
       .references(() => nodes.id),
     farmerId: text("farmer_id").notNull(),
-    slices: integer("slices").notNull(),
+    slices: int("slices").notNull(),
     leaseId: text("lease_id").notNull().unique(),
     status: text("status", { enum: ["active", "ended", "refused"] }).notNull(),
-    createdAtMs: integer("created_at").notNull(),
-    updatedAtMs: integer("updated_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
+    updatedAtMs: int("updated_at").notNull(),
   },
   (table) => [index("package_commitments_package").on(table.packageId, table.status)],
 );
 
 export const marketCronState = sqliteTable("market_cron_state", {
   name: text("name").primaryKey(),
-  value: integer("value").notNull(),
+  value: int("value").notNull(),
 });

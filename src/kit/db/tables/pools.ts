@@ -3,8 +3,8 @@
  * migration's SQL; drizzle describes columns and indexes.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, unique, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { minorUnits } from "../columns";
+import { index, primaryKey, sqliteTable, text, unique, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { int, minorUnits } from "../columns";
 import { accounts } from "./ledger";
 
 export const weightRules = ["valueTimesTime", "valueOnly"] as const;
@@ -24,7 +24,7 @@ export const pools = sqliteTable(
       .references(() => accounts.id),
     weightRule: text("weight_rule", { enum: weightRules }).notNull(),
     createdBy: text("created_by"),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [index("pools_created").on(table.createdAtMs, table.id)],
 );
@@ -49,7 +49,7 @@ export const poolPositions = sqliteTable(
       .notNull()
       .references(() => accounts.id),
     transferId: text("transfer_id").notNull().unique(),
-    contributedAtMs: integer("contributed_at").notNull(),
+    contributedAtMs: int("contributed_at").notNull(),
   },
   (table) => [
     index("pool_positions_pool").on(table.poolId, table.contributedAtMs, table.id),
@@ -68,19 +68,19 @@ export const auctionRounds = sqliteTable(
       .references(() => pools.id),
     state: text("state", { enum: auctionRoundStates }).notNull(),
     config: text("config").notNull(),
-    opensAtMs: integer("opens_at").notNull(),
-    closesAtMs: integer("closes_at").notNull(),
-    cancellationDeadlineAtMs: integer("cancellation_deadline_at").notNull(),
+    opensAtMs: int("opens_at").notNull(),
+    closesAtMs: int("closes_at").notNull(),
+    cancellationDeadlineAtMs: int("cancellation_deadline_at").notNull(),
     createdBy: text("created_by"),
-    createdAtMs: integer("created_at").notNull(),
-    clearedAtMs: integer("cleared_at"),
-    settledAtMs: integer("settled_at"),
+    createdAtMs: int("created_at").notNull(),
+    clearedAtMs: int("cleared_at"),
+    settledAtMs: int("settled_at"),
     filledTfpMinor: minorUnits("filled_tfp"),
     payoutUsdcMinor: minorUnits("payout_usdc"),
     marginUsdcMinor: minorUnits("margin_usdc"),
     result: text("result"),
     lastError: text("last_error"),
-    updatedAtMs: integer("updated_at").notNull(),
+    updatedAtMs: int("updated_at").notNull(),
   },
   (table) => [
     uniqueIndex("auction_rounds_one_active")
@@ -116,13 +116,13 @@ export const auctionBids = sqliteTable(
       .references(() => accounts.id),
     amountMinor: minorUnits("amount").notNull(),
     minPrice: text("min_price").notNull(),
-    submitSeq: integer("submit_seq").notNull(),
+    submitSeq: int("submit_seq").notNull(),
     holdId: text("hold_id").notNull().unique(),
     status: text("status", { enum: auctionBidStatuses }).notNull(),
     acceptedMinor: minorUnits("accepted"),
     payoutMinor: minorUnits("payout"),
-    createdAtMs: integer("created_at").notNull(),
-    updatedAtMs: integer("updated_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
+    updatedAtMs: int("updated_at").notNull(),
   },
   (table) => [
     unique("auction_bids_round_seq").on(table.roundId, table.submitSeq),
@@ -141,7 +141,7 @@ export const positionRewards = sqliteTable(
       .references(() => poolPositions.id),
     amountMinor: minorUnits("amount").notNull(),
     transferId: text("transfer_id").notNull().unique(),
-    createdAtMs: integer("created_at").notNull(),
+    createdAtMs: int("created_at").notNull(),
   },
   (table) => [
     primaryKey({ columns: [table.roundId, table.positionId] }),
