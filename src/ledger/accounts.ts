@@ -3,6 +3,7 @@
  * `createAccount`: balances change only through transfers (src/ledger/store.ts).
  */
 import type { Client, Row } from "@libsql/client";
+import { now } from "../kit/clock";
 import { type AccountKind, accountFlags } from "../kit/db/schema";
 import { newId } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
@@ -50,7 +51,7 @@ function accountFromRow(row: Row): Account {
 export async function createAccount(
   client: Client,
   input: { ownerId: string | null; asset: AssetCode; kind: AccountKind; name?: string | null; id?: string },
-  nowMs = Date.now(),
+  nowMs = now(),
 ): Promise<Account> {
   const id = input.id ?? newId("acc");
   const flags = input.kind === "issuance" ? 0 : accountFlags.debitsMustNotExceedCredits;

@@ -8,6 +8,7 @@
  * with the same content returns the first result, other content is IDEMPOTENCY_CONFLICT.
  */
 import type { Client, InStatement, Row } from "@libsql/client";
+import { now } from "../kit/clock";
 import { invariant } from "../kit/errors";
 import { sha256HexSync } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
@@ -239,7 +240,7 @@ export async function createTransfers(
   options: TransferOptions = {},
   extra: readonly InStatement[] = [],
 ): Promise<Result<TransferRecord[]>> {
-  const nowMs = options.nowMs ?? Date.now();
+  const nowMs = options.nowMs ?? now();
   const prints = fingerprints(requests);
   const holds = await loadHolds(client, requests);
   const quick = planTransfers(requests, null, holds, nowMs);
