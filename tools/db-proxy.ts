@@ -106,7 +106,18 @@ export async function startDbProxy(options: DbProxyOptions): Promise<DbProxy> {
       return stats(res);
     }
     if (url.pathname === "/__delay" && method === "POST") {
-      delayMs = validDelay(Number(url.searchParams.get("ms")));
+      const ms = Number(url.searchParams.get("ms") ?? "");
+      if (!Number.isInteger(ms) || ms < 0 || ms > 60_000) {
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            message: "ms must be a whole number of milliseconds, 0–60000",
+            code: "BAD_DELAY",
+          }),
+        );
+        return;
+      }
+      delayMs = validDelay(ms);
       return stats(res);
     }
     return forward(req, res, `${url.pathname}${url.search}`);
