@@ -9,13 +9,13 @@ import { now } from "../../kit/clock";
 import { freeSlices } from "../core/bidbook";
 import { leaseMirrorStatements } from "../store/mirror";
 import { nodeMirrorStatement } from "../store/nodes";
+import { RunInRounds } from "./rounds";
 import { type BookStorage, headerOf } from "./storage";
 import { leaseView } from "./views";
 
 export class BookMirror {
   private readonly mirrored = new Map<string, string>();
-  private run: Promise<void> | null = null;
-  private again = false;
+  private readonly runs = new RunInRounds(() => this.flushOnce(), Number.POSITIVE_INFINITY);
 
   constructor(
     private readonly state: BookStorage,
@@ -23,23 +23,8 @@ export class BookMirror {
   ) {}
 
   /** Writes what changed (one at a time; joins a flush in flight and makes it go round once more). */
-  async flush(): Promise<void> {
-    if (this.run !== null) {
-      this.again = true;
-      await this.run;
-      return;
-    }
-    this.run = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.flushOnce();
-        } while (this.again);
-      } finally {
-        this.run = null;
-      }
-    })();
-    await this.run;
+  flush(): Promise<void> {
+    return this.runs.request();
   }
 
   private async flushOnce(): Promise<void> {

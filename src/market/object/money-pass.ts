@@ -24,6 +24,7 @@ import {
 import { topUpFor } from "../core/funding";
 import { type LeaseParties, type LeaseSettlement, settleLeases } from "../store/settlement";
 import type { BookContext } from "./context";
+import { RunInRounds } from "./rounds";
 import { cc, type ExtraEvent, type Funding } from "./storage";
 import { isClosed } from "./views";
 
@@ -35,34 +36,17 @@ const passesPerRunMax = 50;
 const closedRecordsBeforeCompact = 256;
 
 export class MoneyPass {
-  private run: Promise<void> | null = null;
-  private again = false;
+  private readonly runs = new RunInRounds(() => this.pass(), passesPerRunMax);
   constructor(private readonly book: BookContext) {}
 
   /** Whether a pass is in flight (the audit waits for it). */
-  async settled(): Promise<void> {
-    while (this.run !== null) await this.run;
+  settled(): Promise<void> {
+    return this.runs.idle();
   }
 
   /** Runs the money pass, or joins the one running and makes it go round once more. */
-  async request(): Promise<void> {
-    if (this.run !== null) {
-      this.again = true;
-      await this.run;
-      return;
-    }
-    this.run = (async () => {
-      try {
-        for (let pass = 0; pass < passesPerRunMax; pass += 1) {
-          this.again = false;
-          await this.pass();
-          if (!this.again) break;
-        }
-      } finally {
-        this.run = null;
-      }
-    })();
-    await this.run;
+  request(): Promise<void> {
+    return this.runs.request();
   }
 
   private async pass(): Promise<void> {
@@ -123,7 +107,7 @@ export class MoneyPass {
     for (const lease of state.requireBook().leases) {
       const due = duePeriods(lease, nowMs, settlementPeriodMsDefault);
       if (due.length === 0) continue;
-      if (due.length > periodsPerLeasePerPassMax) this.again = true;
+      if (due.length > periodsPerLeasePerPassMax) this.runs.repeat();
       works.push({ lease, parties: this.partiesOf(lease), periods: due.slice(0, periodsPerLeasePerPassMax) });
     }
     if (works.length === 0) return;
