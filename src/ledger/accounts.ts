@@ -4,7 +4,9 @@
  */
 import type { Client, Row } from "@libsql/client";
 import { now } from "../kit/clock";
-import { type AccountKind, accountFlags } from "../kit/db/schema";
+import { decodeRow } from "../kit/db/rows";
+import type { AccountKind } from "../kit/db/schema";
+import * as tables from "../kit/db/schema";
 import { newId } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
 import { type AssetCode, assetCodes } from "./core/money";
@@ -29,21 +31,19 @@ export type Account = {
 export const transfersPageSizeMax = 200;
 
 function accountFromRow(row: Row): Account {
-  const balances = balanceOf({
-    debitsPendingMinor: BigInt(row.debits_pending as bigint),
-    debitsPostedMinor: BigInt(row.debits_posted as bigint),
-    creditsPendingMinor: BigInt(row.credits_pending as bigint),
-    creditsPostedMinor: BigInt(row.credits_posted as bigint),
-  });
+  const {
+    flags,
+    debitsPendingMinor,
+    debitsPostedMinor,
+    creditsPendingMinor,
+    creditsPostedMinor,
+    ...account
+  } = decodeRow(tables.accounts, row);
   return {
-    id: String(row.id),
-    ownerId: row.owner_id === null ? null : String(row.owner_id),
-    asset: String(row.asset) as AssetCode,
-    kind: String(row.kind) as AccountKind,
-    name: row.name === null ? null : String(row.name),
-    closed: (Number(row.flags) & accountFlags.closed) !== 0,
-    ...balances,
-    createdAtMs: Number(row.created_at),
+    ...account,
+    asset: account.asset as AssetCode,
+    closed: (flags & tables.accountFlags.closed) !== 0,
+    ...balanceOf({ debitsPendingMinor, debitsPostedMinor, creditsPendingMinor, creditsPostedMinor }),
   };
 }
 
@@ -54,7 +54,7 @@ export async function createAccount(
   nowMs = now(),
 ): Promise<Account> {
   const id = input.id ?? newId("acc");
-  const flags = input.kind === "issuance" ? 0 : accountFlags.debitsMustNotExceedCredits;
+  const flags = input.kind === "issuance" ? 0 : tables.accountFlags.debitsMustNotExceedCredits;
   await client.execute({
     sql: "INSERT INTO accounts (id, owner_id, asset, kind, name, flags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     args: [id, input.ownerId, input.asset, input.kind, input.name ?? null, flags, nowMs],

@@ -9,6 +9,8 @@
  */
 import type { Client, InStatement, Row } from "@libsql/client";
 import { now } from "../kit/clock";
+import { decodeColumns, decodeRow } from "../kit/db/rows";
+import * as tables from "../kit/db/schema";
 import { invariant } from "../kit/errors";
 import { sha256HexSync } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
@@ -30,57 +32,45 @@ export type TransferOptions = {
   linkId?: string;
 };
 
-const transferColumns =
-  "seq, id, type, debit_account_id, credit_account_id, asset, amount, pending_id, pending_released, timeout_at, flags, code, metadata, link_id, created_at";
-
-/** Reads a transfer row into a record. */
+/** Reads a transfer row (every column of `transfers`) into a record. */
 export function transferFromRow(row: Row): TransferRecord {
+  const { fingerprint: _fingerprint, flags, metadata, seq, ...transfer } = decodeRow(tables.transfers, row);
   return {
-    seq: BigInt(row.seq as bigint),
-    id: String(row.id),
-    type: row.type as TransferRecord["type"],
-    debitAccountId: String(row.debit_account_id),
-    creditAccountId: String(row.credit_account_id),
-    asset: String(row.asset),
-    amountMinor: BigInt(row.amount as bigint),
-    pendingId: row.pending_id === null ? null : String(row.pending_id),
-    pendingReleasedMinor: row.pending_released === null ? null : BigInt(row.pending_released as bigint),
-    timeoutAtMs: row.timeout_at === null ? null : Number(row.timeout_at),
-    final: (Number(row.flags) & 1) !== 0,
-    code: String(row.code),
-    metadata: row.metadata === null ? null : (JSON.parse(String(row.metadata)) as Record<string, unknown>),
-    linkId: row.link_id === null ? null : String(row.link_id),
-    createdAtMs: Number(row.created_at),
+    ...transfer,
+    seq: BigInt(seq),
+    final: (flags & tables.transferFlags.finalPost) !== 0,
+    metadata: metadata === null ? null : (JSON.parse(metadata) as Record<string, unknown>),
   };
 }
 
-/** Reads an account row into the domain's account state. */
+const accountStateColumns = [
+  "id",
+  "asset",
+  "flags",
+  "debitsPendingMinor",
+  "debitsPostedMinor",
+  "creditsPendingMinor",
+  "creditsPostedMinor",
+] as const;
+
+/** Reads an account row (at least the columns of its state) into the domain's account state. */
 export function accountStateFromRow(row: Row): AccountState {
-  const flags = Number(row.flags);
+  const account = decodeColumns(tables.accounts, row, accountStateColumns);
   return {
-    id: String(row.id),
-    asset: String(row.asset),
-    debitsMustNotExceedCredits: (flags & 1) !== 0,
-    closed: (flags & 2) !== 0,
-    debitsPendingMinor: BigInt(row.debits_pending as bigint),
-    debitsPostedMinor: BigInt(row.debits_posted as bigint),
-    creditsPendingMinor: BigInt(row.credits_pending as bigint),
-    creditsPostedMinor: BigInt(row.credits_posted as bigint),
+    id: account.id,
+    asset: account.asset,
+    debitsMustNotExceedCredits: (account.flags & tables.accountFlags.debitsMustNotExceedCredits) !== 0,
+    closed: (account.flags & tables.accountFlags.closed) !== 0,
+    debitsPendingMinor: account.debitsPendingMinor,
+    debitsPostedMinor: account.debitsPostedMinor,
+    creditsPendingMinor: account.creditsPendingMinor,
+    creditsPostedMinor: account.creditsPostedMinor,
   };
 }
 
 function holdFromRow(row: Row): HoldState {
-  return {
-    id: String(row.id),
-    debitAccountId: String(row.debit_account_id),
-    creditAccountId: String(row.credit_account_id),
-    asset: String(row.asset),
-    amountMinor: BigInt(row.amount as bigint),
-    postedMinor: BigInt(row.posted as bigint),
-    remainingMinor: BigInt(row.remaining as bigint),
-    status: row.status as HoldState["status"],
-    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
-  };
+  const { updatedAtMs: _updatedAtMs, ...hold } = decodeRow(tables.holds, row);
+  return hold;
 }
 
 function placeholders(count: number): string {
@@ -102,7 +92,7 @@ async function replayOf(
 ): Promise<Result<TransferRecord[]> | null> {
   const ids = requests.map((request) => request.id);
   const existing = await client.execute({
-    sql: `SELECT ${transferColumns}, fingerprint FROM transfers WHERE id IN (${placeholders(ids.length)})`,
+    sql: `SELECT * FROM transfers WHERE id IN (${placeholders(ids.length)})`,
     args: ids,
   });
   if (existing.rows.length === 0) return null;
