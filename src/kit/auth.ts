@@ -5,7 +5,9 @@
  */
 import type { Client, Row } from "@libsql/client";
 import { dayMs, now } from "./clock";
+import { decodeRow } from "./db/rows";
 import type { Role } from "./db/schema";
+import * as tables from "./db/schema";
 import { newId, randomBase62, sha256Hex } from "./ids";
 
 export type Principal = { keyId: string; ownerId: string; role: Role };
@@ -28,17 +30,8 @@ export const rotationGraceMsMax = 7 * dayMs;
 const keyPattern = /^tfm_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
 
 function keyFromRow(row: Row): ApiKeyRecord {
-  return {
-    id: String(row.id),
-    prefix: String(row.prefix),
-    ownerId: String(row.owner_id),
-    role: String(row.role) as Role,
-    name: row.name === null ? null : String(row.name),
-    createdAtMs: Number(row.created_at),
-    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
-    revokedAtMs: row.revoked_at === null ? null : Number(row.revoked_at),
-    rotatedFromId: row.rotated_from_id === null ? null : String(row.rotated_from_id),
-  };
+  const { hash: _hash, ...key } = decodeRow(tables.apiKeys, row);
+  return key;
 }
 
 /** Creates a key; the plaintext is returned once and never stored. */

@@ -4,6 +4,8 @@
  */
 import type { Client, Row } from "@libsql/client";
 import { dayMs, hourMs } from "../kit/clock";
+import { decodeRow } from "../kit/db/rows";
+import * as tables from "../kit/db/schema";
 import type { QuoteKind } from "./core/aggregate";
 import { ccUsd } from "./core/peg";
 
@@ -29,17 +31,13 @@ export type StoredRound = {
 };
 
 function roundFromRow(row: Row): StoredRound {
-  return {
-    id: String(row.id),
-    kind: String(row.kind) as QuoteKind,
-    priceUsd: row.price_usd === null ? null : String(row.price_usd),
-    quorumMet: Number(row.quorum_met) === 1,
-    source: String(row.source) as StoredRound["source"],
-    reason: row.reason === null ? null : String(row.reason),
-    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
-    createdBy: row.created_by === null ? null : String(row.created_by),
-    createdAtMs: Number(row.created_at),
-  };
+  const { quorumMet, ...round } = decodeRow(tables.priceRounds, row);
+  return { ...round, quorumMet: quorumMet === 1 };
+}
+
+function quoteFromRow(row: Row): StoredQuote {
+  const { roundId: _roundId, ...quote } = decodeRow(tables.priceQuotes, row);
+  return quote;
 }
 
 /** A round with every source's quote and verdict, or null. */
@@ -58,14 +56,7 @@ export async function getRound(
   if (!row) return null;
   return {
     ...roundFromRow(row),
-    quotes: (quotes?.rows ?? []).map((quote) => ({
-      source: String(quote.source),
-      priceUsd: quote.price_usd === null ? null : String(quote.price_usd),
-      observedAtMs: quote.observed_at === null ? null : Number(quote.observed_at),
-      status: String(quote.status) as StoredQuote["status"],
-      reason: quote.reason === null ? null : String(quote.reason),
-      error: quote.error === null ? null : String(quote.error),
-    })),
+    quotes: (quotes?.rows ?? []).map(quoteFromRow),
   };
 }
 
