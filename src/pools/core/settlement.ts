@@ -24,9 +24,6 @@ import { invariant } from "../../kit/errors";
 import type { TransferRequest } from "../../ledger/core/transfers";
 import type { RoundOutcome } from "./outcome";
 
-/** A libSQL statement as the store runs it (the shape @libsql/client's InStatement takes). */
-export type SqlStatement = { sql: string; args: (string | number | bigint | null)[] };
-
 /** Most transfers one settlement batch writes (one linked group; the ledger allows 1,000). */
 export const settlementTransfersPerBatchMax = 1_000;
 /** Default transfers per batch. */
@@ -166,17 +163,12 @@ function packBatches(
 export type RoundAccounts = { roundId: string; poolUsdcAccountId: string };
 
 /**
- * The ledger requests and mirror statements of one batch. Content depends only on the batch and
- * the round, never on the time, so a replay is recognised by the ledger; `nowMs` only stamps the
- * mirror rows.
+ * The ledger requests of one batch (its mirror rows: store/rounds.ts `settlementMirrorStatements`).
+ * Content depends only on the batch and the round, never on the time, so a replay is recognised
+ * by the ledger.
  */
-export function batchWrite(
-  round: RoundAccounts,
-  batch: SettlementBatch,
-  nowMs: number,
-): { requests: TransferRequest[]; extra: SqlStatement[] } {
+export function batchRequests(round: RoundAccounts, batch: SettlementBatch): TransferRequest[] {
   const requests: TransferRequest[] = [];
-  const extra: SqlStatement[] = [];
   const metadata = (subject: Record<string, string>) => ({ roundId: round.roundId, ...subject });
   for (const bid of batch.bids) {
     const accepted = BigInt(bid.acceptedMinor);
@@ -213,10 +205,6 @@ export function batchWrite(
         });
       }
     }
-    extra.push({
-      sql: "UPDATE auction_bids SET status = ?, accepted = ?, payout = ?, updated_at = ? WHERE id = ?",
-      args: [bid.status, accepted, payout, nowMs, bid.bidId],
-    });
   }
   for (const reward of batch.rewards) {
     const id = legId(round.roundId, reward.positionId, "margin");
@@ -230,10 +218,6 @@ export function batchWrite(
       code: "auction_exit_margin",
       metadata: metadata({ positionId: reward.positionId }),
     });
-    extra.push({
-      sql: "INSERT INTO position_rewards (round_id, position_id, amount, transfer_id, created_at) VALUES (?, ?, ?, ?, ?)",
-      args: [round.roundId, reward.positionId, BigInt(reward.amountMinor), id, nowMs],
-    });
   }
-  return { requests, extra };
+  return requests;
 }

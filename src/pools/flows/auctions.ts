@@ -1,13 +1,13 @@
 /**
- * Exit-auction rounds (ECONOMICS §8): each round's configuration, its libSQL mirror (so rounds can
- * be listed without waking every Durable Object), opening a round (admin route and cron), and the
- * indicative cap of a round that has not cleared yet.
+ * Exit-auction rounds (ECONOMICS §8): each round's configuration, opening a round (admin route
+ * and cron), and the indicative cap of a round that has not cleared yet. The libSQL mirror of
+ * rounds is read and written in store/rounds.ts.
  *
  * The round's Durable Object (src/pools/object/auction-round.ts) is the single writer of its state:
  * it takes bids, clears at the close and settles; this module only writes a round's row when it
  * is opened, and the object updates it at each transition.
  */
-import type { Client, Row } from "@libsql/client";
+import type { Client } from "@libsql/client";
 import { hourMs, now } from "../../kit/clock";
 import { openDatabase } from "../../kit/db/client";
 import { invariant } from "../../kit/errors";
@@ -15,115 +15,25 @@ import { sha256Hex } from "../../kit/ids";
 import { fail, ok, type Result } from "../../kit/result";
 import { roundCap } from "../core/auction/cap";
 import { type AuctionRules, defaultAuctionRules } from "../core/auction/config";
-import { computeOutcome, type RoundResultJson, storedResult } from "../core/outcome";
+import { computeOutcome } from "../core/outcome";
 import {
   defaultRoundLimits,
   defaultRoundSettlement,
   type ReferenceSource,
   type RoundConfig,
-  type RoundState,
   roundConfigSchema,
   roundDurationMsMax,
   roundDurationMsMin,
-  roundsPageSizeMax,
 } from "../core/round";
 import { getPool, poolFigures } from "../store/pools";
 import { referencePrice } from "../store/reference";
+import { deleteUnopenedRound, getRound, insertRound, type RoundRecord, roundExists } from "../store/rounds";
 
 // The round's rules and limits live in its core (core/round.ts), its reference price in the store;
 // callers of the flows keep importing them from here.
 export * from "../core/round";
 export { referencePrice } from "../store/reference";
-
-/** A round as mirrored in libSQL. */
-export type RoundRecord = {
-  id: string;
-  poolId: string;
-  state: RoundState;
-  config: RoundConfig;
-  opensAtMs: number;
-  closesAtMs: number;
-  cancellationDeadlineMs: number;
-  createdBy: string | null;
-  createdAtMs: number;
-  clearedAtMs: number | null;
-  settledAtMs: number | null;
-  result: RoundResultJson | null;
-  lastError: string | null;
-  /** Bids standing or settled (cancelled ones not counted). */
-  bidsCount: number;
-};
-
-const roundColumns =
-  "r.*, (SELECT count(*) FROM auction_bids b WHERE b.round_id = r.id AND b.status <> 'cancelled') AS bids_count";
-
-function roundFromRow(row: Row): RoundRecord {
-  return {
-    id: String(row.id),
-    poolId: String(row.pool_id),
-    state: String(row.state) as RoundState,
-    config: roundConfigSchema.parse(JSON.parse(String(row.config))),
-    opensAtMs: Number(row.opens_at),
-    closesAtMs: Number(row.closes_at),
-    cancellationDeadlineMs: Number(row.cancellation_deadline_at),
-    createdBy: row.created_by === null ? null : String(row.created_by),
-    createdAtMs: Number(row.created_at),
-    clearedAtMs: row.cleared_at === null ? null : Number(row.cleared_at),
-    settledAtMs: row.settled_at === null ? null : Number(row.settled_at),
-    result: row.result === null ? null : storedResult(String(row.result)),
-    lastError: row.last_error === null ? null : String(row.last_error),
-    bidsCount: Number(row.bids_count ?? 0),
-  };
-}
-
-/** A round as mirrored in libSQL, with its bid count; null if there is no such round. */
-export async function getRound(client: Client, id: string): Promise<RoundRecord | null> {
-  const result = await client.execute({
-    sql: `SELECT ${roundColumns} FROM auction_rounds r WHERE r.id = ?`,
-    args: [id],
-  });
-  const row = result.rows[0];
-  return row ? roundFromRow(row) : null;
-}
-
-/** Whether a round exists (one indexed lookup: the hot path of bids and cancellations). */
-export async function roundExists(client: Client, id: string): Promise<boolean> {
-  const result = await client.execute({ sql: "SELECT 1 FROM auction_rounds WHERE id = ?", args: [id] });
-  return result.rows.length > 0;
-}
-
-/** One page of rounds, newest first; `cursor` is `<created_at>:<id>` of the previous page's last. */
-export async function listRounds(
-  client: Client,
-  options: { limit: number; cursor: string | null; poolId?: string; state?: RoundState },
-): Promise<{ rounds: RoundRecord[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(1, options.limit), roundsPageSizeMax);
-  const [cursorTime, cursorId] = options.cursor ? options.cursor.split(":") : [];
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (cursorTime !== undefined && cursorId !== undefined) {
-    where.push("(r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
-    args.push(Number(cursorTime), Number(cursorTime), cursorId);
-  }
-  if (options.poolId) {
-    where.push("r.pool_id = ?");
-    args.push(options.poolId);
-  }
-  if (options.state) {
-    where.push("r.state = ?");
-    args.push(options.state);
-  }
-  const result = await client.execute({
-    sql: `SELECT ${roundColumns} FROM auction_rounds r ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY r.created_at DESC, r.id DESC LIMIT ?`,
-    args: [...args, limit + 1],
-  });
-  const rounds = result.rows.slice(0, limit).map(roundFromRow);
-  const last = rounds.at(-1);
-  return {
-    rounds,
-    nextCursor: result.rows.length > limit && last ? `${last.createdAtMs}:${last.id}` : null,
-  };
-}
+export { getRound, listRounds, type RoundRecord, roundExists } from "../store/rounds";
 
 /** The caller's input for a new round; everything optional has the spec's default. */
 export type OpenRoundInput = {
@@ -230,20 +140,7 @@ export async function openRound(
   }
   const config = parsed.data;
   try {
-    await client.execute({
-      sql: "INSERT INTO auction_rounds (id, pool_id, state, config, opens_at, closes_at, cancellation_deadline_at, created_by, created_at, updated_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
-      args: [
-        config.roundId,
-        config.poolId,
-        JSON.stringify(config),
-        config.opensAtMs,
-        config.closesAtMs,
-        config.cancellationDeadlineMs,
-        config.createdBy,
-        nowMs,
-        nowMs,
-      ],
-    });
+    await insertRound(client, config, nowMs);
   } catch (error) {
     const message = String(error);
     // A racing request with the same id may have opened it first (its row also fills the pool's
@@ -261,17 +158,11 @@ export async function openRound(
     opened = await roundStub(env, config.roundId).open(config);
   } catch (error) {
     // The object never took the round: remove the row so the pool is not blocked.
-    await client.execute({
-      sql: "DELETE FROM auction_rounds WHERE id = ? AND state = 'open'",
-      args: [config.roundId],
-    });
+    await deleteUnopenedRound(client, config.roundId);
     throw error;
   }
   if (!opened.ok) {
-    await client.execute({
-      sql: "DELETE FROM auction_rounds WHERE id = ? AND state = 'open'",
-      args: [config.roundId],
-    });
+    await deleteUnopenedRound(client, config.roundId);
     return opened;
   }
   const record = await getRound(client, config.roundId);

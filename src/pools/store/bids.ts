@@ -3,7 +3,7 @@
  * the same atomic writes as the bids' holds, cancellations and settlements. Read here to show an
  * owner their own bids; bids stay sealed from everyone else until the round publishes its result.
  */
-import type { Client } from "@libsql/client";
+import type { Client, InStatement } from "@libsql/client";
 import { formatAmount } from "../../ledger/core/money";
 
 /** Most bids one owner can have in a round is bounded by the round's limits; this bounds the read. */
@@ -42,4 +42,45 @@ export async function ownBids(client: Client, roundId: string, ownerId: string):
     payout: row.payout === null ? null : formatAmount("USDC", BigInt(row.payout as bigint)),
     createdAt: new Date(Number(row.created_at)).toISOString(),
   }));
+}
+
+/** A bid's mirror row, written in the same ledger write as its hold (status `held`). */
+export function bidHeldStatement(
+  bid: {
+    id: string;
+    roundId: string;
+    ownerId: string;
+    accountId: string;
+    payoutAccountId: string;
+    amountMinor: bigint;
+    minPrice: string;
+    submitSeq: number;
+    holdId: string;
+  },
+  nowMs: number,
+): InStatement {
+  return {
+    sql: "INSERT INTO auction_bids (id, round_id, owner_id, account_id, payout_account_id, amount, min_price, submit_seq, hold_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?)",
+    args: [
+      bid.id,
+      bid.roundId,
+      bid.ownerId,
+      bid.accountId,
+      bid.payoutAccountId,
+      bid.amountMinor,
+      bid.minPrice,
+      bid.submitSeq,
+      bid.holdId,
+      nowMs,
+      nowMs,
+    ],
+  };
+}
+
+/** A cancelled bid's mirror row, written in the same ledger write as the void of its hold. */
+export function bidCancelledStatement(bidId: string, nowMs: number): InStatement {
+  return {
+    sql: "UPDATE auction_bids SET status = 'cancelled', updated_at = ? WHERE id = ?",
+    args: [nowMs, bidId],
+  };
 }

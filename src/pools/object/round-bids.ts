@@ -1,0 +1,140 @@
+/**
+ * A bid's money: its TFP hold (pending transfer bidder TFP → pool TFP, expiring `holdMarginMs`
+ * after the close) written to the ledger together with its libSQL mirror row, the void of that
+ * hold when the bid is cancelled, and the recovery of a bid an instance left half-way. Each runs
+ * after the round object took the bid's slot synchronously, concurrently with other bids.
+ */
+import type { Client } from "@libsql/client";
+import { now } from "../../kit/clock";
+import { type Failure, fail, ok, type Result } from "../../kit/result";
+import { loadHolds } from "../../ledger/holds";
+import { createTransfers } from "../../ledger/store";
+import type { RoundConfig } from "../core/round";
+import { legId } from "../core/settlement";
+import { bidCancelledStatement, bidHeldStatement } from "../store/bids";
+import type { BidView, PlaceBidInput } from "./contract";
+import type { BidRow, RoundStorage } from "./round-storage";
+
+/** What the bid writers work with: the object's storage and the database. */
+export type RoundContext = { storage: RoundStorage; db: Client };
+
+const bidFields: Record<string, string> = {
+  "transfers/0/amount": "amount",
+  "transfers/0/debitAccountId": "accountId",
+  "transfers/0/asset": "accountId",
+};
+
+/** A ledger refusal of a bid's hold, with the field named as the bid's API names it. */
+function withBidField(failure: Failure): Failure {
+  const field = failure.field === undefined ? undefined : bidFields[failure.field];
+  return field === undefined ? failure : { ...failure, field };
+}
+
+/** Writes a bid's hold and its mirror row in one ledger write; the bid is then `held`, or its slot given back if refused. */
+export async function holdBid(
+  { storage, db }: RoundContext,
+  config: RoundConfig,
+  input: PlaceBidInput,
+  submitSeq: number,
+  nowMs: number,
+): Promise<Result<BidView>> {
+  const holdId = legId(config.roundId, input.bidId, "hold");
+  const amountMinor = BigInt(input.amountMinor);
+  let written: Awaited<ReturnType<typeof createTransfers>>;
+  try {
+    written = await createTransfers(
+      db,
+      [
+        {
+          type: "pending",
+          id: holdId,
+          debitAccountId: input.accountId,
+          creditAccountId: config.poolTfpAccountId,
+          asset: "TFP",
+          amountMinor,
+          timeoutMs: config.closesAtMs + config.settlement.holdMarginMs - nowMs,
+          code: "auction_bid_hold",
+          metadata: { roundId: config.roundId, bidId: input.bidId },
+        },
+      ],
+      { nowMs },
+      [
+        bidHeldStatement(
+          { ...input, id: input.bidId, roundId: config.roundId, amountMinor, submitSeq, holdId },
+          nowMs,
+        ),
+      ],
+    );
+  } catch (error) {
+    storage.deletePlacing(input.bidId);
+    throw error;
+  }
+  if (!written.ok) {
+    storage.deletePlacing(input.bidId);
+    // Bid ids derive from (owner, Idempotency-Key) alone: the same key racing into another
+    // round finds its mirror row taken there. That is another request under the same key.
+    if (written.code === "CONFLICT" && written.detail.includes("auction_bids.id")) {
+      return fail("IDEMPOTENCY_CONFLICT", "This Idempotency-Key placed a bid in another round");
+    }
+    return withBidField(written);
+  }
+  storage.setBidStatus(input.bidId, "held", now());
+  return ok(storage.bidView(storage.bid(input.bidId)!));
+}
+
+/** Voids a cancelled bid's hold and marks its mirror row, in one ledger write. */
+export async function voidHold(
+  { storage, db }: RoundContext,
+  config: RoundConfig,
+  bid: BidRow,
+  nowMs: number,
+): Promise<Result<BidView>> {
+  let written: Awaited<ReturnType<typeof createTransfers>>;
+  try {
+    written = await createTransfers(
+      db,
+      [
+        {
+          type: "void_pending",
+          id: legId(config.roundId, bid.id, "cancel"),
+          pendingId: legId(config.roundId, bid.id, "hold"),
+          code: "auction_bid_cancelled",
+          metadata: { roundId: config.roundId, bidId: bid.id },
+        },
+      ],
+      { nowMs },
+      [bidCancelledStatement(bid.id, nowMs)],
+    );
+  } catch (error) {
+    storage.setBidStatus(bid.id, "held", now());
+    throw error;
+  }
+  if (!written.ok) {
+    storage.setBidStatus(bid.id, "held", now());
+    return written;
+  }
+  storage.setBidStatus(bid.id, "cancelled", now());
+  return ok(storage.bidView(storage.bid(bid.id)!));
+}
+
+/**
+ * Settles a bid left `placing` or `cancelling` by an instance that stopped: a placement whose
+ * hold reached the ledger is held, otherwise its slot is given back (an orphan hold written later
+ * still expires on its timeout); a cancellation accepted before the deadline is completed.
+ */
+export async function recoverBid(context: RoundContext, config: RoundConfig, bid: BidRow): Promise<void> {
+  const holdId = legId(config.roundId, bid.id, "hold");
+  const holdStatus = (await loadHolds(context.db, [holdId])).get(holdId)?.status ?? null;
+  const nowMs = now();
+  if (bid.status === "placing") {
+    if (holdStatus === "pending") context.storage.setBidStatus(bid.id, "held", nowMs);
+    else context.storage.deletePlacing(bid.id);
+  } else if (bid.status === "cancelling") {
+    if (holdStatus === "pending") {
+      const done = await voidHold(context, config, bid, nowMs);
+      if (!done.ok) throw new Error(`completing the cancellation of ${bid.id}: ${done.code}`);
+    } else {
+      context.storage.setBidStatus(bid.id, "cancelled", nowMs);
+    }
+  }
+}
