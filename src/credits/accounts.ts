@@ -6,7 +6,9 @@
  */
 import type { Client, Row } from "@libsql/client";
 import type { Principal } from "../kit/auth";
-import { type AccountKind, accountFlags } from "../kit/db/schema";
+import { decodeColumns } from "../kit/db/rows";
+import type { AccountKind } from "../kit/db/schema";
+import * as tables from "../kit/db/schema";
 import type { ErrorCode } from "../kit/errors";
 import { fail, ok, type Result } from "../kit/result";
 import { type Account, getAccount } from "../ledger/accounts";
@@ -31,12 +33,17 @@ export type AccountFacts = Pick<Account, "id" | "ownerId" | "asset" | "kind" | "
 
 /** Reads those facts from an `accounts` row (any query selecting id, owner_id, asset, kind, flags). */
 export function accountFactsFromRow(row: Row): AccountFacts {
+  const { flags, ...account } = decodeColumns(tables.accounts, row, [
+    "id",
+    "ownerId",
+    "asset",
+    "kind",
+    "flags",
+  ]);
   return {
-    id: String(row.id),
-    ownerId: row.owner_id === null ? null : String(row.owner_id),
-    asset: String(row.asset) as AssetCode,
-    kind: String(row.kind) as AccountKind,
-    closed: (Number(row.flags) & accountFlags.closed) !== 0,
+    ...account,
+    asset: account.asset as AssetCode,
+    closed: (flags & tables.accountFlags.closed) !== 0,
   };
 }
 

@@ -6,6 +6,8 @@
  */
 import type { Client, Row } from "@libsql/client";
 import type { Principal } from "../kit/auth";
+import { decodeRow } from "../kit/db/rows";
+import * as tables from "../kit/db/schema";
 import { newId } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
 import { ccForUsd } from "../oracle/core/peg";
@@ -43,18 +45,7 @@ export function checkoutQuoteStatus(quote: CheckoutQuote, nowMs: number): Checko
 
 /** Reads a `checkout_quotes` row. */
 export function checkoutQuoteFromRow(row: Row): CheckoutQuote {
-  return {
-    id: String(row.id),
-    ownerId: String(row.owner_id),
-    accountId: String(row.account_id),
-    usdMinor: BigInt(row.usd_amount as bigint),
-    ccMinor: BigInt(row.cc_amount as bigint),
-    ccUsd: String(row.cc_usd),
-    goldRoundId: String(row.gold_round_id),
-    expiresAtMs: Number(row.expires_at),
-    paymentId: row.payment_id === null ? null : String(row.payment_id),
-    createdAtMs: Number(row.created_at),
-  };
+  return decodeRow(tables.checkoutQuotes, row);
 }
 
 export async function getCheckoutQuote(client: Client, id: string): Promise<CheckoutQuote | null> {

@@ -22,7 +22,9 @@
  */
 import type { Client, Row } from "@libsql/client";
 import type { Principal } from "../kit/auth";
+import { decodeRow } from "../kit/db/rows";
 import type { AccountKind } from "../kit/db/schema";
+import * as tables from "../kit/db/schema";
 import { newId } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
 import { type Account, getAccount } from "../ledger/accounts";
@@ -64,24 +66,7 @@ export type ConversionQuote = {
 };
 
 function quoteFromRow(row: Row): ConversionQuote {
-  return {
-    id: String(row.id),
-    ownerId: String(row.owner_id),
-    pool: String(row.pool) as ConversionPool,
-    fromAccountId: String(row.from_account_id),
-    toAccountId: String(row.to_account_id),
-    fromAsset: String(row.from_asset) as "CC" | "TFP",
-    toAsset: String(row.to_asset) as "CC" | "TFP",
-    amountInMinor: BigInt(row.amount_in as bigint),
-    amountOutMinor: BigInt(row.amount_out as bigint),
-    ccUsd: String(row.cc_usd),
-    tftMarketUsd: String(row.tft_market_usd),
-    goldRoundId: String(row.gold_round_id),
-    tftRoundId: String(row.tft_round_id),
-    expiresAtMs: Number(row.expires_at),
-    executedAtMs: row.executed_at === null ? null : Number(row.executed_at),
-    createdAtMs: Number(row.created_at),
-  };
+  return decodeRow(tables.conversionQuotes, row);
 }
 
 export async function getConversionQuote(client: Client, id: string): Promise<ConversionQuote | null> {

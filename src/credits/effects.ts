@@ -3,6 +3,8 @@
  * change) in one atomic write, retried from a fresh read when a concurrent writer got there first.
  */
 import type { Client, InStatement, Row } from "@libsql/client";
+import { decodeColumns } from "../kit/db/rows";
+import * as tables from "../kit/db/schema";
 import type { ErrorCode } from "../kit/errors";
 import { fail, ok, type Result } from "../kit/result";
 import type { TransferRequest } from "../ledger/core/transfers";
@@ -130,13 +132,7 @@ export async function recordEvent(
 export function storedEventFromRow(
   row: Row | undefined,
 ): { type: string; outcome: string; detail: string | null } | null {
-  return row
-    ? {
-        type: String(row.type),
-        outcome: String(row.outcome),
-        detail: row.detail === null ? null : String(row.detail),
-      }
-    : null;
+  return row ? decodeColumns(tables.webhookEvents, row, ["type", "outcome", "detail"]) : null;
 }
 
 /** The outcome reported for a delivery of an event already handled. */

@@ -27,6 +27,8 @@
 import type { Client, InStatement, Row } from "@libsql/client";
 import Stripe from "stripe";
 import { z } from "zod";
+import { decodeColumns } from "../kit/db/rows";
+import * as tables from "../kit/db/schema";
 import { fail, ok, type Result, zodFailure } from "../kit/result";
 import { isSafeText, unsafeTextMessage } from "../kit/text";
 import { formatAmount } from "../ledger/core/money";
@@ -223,17 +225,20 @@ type Snapshot = {
   account: { id: string; availableMinor: bigint } | null;
 };
 
+const paymentColumns = [
+  "id",
+  "accountId",
+  "eventId",
+  "usdPaidMinor",
+  "ccMintedMinor",
+  "usdReversedMinor",
+  "ccBurnedMinor",
+  "ccClaimedMinor",
+] as const;
+
+/** Reads a `card_payments` row (at least the columns of its reversal state). */
 function paymentFromRow(row: Row): PaymentRow {
-  return {
-    id: String(row.id),
-    accountId: String(row.account_id),
-    eventId: String(row.event_id),
-    usdPaidMinor: BigInt(row.usd_paid as bigint),
-    ccMintedMinor: BigInt(row.cc_minted as bigint),
-    usdReversedMinor: BigInt(row.usd_reversed as bigint),
-    ccBurnedMinor: BigInt(row.cc_burned as bigint),
-    ccClaimedMinor: BigInt(row.cc_claimed as bigint),
-  };
+  return decodeColumns(tables.cardPayments, row, paymentColumns);
 }
 
 async function readSnapshot(
@@ -279,16 +284,19 @@ async function readSnapshot(
     stored: storedEventFromRow(stored),
     payment: paymentRow ? paymentFromRow(paymentRow) : null,
     revision: Number(revisions?.rows[0]?.revision ?? 0),
-    refundedMinor: refundRow ? BigInt(refundRow.usd_refunded as bigint) : 0n,
-    disputes: (disputes?.rows ?? []).map((row) => ({
-      id: String(row.id),
-      usdMinor: BigInt(row.usd_amount as bigint),
-      status: String(row.status),
-      eventCreatedAtMs: Number(row.event_created_at),
-    })),
+    refundedMinor: refundRow
+      ? decodeColumns(tables.cardRefunds, refundRow, ["usdRefundedMinor"]).usdRefundedMinor
+      : 0n,
+    disputes: (disputes?.rows ?? []).map(
+      (row): DisputeRow =>
+        decodeColumns(tables.cardDisputes, row, ["id", "usdMinor", "status", "eventCreatedAtMs"]),
+    ),
     quote: quoteRow ? checkoutQuoteFromRow(quoteRow) : null,
     account: accountRow
-      ? { id: String(accountRow.id), availableMinor: BigInt(accountRow.available as bigint) }
+      ? {
+          ...decodeColumns(tables.accounts, accountRow, ["id"]),
+          availableMinor: BigInt(accountRow.available as bigint),
+        }
       : null,
   };
 }

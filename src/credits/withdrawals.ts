@@ -11,6 +11,8 @@
  */
 import type { Client, Row } from "@libsql/client";
 import type { Principal } from "../kit/auth";
+import { decodeRow } from "../kit/db/rows";
+import * as tables from "../kit/db/schema";
 import { fail, ok, type Result } from "../kit/result";
 import { createTransfers } from "../ledger/store";
 import { tftUnlockedForTfp } from "../oracle/core/peg";
@@ -47,23 +49,8 @@ export type Withdrawal = {
 
 /** Reads a `withdrawals` row. */
 export function withdrawalFromRow(row: Row): Withdrawal {
-  return {
-    seq: BigInt(row.seq as bigint),
-    id: String(row.id),
-    ownerId: String(row.owner_id),
-    accountId: String(row.account_id),
-    tfpMinor: BigInt(row.tfp_amount as bigint),
-    tftMinor: BigInt(row.tft_amount as bigint),
-    destination: String(row.destination),
-    status: String(row.status) as WithdrawalStatus,
-    tfpHoldId: String(row.tfp_hold_id),
-    tftHoldId: String(row.tft_hold_id),
-    tftMarketUsd: String(row.tft_market_usd),
-    txHash: row.tx_hash === null ? null : String(row.tx_hash),
-    failureReason: row.failure_reason === null ? null : String(row.failure_reason),
-    createdAtMs: Number(row.created_at),
-    updatedAtMs: Number(row.updated_at),
-  };
+  const { seq, settledEventId: _settledEventId, ...withdrawal } = decodeRow(tables.withdrawals, row);
+  return { seq: BigInt(seq), ...withdrawal };
 }
 
 export async function getWithdrawal(client: Client, id: string): Promise<Withdrawal | null> {
