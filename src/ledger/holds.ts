@@ -3,8 +3,10 @@
  * lease's use, placed, read and released through the ledger. Settlement draws them down
  * (settlement.ts); whatever is left when a lease ends or a bid closes is released here.
  */
-import type { Client } from "@libsql/client";
+import type { Client, Row } from "@libsql/client";
 import { writeFailure } from "../kit/db/client";
+import { decodeColumns } from "../kit/db/rows";
+import * as tables from "../kit/db/schema";
 import type { Failure } from "../kit/result";
 import { fail, ok, type Result } from "../kit/result";
 import type { TransferRequest } from "./core/transfers";
@@ -46,15 +48,68 @@ export async function loadHolds(client: Client, ids: readonly string[]): Promise
       args: chunk,
     });
     for (const row of result.rows) {
-      holds.set(String(row.id), {
-        id: String(row.id),
-        remainingMinor: BigInt(row.remaining as bigint),
-        status: String(row.status) as HoldInfo["status"],
-        expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
-      });
+      const hold = decodeColumns(tables.holds, row, ["id", "remainingMinor", "status", "expiresAtMs"]);
+      holds.set(hold.id, hold);
     }
   }
   return holds;
+}
+
+/** A hold with the pending transfer that placed it: what an audit reports about it. */
+export type HoldDetail = HoldInfo & {
+  code: string;
+  /** When it was placed (ledger time) and its place in the ledger (the pending transfer's `seq`). */
+  createdAtMs: number;
+  seq: bigint;
+  metadata: Record<string, unknown> | null;
+};
+
+const holdDetailColumns =
+  "h.id, h.status, h.remaining, h.expires_at, t.code, t.created_at AS held_at, t.seq AS held_seq, t.metadata FROM holds h JOIN transfers t ON t.id = h.id";
+
+function holdDetailFromRow(row: Row): HoldDetail {
+  const hold = decodeColumns(tables.holds, row, ["id", "status", "remainingMinor", "expiresAtMs"]);
+  const placed = decodeColumns(tables.transfers, row, ["code", "metadata"]);
+  return {
+    ...hold,
+    code: placed.code,
+    createdAtMs: Number(row.held_at),
+    seq: BigInt(row.held_seq as bigint),
+    metadata: placed.metadata === null ? null : (JSON.parse(placed.metadata) as Record<string, unknown>),
+  };
+}
+
+/** These holds with the transfers that placed them (missing ids are absent from the map). */
+export async function loadHoldDetails(
+  client: Client,
+  ids: Iterable<string>,
+): Promise<Map<string, HoldDetail>> {
+  const unique = [...new Set(ids)];
+  const holds = new Map<string, HoldDetail>();
+  for (let start = 0; start < unique.length; start += idsPerQueryMax) {
+    const chunk = unique.slice(start, start + idsPerQueryMax);
+    const result = await client.execute({
+      sql: `SELECT ${holdDetailColumns} WHERE h.id IN (${chunk.map(() => "?").join(", ")})`,
+      args: chunk,
+    });
+    for (const row of result.rows) holds.set(String(row.id), holdDetailFromRow(row));
+  }
+  return holds;
+}
+
+/** One page, by id after `afterId`, of the pending holds with something left placed under one of `codes`. */
+export async function pendingHoldsPage(
+  client: Client,
+  codes: readonly string[],
+  afterId: string,
+  limit: number,
+): Promise<HoldDetail[]> {
+  const page = await client.execute({
+    sql: `SELECT ${holdDetailColumns} WHERE h.status = 'pending' AND h.remaining > 0 AND h.id > ?
+            AND t.code IN (${codes.map(() => "?").join(", ")}) ORDER BY h.id LIMIT ?`,
+    args: [afterId, ...codes, limit],
+  });
+  return page.rows.map(holdDetailFromRow);
 }
 
 export type HoldRequest = {

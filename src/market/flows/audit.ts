@@ -32,6 +32,7 @@
  */
 import type { Client } from "@libsql/client";
 import { now } from "../../kit/clock";
+import { type HoldDetail, isUsable, loadHoldDetails, pendingHoldsPage } from "../../ledger/holds";
 import type { BookAuditRecord, BookAuditView } from "../core/views";
 import { bookOf } from "./books";
 
@@ -97,64 +98,18 @@ export type MarketAuditReport = {
   mismatches: MarketMismatch[];
 };
 
-type AuditHold = {
-  id: string;
-  status: string;
-  remainingMinor: bigint;
-  expiresAtMs: number | null;
-  code: string;
-  createdAtMs: number;
-  seq: bigint;
-  metadata: Record<string, unknown> | null;
-};
-
 /** Whether a hold can still be drawn at `atMs`: pending, something left, not timed out. */
-function isLive(hold: AuditHold | undefined, atMs: number): hold is AuditHold {
-  return (
-    hold !== undefined &&
-    hold.status === "pending" &&
-    hold.remainingMinor > 0n &&
-    (hold.expiresAtMs === null || hold.expiresAtMs > atMs)
-  );
+function isLive(hold: HoldDetail | undefined, atMs: number): hold is HoldDetail {
+  return hold !== undefined && isUsable(hold, atMs);
 }
 
-function describeHold(hold: AuditHold | undefined, id: string, atMs: number): string {
+function describeHold(hold: HoldDetail | undefined, id: string, atMs: number): string {
   if (hold === undefined) return `${id} is not in the ledger`;
   if (hold.status !== "pending") return `${id} is ${hold.status}`;
   if (hold.remainingMinor <= 0n) return `${id} has nothing left`;
   if (hold.expiresAtMs !== null && hold.expiresAtMs <= atMs)
     return `${id} timed out at ${hold.expiresAtMs} (clock ${atMs})`;
   return `${id} is live`;
-}
-
-const holdColumns =
-  "h.id, h.status, h.remaining, h.expires_at, t.code, t.created_at AS held_at, t.seq AS held_seq, t.metadata FROM holds h JOIN transfers t ON t.id = h.id";
-
-function holdFromRow(row: Record<string, unknown>): AuditHold {
-  return {
-    id: String(row.id),
-    status: String(row.status),
-    remainingMinor: BigInt(row.remaining as bigint),
-    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
-    code: String(row.code),
-    createdAtMs: Number(row.held_at),
-    seq: BigInt(row.held_seq as bigint),
-    metadata: row.metadata === null ? null : (JSON.parse(String(row.metadata)) as Record<string, unknown>),
-  };
-}
-
-async function loadAuditHolds(client: Client, ids: Iterable<string>): Promise<Map<string, AuditHold>> {
-  const unique = [...new Set(ids)];
-  const holds = new Map<string, AuditHold>();
-  for (let start = 0; start < unique.length; start += idsPerQueryMax) {
-    const chunk = unique.slice(start, start + idsPerQueryMax);
-    const result = await client.execute({
-      sql: `SELECT ${holdColumns} WHERE h.id IN (${chunk.map(() => "?").join(", ")})`,
-      args: chunk,
-    });
-    for (const row of result.rows) holds.set(String(row.id), holdFromRow(row));
-  }
-  return holds;
 }
 
 /** Runs `work` on every item, at most `limit` at a time. */
@@ -231,7 +186,7 @@ async function checkBooks(
   leases: number;
   bids: number;
 }> {
-  const holds = await loadAuditHolds(
+  const holds = await loadHoldDetails(
     client,
     views.flatMap((view) => view.records.flatMap((record) => record.holdIds)),
   );
@@ -291,16 +246,11 @@ async function checkBookHolds(
   found: MarketMismatch[],
 ): Promise<number> {
   const clockOf = new Map(views.map((view) => [view.nodeId, view.nowMs]));
-  const unowned: AuditHold[] = [];
+  const unowned: HoldDetail[] = [];
   let checked = 0;
   let afterId = "";
   for (;;) {
-    const page = await client.execute({
-      sql: `SELECT ${holdColumns} WHERE h.status = 'pending' AND h.remaining > 0 AND h.id > ?
-              AND t.code IN (${bookHoldCodes.map(() => "?").join(", ")}) ORDER BY h.id LIMIT ?`,
-      args: [afterId, ...bookHoldCodes, auditHoldsPerPage],
-    });
-    const holds = page.rows.map(holdFromRow);
+    const holds = await pendingHoldsPage(client, bookHoldCodes, afterId, auditHoldsPerPage);
     if (holds.length === 0) break;
     afterId = holds.at(-1)!.id;
     checked += holds.length;
