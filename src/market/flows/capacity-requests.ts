@@ -13,6 +13,8 @@
  * little CC) the offer stays open and nothing is left changed.
  */
 import type { Client, InStatement, Row } from "@libsql/client";
+import { decodeRow } from "../../kit/db/rows";
+import * as tables from "../../kit/db/schema";
 import type { ErrorCode } from "../../kit/errors";
 import { fail, ok, type Result } from "../../kit/result";
 import { hourMs } from "../config";
@@ -66,36 +68,21 @@ export type CapacityOffer = {
 };
 
 function requestFromRow(row: Row): CapacityRequest {
+  const { requirements, maxPriceCc, acceptCheapestAtDeadline, ...request } = decodeRow(
+    tables.capacityRequests,
+    row,
+  );
   return {
-    id: String(row.id),
-    ownerId: String(row.owner_id),
-    accountId: String(row.account_id),
-    slices: Number(row.slices),
-    requirements: JSON.parse(String(row.requirements)) as SliceRequirements,
-    durationHours: Number(row.duration_hours),
-    maxPriceCcPerSliceHour: String(row.max_price_cc),
-    budgetMinor: BigInt(row.budget_minor as bigint),
-    deadlineAtMs: Number(row.deadline_at),
-    acceptCheapestAtDeadline: Number(row.accept_cheapest_at_deadline) === 1,
-    status: String(row.status) as CapacityRequestStatus,
-    acceptingOfferId: row.accepting_offer_id === null ? null : String(row.accepting_offer_id),
-    leaseId: row.lease_id === null ? null : String(row.lease_id),
-    createdAtMs: Number(row.created_at),
-    updatedAtMs: Number(row.updated_at),
+    ...request,
+    requirements: JSON.parse(requirements) as SliceRequirements,
+    maxPriceCcPerSliceHour: maxPriceCc,
+    acceptCheapestAtDeadline: acceptCheapestAtDeadline === 1,
   };
 }
 
 function offerFromRow(row: Row): CapacityOffer {
-  return {
-    id: String(row.id),
-    requestId: String(row.request_id),
-    nodeId: String(row.node_id),
-    farmerId: String(row.farmer_id),
-    priceCcPerSliceHour: String(row.price_cc),
-    status: String(row.status) as CapacityOffer["status"],
-    detail: row.detail === null ? null : String(row.detail),
-    createdAtMs: Number(row.created_at),
-  };
+  const { priceCc, pricePico: _pricePico, ...offer } = decodeRow(tables.capacityOffers, row);
+  return { ...offer, priceCcPerSliceHour: priceCc };
 }
 
 /**

@@ -4,9 +4,10 @@
  * Object) is the truth for state, prices and free slices; it writes the mirror columns here.
  */
 import type { Client, InStatement, Row } from "@libsql/client";
+import { decodeRow } from "../../kit/db/rows";
+import * as tables from "../../kit/db/schema";
 import { hourMs } from "../config";
 import type { NodeState } from "../core/bidbook/model";
-import type { BandCurrency } from "../core/parameters";
 import type { PriceBand } from "../core/pricing";
 import { type BandProfileName, scaledFloor } from "../core/quote";
 import type { SliceOffer } from "../core/requirements";
@@ -109,49 +110,59 @@ export function insertNodeStatement(node: NodeRecord): InStatement {
 }
 
 function nodeFromRow(row: Row): NodeRecord {
-  const currency = String(row.band_currency) as BandCurrency;
-  const profile = String(row.band_profile) as BandProfileName;
+  const {
+    certified,
+    hardware,
+    sliceCores,
+    slicePassmark,
+    sliceMemGb,
+    sliceSsdGb,
+    sliceAiGb,
+    sliceTps,
+    // The scaled copies of the slice and the hourly price only order the market listing.
+    sliceCoresMilli: _sliceCoresMilli,
+    slicePassmarkMilli: _slicePassmarkMilli,
+    sliceMemMilli: _sliceMemMilli,
+    sliceSsdMilli: _sliceSsdMilli,
+    sliceAiMilli: _sliceAiMilli,
+    sliceTpsMilli: _sliceTpsMilli,
+    priceHourNano: _priceHourNano,
+    bandCurrency,
+    bandMinMonth,
+    bandMaxMonth,
+    bandMinHour,
+    bandMaxHour,
+    priceMonth,
+    priceHour,
+    minBidCc,
+    autoAcceptCc,
+    ...node
+  } = decodeRow(tables.nodes, row);
   return {
-    id: String(row.id),
-    farmerId: String(row.farmer_id),
-    payoutAccountId: String(row.payout_account_id),
-    name: String(row.name),
-    catalogueId: row.catalogue_id === null ? null : String(row.catalogue_id),
-    region: String(row.region),
-    certified: Number(row.certified) === 1,
-    hardware: JSON.parse(String(row.hardware)) as NodeHardware,
-    hardwareCostUsd: String(row.hardware_cost_usd),
-    sliceCount: Number(row.slice_count),
-    bandProfile: profile,
+    ...node,
+    certified: certified === 1,
+    hardware: JSON.parse(hardware) as NodeHardware,
     slice: {
-      sliceCount: Number(row.slice_count),
-      cores: String(row.slice_cores),
-      passmark: String(row.slice_passmark),
-      memGb: String(row.slice_mem_gb),
-      ssdGb: String(row.slice_ssd_gb),
-      aiGb: String(row.slice_ai_gb),
-      tps: String(row.slice_tps),
+      sliceCount: node.sliceCount,
+      cores: sliceCores,
+      passmark: slicePassmark,
+      memGb: sliceMemGb,
+      ssdGb: sliceSsdGb,
+      aiGb: sliceAiGb,
+      tps: sliceTps,
     },
     band: {
-      currency,
-      profile: profile === "memory" ? "memory" : "fixed",
-      minPerSliceMonth: String(row.band_min_month),
-      maxPerSliceMonth: String(row.band_max_month),
-      minPerSliceHour: String(row.band_min_hour),
-      maxPerSliceHour: String(row.band_max_hour),
+      currency: bandCurrency,
+      profile: node.bandProfile === "memory" ? "memory" : "fixed",
+      minPerSliceMonth: bandMinMonth,
+      maxPerSliceMonth: bandMaxMonth,
+      minPerSliceHour: bandMinHour,
+      maxPerSliceHour: bandMaxHour,
     },
-    pricePerSliceMonth: String(row.price_month),
-    pricePerSliceHour: String(row.price_hour),
-    minBidCcPerSliceHour: String(row.min_bid_cc),
-    autoAcceptAboveCcPerSliceHour: row.auto_accept_cc === null ? null : String(row.auto_accept_cc),
-    state: String(row.state) as NodeState,
-    freeSlices: Number(row.free_slices),
-    reliabilityBp: Number(row.reliability_bp),
-    lastHeartbeatAtMs: row.last_heartbeat_at === null ? null : Number(row.last_heartbeat_at),
-    autoOfflineAtMs:
-      row.auto_offline_at === null || row.auto_offline_at === undefined ? null : Number(row.auto_offline_at),
-    createdAtMs: Number(row.created_at),
-    updatedAtMs: Number(row.updated_at),
+    pricePerSliceMonth: priceMonth,
+    pricePerSliceHour: priceHour,
+    minBidCcPerSliceHour: minBidCc,
+    autoAcceptAboveCcPerSliceHour: autoAcceptCc,
   };
 }
 

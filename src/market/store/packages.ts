@@ -12,6 +12,8 @@
  * month of a package lease charges the monthly price to the minor unit.
  */
 import type { Client, Row } from "@libsql/client";
+import { decodeRow } from "../../kit/db/rows";
+import * as tables from "../../kit/db/schema";
 import { fail, ok, type Result } from "../../kit/result";
 import { Dec } from "../../ledger/core/money";
 import { exactPriceText, floorPriceText, parseExactPrice } from "../core/bidbook/rate";
@@ -41,18 +43,14 @@ export type CommitmentRecord = {
   createdAtMs: number;
 };
 
+/** Reads a `bid_packages` row with its computed `slices_filled` (see `packageSelect`). */
 function packageFromRow(row: Row): PackageRecord {
+  const { requirements, active, ...pkg } = decodeRow(tables.bidPackages, row);
   return {
-    id: String(row.id),
-    name: String(row.name),
-    requirements: JSON.parse(String(row.requirements)) as SliceRequirements,
-    priceCcPerSliceMonth: String(row.price_cc_per_slice_month),
-    slicesCommitted: Number(row.slices_committed),
-    leaseHours: Number(row.lease_hours),
-    active: Number(row.active) === 1,
+    ...pkg,
+    requirements: JSON.parse(requirements) as SliceRequirements,
+    active: active === 1,
     slicesFilled: Number(row.slices_filled ?? 0),
-    createdAtMs: Number(row.created_at),
-    updatedAtMs: Number(row.updated_at),
   };
 }
 
@@ -175,16 +173,7 @@ export async function reserveCommitment(
   if (!row) {
     return fail("LIMIT_REACHED", "The package has no room for that many more slices", "slices");
   }
-  const record: CommitmentRecord = {
-    id: String(row.id),
-    packageId: String(row.package_id),
-    nodeId: String(row.node_id),
-    farmerId: String(row.farmer_id),
-    slices: Number(row.slices),
-    leaseId: String(row.lease_id),
-    status: String(row.status) as CommitmentRecord["status"],
-    createdAtMs: Number(row.created_at),
-  };
+  const { updatedAtMs: _updatedAtMs, ...record } = decodeRow(tables.packageCommitments, row);
   if (inserted.rowsAffected === 0 && (record.status === "refused" || record.nodeId !== commitment.nodeId)) {
     return fail("CONFLICT", "This Idempotency-Key was used for another commitment; send a new one");
   }
