@@ -1,5 +1,7 @@
 // Proves that an exit round's allowance bounds the USDC it pays at its clearing price (a round clearing below the ceiling buys more TFP and pays out the whole allowance), that the result, the just-opened round and the simulation show the cap in USDC and in TFP, and that the settled round conserves every asset with the margin distributed as created.
+
 import { beforeAll, describe, expect, it } from "vitest";
+import { now } from "../../src/kit/clock";
 import { audit } from "../../src/ledger/accounts";
 import { call, database, type Seeded, seedKey } from "../support/harness";
 import {
@@ -51,7 +53,7 @@ describe("the cap in two units", () => {
         headers: { "idempotency-key": key("round") },
         body: {
           poolId: pool.id,
-          closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+          closesAt: new Date(now() + 3_600_000).toISOString(),
           reference: { source: "fixed", price: "0.05" },
         },
       },

@@ -1,12 +1,15 @@
 // Proves that a round takes its reference price from the oracle at the close, waits for one while the oracle is halted, voids itself (every hold released, nothing paid) when none comes in time, and that the cron's scheduled rounds open once per pool and period.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { dayMs, hourMs, now } from "../../src/kit/clock";
 import { recordRound } from "../../src/oracle/prices";
 import { openScheduledRounds } from "../../src/pools/flows/auctions";
 import { database, type Seeded, seedKey } from "../support/harness";
 import {
   accountTotals,
   agePositions,
+  clockTo,
+  closeOf,
   contributeUsdc,
   createPool,
   getRound,
@@ -46,9 +49,10 @@ async function poolWithBid(
 
 describe("reference price from the oracle", () => {
   it("uses the TFT market price in force at the close as the reference (USDC = 1 USD)", async () => {
-    // Recorded now, after every price an earlier test file recorded; the close is then moved to
-    // a second ago, once that lies after this price, so it is the price in force at the close.
-    const recordedAtMs = Date.now();
+    // A month ahead of real time, so no price another test file records (at real time) falls
+    // between this one and the close: it is the price in force at the close.
+    clockTo(now() + 30 * dayMs);
+    const recordedAtMs = now();
     await recordRound(
       database(),
       {
@@ -57,14 +61,12 @@ describe("reference price from the oracle", () => {
         quorumMet: true,
         source: "manual",
         reason: "auction reference test",
-        expiresAtMs: Date.now() + 3_600_000,
+        expiresAtMs: recordedAtMs + 2 * hourMs,
         createdBy: "test_pools",
       },
       recordedAtMs,
     );
     const { roundId, bidder } = await poolWithBid({ source: "oracle" });
-    const waitMs = recordedAtMs + 1_100 - Date.now();
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     await passClose(roundId);
     await settle(roundId);
     const round = await getRound(admin.key, roundId);
@@ -90,12 +92,8 @@ describe("reference price from the oracle", () => {
         tfp(1_000),
       );
 
-      // The wait is over (as if a day had passed): the round is void.
-      await runInDurableObject(stubOf(roundId), (_instance, state) => {
-        state.storage.sql.exec(
-          "UPDATE round SET config = json_set(config, '$.settlement.referenceWaitMs', 0)",
-        );
-      });
+      // The wait (an hour after the close) is over: the round is void.
+      clockTo((await closeOf(roundId)).closesAtMs + hourMs);
       await settle(roundId);
       const voided = await getRound(admin.key, roundId);
       expect(voided.body).toMatchObject({ state: "void", result: null });
@@ -116,7 +114,7 @@ describe("reference price from the oracle", () => {
 describe("scheduled rounds", () => {
   it("opens one round per pool and period at the configured cadence, and none when it is 0", async () => {
     const pool = await createPool(admin);
-    const nowMs = Date.now();
+    const nowMs = now();
     expect(await openScheduledRounds({ ...env, AUCTION_CADENCE_HOURS: "0" }, nowMs)).toEqual([]);
     const opened = await openScheduledRounds({ ...env, AUCTION_CADENCE_HOURS: "24" }, nowMs);
     const mine = await database().execute({

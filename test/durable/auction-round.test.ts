@@ -1,8 +1,9 @@
 // Proves that an exit round run by its Durable Object conserves TFP and USDC end to end (balances before = after, audit balanced, margin distributed = margin created), and that alarm replays, restarts mid-settlement and replays of already-written batches never pay twice.
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { audit } from "../../src/ledger/accounts";
 import type { AuctionRound } from "../../src/pools/object/auction-round";
+import { RoundStorage } from "../../src/pools/object/round-storage";
 import { type Seeded, seedKey } from "../support/harness";
 import {
   accountTotals,
@@ -202,20 +203,32 @@ describe("replays and restarts", () => {
     const roundId = await openRound(admin, pool.id, { settlement: { transfersPerBatch: 2 } });
     for (const bidder of bidders)
       expect((await placeBid(bidder, roundId, "2000", "0.02")).response.status).toBe(201);
+    const before = await sumByAsset(accounts);
     await passClose(roundId);
-    await settle(roundId);
-    const settled = await accountTotals(accounts);
-    const transfersBefore = await countTransfers(roundId);
-
-    // Forget the progress, as if the object stopped after each ledger write, and restart it.
-    await runInDurableObject(stubOf(roundId), (_instance, state) => {
-      state.storage.sql.exec("UPDATE batches SET done = 0");
-      state.storage.sql.exec("UPDATE round SET state = 'settling'");
+    // The object stops after each ledger write, before it records the batch as done: the alarm
+    // fails, and its retry (after a restart) writes the same batch again.
+    const stops = vi.spyOn(RoundStorage.prototype, "markBatchDone").mockImplementation(() => {
+      throw new Error("stopped before recording the batch");
     });
+    try {
+      await runDurableObjectAlarm(stubOf(roundId));
+      await runDurableObjectAlarm(stubOf(roundId));
+      expect(stops).toHaveBeenCalledTimes(2);
+      const stopped = await stubOf(roundId).status();
+      expect(stopped.ok && [stopped.value.state, stopped.value.batchesDone]).toEqual(["settling", 0]);
+    } finally {
+      stops.mockRestore();
+    }
+    // The holds, and the first batch the stopped runs wrote (twice the same ids: once).
+    expect(await countTransfers(roundId)).toBe(bidders.length + 2);
     await evictDurableObject(stubOf(roundId));
     await settle(roundId);
-    expect(await accountTotals(accounts)).toEqual(settled);
-    expect(await countTransfers(roundId)).toBe(transfersBefore);
+    const settled = await accountTotals(accounts);
+    // Each bid filled and paid once; every batch the retries replayed was answered by the ledger.
+    expect(bidders.map((bidder) => settled.get(bidder.usdcAccount)!.posted)).toEqual(
+      bidders.map(() => usdc(40)),
+    );
+    expect(await sumByAsset(accounts)).toEqual(before);
     expect((await audit((await import("../support/harness")).database())).balanced).toBe(true);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * Helpers shared by the pool and auction tests (workerd): a pool with funded liquidity providers
- * and bidders, rounds opened through the API, bids, and a way to move a round's close into the
- * past so its alarm clears it without waiting for the real clock.
+ * and bidders, rounds opened through the API, bids, and `passClose`, which moves the service's
+ * one clock (src/kit/clock.ts, shared by the Worker and the round's object) past a round's close,
+ * so its alarm clears it without waiting for real time.
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { expect } from "vitest";
+import { hourMs, now, shiftClock } from "../../src/kit/clock";
 import { transferIdFor } from "../../src/kit/http/middleware";
 import { randomBase62 } from "../../src/kit/ids";
 import { recordRound } from "../../src/oracle/prices";
@@ -88,8 +90,8 @@ export async function openRound(
     Omit<RoundBody, "poolId" | "closesAt">
   > = {},
 ): Promise<string> {
-  const nowMs = Date.now();
-  const { closesInMs = 3_600_000, deadlineInMs, ...rest } = options;
+  const nowMs = now();
+  const { closesInMs = hourMs, deadlineInMs, ...rest } = options;
   const body: RoundBody = {
     poolId,
     closesAt: new Date(nowMs + closesInMs).toISOString(),
@@ -133,49 +135,23 @@ export function stubOf(roundId: string): DurableObjectStub<AuctionRound> {
   return roundStub(env, roundId);
 }
 
-/**
- * Moves the round's close (and cancellation deadline) to one second ago in the object's storage
- * and in the mirror, as if the clock had passed it; the scheduled alarm then clears on its next run.
- */
-export async function passClose(roundId: string): Promise<void> {
-  const closesAtMs = Date.now() - 1_000;
-  await runInDurableObject(stubOf(roundId), (_instance, state) => {
-    state.storage.sql.exec(
-      "UPDATE round SET config = json_set(config, '$.opensAtMs', ?, '$.closesAtMs', ?, '$.cancellationDeadlineMs', ?)",
-      closesAtMs - 60_000,
-      closesAtMs,
-      closesAtMs,
-    );
-  });
-  await database().execute({
-    sql: "UPDATE auction_rounds SET closes_at = ?, cancellation_deadline_at = ?, opens_at = ? WHERE id = ?",
-    args: [closesAtMs, closesAtMs, closesAtMs - 60_000, roundId],
-  });
+/** The round's close, as its object holds it. */
+export async function closeOf(
+  roundId: string,
+): Promise<{ closesAtMs: number; cancellationDeadlineMs: number }> {
+  const status = await stubOf(roundId).status();
+  if (!status.ok) throw new Error(`round ${roundId}: ${status.code}`);
+  return { closesAtMs: status.value.closesAtMs, cancellationDeadlineMs: status.value.cancellationDeadlineMs };
 }
 
-/**
- * Moves the round's close or cancellation deadline to `atMs` (real time ahead), in the object's
- * storage and the mirror; moving the close also moves the alarm, so the real alarm fires then.
- * Lets a race be staged after the setup, however long the setup took.
- */
-export async function moveTimes(
-  roundId: string,
-  times: { closesAtMs?: number; cancellationDeadlineMs?: number },
-) {
-  await runInDurableObject(stubOf(roundId), async (_instance, state) => {
-    state.storage.sql.exec(
-      `UPDATE round SET config = json_set(config,
-         '$.closesAtMs', COALESCE(?, json_extract(config, '$.closesAtMs')),
-         '$.cancellationDeadlineMs', COALESCE(?, json_extract(config, '$.cancellationDeadlineMs')))`,
-      times.closesAtMs ?? null,
-      times.cancellationDeadlineMs ?? null,
-    );
-    if (times.closesAtMs !== undefined) await state.storage.setAlarm(times.closesAtMs);
-  });
-  await database().execute({
-    sql: "UPDATE auction_rounds SET closes_at = COALESCE(?, closes_at), cancellation_deadline_at = COALESCE(?, cancellation_deadline_at) WHERE id = ?",
-    args: [times.closesAtMs ?? null, times.cancellationDeadlineMs ?? null, roundId],
-  });
+/** Moves the clock to `atMs` (never back): the Worker and every object read the new time at once. */
+export function clockTo(atMs: number): void {
+  shiftClock(Math.max(0, atMs - now()));
+}
+
+/** Moves the clock a second past the round's close (and so its cancellation deadline). */
+export async function passClose(roundId: string): Promise<void> {
+  clockTo((await closeOf(roundId)).closesAtMs + 1_000);
 }
 
 type RoundView = {
@@ -214,18 +190,6 @@ export async function settle(roundId: string, runsMax = 200): Promise<void> {
   throw new Error(`round ${roundId} did not settle in ${runsMax} alarm runs`);
 }
 
-/** Waits (real time) until the round is settled or void, for tests that let the real alarm fire. */
-export async function waitSettled(roundId: string, timeoutMs = 20_000): Promise<void> {
-  const stub = stubOf(roundId);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const status = await stub.status();
-    if (status.ok && (status.value.state === "settled" || status.value.state === "void")) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`round ${roundId} did not settle within ${timeoutMs} ms`);
-}
-
 /** Posted and pending-debit figures of many accounts at once. */
 export async function accountTotals(
   ids: readonly string[],
@@ -262,7 +226,7 @@ export async function recordTftPrice(priceUsd: string): Promise<string> {
     quorumMet: true,
     source: "manual",
     reason: "pool and auction tests",
-    expiresAtMs: Date.now() + 3_600_000,
+    expiresAtMs: now() + hourMs,
     createdBy: "test_pools",
   });
 }

@@ -1,5 +1,7 @@
 // Proves the auction routes: admins open one unsettled round per pool with validated rules, anyone lists and reads rounds (with an indicative cap, bids sealed as a count), bidders place idempotent bids within the round's limits and see only their own, and every refusal names its field and writes nothing.
+
 import { beforeAll, describe, expect, it } from "vitest";
+import { now } from "../../../src/kit/clock";
 import {
   areaCounts,
   contributeUsdc,
@@ -44,14 +46,14 @@ describe("rounds", () => {
     const byLp = await call<Problem>("POST", "/v1/auctions", {
       key: bidder.key,
       headers: { "idempotency-key": key() },
-      body: { poolId: pool.id, closesAt: new Date(Date.now() + 60_000).toISOString() },
+      body: { poolId: pool.id, closesAt: new Date(now() + 60_000).toISOString() },
     });
     expect([byLp.status, byLp.body.code]).toEqual([403, "FORBIDDEN"]);
     const before = await areaCounts();
     const second = await call<Problem>("POST", "/v1/auctions", {
       key: admin.key,
       headers: { "idempotency-key": key() },
-      body: { poolId: pool.id, closesAt: new Date(Date.now() + 60_000).toISOString() },
+      body: { poolId: pool.id, closesAt: new Date(now() + 60_000).toISOString() },
     });
     expect([second.status, second.body.code]).toEqual([409, "CONFLICT"]);
     expect(second.body.errors?.map((error) => error.field)).toEqual(["poolId"]);
@@ -61,7 +63,7 @@ describe("rounds", () => {
   it("replay their creation for the same Idempotency-Key", async () => {
     const own = await createPool(admin, "replayed round");
     const idempotencyKey = key();
-    const body = { poolId: own.id, closesAt: new Date(Date.now() + 60_000).toISOString() };
+    const body = { poolId: own.id, closesAt: new Date(now() + 60_000).toISOString() };
     const first = await call<{ id: string }>("POST", "/v1/auctions", {
       key: admin.key,
       headers: { "idempotency-key": idempotencyKey },
@@ -168,7 +170,8 @@ describe("bids", () => {
     const own = await createPool(admin, "published");
     const lp = await party("lp", usdc(2_000), 0n);
     await contributeUsdc(lp, own.id, "2000");
-    const round = await openRound(admin, own.id, { rules: { allowPartialFill: false } });
+    // Closes before the shared round, so passing this close leaves that one open.
+    const round = await openRound(admin, own.id, { rules: { allowPartialFill: false }, closesInMs: 600_000 });
     // Cap 5 % of 2,000 = 100 USDC at 0.04 → 2,500 TFP: 1,500 fits, the next 1,500 does not.
     const first = await placeBid(bidder, round, "1500", "0.03");
     const second = await placeBid(other, round, "1500", "0.035");
@@ -367,7 +370,7 @@ describe("refusals name the field and write nothing", () => {
   }[] = [
     {
       name: "close in the past",
-      body: () => ({ poolId: pool.id, closesAt: new Date(Date.now() - 1_000).toISOString() }),
+      body: () => ({ poolId: pool.id, closesAt: new Date(now() - 1_000).toISOString() }),
       status: 422,
       code: "VALIDATION_FAILED",
       field: "closesAt",
@@ -381,7 +384,7 @@ describe("refusals name the field and write nothing", () => {
     },
     {
       name: "round longer than 31 days",
-      body: () => ({ poolId: pool.id, closesAt: new Date(Date.now() + 40 * 86_400_000).toISOString() }),
+      body: () => ({ poolId: pool.id, closesAt: new Date(now() + 40 * 86_400_000).toISOString() }),
       status: 422,
       code: "VALIDATION_FAILED",
       field: "closesAt",
@@ -390,8 +393,8 @@ describe("refusals name the field and write nothing", () => {
       name: "deadline after the close",
       body: () => ({
         poolId: pool.id,
-        closesAt: new Date(Date.now() + 60_000).toISOString(),
-        cancellationDeadline: new Date(Date.now() + 120_000).toISOString(),
+        closesAt: new Date(now() + 60_000).toISOString(),
+        cancellationDeadline: new Date(now() + 120_000).toISOString(),
       }),
       status: 422,
       code: "VALIDATION_FAILED",
@@ -399,7 +402,7 @@ describe("refusals name the field and write nothing", () => {
     },
     {
       name: "unknown pool",
-      body: () => ({ poolId: "pol_missing", closesAt: new Date(Date.now() + 60_000).toISOString() }),
+      body: () => ({ poolId: "pol_missing", closesAt: new Date(now() + 60_000).toISOString() }),
       status: 404,
       code: "NOT_FOUND",
       field: "poolId",
@@ -408,7 +411,7 @@ describe("refusals name the field and write nothing", () => {
       name: "ratio above 1",
       body: () => ({
         poolId: pool.id,
-        closesAt: new Date(Date.now() + 60_000).toISOString(),
+        closesAt: new Date(now() + 60_000).toISOString(),
         rules: { periodCapRatio: "1.5" },
       }),
       status: 422,
@@ -419,7 +422,7 @@ describe("refusals name the field and write nothing", () => {
       name: "unknown tie rule",
       body: () => ({
         poolId: pool.id,
-        closesAt: new Date(Date.now() + 60_000).toISOString(),
+        closesAt: new Date(now() + 60_000).toISOString(),
         rules: { tieRule: "random" },
       }),
       status: 422,
@@ -430,7 +433,7 @@ describe("refusals name the field and write nothing", () => {
       name: "fixed reference without a price",
       body: () => ({
         poolId: pool.id,
-        closesAt: new Date(Date.now() + 60_000).toISOString(),
+        closesAt: new Date(now() + 60_000).toISOString(),
         reference: { source: "fixed" },
       }),
       status: 422,
@@ -441,7 +444,7 @@ describe("refusals name the field and write nothing", () => {
       name: "batch of one transfer",
       body: () => ({
         poolId: pool.id,
-        closesAt: new Date(Date.now() + 60_000).toISOString(),
+        closesAt: new Date(now() + 60_000).toISOString(),
         settlement: { transfersPerBatch: 1 },
       }),
       status: 422,

@@ -1,5 +1,7 @@
 // Proves the access rules of every pool and auction route: no key → 401, a role the route does not allow → 403 with nothing written, an allowed role gets past authentication.
+
 import { beforeAll, describe, expect, it } from "vitest";
+import { now } from "../../../src/kit/clock";
 import type { Role } from "../../../src/kit/db/schema";
 import {
   areaCounts,
@@ -49,7 +51,7 @@ const routes: RouteCase[] = [
     name: "open round",
     method: "POST",
     path: () => "/v1/auctions",
-    body: () => ({ poolId: "pol_matrixmissing", closesAt: new Date(Date.now() + 60_000).toISOString() }),
+    body: () => ({ poolId: "pol_matrixmissing", closesAt: new Date(now() + 60_000).toISOString() }),
     allowed: ["admin"],
   },
   { name: "list rounds", method: "GET", path: () => "/v1/auctions", allowed: everyRole },

@@ -1,5 +1,7 @@
 // Proves that racing requests sharing one Idempotency-Key on the pool and auction routes that move value (positions, bids, rounds) answer 201 only with what each caller sent (the first request's result, replayed) and 409 IDEMPOTENCY_CONFLICT to any caller whose body differs, with the value moved exactly once and the ledger audit balanced.
+
 import { beforeAll, describe, expect, it } from "vitest";
+import { now } from "../../../src/kit/clock";
 import { audit } from "../../../src/ledger/accounts";
 import {
   accountTotals,
@@ -186,7 +188,7 @@ describe("one Idempotency-Key, two bodies, in parallel", () => {
   it("rounds: each 201 shows the caller's own close, the others get 409, one round", async () => {
     const pool = await createPool(admin, "idempotency round pool");
     const idempotencyKey = key("roundrace");
-    const nowMs = Date.now();
+    const nowMs = now();
     const closes = Array.from({ length: racersCount }, (_, index) =>
       new Date(nowMs + (index % 2 === 0 ? 3_600_000 : 7_200_000)).toISOString(),
     );
