@@ -9,6 +9,8 @@
  */
 import type { Client, InStatement, Row } from "@libsql/client";
 import { now } from "../../kit/clock";
+import { decodeRow } from "../../kit/db/rows";
+import * as tables from "../../kit/db/schema";
 import { fail, ok, type Result } from "../../kit/result";
 import { type AssetCode, convertAmount } from "../../ledger/core/money";
 import type { TransferRequest } from "../../ledger/core/transfers";
@@ -53,32 +55,11 @@ export type PoolPosition = {
 };
 
 function poolFromRow(row: Row): Pool {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    usdcAccountId: String(row.usdc_account_id),
-    tfpAccountId: String(row.tfp_account_id),
-    weightRule: String(row.weight_rule) as PositionWeightRule,
-    createdBy: row.created_by === null ? null : String(row.created_by),
-    createdAtMs: Number(row.created_at),
-  };
+  return decodeRow(tables.pools, row);
 }
 
 function positionFromRow(row: Row): PoolPosition {
-  return {
-    id: String(row.id),
-    poolId: String(row.pool_id),
-    ownerId: String(row.owner_id),
-    asset: String(row.asset) as PoolAsset,
-    amountMinor: BigInt(row.amount as bigint),
-    valueUsdcMinor: BigInt(row.value_usdc as bigint),
-    priceUsd: String(row.price_usd),
-    priceRoundId: row.price_round_id === null ? null : String(row.price_round_id),
-    sourceAccountId: String(row.source_account_id),
-    rewardAccountId: String(row.reward_account_id),
-    transferId: String(row.transfer_id),
-    contributedAtMs: Number(row.contributed_at),
-  };
+  return decodeRow(tables.poolPositions, row);
 }
 
 /** The ledger account ids of a pool: `acc_<pool id>_usdc` and `acc_<pool id>_tfp`. */
