@@ -9,6 +9,7 @@ import { decodeColumns } from "../kit/db/rows";
 import * as tables from "../kit/db/schema";
 import type { Failure } from "../kit/result";
 import { fail, ok, type Result } from "../kit/result";
+import { type HoldInfo, isUsable } from "./core/holds";
 import type { TransferRequest } from "./core/transfers";
 import { createTransfers } from "./store";
 
@@ -17,22 +18,7 @@ export const escrowAccountId = "acc_escrow_cc";
 /** ThreeFold's CC treasury: receives 10 % of revenue and pays for bid-package leases. */
 export const treasuryAccountId = "acc_treasury_cc";
 
-/** What the ledger says about one hold. */
-export type HoldInfo = {
-  id: string;
-  remainingMinor: bigint;
-  status: "pending" | "posted" | "voided" | "expired";
-  expiresAtMs: number | null;
-};
-
-/** Whether a hold can still be drawn at `nowMs`: pending, not past its timeout, something left. */
-export function isUsable(hold: HoldInfo, nowMs: number): boolean {
-  return (
-    hold.status === "pending" &&
-    hold.remainingMinor > 0n &&
-    (hold.expiresAtMs === null || hold.expiresAtMs > nowMs)
-  );
-}
+export { type HoldInfo, isUsable } from "./core/holds";
 
 /** Most ids per `IN (…)` list. */
 const idsPerQueryMax = 400;

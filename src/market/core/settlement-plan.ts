@@ -7,6 +7,7 @@
  */
 import { invariant } from "../../kit/errors";
 import { voidId } from "../../kit/ids";
+import { type HoldInfo, isUsable } from "../../ledger/core/holds";
 import { convertAmount, rateInverse, rateOf, rateTimes } from "../../ledger/core/money";
 import type { TransferRequest } from "../../ledger/core/transfers";
 import type { Lease } from "./bidbook/model";
@@ -47,12 +48,7 @@ export type PeriodFigures = {
 };
 
 /** What the ledger says about one hold (the shape of src/ledger/holds.ts `HoldInfo`). */
-export type HeldFunds = {
-  id: string;
-  remainingMinor: bigint;
-  status: "pending" | "posted" | "voided" | "expired";
-  expiresAtMs: number | null;
-};
+export type HeldFunds = HoldInfo;
 
 /** USD prices of CC and TFT the burn is valued at; null when the peg has none (or is halted). */
 export type Prices = { ccUsd: string; tftUsd: string } | null;
@@ -116,15 +112,6 @@ export function tftForCc(ccMinor: bigint, ccUsd: string, tftUsd: string): bigint
   const perTft = rateOf(tftUsd, "tftUsd");
   invariant(perCc.numerator > 0n && perTft.numerator > 0n, "tftForCc: prices must be positive");
   return convertAmount("CC", ccMinor, "TFT", rateTimes(perCc, rateInverse(perTft)), "floor");
-}
-
-/** Whether a hold can still be drawn at `nowMs`: pending, not past its timeout, something left. */
-function drawable(hold: HeldFunds, nowMs: number): boolean {
-  return (
-    hold.status === "pending" &&
-    hold.remainingMinor > 0n &&
-    (hold.expiresAtMs === null || hold.expiresAtMs > nowMs)
-  );
 }
 
 /** Plans every due period of one lease (the holds as `holdsNow` reports them). */
@@ -246,7 +233,7 @@ function drawFromHolds(plan: LeasePlan, period: SettlementPeriod, owedMinor: big
   let draws = 0;
   for (const hold of plan.holds.values()) {
     if (leftMinor === 0n) break;
-    if (!drawable(hold, nowMs)) continue;
+    if (!isUsable(hold, nowMs)) continue;
     const take = smaller(hold.remainingMinor, leftMinor);
     plan.requests.push({
       type: "post_pending",

@@ -4,6 +4,8 @@
  * owner their own bids; bids stay sealed from everyone else until the round publishes its result.
  */
 import type { Client, InStatement } from "@libsql/client";
+import { decodeRow } from "../../kit/db/rows";
+import * as tables from "../../kit/db/schema";
 import { formatAmount } from "../../ledger/core/money";
 
 /** Most bids one owner can have in a round is bounded by the round's limits; this bounds the read. */
@@ -29,19 +31,22 @@ export async function ownBids(client: Client, roundId: string, ownerId: string):
     sql: "SELECT * FROM auction_bids WHERE round_id = ? AND owner_id = ? ORDER BY submit_seq LIMIT ?",
     args: [roundId, ownerId, ownBidsListMax],
   });
-  return result.rows.map((row) => ({
-    id: String(row.id),
-    roundId: String(row.round_id),
-    accountId: String(row.account_id),
-    payoutAccountId: String(row.payout_account_id),
-    amount: formatAmount("TFP", BigInt(row.amount as bigint)),
-    minPrice: String(row.min_price),
-    submitSeq: Number(row.submit_seq),
-    status: String(row.status) as OwnBidJson["status"],
-    accepted: row.accepted === null ? null : formatAmount("TFP", BigInt(row.accepted as bigint)),
-    payout: row.payout === null ? null : formatAmount("USDC", BigInt(row.payout as bigint)),
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-  }));
+  return result.rows.map((row) => {
+    const bid = decodeRow(tables.auctionBids, row);
+    return {
+      id: bid.id,
+      roundId: bid.roundId,
+      accountId: bid.accountId,
+      payoutAccountId: bid.payoutAccountId,
+      amount: formatAmount("TFP", bid.amountMinor),
+      minPrice: bid.minPrice,
+      submitSeq: bid.submitSeq,
+      status: bid.status,
+      accepted: bid.acceptedMinor === null ? null : formatAmount("TFP", bid.acceptedMinor),
+      payout: bid.payoutMinor === null ? null : formatAmount("USDC", bid.payoutMinor),
+      createdAt: new Date(bid.createdAtMs).toISOString(),
+    };
+  });
 }
 
 /** A bid's mirror row, written in the same ledger write as its hold (status `held`). */

@@ -3,6 +3,7 @@
  * and freezing inputs so any mutation by a transition throws.
  */
 import { expect } from "vitest";
+import { hourMs } from "../../../src/kit/clock";
 import type { Result } from "../../../src/kit/result";
 import {
   acceptBid,
@@ -14,7 +15,7 @@ import {
   type Transition,
 } from "../../../src/market/core/bidbook";
 
-export const hourMs = 3_600_000;
+export { hourMs };
 /** An arbitrary epoch time every scenario starts from. */
 export const startMs = 1_767_225_600_000;
 
