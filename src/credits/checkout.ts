@@ -10,9 +10,10 @@ import { decodeRow } from "../kit/db/rows";
 import * as tables from "../kit/db/schema";
 import { newId } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
+import { accountFrom, accountStatement } from "../ledger/accounts";
 import { ccForUsd } from "../oracle/core/peg";
-import { requireLivePeg } from "../oracle/prices";
-import { requireHolderAccount } from "./accounts";
+import { livePegOf, readWithPeg } from "../oracle/prices";
+import { checkHolderAccount } from "./accounts";
 import type { CreditsConfig } from "./config";
 
 /** Smallest card payment: 0.50 USD (Stripe's minimum charge in USD), in cents. */
@@ -69,7 +70,9 @@ export async function createCheckoutQuote(
   if (input.usdMinor < checkoutUsdMinMinor || input.usdMinor > checkoutUsdMaxMinor) {
     return fail("VALIDATION_FAILED", "A card payment is 0.50 … 100000.00 USD", "amountUsd");
   }
-  const account = await requireHolderAccount(client, principal, input.accountId, {
+  // The account and the peg in one round trip.
+  const read = await readWithPeg(client, [accountStatement(input.accountId)], nowMs);
+  const account = checkHolderAccount(accountFrom(read.results[0]), principal, input.accountId, {
     asset: "CC",
     kinds: ["user"],
     field: "accountId",
@@ -77,7 +80,7 @@ export async function createCheckoutQuote(
       "Purchased CC is credited to an account of kind user (CC in farmer accounts is earned revenue)",
   });
   if (!account.ok) return account;
-  const peg = await requireLivePeg(client, nowMs);
+  const peg = livePegOf(read.peg);
   if (!peg.ok) return peg;
   const goldRoundId = peg.value.peg.gold?.roundId;
   if (goldRoundId === undefined) return fail("ORACLE_HALTED", "No gold price in force");

@@ -2,8 +2,15 @@
  * API keys: `tfm_<prefix>_<secret>` bearer tokens. Only a SHA-256 hash is stored (keys carry
  * ~190 random bits, so a fast hash is enough); the short public prefix finds the row. Keys
  * can expire, be revoked, and be rotated (the old key keeps working for a grace period).
+ *
+ * Verified keys are cached in the isolate (`keyCache`: by the key's hash, unknown keys too, for
+ * `apiKeyCacheTtlMs`), so a request with a known key costs no database round trip. A revocation
+ * or rotation made in this isolate takes effect here at once; in other isolates within the TTL,
+ * which bounds how long a revoked key can keep working anywhere. Expiry and a rotation's end of
+ * grace are checked against the clock at every use, cached or not.
  */
 import type { Client, Row } from "@libsql/client";
+import { TtlCache } from "./cache";
 import { dayMs, now } from "./clock";
 import { decodeRow } from "./db/rows";
 import type { Role } from "./db/schema";
@@ -26,6 +33,19 @@ export type ApiKeyRecord = {
 
 /** Longest grace period during which a rotated key still works: 7 days. */
 export const rotationGraceMsMax = 7 * dayMs;
+
+/** How long a verified (or unknown) key is trusted without asking the database: 30 s. */
+export const apiKeyCacheTtlMs = 30_000;
+/** Most keys one isolate remembers (the least recently used dropped first). */
+export const apiKeyCacheCapacity = 10_000;
+
+/** What a key's hash maps to: its record, or null for a key the database does not know. */
+const keyCache = new TtlCache<string, ApiKeyRecord | null>(apiKeyCacheCapacity, apiKeyCacheTtlMs);
+
+/** Forgets every cached verification (tests that edit keys in the database behind the API). */
+export function clearApiKeyCache(): void {
+  keyCache.clear();
+}
 
 const keyPattern = /^tfm_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
 
@@ -92,14 +112,26 @@ export async function authenticate(
 ): Promise<Principal | null> {
   const match = keyPattern.exec(presented);
   if (!match) return null;
-  const result = await client.execute({ sql: "SELECT * FROM api_keys WHERE prefix = ?", args: [match[1]!] });
-  const row = result.rows[0];
-  if (!row) return null;
-  if (!constantTimeEqual(String(row.hash), await sha256Hex(presented))) return null;
-  const record = keyFromRow(row);
+  const hash = await sha256Hex(presented);
+  let record = keyCache.get(hash, nowMs)?.value;
+  if (record === undefined) {
+    const result = await client.execute({
+      sql: "SELECT * FROM api_keys WHERE prefix = ?",
+      args: [match[1]!],
+    });
+    const row = result.rows[0];
+    record = row && constantTimeEqual(String(row.hash), hash) ? keyFromRow(row) : null;
+    keyCache.set(hash, record, nowMs);
+  }
+  if (record === null) return null;
   if (record.revokedAtMs !== null && record.revokedAtMs <= nowMs) return null;
   if (record.expiresAtMs !== null && record.expiresAtMs <= nowMs) return null;
   return { keyId: record.id, ownerId: record.ownerId, role: record.role };
+}
+
+/** Drops this isolate's cached verification of key `id` (after it was revoked or rotated). */
+function forgetKey(id: string): void {
+  keyCache.deleteWhere((record) => record?.id === id);
 }
 
 /** Revokes a key at once. Returns the updated record, or null if there is no such key. */
@@ -108,6 +140,7 @@ export async function revokeApiKey(client: Client, id: string, nowMs = now()): P
     sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
     args: [nowMs, id],
   });
+  forgetKey(id);
   return getApiKey(client, id);
 }
 
@@ -154,6 +187,7 @@ export async function rotateApiKey(
   if (inserted?.rowsAffected !== 1) {
     return { ok: false, reason: (await getApiKey(client, id)) ? "not_active" : "not_found" };
   }
+  forgetKey(id);
   const [record, previous] = await Promise.all([getApiKey(client, newKeyId), getApiKey(client, id)]);
   if (!record || !previous) throw new Error("API key vanished after rotation");
   return { ok: true, record, plaintext, previous };

@@ -2,7 +2,7 @@
  * Accounts, their history, the supply report and the audit. Reads only, apart from
  * `createAccount`: balances change only through transfers (src/ledger/store.ts).
  */
-import type { Client, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { now } from "../kit/clock";
 import { decodeRow } from "../kit/db/rows";
 import type { AccountKind } from "../kit/db/schema";
@@ -65,8 +65,17 @@ export async function createAccount(
 }
 
 export async function getAccount(client: Client, id: string): Promise<Account | null> {
-  const result = await client.execute({ sql: "SELECT * FROM accounts WHERE id = ?", args: [id] });
-  const row = result.rows[0];
+  return accountFrom(await client.execute(accountStatement(id)));
+}
+
+/** The read of one account, to send in a batch with other reads. */
+export function accountStatement(id: string): InStatement {
+  return { sql: "SELECT * FROM accounts WHERE id = ?", args: [id] };
+}
+
+/** The account `accountStatement` read, or null. */
+export function accountFrom(result: ResultSet | undefined): Account | null {
+  const row = result?.rows[0];
   return row ? accountFromRow(row) : null;
 }
 

@@ -3,8 +3,11 @@
  * and the current peg read from it. The newest accepted round of each kind is the price in force;
  * a manual price is in force until its expiry, and counts as healthy while it is.
  */
-import type { Client, InStatement } from "@libsql/client";
+import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { now } from "../kit/clock";
+import { decodeColumns } from "../kit/db/rows";
+import * as tables from "../kit/db/schema";
+import { invariant } from "../kit/errors";
 import { newId } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
 import type { QuoteKind, QuoteRecord } from "./core/aggregate";
@@ -78,35 +81,49 @@ export type PriceInForce = {
 
 const rulesOf: Record<QuoteKind, HealthRules> = { gold: goldHealthRules, tft: tftHealthRules };
 
+/** The read of the price in force for `kind` at `nowMs` (one indexed lookup), for a batch. */
+export function priceInForceStatement(kind: QuoteKind, nowMs: number): InStatement {
+  return {
+    sql: `SELECT id, price_usd, source, created_at, expires_at FROM price_rounds
+          WHERE kind = ? AND price_usd IS NOT NULL AND created_at <= ? AND (expires_at IS NULL OR expires_at > ?)
+          ORDER BY created_at DESC, id DESC LIMIT 1`,
+    args: [kind, nowMs, nowMs],
+  };
+}
+
+/** The price in force for `kind`, with its health, from `priceInForceStatement`'s answer. */
+export function priceInForceFrom(kind: QuoteKind, result: ResultSet, nowMs: number): PriceInForce | null {
+  const row = result.rows[0];
+  if (!row) return null;
+  const round = decodeColumns(tables.priceRounds, row, [
+    "id",
+    "priceUsd",
+    "source",
+    "createdAtMs",
+    "expiresAtMs",
+  ]);
+  const assessment = assessHealth(round.createdAtMs, nowMs, rulesOf[kind]);
+  return {
+    kind,
+    priceUsd: String(round.priceUsd),
+    roundId: round.id,
+    source: round.source,
+    acceptedAtMs: round.createdAtMs,
+    expiresAtMs: round.expiresAtMs,
+    // An admin's manual price is deliberate: it stays healthy until it expires.
+    health: round.source === "manual" ? "healthy" : assessment.state,
+    ageMs: Math.max(0, nowMs - round.createdAtMs),
+    marketClosed: assessment.marketClosed,
+  };
+}
+
 /** The price in force for `kind`, with its health; null when no round was ever accepted. */
 export async function priceInForce(
   client: Client,
   kind: QuoteKind,
   nowMs = now(),
 ): Promise<PriceInForce | null> {
-  const result = await client.execute({
-    sql: `SELECT id, price_usd, source, created_at, expires_at FROM price_rounds
-          WHERE kind = ? AND price_usd IS NOT NULL AND created_at <= ? AND (expires_at IS NULL OR expires_at > ?)
-          ORDER BY created_at DESC, id DESC LIMIT 1`,
-    args: [kind, nowMs, nowMs],
-  });
-  const row = result.rows[0];
-  if (!row) return null;
-  const source = String(row.source) as "oracle" | "manual";
-  const acceptedAtMs = Number(row.created_at);
-  const assessment = assessHealth(acceptedAtMs, nowMs, rulesOf[kind]);
-  return {
-    kind,
-    priceUsd: String(row.price_usd),
-    roundId: String(row.id),
-    source,
-    acceptedAtMs,
-    expiresAtMs: row.expires_at === null ? null : Number(row.expires_at),
-    // An admin's manual price is deliberate: it stays healthy until it expires.
-    health: source === "manual" ? "healthy" : assessment.state,
-    ageMs: Math.max(0, nowMs - acceptedAtMs),
-    marketClosed: assessment.marketClosed,
-  };
+  return priceInForceFrom(kind, await client.execute(priceInForceStatement(kind, nowMs)), nowMs);
 }
 
 export type Peg = {
@@ -120,12 +137,17 @@ export type Peg = {
 
 const rank: Record<OracleHealth, number> = { healthy: 0, degraded: 1, halted: 2 };
 
-/** The current gold, TFT and CC prices with their combined health. */
-export async function currentPeg(client: Client, nowMs = now()): Promise<Peg> {
-  const [gold, tft] = await Promise.all([
-    priceInForce(client, "gold", nowMs),
-    priceInForce(client, "tft", nowMs),
-  ]);
+/** The reads of the peg (gold, then TFT), to send in one batch with a request's own reads. */
+export function pegStatements(nowMs: number): InStatement[] {
+  return [priceInForceStatement("gold", nowMs), priceInForceStatement("tft", nowMs)];
+}
+
+/** The peg from the answers to `pegStatements` (in that order). */
+export function pegFrom(results: readonly ResultSet[], nowMs: number): Peg {
+  const [goldResult, tftResult] = results;
+  invariant(goldResult !== undefined && tftResult !== undefined, "pegFrom: two answers expected");
+  const gold = priceInForceFrom("gold", goldResult, nowMs);
+  const tft = priceInForceFrom("tft", tftResult, nowMs);
   const healths: OracleHealth[] = [gold?.health ?? "halted", tft?.health ?? "halted"];
   const health = healths.reduce(
     (worst, next) => (rank[next] > rank[worst] ? next : worst),
@@ -135,14 +157,38 @@ export async function currentPeg(client: Client, nowMs = now()): Promise<Peg> {
 }
 
 /**
+ * A request's own reads and the peg, in one round trip: `statements` first (their answers in
+ * `results`, in order), then the peg's two reads.
+ */
+export async function readWithPeg(
+  client: Client,
+  statements: readonly InStatement[],
+  nowMs: number,
+): Promise<{ results: ResultSet[]; peg: Peg }> {
+  const answers = await client.batch([...statements, ...pegStatements(nowMs)], "read");
+  return {
+    results: answers.slice(0, statements.length),
+    peg: pegFrom(answers.slice(statements.length), nowMs),
+  };
+}
+
+/** The current gold, TFT and CC prices with their combined health (one round trip). */
+export async function currentPeg(client: Client, nowMs = now()): Promise<Peg> {
+  return pegFrom(await client.batch(pegStatements(nowMs), "read"), nowMs);
+}
+
+/**
  * The peg for minting and conversions: refused with ORACLE_HALTED when either price is halted
  * or missing. Balances, spending and redemptions do not call this, so they keep working.
  */
-export async function requireLivePeg(
-  client: Client,
-  nowMs = now(),
-): Promise<Result<{ ccUsd: string; tftMarketUsd: string; goldUsdPerGram: string; peg: Peg }>> {
-  const peg = await currentPeg(client, nowMs);
+export async function requireLivePeg(client: Client, nowMs = now()): Promise<Result<LivePeg>> {
+  return livePegOf(await currentPeg(client, nowMs));
+}
+
+export type LivePeg = { ccUsd: string; tftMarketUsd: string; goldUsdPerGram: string; peg: Peg };
+
+/** `peg` when it is live; ORACLE_HALTED when either price is halted or missing. */
+export function livePegOf(peg: Peg): Result<LivePeg> {
   if (peg.health === "halted" || !peg.gold || !peg.tft || peg.ccUsd === null) {
     return fail(
       "ORACLE_HALTED",

@@ -2,12 +2,13 @@
  * Reading the price-round store: one round with its quotes, the last attempt per kind, and the
  * bucketed history that charts draw. Prices stay the exact decimal strings that were accepted.
  */
-import type { Client, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { dayMs, hourMs } from "../kit/clock";
 import { decodeRow } from "../kit/db/rows";
 import * as tables from "../kit/db/schema";
 import type { QuoteKind } from "./core/aggregate";
 import { ccUsd } from "./core/peg";
+import { type Peg, pegFrom, pegStatements } from "./prices";
 
 export type StoredQuote = {
   source: string;
@@ -60,14 +61,36 @@ export async function getRound(
   };
 }
 
-/** The newest round of `kind` up to `nowMs`, accepted or not: shows why a price is stale. */
-export async function lastRound(client: Client, kind: QuoteKind, nowMs: number): Promise<StoredRound | null> {
-  const result = await client.execute({
+function lastRoundStatement(kind: QuoteKind, nowMs: number): InStatement {
+  return {
     sql: "SELECT * FROM price_rounds WHERE kind = ? AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT 1",
     args: [kind, nowMs],
-  });
-  const row = result.rows[0];
+  };
+}
+
+function lastRoundFrom(result: ResultSet | undefined): StoredRound | null {
+  const row = result?.rows[0];
   return row ? roundFromRow(row) : null;
+}
+
+/** The newest round of `kind` up to `nowMs`, accepted or not: shows why a price is stale. */
+export async function lastRound(client: Client, kind: QuoteKind, nowMs: number): Promise<StoredRound | null> {
+  return lastRoundFrom(await client.execute(lastRoundStatement(kind, nowMs)));
+}
+
+/** The peg in force and the newest round of each kind, read in one round trip. */
+export async function latestPrices(
+  client: Client,
+  nowMs: number,
+): Promise<{ peg: Peg; lastRounds: { gold: StoredRound | null; tft: StoredRound | null } }> {
+  const results = await client.batch(
+    [...pegStatements(nowMs), lastRoundStatement("gold", nowMs), lastRoundStatement("tft", nowMs)],
+    "read",
+  );
+  return {
+    peg: pegFrom(results.slice(0, 2), nowMs),
+    lastRounds: { gold: lastRoundFrom(results[2]), tft: lastRoundFrom(results[3]) },
+  };
 }
 
 /** What a history series prices: gold (USD/gram), TFT (USD) or CC (USD, gold ÷ 1000). */

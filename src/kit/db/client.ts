@@ -60,6 +60,16 @@ export function writeFailure(error: unknown, detail: string): Failure {
 
 type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
+let roundTrips = 0;
+
+/**
+ * How many HTTP requests this isolate's database clients have sent: each one is a round trip to
+ * the database (a query, or a batch of them). Read by the round-trip budget tests around one call.
+ */
+export function databaseRoundTrips(): number {
+  return roundTrips;
+}
+
 /**
  * Wraps `baseFetch` so that transport failures become `DatabaseUnavailableError`: a rejected
  * fetch (connection refused or reset, DNS), a timeout after `timeoutMs`, or a 5xx response.
@@ -74,6 +84,7 @@ export function transportCheckedFetch(baseFetch: Fetch, timeoutMs = databaseRequ
       timedOut = true;
       controller.abort();
     }, timeoutMs);
+    roundTrips += 1;
     try {
       let response: Response;
       try {

@@ -4,7 +4,7 @@
  */
 import type { Client } from "@libsql/client";
 import { now } from "../../kit/clock";
-import { currentPeg } from "../../oracle/prices";
+import { currentPeg, type Peg } from "../../oracle/prices";
 import type { NodeBidBook } from "../object/node-bid-book";
 
 /** The stub of a node's bid book. */
@@ -12,8 +12,12 @@ export function bookOf(env: Env, nodeId: string): DurableObjectStub<NodeBidBook>
   return env.NODE_BOOK.get(env.NODE_BOOK.idFromName(nodeId));
 }
 
+/** USD per CC from the peg's gold price, or null when there is none or it is halted. */
+export function ccUsdOf(peg: Peg): string | null {
+  return peg.gold === null || peg.gold.health === "halted" ? null : peg.ccUsd;
+}
+
 /** USD per CC from the oracle's gold price, or null when there is none or it is halted. */
 export async function liveCcUsd(client: Client, nowMs = now()): Promise<string | null> {
-  const peg = await currentPeg(client, nowMs);
-  return peg.gold === null || peg.gold.health === "halted" ? null : peg.ccUsd;
+  return ccUsdOf(await currentPeg(client, nowMs));
 }

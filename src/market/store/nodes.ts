@@ -3,7 +3,7 @@
  * 30-day reliability score, and the market listing query. The node's bid book (its Durable
  * Object) is the truth for state, prices and free slices; it writes the mirror columns here.
  */
-import type { Client, InStatement, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
 import { hourMs } from "../config";
@@ -185,8 +185,17 @@ export async function listFarmerNodes(
 }
 
 export async function getNode(client: Client, id: string): Promise<NodeRecord | null> {
-  const result = await client.execute({ sql: "SELECT * FROM nodes WHERE id = ?", args: [id] });
-  const row = result.rows[0];
+  return nodeFrom(await client.execute(nodeStatement(id)));
+}
+
+/** The read of one node, to send in a batch with other reads. */
+export function nodeStatement(id: string): InStatement {
+  return { sql: "SELECT * FROM nodes WHERE id = ?", args: [id] };
+}
+
+/** The node `nodeStatement` read, or null. */
+export function nodeFrom(result: ResultSet | undefined): NodeRecord | null {
+  const row = result?.rows[0];
   return row ? nodeFromRow(row) : null;
 }
 
@@ -351,7 +360,20 @@ export async function listMarket(
   sort: ListingSort,
   cursor: ListingCursor | null,
   limit: number,
-): Promise<{ nodes: NodeRecord[]; nextCursor: ListingCursor | null }> {
+): Promise<ListingPage> {
+  const query = listMarketQuery(filters, sort, cursor, limit);
+  return query.read(await client.execute(query.statement));
+}
+
+export type ListingPage = { nodes: NodeRecord[]; nextCursor: ListingCursor | null };
+
+/** `listMarket` as a statement to batch with other reads, and the reading of its answer. */
+export function listMarketQuery(
+  filters: ListingFilters,
+  sort: ListingSort,
+  cursor: ListingCursor | null,
+  limit: number,
+): { statement: InStatement; read: (result: ResultSet) => ListingPage } {
   const { column, descending } = listingSorts[sort];
   const where: string[] = ["state = ?", "free_slices >= ?"];
   const args: (string | number | bigint)[] = [filters.state, filters.minFreeSlices];
@@ -390,17 +412,20 @@ export async function listMarket(
     args.push(cursor.value, cursor.value, cursor.id);
   }
   const direction = descending ? "DESC" : "ASC";
-  const result = await client.execute({
+  const statement = {
     sql: `SELECT * FROM nodes WHERE ${where.join(" AND ")} ORDER BY ${column} ${direction}, id ${direction} LIMIT ?`,
     args: [...args, limit + 1],
-  });
-  const rows = result.rows.slice(0, limit);
-  const last = rows.at(-1);
-  return {
-    nodes: rows.map(nodeFromRow),
-    nextCursor:
-      result.rows.length > limit && last
-        ? { value: BigInt(last[column] as bigint), id: String(last.id) }
-        : null,
   };
+  const read = (result: ResultSet): ListingPage => {
+    const rows = result.rows.slice(0, limit);
+    const last = rows.at(-1);
+    return {
+      nodes: rows.map(nodeFromRow),
+      nextCursor:
+        result.rows.length > limit && last
+          ? { value: BigInt(last[column] as bigint), id: String(last.id) }
+          : null,
+    };
+  };
+  return { statement, read };
 }

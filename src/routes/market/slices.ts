@@ -6,6 +6,7 @@
  * public (§15). Served from the nodes mirror with one index per sort order (migrations/0004).
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { jsonResponse, pageSizeDefault, pageSizeMax, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -13,14 +14,16 @@ import { Dec } from "../../ledger/core/money";
 import { marketConfig } from "../../market/config";
 import { nodeStates } from "../../market/core/bidbook/model";
 import { scaledFloor } from "../../market/core/quote";
-import { liveCcUsd } from "../../market/flows/books";
+import { ccUsdOf } from "../../market/flows/books";
 import {
   type ListingCursor,
   type ListingFilters,
+  type ListingPage,
   type ListingSort,
   listingSorts,
-  listMarket,
+  listMarketQuery,
 } from "../../market/store/nodes";
+import { currentPeg, readWithPeg } from "../../oracle/prices";
 import { nodeJson, nodeSchema } from "../nodes/schemas";
 
 /** A minimum with at most 3 decimals: compared exactly against the milli-unit columns. */
@@ -99,48 +102,76 @@ const route = createRoute({
 
 const milli = (text: string | undefined) => (text === undefined ? undefined : scaledFloor(text, 3));
 
+type Query = z.infer<typeof querySchema>;
+
+/** The most a slice-hour may cost in the band currency, in nano-units, from both price filters. */
+function maxPriceHourNanoOf(query: Query, currency: "USD" | "CC", ccUsd: string | null): bigint | undefined {
+  let maxPriceHourNano =
+    query.maxPricePerSliceHour === undefined ? undefined : scaledFloor(query.maxPricePerSliceHour, 9);
+  if (query.maxPriceCcPerSliceHour !== undefined) {
+    if (currency === "USD" && ccUsd === null) {
+      throw new ApiError("ORACLE_HALTED", "No live CC price to convert maxPriceCcPerSliceHour with");
+    }
+    const inBand =
+      currency === "CC"
+        ? new Dec(query.maxPriceCcPerSliceHour)
+        : new Dec(query.maxPriceCcPerSliceHour).mul(ccUsd ?? "0");
+    const nano = scaledFloor(inBand.toFixed(), 9);
+    maxPriceHourNano = maxPriceHourNano === undefined || nano < maxPriceHourNano ? nano : maxPriceHourNano;
+  }
+  return maxPriceHourNano;
+}
+
+function filtersOf(query: Query, maxPriceHourNano: bigint | undefined): ListingFilters {
+  return {
+    state: query.state,
+    minFreeSlices: query.minFreeSlices,
+    ...(query.minCores === undefined ? {} : { minCoresMilli: milli(query.minCores)! }),
+    ...(query.minPassmark === undefined ? {} : { minPassmarkMilli: milli(query.minPassmark)! }),
+    ...(query.minMemGb === undefined ? {} : { minMemMilli: milli(query.minMemGb)! }),
+    ...(query.minSsdGb === undefined ? {} : { minSsdMilli: milli(query.minSsdGb)! }),
+    ...(query.minAiGb === undefined ? {} : { minAiMilli: milli(query.minAiGb)! }),
+    ...(query.minTps === undefined ? {} : { minTpsMilli: milli(query.minTps)! }),
+    ...(query.gpu === undefined ? {} : { gpu: query.gpu === "true" }),
+    ...(query.certified === undefined ? {} : { certified: query.certified === "true" }),
+    ...(query.region === undefined ? {} : { region: query.region }),
+    ...(maxPriceHourNano === undefined ? {} : { maxPriceHourNano }),
+    ...(query.minReliability === undefined
+      ? {}
+      : { minReliabilityBp: Number(scaledFloor(query.minReliability, 4)) }),
+  };
+}
+
+function cursorOf(text: string | undefined): ListingCursor | null {
+  if (text === undefined) return null;
+  const dot = text.indexOf(".");
+  return { value: BigInt(text.slice(0, dot)), id: text.slice(dot + 1) };
+}
+
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const db = c.get("db");
     const query = c.req.valid("query");
-    const ccUsd = await liveCcUsd(db);
-    let maxPriceHourNano =
-      query.maxPricePerSliceHour === undefined ? undefined : scaledFloor(query.maxPricePerSliceHour, 9);
-    if (query.maxPriceCcPerSliceHour !== undefined) {
-      const currency = marketConfig(c.env).parameters.bandCurrency;
-      if (currency === "USD" && ccUsd === null) {
-        throw new ApiError("ORACLE_HALTED", "No live CC price to convert maxPriceCcPerSliceHour with");
-      }
-      const inBand =
-        currency === "CC"
-          ? new Dec(query.maxPriceCcPerSliceHour)
-          : new Dec(query.maxPriceCcPerSliceHour).mul(ccUsd ?? "0");
-      const nano = scaledFloor(inBand.toFixed(), 9);
-      maxPriceHourNano = maxPriceHourNano === undefined || nano < maxPriceHourNano ? nano : maxPriceHourNano;
+    const nowMs = now();
+    const currency = marketConfig(c.env).parameters.bandCurrency;
+    // A CC price limit in a USD band is converted at the peg before the listing is read (two
+    // round trips); every other listing is read with the peg in one.
+    const pegFirst = query.maxPriceCcPerSliceHour !== undefined && currency === "USD";
+    const early = pegFirst ? ccUsdOf(await currentPeg(db, nowMs)) : null;
+    const listing = listMarketQuery(
+      filtersOf(query, maxPriceHourNanoOf(query, currency, early)),
+      query.sort,
+      cursorOf(query.cursor),
+      query.limit,
+    );
+    let page: ListingPage;
+    let ccUsd = early;
+    if (pegFirst) page = listing.read(await db.execute(listing.statement));
+    else {
+      const { results, peg } = await readWithPeg(db, [listing.statement], nowMs);
+      page = listing.read(results[0]!);
+      ccUsd = ccUsdOf(peg);
     }
-    const filters: ListingFilters = {
-      state: query.state,
-      minFreeSlices: query.minFreeSlices,
-      ...(query.minCores === undefined ? {} : { minCoresMilli: milli(query.minCores)! }),
-      ...(query.minPassmark === undefined ? {} : { minPassmarkMilli: milli(query.minPassmark)! }),
-      ...(query.minMemGb === undefined ? {} : { minMemMilli: milli(query.minMemGb)! }),
-      ...(query.minSsdGb === undefined ? {} : { minSsdMilli: milli(query.minSsdGb)! }),
-      ...(query.minAiGb === undefined ? {} : { minAiMilli: milli(query.minAiGb)! }),
-      ...(query.minTps === undefined ? {} : { minTpsMilli: milli(query.minTps)! }),
-      ...(query.gpu === undefined ? {} : { gpu: query.gpu === "true" }),
-      ...(query.certified === undefined ? {} : { certified: query.certified === "true" }),
-      ...(query.region === undefined ? {} : { region: query.region }),
-      ...(maxPriceHourNano === undefined ? {} : { maxPriceHourNano }),
-      ...(query.minReliability === undefined
-        ? {}
-        : { minReliabilityBp: Number(scaledFloor(query.minReliability, 4)) }),
-    };
-    let cursor: ListingCursor | null = null;
-    if (query.cursor !== undefined) {
-      const dot = query.cursor.indexOf(".");
-      cursor = { value: BigInt(query.cursor.slice(0, dot)), id: query.cursor.slice(dot + 1) };
-    }
-    const page = await listMarket(db, filters, query.sort, cursor, query.limit);
     return c.json(
       {
         data: page.nodes.map((node) => nodeJson(node, ccUsd)),

@@ -3,10 +3,14 @@
  * live peg), state, free slices and reliability. Public: prices are public (§15).
  */
 import { createRoute } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
+import { ApiError } from "../../kit/http/errors";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { liveCcUsd } from "../../market/flows/books";
-import { nodeJson, nodeParamsSchema, nodeSchema, requireNode } from "./schemas";
+import { ccUsdOf } from "../../market/flows/books";
+import { nodeFrom, nodeStatement } from "../../market/store/nodes";
+import { readWithPeg } from "../../oracle/prices";
+import { nodeJson, nodeParamsSchema, nodeSchema } from "./schemas";
 
 const route = createRoute({
   method: "get",
@@ -19,8 +23,11 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const db = c.get("db");
-    const node = await requireNode(db, c.req.valid("param").id);
-    return c.json(nodeJson(node, await liveCcUsd(db)), 200);
+    const id = c.req.valid("param").id;
+    // The node and the peg in one round trip.
+    const { results, peg } = await readWithPeg(c.get("db"), [nodeStatement(id)], now());
+    const node = nodeFrom(results[0]);
+    if (!node) throw new ApiError("NOT_FOUND", `No node ${id}`);
+    return c.json(nodeJson(node, ccUsdOf(peg)), 200);
   });
 }

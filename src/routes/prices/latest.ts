@@ -4,8 +4,7 @@ import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { defaultPegParameters } from "../../oracle/core/peg";
-import { currentPeg } from "../../oracle/prices";
-import { lastRound } from "../../oracle/rounds";
+import { latestPrices } from "../../oracle/rounds";
 import { healthSchema, priceInForceJson, priceInForceSchema, roundJson, roundSchema } from "./schemas";
 
 const latestSchema = z
@@ -45,11 +44,8 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const db = c.get("db");
     const nowMs = now();
-    const [peg, gold, tft] = await Promise.all([
-      currentPeg(db, nowMs),
-      lastRound(db, "gold", nowMs),
-      lastRound(db, "tft", nowMs),
-    ]);
+    const { peg, lastRounds } = await latestPrices(db, nowMs);
+    const { gold, tft } = lastRounds;
     return c.json(
       {
         gold: peg.gold ? priceInForceJson(peg.gold) : null,
