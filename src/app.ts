@@ -8,6 +8,7 @@ import type { ZodError } from "zod";
 import { isDatabaseUnavailable } from "./kit/db/client";
 import { docsPage } from "./kit/http/docs";
 import { ApiError, problemResponse } from "./kit/http/errors";
+import { storedResponseOf } from "./kit/http/idempotency";
 import {
   anonymousRateLimit,
   apiCors,
@@ -49,6 +50,9 @@ export function buildApp(): App {
   app.use("*", ...bodyGuards);
 
   app.onError(async (error, c) => {
+    // A repeated Idempotency-Key found by a handler's first reads: the first answer again.
+    const stored = storedResponseOf(error);
+    if (stored) return stored;
     // Refused credentials count against the caller's address; past its limit they answer 429.
     if (error instanceof ApiError) return problemResponse(c, await countFailure(c, error));
     if (error instanceof HTTPException && error.status < 500) {

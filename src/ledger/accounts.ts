@@ -86,12 +86,15 @@ export async function findOwnerAccount(
   asset: AssetCode,
   kind?: AccountKind,
 ): Promise<Account | null> {
-  const result = await client.execute({
+  return accountFrom(await client.execute(ownerAccountStatement(ownerId, asset, kind)));
+}
+
+/** `findOwnerAccount` as a statement to batch with other reads (its answer read by `accountFrom`). */
+export function ownerAccountStatement(ownerId: string, asset: AssetCode, kind?: AccountKind): InStatement {
+  return {
     sql: `SELECT * FROM accounts WHERE owner_id = ? AND asset = ? ${kind ? "AND kind = ?" : ""} ORDER BY created_at, id LIMIT 1`,
     args: kind ? [ownerId, asset, kind] : [ownerId, asset],
-  });
-  const row = result.rows[0];
-  return row ? accountFromRow(row) : null;
+  };
 }
 
 export async function listOwnerAccounts(client: Client, ownerId: string): Promise<Account[]> {

@@ -6,7 +6,6 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { authenticate } from "../auth";
-import { now } from "../clock";
 import { openDatabase } from "../db/client";
 import type { Role } from "../db/schema";
 import { newId, sha256Hex } from "../ids";
@@ -122,47 +121,7 @@ export function assertOwner(principal: { role: Role; ownerId: string }, ownerId:
   }
 }
 
-/**
- * Replays the stored response of a value-moving POST for a repeated Idempotency-Key (same
- * owner, same method, path and body); a repeated key with another request is 409. Only
- * successful responses are stored, so a retry after a refusal (say, after topping up) runs again. The effect
- * itself is exactly-once at the ledger, whose transfer ids derive from the key; this record
- * only lets the caller see the first response again.
- */
-export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const key = c.req.header("idempotency-key");
-  if (!key) {
-    throw new ApiError("VALIDATION_FAILED", "This operation moves value: send an Idempotency-Key header", [
-      { field: "header.idempotency-key", detail: "required" },
-    ]);
-  }
-  const db = c.get("db");
-  const ownerId = c.get("principal").ownerId;
-  const body = await c.req.raw.clone().text();
-  const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${body}`);
-  const found = await db.execute({
-    sql: "SELECT fingerprint, status, body FROM idempotency_records WHERE owner_id = ? AND key = ?",
-    args: [ownerId, key],
-  });
-  const record = found.rows[0];
-  if (record) {
-    if (record.fingerprint !== fingerprint) {
-      throw new ApiError("IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used for a different request");
-    }
-    return new Response(String(record.body), {
-      status: Number(record.status),
-      headers: { "content-type": "application/json", "idempotent-replayed": "true" },
-    });
-  }
-  await next();
-  if (c.res.status >= 200 && c.res.status < 300) {
-    const text = await c.res.clone().text();
-    await db.execute({
-      sql: "INSERT OR IGNORE INTO idempotency_records (owner_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      args: [ownerId, key, fingerprint, c.res.status, text, now()],
-    });
-  }
-};
+export { idempotent } from "./idempotency";
 
 /** Derives a stable transfer id from the caller's Idempotency-Key, so retries never move value twice. */
 export async function transferIdFor(

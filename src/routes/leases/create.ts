@@ -7,8 +7,10 @@
  * (the lease id derives from it).
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   accountIdSchema,
   idempotencyHeaderSchema,
@@ -20,10 +22,11 @@ import {
 import type { App } from "../../kit/http/types";
 import { hourMs } from "../../market/config";
 import { leaseDurationMsMax } from "../../market/core/bidbook/model";
-import { bookOf, liveCcUsd } from "../../market/flows/books";
+import { bookOf, ccUsdOf } from "../../market/flows/books";
 import { getLeaseRow } from "../../market/store/leases";
-import { requireNode } from "../nodes/schemas";
-import { leaseJson, leaseSchema, requirePayerAccount } from "./schemas";
+import { nodeFrom, nodeStatement } from "../../market/store/nodes";
+import { pegFrom, pegStatements } from "../../oracle/prices";
+import { leaseJson, leaseSchema, payerFrom, payerStatement } from "./schemas";
 
 const bodySchema = z
   .strictObject({
@@ -48,7 +51,7 @@ const route = createRoute({
   tags: ["marketplace"],
   summary: "Reserve slices of a node at its listed price (user or admin)",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles("user", "admin"), idempotent] as const,
+  middleware: [requireRoles("user", "admin"), idempotentBatched] as const,
   request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(leaseSchema, "The running lease"),
@@ -62,14 +65,22 @@ export function register(app: App) {
     const principal = c.get("principal");
     const input = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
-    const node = await requireNode(db, input.nodeId);
+    const nowMs = now();
+    // The Idempotency-Key's record, the node, the paying account and the peg in one round trip.
+    const [nodeRead, payerRead, ...pegReads] = await firstReads(c, [
+      nodeStatement(input.nodeId),
+      payerStatement(principal, input.accountId),
+      ...pegStatements(nowMs),
+    ]);
+    const node = nodeFrom(nodeRead);
+    if (!node) throw new ApiError("NOT_FOUND", `No node ${input.nodeId}`);
     if (input.slices > node.sliceCount) {
       throw new ApiError("VALIDATION_FAILED", `The node has ${node.sliceCount} slices`, [
         { field: "slices", detail: `at most ${node.sliceCount}` },
       ]);
     }
-    const payerAccountId = await requirePayerAccount(db, principal, input.accountId);
-    const ccUsd = node.band.currency === "USD" ? await liveCcUsd(db) : null;
+    const payerAccountId = payerFrom(payerRead, principal, input.accountId);
+    const ccUsd = node.band.currency === "USD" ? ccUsdOf(pegFrom(pegReads, nowMs)) : null;
     const leaseId = await transferIdFor(principal.ownerId, key, "lse");
     const lease = orThrow(
       await bookOf(c.env, node.id).reserve({
@@ -85,7 +96,11 @@ export function register(app: App) {
         sourceId: null,
       }),
     );
-    const row = await getLeaseRow(db, lease.id);
-    return c.json(leaseJson(lease, row?.chargedMinor ?? 0n), 201);
+    // A new lease has been charged nothing; a lease this key reserved before may have been.
+    const charged =
+      lease.settledThroughMs > lease.startedAtMs
+        ? ((await getLeaseRow(db, lease.id))?.chargedMinor ?? 0n)
+        : 0n;
+    return c.json(leaseJson(lease, charged), 201);
   });
 }

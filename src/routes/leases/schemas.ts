@@ -1,9 +1,9 @@
 /** Lease, bid and event shapes as the API shows them, and the payer-account lookup they share. */
 import { z } from "@hono/zod-openapi";
-import type { Client } from "@libsql/client";
+import type { Client, InStatement, ResultSet } from "@libsql/client";
 import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
-import { findOwnerAccount, getAccount } from "../../ledger/accounts";
+import { accountFrom, accountStatement, ownerAccountStatement } from "../../ledger/accounts";
 import { formatAmount } from "../../ledger/core/money";
 import type { BidView, EventView, LeaseView } from "../../market/object/contract";
 import type { LeaseRow } from "../../market/store/leases";
@@ -160,17 +160,24 @@ export function eventJson(event: EventView): z.infer<typeof eventSchema> {
   };
 }
 
+/** The read `payerFrom` checks: the named account, or the caller's first CC user account. */
+export function payerStatement(principal: Principal, accountId: string | undefined): InStatement {
+  return accountId === undefined
+    ? ownerAccountStatement(principal.ownerId, "CC", "user")
+    : accountStatement(accountId);
+}
+
 /**
- * The CC account that pays: `accountId` when given (the caller's own CC account; admins may name
- * any), else the caller's first CC account of kind user. 422 naming `accountId` otherwise.
+ * The account that pays, from `payerStatement`'s answer: the named account if it is one of the
+ * caller's open CC accounts (any for an admin), else the caller's first CC user account.
  */
-export async function requirePayerAccount(
-  db: Client,
+export function payerFrom(
+  result: ResultSet | undefined,
   principal: Principal,
   accountId: string | undefined,
-): Promise<string> {
+): string {
+  const account = accountFrom(result);
   if (accountId !== undefined) {
-    const account = await getAccount(db, accountId);
     const usable =
       account !== null &&
       account.asset === "CC" &&
@@ -183,11 +190,19 @@ export async function requirePayerAccount(
     }
     return accountId;
   }
-  const found = await findOwnerAccount(db, principal.ownerId, "CC", "user");
-  if (!found) {
+  if (!account) {
     throw new ApiError("VALIDATION_FAILED", "You have no CC account to pay from: name one", [
       { field: "accountId", detail: "required: no CC user account found" },
     ]);
   }
-  return found.id;
+  return account.id;
+}
+
+/** The account that pays (see `payerFrom`), read on its own. */
+export async function requirePayerAccount(
+  db: Client,
+  principal: Principal,
+  accountId: string | undefined,
+): Promise<string> {
+  return payerFrom(await db.execute(payerStatement(principal, accountId)), principal, accountId);
 }

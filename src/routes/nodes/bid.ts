@@ -9,7 +9,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   accountIdSchema,
   idempotencyHeaderSchema,
@@ -21,8 +22,9 @@ import type { App } from "../../kit/http/types";
 import { hourMs } from "../../market/config";
 import { bidDurationMsMax, priceKey } from "../../market/core/bidbook/model";
 import { bookOf } from "../../market/flows/books";
-import { bidJson, bidSchema, requirePayerAccount } from "../leases/schemas";
-import { ccPricePerHourSchema, nodeParamsSchema, requireNode } from "./schemas";
+import { nodeFrom, nodeStatement } from "../../market/store/nodes";
+import { bidJson, bidSchema, payerFrom, payerStatement } from "../leases/schemas";
+import { ccPricePerHourSchema, nodeParamsSchema } from "./schemas";
 
 const bodySchema = z
   .strictObject({
@@ -47,7 +49,7 @@ const route = createRoute({
   tags: ["marketplace"],
   summary: "Place an interruptible bid on a node's slices (user or admin)",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles("user", "admin"), idempotent] as const,
+  middleware: [requireRoles("user", "admin"), idempotentBatched] as const,
   request: { params: nodeParamsSchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(bidSchema, "The bid (open, or already accepted)"),
@@ -57,11 +59,17 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const db = c.get("db");
     const principal = c.get("principal");
     const input = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
-    const node = await requireNode(db, c.req.valid("param").id);
+    const nodeId = c.req.valid("param").id;
+    // The Idempotency-Key's record, the node and the paying account in one round trip.
+    const [nodeRead, payerRead] = await firstReads(c, [
+      nodeStatement(nodeId),
+      payerStatement(principal, input.accountId),
+    ]);
+    const node = nodeFrom(nodeRead);
+    if (!node) throw new ApiError("NOT_FOUND", `No node ${nodeId}`);
     // Cheap checks against the mirror first, to spare the book a call; the book checks again.
     if (input.slices > node.sliceCount) {
       throw new ApiError("VALIDATION_FAILED", `The node has ${node.sliceCount} slices`, [
@@ -81,7 +89,7 @@ export function register(app: App) {
         [{ field: "priceCcPerSliceHour", detail: `below ${node.minBidCcPerSliceHour}` }],
       );
     }
-    const payerAccountId = await requirePayerAccount(db, principal, input.accountId);
+    const payerAccountId = payerFrom(payerRead, principal, input.accountId);
     const bidId = await transferIdFor(principal.ownerId, key, "bid");
     const placed = orThrow(
       await bookOf(c.env, node.id).placeBid({

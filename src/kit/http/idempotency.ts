@@ -1,0 +1,130 @@
+/**
+ * Idempotency-Key on value-moving POSTs: the stored response of a key is replayed for the same
+ * owner, method, path and body; another request under the same key is 409. Only successful
+ * responses are stored, so a retry after a refusal runs again. The effect itself is exactly-once
+ * at the ledger and the books, whose ids derive from the key (`transferIdFor`); the record only
+ * lets the caller see the first response again.
+ *
+ * Two ways to check a key, both before any effect:
+ * - `idempotent` reads the record before the handler runs (one round trip of its own);
+ * - `idempotentBatched` lets the handler send that read with its own first reads (`firstReads`),
+ *   so the check costs no round trip. A handler behind it must call `firstReads` before it moves
+ *   anything; a success that did not is a bug and fails loudly.
+ */
+import type { InStatement, ResultSet } from "@libsql/client";
+import type { Context, MiddlewareHandler } from "hono";
+import { now } from "../clock";
+import { InvariantError } from "../errors";
+import { sha256Hex } from "../ids";
+import { ApiError } from "./errors";
+import type { AppEnv } from "./types";
+
+export type IdempotencyCheck = { ownerId: string; key: string; fingerprint: string; checked: boolean };
+
+/** Thrown by `firstReads` when the key answered before: the middleware replays that answer. */
+class StoredResponse extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super("idempotent replay");
+  }
+}
+
+async function checkOf(c: Context<AppEnv>): Promise<IdempotencyCheck> {
+  const key = c.req.header("idempotency-key");
+  if (!key) {
+    throw new ApiError("VALIDATION_FAILED", "This operation moves value: send an Idempotency-Key header", [
+      { field: "header.idempotency-key", detail: "required" },
+    ]);
+  }
+  const body = await c.req.raw.clone().text();
+  const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${body}`);
+  return { ownerId: c.get("principal").ownerId, key, fingerprint, checked: false };
+}
+
+function recordStatement(check: IdempotencyCheck): InStatement {
+  return {
+    sql: "SELECT fingerprint, status, body FROM idempotency_records WHERE owner_id = ? AND key = ?",
+    args: [check.ownerId, check.key],
+  };
+}
+
+/** Throws the stored response (or 409 for another request) when the key was used before. */
+function settle(check: IdempotencyCheck, result: ResultSet | undefined): void {
+  check.checked = true;
+  const record = result?.rows[0];
+  if (!record) return;
+  if (record.fingerprint !== check.fingerprint) {
+    throw new ApiError("IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used for a different request");
+  }
+  throw new StoredResponse(Number(record.status), String(record.body));
+}
+
+function replay(stored: StoredResponse): Response {
+  return new Response(stored.body, {
+    status: stored.status,
+    headers: { "content-type": "application/json", "idempotent-replayed": "true" },
+  });
+}
+
+async function store(c: Context<AppEnv>, check: IdempotencyCheck): Promise<void> {
+  if (c.res.status < 200 || c.res.status >= 300) return;
+  const text = await c.res.clone().text();
+  await c.get("db").execute({
+    sql: "INSERT OR IGNORE INTO idempotency_records (owner_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    args: [check.ownerId, check.key, check.fingerprint, c.res.status, text, now()],
+  });
+}
+
+/** Checks the key before the handler runs (its own round trip), and stores a success. */
+export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const check = await checkOf(c);
+  try {
+    settle(check, await c.get("db").execute(recordStatement(check)));
+  } catch (error) {
+    if (error instanceof StoredResponse) return replay(error);
+    throw error;
+  }
+  await next();
+  await store(c, check);
+};
+
+/** The stored response `error` carries when `firstReads` found the key used before, else null (for the app's onError). */
+export function storedResponseOf(error: unknown): Response | null {
+  return error instanceof StoredResponse ? replay(error) : null;
+}
+
+const checks = new WeakMap<Request, IdempotencyCheck>();
+
+/** Leaves the key's check to the handler's `firstReads`, and stores a success. */
+export const idempotentBatched: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const check = await checkOf(c);
+  checks.set(c.req.raw, check);
+  await next();
+  if (c.error instanceof StoredResponse) {
+    c.res = replay(c.error);
+    return;
+  }
+  if (c.res.status >= 200 && c.res.status < 300 && !check.checked) {
+    throw new InvariantError(
+      `${c.req.path}: a success behind idempotentBatched that never called firstReads`,
+    );
+  }
+  await store(c, check);
+};
+
+/**
+ * The handler's first reads, in one round trip with the Idempotency-Key's record: answers the
+ * stored response (or 409) when the key was used before, else returns `statements`' answers.
+ */
+export async function firstReads(
+  c: Context<AppEnv>,
+  statements: readonly InStatement[],
+): Promise<ResultSet[]> {
+  const check = checks.get(c.req.raw);
+  if (check === undefined) throw new InvariantError(`${c.req.path}: firstReads outside idempotentBatched`);
+  const [record, ...results] = await c.get("db").batch([recordStatement(check), ...statements], "read");
+  settle(check, record);
+  return results;
+}
