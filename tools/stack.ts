@@ -28,8 +28,13 @@ const outputLinesMax = 200;
 export type DevStackOptions = {
   /** Port of the API and dashboard; 0 picks a free one. */
   readonly port: number;
-  /** Port of the libSQL server; 0 picks a free one. */
+  /** Port of the libSQL server; 0 picks a free one. Unused with `database`. */
   readonly libsqlPort: number;
+  /**
+   * A libSQL server this stack did not start (sqld, `turso dev`, Turso): migrated and seeded, then
+   * served; nothing is started on `libsqlPort` and `dataDir/dev.db` is not used.
+   */
+  readonly database?: { readonly url: string; readonly authToken?: string };
   /** Directory of the database file (`dev.db`) and the generated admin key (`admin-key.txt`). */
   readonly dataDir: string;
   /** A fixed admin key (must match `adminKeyPattern`); default: kept in `dataDir/admin-key.txt`. */
@@ -110,7 +115,7 @@ async function waitForHealth(
 }
 
 /**
- * Starts libSQL on `dataDir/dev.db`, migrates, seeds the demo data, spawns `wrangler dev` on
+ * Starts libSQL on `dataDir/dev.db` (or uses `database`), migrates, seeds the demo data, spawns `wrangler dev` on
  * 127.0.0.1 (scheduled events testable) and resolves once `/v1/health` is 200. On any failure
  * everything started so far is stopped before the error is thrown.
  */
@@ -119,7 +124,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const adminKey = adminKeyFor(options);
   const port = options.port === 0 ? await freePort() : options.port;
   const inspectorPort = await freePort();
-  const server = await startLibsqlServer({ file: join(options.dataDir, "dev.db"), port: options.libsqlPort });
+  const server =
+    options.database === undefined
+      ? await startLibsqlServer({ file: join(options.dataDir, "dev.db"), port: options.libsqlPort })
+      : { url: options.database.url, close: async () => undefined };
+  const authToken = options.database?.authToken;
   const baseUrl = `http://127.0.0.1:${port}`;
   const piped = options.output === "pipe";
   let wrangler: ChildProcess | undefined;
@@ -146,8 +155,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   };
 
   try {
-    await migrateDatabase(server.url);
-    const client = createClient({ url: server.url, intMode: "bigint" });
+    await migrateDatabase(server.url, authToken);
+    const client = createClient({ url: server.url, ...(authToken ? { authToken } : {}), intMode: "bigint" });
     try {
       await seedDemo(client, adminKey);
     } finally {
@@ -164,6 +173,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       "--test-scheduled",
       "--var",
       `LIBSQL_URL:${server.url}`,
+      ...(authToken ? ["--var", `LIBSQL_AUTH_TOKEN:${authToken}`] : []),
       ...(options.persistTo === undefined ? [] : ["--persist-to", options.persistTo]),
       ...(piped ? ["--show-interactive-dev-session=false", "--log-level", "warn"] : []),
     ];
