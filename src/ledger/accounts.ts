@@ -113,20 +113,34 @@ export async function listAccountTransfers(
   client: Client,
   accountId: string,
   options: { limit: number; cursor: bigint | null },
-): Promise<{ transfers: TransferRecord[]; nextCursor: bigint | null }> {
+): Promise<TransfersPage> {
+  const query = accountTransfersQuery(accountId, options);
+  return query.read(await client.execute(query.statement));
+}
+
+export type TransfersPage = { transfers: TransferRecord[]; nextCursor: bigint | null };
+
+/** `listAccountTransfers` as a statement to batch with other reads, and the reading of its answer. */
+export function accountTransfersQuery(
+  accountId: string,
+  options: { limit: number; cursor: bigint | null },
+): { statement: InStatement; read: (result: ResultSet) => TransfersPage } {
   const limit = Math.min(Math.max(1, options.limit), transfersPageSizeMax);
   const cursor = options.cursor ?? 2n ** 63n - 1n;
-  const result = await client.execute({
+  const statement = {
     sql: `SELECT * FROM (
             SELECT * FROM transfers WHERE debit_account_id = ? AND seq < ?
             UNION ALL
             SELECT * FROM transfers WHERE credit_account_id = ? AND seq < ?
           ) ORDER BY seq DESC LIMIT ?`,
     args: [accountId, cursor, accountId, cursor, limit + 1],
-  });
-  const transfers = result.rows.slice(0, limit).map(transferFromRow);
-  const nextCursor = result.rows.length > limit ? (transfers.at(-1)?.seq ?? null) : null;
-  return { transfers, nextCursor };
+  };
+  const read = (result: ResultSet): TransfersPage => {
+    const transfers = result.rows.slice(0, limit).map(transferFromRow);
+    const nextCursor = result.rows.length > limit ? (transfers.at(-1)?.seq ?? null) : null;
+    return { transfers, nextCursor };
+  };
+  return { statement, read };
 }
 
 export type AssetSupply = {

@@ -33,7 +33,7 @@ import { deleteUnopenedRound, getRound, insertRound, type RoundRecord, roundExis
 // callers of the flows keep importing them from here.
 export * from "../core/round";
 export { referencePrice } from "../store/reference";
-export { getRound, listRounds, type RoundRecord, roundExists } from "../store/rounds";
+export { getRound, listRounds, type RoundRecord, roundExists, roundExistsStatement } from "../store/rounds";
 
 /** The caller's input for a new round; everything optional has the spec's default. */
 export type OpenRoundInput = {

@@ -7,7 +7,7 @@
  * 1 USDC = 1 USD): USDC at 1, TFP at the TFT market price in force (1 TFP = 1 TFT, §3.4),
  * rounded down. Positions are never re-priced, carry no LP token and cannot be transferred.
  */
-import type { Client, InStatement, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { now } from "../../kit/clock";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
@@ -15,7 +15,7 @@ import { fail, ok, type Result } from "../../kit/result";
 import { type AssetCode, convertAmount } from "../../ledger/core/money";
 import type { TransferRequest } from "../../ledger/core/transfers";
 import { createTransfers } from "../../ledger/store";
-import { priceInForce } from "../../oracle/prices";
+import { type PriceInForce, priceInForceFrom, priceInForceStatement } from "../../oracle/prices";
 import { type PositionWeightRule, shares } from "../core/shares";
 
 /** Assets a pool takes as contributions. */
@@ -111,8 +111,17 @@ export async function createPool(
 
 /** A pool by id, or null. */
 export async function getPool(client: Client, id: string): Promise<Pool | null> {
-  const result = await client.execute({ sql: "SELECT * FROM pools WHERE id = ?", args: [id] });
-  const row = result.rows[0];
+  return poolFrom(await client.execute(poolStatement(id)));
+}
+
+/** The read of one pool, to batch with other reads. */
+export function poolStatement(id: string): InStatement {
+  return { sql: "SELECT * FROM pools WHERE id = ?", args: [id] };
+}
+
+/** The pool `poolStatement` read, or null. */
+export function poolFrom(result: ResultSet | undefined): Pool | null {
+  const row = result?.rows[0];
   return row ? poolFromRow(row) : null;
 }
 
@@ -288,12 +297,48 @@ export async function contribute(
   input: ContributionInput,
   nowMs = now(),
 ): Promise<Result<PoolPosition>> {
-  const replay = await getPosition(client, input.positionId);
-  if (replay) return replayOf(replay, input);
+  const reads = contributionReads({ poolId: input.pool.id, positionId: input.positionId }, nowMs);
+  const facts = contributionFacts(await client.batch(reads, "read"), nowMs);
+  return contributeWith(client, input, facts, nowMs);
+}
+
+/** What a contribution reads first (to batch with the request's own reads): see `contributionFacts`. */
+export function contributionReads(
+  input: { poolId: string; positionId: string },
+  nowMs: number,
+): InStatement[] {
+  return [
+    { sql: "SELECT * FROM pool_positions WHERE id = ?", args: [input.positionId] },
+    { sql: "SELECT count(*) AS positions FROM pool_positions WHERE pool_id = ?", args: [input.poolId] },
+    priceInForceStatement("tft", nowMs),
+  ];
+}
+
+export type ContributionFacts = { replay: PoolPosition | null; positions: number; tft: PriceInForce | null };
+
+/** The answers to `contributionReads`, in its order. */
+export function contributionFacts(results: readonly ResultSet[], nowMs: number): ContributionFacts {
+  const [replay, count, tft] = results;
+  const replayRow = replay?.rows[0];
+  return {
+    replay: replayRow ? positionFromRow(replayRow) : null,
+    positions: Number(count?.rows[0]?.positions ?? 0),
+    tft: tft === undefined ? null : priceInForceFrom("tft", tft, nowMs),
+  };
+}
+
+/** `contribute` with its first reads already made (`contributionReads` → `contributionFacts`). */
+export async function contributeWith(
+  client: Client,
+  input: ContributionInput,
+  facts: ContributionFacts,
+  nowMs: number,
+): Promise<Result<PoolPosition>> {
+  if (facts.replay) return replayOf(facts.replay, input);
   let priceUsd = "1";
   let priceRoundId: string | null = null;
   if (input.asset === "TFP") {
-    const price = await priceInForce(client, "tft", nowMs);
+    const price = facts.tft;
     if (!price || price.health === "halted") {
       return fail(
         "ORACLE_HALTED",
@@ -303,11 +348,7 @@ export async function contribute(
     priceUsd = price.priceUsd;
     priceRoundId = price.roundId;
   }
-  const figures = await client.execute({
-    sql: "SELECT count(*) AS positions FROM pool_positions WHERE pool_id = ?",
-    args: [input.pool.id],
-  });
-  if (Number(figures.rows[0]!.positions) >= positionsPerPoolLimit) {
+  if (facts.positions >= positionsPerPoolLimit) {
     return fail("LIMIT_REACHED", `A pool holds at most ${positionsPerPoolLimit} positions`);
   }
   const valueUsdcMinor = convertAmount(input.asset, input.amountMinor, "USDC", priceUsd, "down");

@@ -65,8 +65,12 @@ export async function getRound(client: Client, id: string): Promise<RoundRecord 
 
 /** Whether a round exists (one indexed lookup: the hot path of bids and cancellations). */
 export async function roundExists(client: Client, id: string): Promise<boolean> {
-  const result = await client.execute({ sql: "SELECT 1 FROM auction_rounds WHERE id = ?", args: [id] });
-  return result.rows.length > 0;
+  return (await client.execute(roundExistsStatement(id))).rows.length > 0;
+}
+
+/** `roundExists` as a statement to batch with other reads (a row when the round exists). */
+export function roundExistsStatement(id: string): InStatement {
+  return { sql: "SELECT 1 FROM auction_rounds WHERE id = ?", args: [id] };
 }
 
 /** One page of rounds, newest first; `cursor` is `<created_at>:<id>` of the previous page's last. */

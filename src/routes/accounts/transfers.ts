@@ -3,7 +3,7 @@ import { ApiError } from "../../kit/http/errors";
 import { anyRole, assertOwner, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, pageQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { getAccount, listAccountTransfers } from "../../ledger/accounts";
+import { accountFrom, accountStatement, accountTransfersQuery } from "../../ledger/accounts";
 import { accountParamsSchema } from "./get";
 import { transferJson, transferSchema } from "./schemas";
 
@@ -30,13 +30,16 @@ export function register(app: App) {
     const db = c.get("db");
     const { id } = c.req.valid("param");
     const query = c.req.valid("query");
-    const account = await getAccount(db, id);
-    if (!account) throw new ApiError("NOT_FOUND", "No such account");
-    assertOwner(c.get("principal"), account.ownerId);
-    const page = await listAccountTransfers(db, id, {
+    const transfers = accountTransfersQuery(id, {
       limit: query.limit,
       cursor: query.cursor === undefined ? null : BigInt(query.cursor),
     });
+    // The account and the page in one round trip; the page is shown only to the account's owner.
+    const [accountRead, pageRead] = await db.batch([accountStatement(id), transfers.statement], "read");
+    const account = accountFrom(accountRead);
+    if (!account) throw new ApiError("NOT_FOUND", "No such account");
+    assertOwner(c.get("principal"), account.ownerId);
+    const page = transfers.read(pageRead!);
     return c.json(
       { data: page.transfers.map(transferJson), nextCursor: page.nextCursor?.toString() ?? null },
       200,

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { assertOwner, idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { assertOwner, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   amountSchema,
   idempotencyHeaderSchema,
@@ -10,8 +11,8 @@ import {
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { getAccount } from "../../ledger/accounts";
-import { roundExists, roundStub } from "../../pools/flows/auctions";
+import { accountFrom, accountStatement } from "../../ledger/accounts";
+import { roundExistsStatement, roundStub } from "../../pools/flows/auctions";
 import { bidJson, bidSchema, priceSchema, roundParamsSchema } from "./schemas";
 
 const accountIdSchema = z.string().regex(/^acc_[A-Za-z0-9_]{1,60}$/, "must be an account id (acc_…)");
@@ -29,7 +30,7 @@ const route = createRoute({
   tags: ["auctions"],
   summary: "Place a sealed exit bid: TFP held until the round settles (lp, user, farmer)",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles("lp", "user", "farmer"), idempotent] as const,
+  middleware: [requireRoles("lp", "user", "farmer"), idempotentBatched] as const,
   request: { params: roundParamsSchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(bidSchema, "The bid, its TFP held"),
@@ -39,18 +40,19 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const db = c.get("db");
     const principal = c.get("principal");
     const input = c.req.valid("json");
     const amountMinor = minorOf("TFP", input.amount, "amount");
     const roundId = c.req.valid("param").id;
 
-    const [exists, source, payout] = await Promise.all([
-      roundExists(db, roundId),
-      getAccount(db, input.accountId),
-      getAccount(db, input.payoutAccountId),
+    // The Idempotency-Key's record, the round and both accounts in one round trip.
+    const [round, sourceRead, payoutRead] = await firstReads(c, [
+      roundExistsStatement(roundId),
+      accountStatement(input.accountId),
+      accountStatement(input.payoutAccountId),
     ]);
-    if (!exists) throw new ApiError("NOT_FOUND", "No such round");
+    const [source, payout] = [accountFrom(sourceRead), accountFrom(payoutRead)];
+    if (round?.rows.length !== 1) throw new ApiError("NOT_FOUND", "No such round");
     for (const [field, account, asset] of [
       ["accountId", source, "TFP"],
       ["payoutAccountId", payout, "USDC"],

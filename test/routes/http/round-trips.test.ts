@@ -1,18 +1,53 @@
 // Proves the request path's round-trip budget: with a warm isolate (the key verified once), each route below takes at most its budget of database round trips, counted at the database client's fetch (every libSQL HTTP request, one query or one batch, is one round trip; the Durable Objects' requests count too, as they share the isolate). Reads take one; a replayed or conflicting Idempotency-Key on a batched route is answered from the first read, moving nothing.
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseRoundTrips } from "../../../src/kit/db/client";
+import {
+  contributeUsdc,
+  createPool,
+  key as freshKey,
+  openRound,
+  type Party,
+  type PoolInfo,
+  party,
+  placeBid,
+  tfp,
+  usdc,
+} from "../../durable/auction-support";
 import { type ApiResponse, call, fundedAccount, type Seeded, seedKey } from "../../support/harness";
+import {
+  bridgeEvent,
+  checkoutSession,
+  deliverBridge,
+  deliverStripe,
+  setPrices,
+  stripeEvent,
+  uniqueId,
+} from "../credits/support";
 import { fundedUser, idempotencyKey, type NodeBody, registerNode, setPeg } from "../market/support";
 
 let user: Seeded & { accountId: string };
+let farmer: Seeded;
 let node: NodeBody;
+let lp: Party;
+let bidder: Party;
+let pool: PoolInfo;
+let roundId: string;
+let bridgeTfp: string;
 
 beforeAll(async () => {
   await setPeg();
+  await setPrices({ gold: "128", tft: "0.05" });
   user = await fundedUser(1_000_000_000n);
-  const farmer = await seedKey("farmer");
+  farmer = await seedKey("farmer");
   await fundedAccount(farmer.ownerId, "CC", 0n, "farmer");
   node = await registerNode(farmer);
+  const admin = await seedKey("admin");
+  pool = await createPool(admin);
+  lp = await party("lp", usdc(100_000), 0n);
+  await contributeUsdc(lp, pool.id, "100");
+  roundId = await openRound(admin, pool.id);
+  bidder = await party("farmer", 0n, tfp(10_000));
+  bridgeTfp = await fundedAccount((await seedKey("user")).ownerId, "TFP", 0n, "user");
 });
 
 /** The response to `request` and the database round trips it took. */
@@ -41,8 +76,9 @@ const lease =
     });
 
 /**
- * Each route's budget. Reads: 1. Value-moving: the target is 2; the bid and the reservation are
- * over it today (their Durable Object writes the hold, then the mirror, then the route the
+ * Each route's budget. Reads: 1. Value-moving: the target is 2. The node bid, the reservation,
+ * the pool contribution and the exit bid are over it today (after their one batched first read,
+ * the ledger write, then for some the book's mirror or a re-read of the position, then the
  * idempotency record), and these figures keep them from growing while that work is open.
  */
 const routes: { name: string; budget: number; status: number; request: () => () => Promise<ApiResponse> }[] =
@@ -82,9 +118,74 @@ const routes: { name: string; budget: number; status: number; request: () => () 
           body: { accountId: user.accountId, amountUsd: "10" },
         }),
     },
+    {
+      name: "GET /v1/accounts/{id}/transfers",
+      budget: 1,
+      status: 200,
+      request: () => () => call("GET", `/v1/accounts/${user.accountId}/transfers`, { key: user.key }),
+    },
+    {
+      name: "GET /v1/ledger/supply",
+      budget: 1,
+      status: 200,
+      request: () => () => call("GET", "/v1/ledger/supply", { key: user.key }),
+    },
     { name: "POST /v1/nodes/{id}/bids", budget: 3, status: 201, request: () => bid(idempotencyKey("rt")) },
     { name: "POST /v1/leases", budget: 4, status: 201, request: () => lease(idempotencyKey("rt")) },
+    {
+      name: "POST /v1/nodes/{id}/heartbeat",
+      budget: 2,
+      status: 200,
+      request: () => () => call("POST", `/v1/nodes/${node.id}/heartbeat`, { key: farmer.key, body: {} }),
+    },
+    {
+      name: "POST /v1/pools/{id}/positions",
+      budget: 4,
+      status: 201,
+      request: () => () =>
+        call("POST", `/v1/pools/${pool.id}/positions`, {
+          key: lp.key,
+          headers: { "idempotency-key": freshKey("lp") },
+          body: { asset: "USDC", amount: "10", accountId: lp.usdcAccount },
+        }),
+    },
+    {
+      name: "POST /v1/auctions/{id}/bids",
+      budget: 3,
+      status: 201,
+      request: () => () => placeBid(bidder, roundId, "100", "0.03").then(({ response }) => response),
+    },
   ];
+
+/** A new webhook delivery of each provider, then the same delivery again. */
+const webhooks: { name: string; delivery: () => Promise<() => Promise<ApiResponse>> }[] = [
+  {
+    name: "TFT bridge deposit",
+    delivery: async () => {
+      const payload = bridgeEvent("deposit.confirmed", {
+        depositId: uniqueId("dep"),
+        accountId: bridgeTfp,
+        amount: "1",
+        txHash: uniqueId("tx"),
+      });
+      return () => deliverBridge(payload);
+    },
+  },
+  {
+    name: "Stripe checkout.session.completed",
+    delivery: async () => {
+      const quote = await call<{ id: string }>("POST", "/v1/credits/checkout", {
+        key: user.key,
+        body: { accountId: user.accountId, amountUsd: "10" },
+      });
+      const payload = stripeEvent(
+        "checkout.session.completed",
+        checkoutSession({ paymentIntent: uniqueId("pi"), quoteId: quote.body.id, amountCents: 1000 }),
+      );
+      return () => deliverStripe(payload);
+    },
+  },
+];
 
 describe("round trips per request (warm isolate)", () => {
   it.each(routes)("$name takes at most $budget", async ({ request, budget, status }) => {
@@ -93,6 +194,20 @@ describe("round trips per request (warm isolate)", () => {
     expect(response.status, JSON.stringify(response.body)).toBe(status);
     expect(trips).toBeGreaterThan(0);
     expect(trips).toBeLessThanOrEqual(budget);
+  });
+});
+
+describe("webhooks", () => {
+  it.each(webhooks)("$name: a new delivery takes at most 2, the same one again 1", async ({ delivery }) => {
+    await (await delivery())(); // warms the isolate
+    const deliver = await delivery();
+    const first = await measured(deliver);
+    expect(first.response.status, JSON.stringify(first.response.body)).toBe(200);
+    expect(first.response.body).toMatchObject({ duplicate: false });
+    expect(first.trips).toBeLessThanOrEqual(2);
+    const again = await measured(deliver);
+    expect(again.response.body).toMatchObject({ duplicate: true });
+    expect(again.trips).toBe(1);
   });
 });
 
