@@ -9,15 +9,16 @@
  * `withdrawal.paid` posts both (TFP burned, TFT out of custody); `withdrawal.failed` voids both
  * (src/credits/bridge.ts). A request the vault cannot cover is refused with INSUFFICIENT_FUNDS.
  */
-import type { Client, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import type { Principal } from "../kit/auth";
 import { decodeRow } from "../kit/db/rows";
 import * as tables from "../kit/db/schema";
 import { fail, ok, type Result } from "../kit/result";
+import { type Account, accountFrom, accountStatement } from "../ledger/accounts";
 import { createTransfers } from "../ledger/store";
 import { tftUnlockedForTfp } from "../oracle/core/peg";
-import { requireLivePeg } from "../oracle/prices";
-import { holderKinds, requireHolderAccount } from "./accounts";
+import { livePegOf, type Peg, pegFrom, pegStatements } from "../oracle/prices";
+import { checkHolderAccount, holderKinds } from "./accounts";
 import type { CreditsConfig } from "./config";
 
 /** Smallest withdrawal: 1 TFP, in minor units (a chain payment costs fees). */
@@ -83,29 +84,73 @@ export async function listWithdrawals(
 export async function requestWithdrawal(
   client: Client,
   principal: Pick<Principal, "role" | "ownerId">,
-  input: { withdrawalId: string; accountId: string; tfpMinor: bigint; destination: string },
+  input: WithdrawalInput,
   config: Pick<CreditsConfig, "peg">,
+  nowMs: number,
+): Promise<Result<Withdrawal>> {
+  const facts = withdrawalFacts(await client.batch(withdrawalReads(input, nowMs), "read"), nowMs);
+  return requestWithdrawalWith(client, principal, input, config, facts, nowMs);
+}
+
+export type WithdrawalInput = {
+  withdrawalId: string;
+  accountId: string;
+  tfpMinor: bigint;
+  destination: string;
+};
+
+/** What a withdrawal reads first (to batch with the request's own reads): see `withdrawalFacts`. */
+export function withdrawalReads(
+  input: Pick<WithdrawalInput, "withdrawalId" | "accountId">,
+  nowMs: number,
+): InStatement[] {
+  return [
+    { sql: "SELECT * FROM withdrawals WHERE id = ?", args: [input.withdrawalId] },
+    accountStatement(input.accountId),
+    ...pegStatements(nowMs),
+  ];
+}
+
+export type WithdrawalFacts = { existing: Withdrawal | null; account: Account | null; peg: Peg };
+
+/** The answers to `withdrawalReads`, in its order. */
+export function withdrawalFacts(results: readonly ResultSet[], nowMs: number): WithdrawalFacts {
+  const [existing, account, ...peg] = results;
+  const existingRow = existing?.rows[0];
+  return {
+    existing: existingRow ? withdrawalFromRow(existingRow) : null,
+    account: accountFrom(account),
+    peg: pegFrom(peg, nowMs),
+  };
+}
+
+/** `requestWithdrawal` with its first reads already made (`withdrawalReads` → `withdrawalFacts`). */
+export async function requestWithdrawalWith(
+  client: Client,
+  principal: Pick<Principal, "role" | "ownerId">,
+  input: WithdrawalInput,
+  config: Pick<CreditsConfig, "peg">,
+  facts: WithdrawalFacts,
   nowMs: number,
 ): Promise<Result<Withdrawal>> {
   if (!withdrawalIdPattern.test(input.withdrawalId)) {
     return fail("VALIDATION_FAILED", "Withdrawal ids are wdr_ and 32 hex characters");
   }
-  const existing = await getWithdrawal(client, input.withdrawalId);
-  if (existing) return ok(existing);
+  if (facts.existing) return ok(facts.existing);
   if (input.tfpMinor < withdrawalTfpMinMinor) {
     return fail("VALIDATION_FAILED", "The smallest withdrawal is 1 TFP", "amount");
   }
   if (!stellarAddressPattern.test(input.destination)) {
     return fail("VALIDATION_FAILED", "The destination must be a Stellar account address (G…)", "destination");
   }
-  const account = await requireHolderAccount(client, principal, input.accountId, {
+  const account = checkHolderAccount(facts.account, principal, input.accountId, {
     asset: "TFP",
     kinds: holderKinds,
     field: "accountId",
     kindDetail: "Withdrawals come from a holder's TFP account",
   });
   if (!account.ok) return account;
-  const peg = await requireLivePeg(client, nowMs);
+  const peg = livePegOf(facts.peg);
   if (!peg.ok) return peg;
   const prices = { ccUsd: peg.value.ccUsd, tftMarketUsd: peg.value.tftMarketUsd };
   const unlocked = tftUnlockedForTfp(input.tfpMinor, prices, config.peg);

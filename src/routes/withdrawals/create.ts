@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { creditsConfig } from "../../credits/config";
-import { requestWithdrawal } from "../../credits/withdrawals";
+import { requestWithdrawalWith, withdrawalFacts, withdrawalReads } from "../../credits/withdrawals";
 import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   accountIdSchema,
   amountSchema,
@@ -32,7 +33,7 @@ const route = createRoute({
   summary:
     "Return TFP for TFT (only while the TFT market price exceeds the unlock threshold); the bridge pays it (owner or admin)",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles("admin", "user", "farmer", "lp"), idempotent] as const,
+  middleware: [requireRoles("admin", "user", "farmer", "lp"), idempotentBatched] as const,
   request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(withdrawalSchema, "The withdrawal, pending until the bridge pays"),
@@ -45,19 +46,17 @@ export function register(app: App) {
     const principal = c.get("principal");
     const input = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
+    const request = {
+      withdrawalId: await transferIdFor(principal.ownerId, key, "wdr"),
+      accountId: input.accountId,
+      tfpMinor: minorOf("TFP", input.amount, "amount"),
+      destination: input.destination,
+    };
+    const nowMs = now();
+    // The Idempotency-Key's record, an earlier withdrawal under it, the account and the peg in one round trip.
+    const facts = withdrawalFacts(await firstReads(c, withdrawalReads(request, nowMs)), nowMs);
     const withdrawal = orThrow(
-      await requestWithdrawal(
-        c.get("db"),
-        principal,
-        {
-          withdrawalId: await transferIdFor(principal.ownerId, key, "wdr"),
-          accountId: input.accountId,
-          tfpMinor: minorOf("TFP", input.amount, "amount"),
-          destination: input.destination,
-        },
-        creditsConfig(c.env),
-        now(),
-      ),
+      await requestWithdrawalWith(c.get("db"), principal, request, creditsConfig(c.env), facts, nowMs),
     );
     return c.json(withdrawalJson(withdrawal), 201);
   });

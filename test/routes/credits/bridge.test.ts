@@ -153,6 +153,15 @@ describe("signatures", () => {
     const tamperedPayload = payload.replace('"amount":"5"', '"amount":"500"');
     expect(tamperedPayload).not.toBe(payload);
     const tampered = await deliverBridge(tamperedPayload, { signature: signedOriginal });
+    if (tampered.status !== 400)
+      console.log(
+        "TAMPERED",
+        tampered.status,
+        JSON.stringify(tampered.body),
+        [...tampered.headers],
+        tamperedPayload,
+        signedOriginal,
+      );
     // The body on failure says what the Worker did with it (a flake once answered 200 here).
     expect(
       tampered.status,

@@ -211,6 +211,24 @@ describe("webhooks", () => {
   });
 });
 
+describe("a refusal", () => {
+  it("POST /v1/withdrawals from another owner's account is refused from its one batched first read", async () => {
+    const holder = await seedKey("user");
+    const stranger = await fundedAccount((await seedKey("user")).ownerId, "TFP", 10_000_000_000n, "user");
+    const withdraw = () =>
+      call("POST", "/v1/withdrawals", {
+        key: holder.key,
+        headers: { "idempotency-key": idempotencyKey("wdr") },
+        body: { accountId: stranger, amount: "10", destination: `G${"A".repeat(55)}` },
+      });
+    await withdraw();
+    const refused = await measured(withdraw);
+    expect(refused.response.status).toBe(403);
+    expect(refused.response.body).toMatchObject({ code: "FORBIDDEN" });
+    expect(refused.trips).toBe(1);
+  });
+});
+
 describe("a repeated Idempotency-Key on a batched route", () => {
   it.each([
     ["POST /v1/nodes/{id}/bids", bid, (key: string) => bid(key, "0.03")],
