@@ -42,11 +42,6 @@ export const apiKeyCacheCapacity = 10_000;
 /** What a key's hash maps to: its record, or null for a key the database does not know. */
 const keyCache = new TtlCache<string, ApiKeyRecord | null>(apiKeyCacheCapacity, apiKeyCacheTtlMs);
 
-/** Forgets every cached verification (tests that edit keys in the database behind the API). */
-export function clearApiKeyCache(): void {
-  keyCache.clear();
-}
-
 const keyPattern = /^tfm_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
 
 function keyFromRow(row: Row): ApiKeyRecord {
