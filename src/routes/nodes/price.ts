@@ -4,22 +4,17 @@
  * floor and auto-accept price in CC. New prices apply to new leases only.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { orThrow } from "../../kit/http/errors";
-import { requireRoles } from "../../kit/http/middleware";
+import { now } from "../../kit/clock";
+import { ApiError, orThrow } from "../../kit/http/errors";
+import { assertOwner, requireRoles } from "../../kit/http/middleware";
 import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { marketConfig } from "../../market/config";
 import { checkListedPrices, sliceNode } from "../../market/core/quote";
-import { bookOf, liveCcUsd } from "../../market/flows/books";
-import { getNode } from "../../market/store/nodes";
-import {
-  ccPricePerHourSchema,
-  listedPriceSchema,
-  nodeJson,
-  nodeParamsSchema,
-  nodeSchema,
-  requireOwnNode,
-} from "./schemas";
+import { bookOf, ccUsdOf } from "../../market/flows/books";
+import { type NodeRecord, nodeFrom, nodeStatement } from "../../market/store/nodes";
+import { readWithPeg } from "../../oracle/prices";
+import { ccPricePerHourSchema, listedPriceSchema, nodeJson, nodeParamsSchema, nodeSchema } from "./schemas";
 
 const bodySchema = z
   .strictObject({
@@ -52,13 +47,17 @@ export function register(app: App) {
     const db = c.get("db");
     const id = c.req.valid("param").id;
     const input = c.req.valid("json");
-    const node = await requireOwnNode(db, c.get("principal"), id);
+    // The node and the peg in one round trip.
+    const { results, peg } = await readWithPeg(db, [nodeStatement(id)], now());
+    const node = nodeFrom(results[0]);
+    if (!node) throw new ApiError("NOT_FOUND", `No node ${id}`);
+    assertOwner(c.get("principal"), node.farmerId);
     const market = marketConfig(c.env);
     // The band from the node's hardware and today's parameters.
     const { band } = orThrow(sliceNode(node.hardware, node.sliceCount, node.bandProfile, market.parameters));
     const prices = orThrow(checkListedPrices(band, input.pricePerSliceMonth, input.pricePerSliceHour));
-    const ccUsd = await liveCcUsd(db);
-    orThrow(
+    const ccUsd = ccUsdOf(peg);
+    const book = orThrow(
       await bookOf(c.env, id).setPrices({
         nodeId: id,
         pricePerSliceMonth: prices.month,
@@ -72,7 +71,17 @@ export function register(app: App) {
         ccUsd,
       }),
     );
-    const updated = await getNode(db, id);
-    return c.json(nodeJson(updated ?? node, ccUsd), 200);
+    // What the book just mirrored onto the node's row, without reading it back.
+    const updated: NodeRecord = {
+      ...node,
+      state: book.state,
+      freeSlices: book.freeSlices,
+      band,
+      pricePerSliceMonth: prices.month,
+      pricePerSliceHour: prices.hour,
+      minBidCcPerSliceHour: book.minBidCcPerSliceHour,
+      autoAcceptAboveCcPerSliceHour: book.autoAcceptAboveCcPerSliceHour,
+    };
+    return c.json(nodeJson(updated, ccUsd), 200);
   });
 }

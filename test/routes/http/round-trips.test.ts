@@ -133,6 +133,16 @@ const routes: { name: string; budget: number; status: number; request: () => () 
     { name: "POST /v1/nodes/{id}/bids", budget: 3, status: 201, request: () => bid(idempotencyKey("rt")) },
     { name: "POST /v1/leases", budget: 4, status: 201, request: () => lease(idempotencyKey("rt")) },
     {
+      name: "PUT /v1/nodes/{id}/price",
+      budget: 2,
+      status: 200,
+      request: () => () =>
+        call("PUT", `/v1/nodes/${node.id}/price`, {
+          key: farmer.key,
+          body: { pricePerSliceMonth: "3", pricePerSliceHour: "0.01" },
+        }),
+    },
+    {
       name: "POST /v1/nodes/{id}/heartbeat",
       budget: 2,
       status: 200,

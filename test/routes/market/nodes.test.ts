@@ -115,6 +115,8 @@ describe("registration and prices", () => {
     });
     expect(changed.status).toBe(200);
     expect(changed.body.prices.inCc?.perSliceHour).toBe("0.15625");
+    // The answer is the node as it now reads (the route builds it without reading it back).
+    expect((await call<NodeJson>("GET", `/v1/nodes/${node.id}`)).body).toEqual(changed.body);
     const before = await call<{ priceCcPerSliceHour: string }>("GET", `/v1/leases/${short.body.id}`, {
       key: user.key,
     });
