@@ -23,7 +23,7 @@ import { findCatalogueNode } from "../../market/core/catalogue";
 import { bandProfileNames } from "../../market/core/quote";
 import { slicesPerNodeMax } from "../../market/core/slices";
 import { bookOf, liveCcUsd } from "../../market/flows/books";
-import { getNode, insertNodeStatement } from "../../market/store/nodes";
+import { insertNodeStatement, type NodeRecord } from "../../market/store/nodes";
 import { payoutAccountFor, planNode } from "../../market/store/registration";
 import { ccPricePerHourSchema, listedPriceSchema, nodeJson, nodeSchema, plainDecimalSchema } from "./schemas";
 
@@ -148,8 +148,15 @@ export function register(app: App) {
     const payoutAccountId = orThrow(await payoutAccountFor(db, farmerId, input.payoutAccountId ?? null));
     const node = { ...planned, payoutAccountId };
     await db.execute(insertNodeStatement(node));
-    orThrow(await bookOf(c.env, node.id).open({ nodeId: node.id }));
-    const stored = await getNode(db, node.id);
-    return c.json(nodeJson(stored ?? node, ccUsd), 201);
+    const book = orThrow(await bookOf(c.env, node.id).open({ nodeId: node.id }));
+    // The row as written, with what the book opened from it (not read back).
+    const opened: NodeRecord = {
+      ...node,
+      state: book.state,
+      freeSlices: book.freeSlices,
+      minBidCcPerSliceHour: book.minBidCcPerSliceHour,
+      autoAcceptAboveCcPerSliceHour: book.autoAcceptAboveCcPerSliceHour,
+    };
+    return c.json(nodeJson(opened, ccUsd), 201);
   });
 }

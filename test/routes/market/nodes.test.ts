@@ -63,6 +63,8 @@ describe("registration and prices", () => {
       inCc: { perSliceMonth: "78.125", perSliceHour: "0.390625", ccUsd: "0.128" },
     });
     expect(node.freeSlices).toBe(20);
+    // The answer is the node as it now reads (the route builds it without reading it back).
+    expect((await call<NodeJson>("GET", `/v1/nodes/${node.id}`)).body).toEqual(node);
     const payout = await database().execute({
       sql: "SELECT a.kind, a.owner_id FROM nodes n JOIN accounts a ON a.id = n.payout_account_id WHERE n.id = ?",
       args: [node.id],
