@@ -74,8 +74,9 @@ export async function signBridgePayload(
 }
 
 /**
- * Checks a delivery's signature header: SIGNATURE_INVALID when it is missing, malformed or matches
- * no secret; TIMESTAMP_OUT_OF_TOLERANCE when it matches but `t` is more than 300 s from `nowMs`.
+ * Checks a delivery's signature header: WEBHOOK_NOT_CONFIGURED (503, the bridge retries later)
+ * without a secret; SIGNATURE_INVALID when it is missing, malformed or matches no secret;
+ * TIMESTAMP_OUT_OF_TOLERANCE when it matches but `t` is more than 300 s from `nowMs`.
  */
 export async function verifyBridgeSignature(
   rawBody: string,
@@ -83,7 +84,12 @@ export async function verifyBridgeSignature(
   secrets: readonly string[],
   nowMs: number,
 ): Promise<Result<void>> {
-  if (secrets.length === 0) throw new Error("BRIDGE_WEBHOOK_SECRET is not configured");
+  if (secrets.length === 0) {
+    return fail(
+      "WEBHOOK_NOT_CONFIGURED",
+      "BRIDGE_WEBHOOK_SECRET is not set on this service: deliveries are refused, and nothing is recorded, until it is",
+    );
+  }
   const malformed = fail(
     "SIGNATURE_INVALID",
     "Missing or malformed X-Bridge-Signature header",

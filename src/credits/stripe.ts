@@ -87,7 +87,12 @@ export async function verifyStripeEvent(
   secrets: readonly string[],
   nowMs: number,
 ): Promise<Result<unknown>> {
-  if (secrets.length === 0) throw new Error("STRIPE_WEBHOOK_SECRET is not configured");
+  if (secrets.length === 0) {
+    return fail(
+      "WEBHOOK_NOT_CONFIGURED",
+      "STRIPE_WEBHOOK_SECRET is not set on this service: deliveries are refused, and nothing is recorded, until it is",
+    );
+  }
   if (signature === undefined || signature.length === 0 || signature.length > 2048) {
     return fail(
       "SIGNATURE_INVALID",

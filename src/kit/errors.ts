@@ -33,6 +33,7 @@ export const errorCodes = [
   // webhooks
   "SIGNATURE_INVALID",
   "TIMESTAMP_OUT_OF_TOLERANCE",
+  "WEBHOOK_NOT_CONFIGURED",
   // marketplace
   "PRICE_OUTSIDE_BAND",
   "SLICES_UNAVAILABLE",

@@ -44,6 +44,7 @@ export const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
   AUCTION_CLOSED: 409,
   CANCELLATION_DEADLINE_PASSED: 409,
   DATABASE_UNAVAILABLE: 503,
+  WEBHOOK_NOT_CONFIGURED: 503,
   INTERNAL: 500,
 };
 
@@ -56,6 +57,7 @@ const titles: Partial<Record<ErrorCode, string>> = {
   INSUFFICIENT_FUNDS: "Insufficient funds",
   ORACLE_HALTED: "Price oracle halted",
   DATABASE_UNAVAILABLE: "Service temporarily unavailable",
+  WEBHOOK_NOT_CONFIGURED: "Webhook not configured",
   RATE_LIMITED: "Too many requests",
   INTERNAL: "Internal error",
 };

@@ -17,7 +17,7 @@ const route = createRoute({
     'Header `X-Bridge-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, keyed with BRIDGE_WEBHOOK_SECRET or, during a rotation, BRIDGE_WEBHOOK_SECRET_PREVIOUS; 300 s tolerance. Body `{ id, type, created, data }` with type deposit.confirmed `{ depositId, accountId, amount, txHash }`, withdrawal.paid `{ withdrawalId, amount, txHash }` or withdrawal.failed `{ withdrawalId, reason }`. Each event applies exactly once.',
   responses: {
     200: jsonResponse(webhookReceiptSchema, "Handled now, or before (duplicate)"),
-    ...problemResponses(400, 404, 409, 413, 422),
+    ...problemResponses(400, 404, 409, 413, 422, 503),
   },
 });
 
