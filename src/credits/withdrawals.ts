@@ -74,24 +74,6 @@ export async function listWithdrawals(
   return { withdrawals, nextCursor };
 }
 
-/**
- * Requests a withdrawal of `tfpMinor` TFP from the principal's TFP account to a Stellar address.
- * `withdrawalId` is derived by the caller from its Idempotency-Key (`wdr_…`), so a retry returns
- * the same withdrawal. Refused with ORACLE_HALTED without a live price, UNLOCK_THRESHOLD_NOT_MET
- * while the TFT market price does not exceed the threshold, INSUFFICIENT_FUNDS when the account or
- * the vault cannot cover it.
- */
-export async function requestWithdrawal(
-  client: Client,
-  principal: Pick<Principal, "role" | "ownerId">,
-  input: WithdrawalInput,
-  config: Pick<CreditsConfig, "peg">,
-  nowMs: number,
-): Promise<Result<Withdrawal>> {
-  const facts = withdrawalFacts(await client.batch(withdrawalReads(input, nowMs), "read"), nowMs);
-  return requestWithdrawalWith(client, principal, input, config, facts, nowMs);
-}
-
 export type WithdrawalInput = {
   withdrawalId: string;
   accountId: string;
@@ -99,7 +81,7 @@ export type WithdrawalInput = {
   destination: string;
 };
 
-/** What a withdrawal reads first (to batch with the request's own reads): see `withdrawalFacts`. */
+/** What `requestWithdrawal` reads first (to batch with the request's own reads): see `withdrawalFacts`. */
 export function withdrawalReads(
   input: Pick<WithdrawalInput, "withdrawalId" | "accountId">,
   nowMs: number,
@@ -124,8 +106,16 @@ export function withdrawalFacts(results: readonly ResultSet[], nowMs: number): W
   };
 }
 
-/** `requestWithdrawal` with its first reads already made (`withdrawalReads` → `withdrawalFacts`). */
-export async function requestWithdrawalWith(
+/**
+ * Requests a withdrawal of `tfpMinor` TFP from the principal's TFP account to a Stellar address.
+ * `withdrawalId` is derived by the caller from its Idempotency-Key (`wdr_…`), so a retry returns
+ * the same withdrawal. Refused with ORACLE_HALTED without a live price, UNLOCK_THRESHOLD_NOT_MET
+ * while the TFT market price does not exceed the threshold, INSUFFICIENT_FUNDS when the account or
+ * the vault cannot cover it.
+ * Its first reads (`withdrawalReads`, read into `withdrawalFacts`) are made by the caller,
+ * batched with its own.
+ */
+export async function requestWithdrawal(
   client: Client,
   principal: Pick<Principal, "role" | "ownerId">,
   input: WithdrawalInput,

@@ -61,6 +61,7 @@ export async function getRound(
   };
 }
 
+/** The newest round of `kind` up to `nowMs`, accepted or not: shows why a price is stale. */
 function lastRoundStatement(kind: QuoteKind, nowMs: number): InStatement {
   return {
     sql: "SELECT * FROM price_rounds WHERE kind = ? AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT 1",
@@ -71,11 +72,6 @@ function lastRoundStatement(kind: QuoteKind, nowMs: number): InStatement {
 function lastRoundFrom(result: ResultSet | undefined): StoredRound | null {
   const row = result?.rows[0];
   return row ? roundFromRow(row) : null;
-}
-
-/** The newest round of `kind` up to `nowMs`, accepted or not: shows why a price is stale. */
-export async function lastRound(client: Client, kind: QuoteKind, nowMs: number): Promise<StoredRound | null> {
-  return lastRoundFrom(await client.execute(lastRoundStatement(kind, nowMs)));
 }
 
 /** The peg in force and the newest round of each kind, read in one round trip. */

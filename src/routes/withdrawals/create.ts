@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { creditsConfig } from "../../credits/config";
-import { requestWithdrawalWith, withdrawalFacts, withdrawalReads } from "../../credits/withdrawals";
+import { requestWithdrawal, withdrawalFacts, withdrawalReads } from "../../credits/withdrawals";
 import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
@@ -56,7 +56,7 @@ export function register(app: App) {
     // The Idempotency-Key's record, an earlier withdrawal under it, the account and the peg in one round trip.
     const facts = withdrawalFacts(await firstReads(c, withdrawalReads(request, nowMs)), nowMs);
     const withdrawal = orThrow(
-      await requestWithdrawalWith(c.get("db"), principal, request, creditsConfig(c.env), facts, nowMs),
+      await requestWithdrawal(c.get("db"), principal, request, creditsConfig(c.env), facts, nowMs),
     );
     return c.json(withdrawalJson(withdrawal), 201);
   });
