@@ -233,6 +233,47 @@ describe("replays and restarts", () => {
   });
 });
 
+describe("a bid's Idempotency-Key record", () => {
+  it("is written with the hold: an object stopped before marking the bid held replays the truth and recovers it", async () => {
+    const { pool, bidders } = await scenario();
+    const roundId = await openRound(admin, pool.id);
+    const bidder = bidders[0]!;
+    // The object stops right after the ledger wrote the hold, its mirror row and the key's record.
+    const stops = vi.spyOn(RoundStorage.prototype, "setBidStatus").mockImplementationOnce(() => {
+      throw new Error("stopped before marking the bid held");
+    });
+    let first: Awaited<ReturnType<typeof placeBid>>;
+    try {
+      first = await placeBid(bidder, roundId, "2000", "0.02");
+    } finally {
+      stops.mockRestore();
+    }
+    expect(first.response.status).toBe(500);
+    await evictDurableObject(stubOf(roundId));
+    // The retry is answered from the record: the bid held, as the ledger holds its TFP.
+    const again = await placeBid(bidder, roundId, "2000", "0.02", first.idempotencyKey);
+    expect(again.response.status).toBe(201);
+    expect(again.response.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.response.body).toMatchObject({ id: first.bidId, status: "held" });
+    const { database } = await import("../support/harness");
+    const hold = await database().execute({
+      sql: "SELECT status FROM holds WHERE id = ?",
+      args: [again.response.body.holdId],
+    });
+    expect(hold.rows[0]?.status).toBe("pending");
+    // The object still has it placing until it recovers it (on the bid's next touch or the close).
+    const recovered = await stubOf(roundId).placeBid({
+      bidId: first.bidId,
+      ownerId: bidder.ownerId,
+      accountId: bidder.tfpAccount,
+      payoutAccountId: bidder.usdcAccount,
+      amountMinor: tfp(2000).toString(),
+      minPrice: "0.02",
+    });
+    expect(recovered.ok && recovered.value.status).toBe("held");
+  });
+});
+
 async function countTransfers(roundId: string): Promise<number> {
   const { database } = await import("../support/harness");
   const result = await database().execute({

@@ -1,9 +1,37 @@
 /**
- * Retention of the responses stored for Idempotency-Key replay (table `idempotency_records`,
- * written by the `idempotent` middleware in src/kit/http/middleware.ts).
+ * The responses stored for Idempotency-Key replay (table `idempotency_records`): the statement
+ * that stores one, written by the middleware (src/kit/http/idempotency.ts) after the effect or by
+ * a Durable Object in the same ledger batch as its effect, and their retention.
  */
-import type { Client } from "@libsql/client";
+import type { Client, InStatement } from "@libsql/client";
+import { z } from "zod";
 import { dayMs } from "../clock";
+
+/** Whose key it is and what request it stands for (method, path and body, hashed). */
+export type IdempotencyRecord = { ownerId: string; key: string; fingerprint: string };
+
+/** A success to store for `record` (the first one stays: a record is never overwritten). */
+export type RecordedResponse = IdempotencyRecord & { status: number };
+
+/** A `RecordedResponse` as a Durable Object's RPC argument. */
+export const recordedResponseSchema = z.strictObject({
+  ownerId: z.string().min(1).max(64),
+  key: z.string().min(1).max(255),
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  status: z.number().int().min(200).max(299),
+});
+
+/** Stores a response's status and body for replay; a record already there is left as it is. */
+export function idempotencyRecordStatement(
+  record: RecordedResponse,
+  body: string,
+  nowMs: number,
+): InStatement {
+  return {
+    sql: "INSERT OR IGNORE INTO idempotency_records (owner_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    args: [record.ownerId, record.key, record.fingerprint, record.status, body, nowMs],
+  };
+}
 
 /**
  * How long a stored response is replayed: 7 days. After that a retry with the same key runs the

@@ -10,16 +10,29 @@
  * - `idempotentBatched` lets the handler send that read with its own first reads (`firstReads`),
  *   so the check costs no round trip. A handler behind it must call `firstReads` before it moves
  *   anything; a success that did not is a bug and fails loudly.
+ *
+ * The record of a success is stored after the handler (one more round trip), unless the handler
+ * had its effect write it in the effect's own batch: it hands `recordFor(c, status)` to the
+ * effect and, when the effect says it wrote the record, calls `recordedByEffect(c)`.
  */
 import type { InStatement, ResultSet } from "@libsql/client";
 import type { Context, MiddlewareHandler } from "hono";
 import { now } from "../clock";
+import { idempotencyRecordStatement, type RecordedResponse } from "../db/idempotency";
 import { InvariantError } from "../errors";
 import { sha256Hex } from "../ids";
 import { ApiError } from "./errors";
 import type { AppEnv } from "./types";
 
-export type IdempotencyCheck = { ownerId: string; key: string; fingerprint: string; checked: boolean };
+export type IdempotencyCheck = {
+  ownerId: string;
+  key: string;
+  fingerprint: string;
+  /** Whether the record was read (by the middleware or `firstReads`). */
+  checked: boolean;
+  /** Whether the handler's effect stored the record in its own batch. */
+  recorded: boolean;
+};
 
 /** Thrown by `firstReads` when the key answered before: the middleware replays that answer. */
 class StoredResponse extends Error {
@@ -40,7 +53,7 @@ async function checkOf(c: Context<AppEnv>): Promise<IdempotencyCheck> {
   }
   const body = await c.req.raw.clone().text();
   const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${body}`);
-  return { ownerId: c.get("principal").ownerId, key, fingerprint, checked: false };
+  return { ownerId: c.get("principal").ownerId, key, fingerprint, checked: false, recorded: false };
 }
 
 function recordStatement(check: IdempotencyCheck): InStatement {
@@ -69,12 +82,9 @@ function replay(stored: StoredResponse): Response {
 }
 
 async function store(c: Context<AppEnv>, check: IdempotencyCheck): Promise<void> {
-  if (c.res.status < 200 || c.res.status >= 300) return;
+  if (c.res.status < 200 || c.res.status >= 300 || check.recorded) return;
   const text = await c.res.clone().text();
-  await c.get("db").execute({
-    sql: "INSERT OR IGNORE INTO idempotency_records (owner_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    args: [check.ownerId, check.key, check.fingerprint, c.res.status, text, now()],
-  });
+  await c.get("db").execute(idempotencyRecordStatement({ ...check, status: c.res.status }, text, now()));
 }
 
 /** Checks the key before the handler runs (its own round trip), and stores a success. */
@@ -114,6 +124,27 @@ export const idempotentBatched: MiddlewareHandler<AppEnv> = async (c, next) => {
   await store(c, check);
 };
 
+function batchedCheckOf(c: Context<AppEnv>, caller: string): IdempotencyCheck {
+  const check = checks.get(c.req.raw);
+  if (check === undefined) throw new InvariantError(`${c.req.path}: ${caller} outside idempotentBatched`);
+  return check;
+}
+
+/**
+ * The record an effect may store in its own batch for a success with `status` (after
+ * `firstReads`): its body must be exactly the response the handler then answers.
+ */
+export function recordFor(c: Context<AppEnv>, status: number): RecordedResponse {
+  const check = batchedCheckOf(c, "recordFor");
+  if (!check.checked) throw new InvariantError(`${c.req.path}: recordFor before firstReads`);
+  return { ownerId: check.ownerId, key: check.key, fingerprint: check.fingerprint, status };
+}
+
+/** Tells the middleware that the effect stored the record: it stores nothing after the handler. */
+export function recordedByEffect(c: Context<AppEnv>): void {
+  batchedCheckOf(c, "recordedByEffect").recorded = true;
+}
+
 /**
  * The handler's first reads, in one round trip with the Idempotency-Key's record: answers the
  * stored response (or 409) when the key was used before, else returns `statements`' answers.
@@ -122,8 +153,7 @@ export async function firstReads(
   c: Context<AppEnv>,
   statements: readonly InStatement[],
 ): Promise<ResultSet[]> {
-  const check = checks.get(c.req.raw);
-  if (check === undefined) throw new InvariantError(`${c.req.path}: firstReads outside idempotentBatched`);
+  const check = batchedCheckOf(c, "firstReads");
   const [record, ...results] = await c.get("db").batch([recordStatement(check), ...statements], "read");
   settle(check, record);
   return results;

@@ -29,7 +29,14 @@ import { fail, ok, type Result } from "../../kit/result";
 import { formatAmount } from "../../ledger/core/money";
 import { type RoundConfig, roundConfigSchema } from "../core/round";
 import { roundClearingStatement, roundErrorStatement } from "../store/rounds";
-import { type BidView, cancelBidSchema, ownerSchema, placeBidSchema, type RoundStatusView } from "./contract";
+import {
+  type BidView,
+  cancelBidSchema,
+  ownerSchema,
+  type PlacedBid,
+  placeBidSchema,
+  type RoundStatusView,
+} from "./contract";
 import { holdBid, type RoundContext, recoverBid, voidHold } from "./round-bids";
 import { closeRound, settleSome } from "./round-close";
 import { RoundStorage } from "./round-storage";
@@ -42,7 +49,7 @@ export class AuctionRound extends DurableObject<Env> {
   private readonly storage: RoundStorage;
   private readonly context: RoundContext;
   /** Ledger writes accepted by this instance and not finished yet, by bid id. */
-  private readonly inFlight = new Map<string, Promise<Result<BidView>>>();
+  private readonly inFlight = new Map<string, Promise<Result<PlacedBid>>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -100,7 +107,7 @@ export class AuctionRound extends DurableObject<Env> {
    * other content is IDEMPOTENCY_CONFLICT. Refused after the close (AUCTION_CLOSED), below the
    * minimum amount (BID_BELOW_MINIMUM) and past the round's or the owner's bid limit (LIMIT_REACHED).
    */
-  async placeBid(request: z.input<typeof placeBidSchema>): Promise<Result<BidView>> {
+  async placeBid(request: z.input<typeof placeBidSchema>): Promise<Result<PlacedBid>> {
     const parsed = placeBidSchema.safeParse(request);
     if (!parsed.success) return fail("VALIDATION_FAILED", `Invalid bid: ${parsed.error.message}`);
     const input = parsed.data;
@@ -228,7 +235,7 @@ export class AuctionRound extends DurableObject<Env> {
     await this.context.db.execute(roundErrorStatement(config.roundId, message, now())).catch(() => undefined);
   }
 
-  private async track(bidId: string, operation: Promise<Result<BidView>>): Promise<Result<BidView>> {
+  private async track(bidId: string, operation: Promise<Result<PlacedBid>>): Promise<Result<PlacedBid>> {
     this.inFlight.set(bidId, operation);
     try {
       return await operation;

@@ -4,7 +4,9 @@
  * without the Workers runtime.
  */
 import { z } from "zod";
+import { recordedResponseSchema } from "../../kit/db/idempotency";
 import { accountIdSchema } from "../../kit/ids";
+import { formatAmount } from "../../ledger/core/money";
 import { isValidPrice } from "../core/auction/clearing";
 import type { RoundResultJson } from "../core/outcome";
 import type { RoundState } from "../core/round";
@@ -32,6 +34,26 @@ export type BidView = {
   placedAtMs: number;
 };
 
+/** A bid as the API answers it (the route's and the stored Idempotency-Key response). */
+export function bidJson(bid: BidView) {
+  return {
+    id: bid.id,
+    roundId: bid.roundId,
+    ownerId: bid.ownerId,
+    accountId: bid.accountId,
+    payoutAccountId: bid.payoutAccountId,
+    amount: formatAmount("TFP", BigInt(bid.amountMinor)),
+    minPrice: bid.minPrice,
+    submitSeq: bid.submitSeq,
+    status: bid.status,
+    holdId: bid.holdId,
+    placedAt: new Date(bid.placedAtMs).toISOString(),
+  };
+}
+
+/** A placed bid, and whether its Idempotency-Key record was stored with its hold. */
+export type PlacedBid = BidView & { recorded?: true };
+
 /** The round as the object reports it. */
 export type RoundStatusView = {
   roundId: string;
@@ -58,6 +80,8 @@ export const placeBidSchema = z.strictObject({
   payoutAccountId: accountIdSchema,
   amountMinor: z.string().regex(/^[1-9][0-9]{0,18}$/, "must be a positive count of minor units"),
   minPrice: z.string().refine(isValidPrice, "must be a price in USDC per TFP (at most 12 decimals)"),
+  /** The Idempotency-Key's record, stored with the bid's hold (the body: `bidJson` of the held bid). */
+  record: recordedResponseSchema.optional(),
 });
 export type PlaceBidInput = z.infer<typeof placeBidSchema>;
 

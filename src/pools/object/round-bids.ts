@@ -4,15 +4,16 @@
  * hold when the bid is cancelled, and the recovery of a bid an instance left half-way. Each runs
  * after the round object took the bid's slot synchronously, concurrently with other bids.
  */
-import type { Client } from "@libsql/client";
+import type { Client, InStatement } from "@libsql/client";
 import { now } from "../../kit/clock";
+import { idempotencyRecordStatement } from "../../kit/db/idempotency";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
 import { loadHolds } from "../../ledger/holds";
 import { createTransfers } from "../../ledger/store";
 import type { RoundConfig } from "../core/round";
 import { legId } from "../core/settlement";
 import { bidCancelledStatement, bidHeldStatement } from "../store/bids";
-import type { BidView, PlaceBidInput } from "./contract";
+import { type BidView, bidJson, type PlaceBidInput, type PlacedBid } from "./contract";
 import type { BidRow, RoundStorage } from "./round-storage";
 
 /** What the bid writers work with: the object's storage and the database. */
@@ -30,16 +31,29 @@ function withBidField(failure: Failure): Failure {
   return field === undefined ? failure : { ...failure, field };
 }
 
-/** Writes a bid's hold and its mirror row in one ledger write; the bid is then `held`, or its slot given back if refused. */
+/**
+ * The Idempotency-Key record of a bid being placed: the response of the bid once held. Stored in
+ * the hold's batch; should the object stop before marking the bid held, a replay still answers
+ * the truth, as the recovery (`recoverBid`) finds the hold and marks it held.
+ */
+function recordStatements(storage: RoundStorage, input: PlaceBidInput, nowMs: number): InStatement[] {
+  const placing = storage.bid(input.bidId);
+  if (!input.record || !placing) return [];
+  const held: BidView = { ...storage.bidView(placing), status: "held" };
+  return [idempotencyRecordStatement(input.record, JSON.stringify(bidJson(held)), nowMs)];
+}
+
+/** Writes a bid's hold, its mirror row (and its key's record) in one ledger write; the bid is then `held`, or its slot given back if refused. */
 export async function holdBid(
   { storage, db }: RoundContext,
   config: RoundConfig,
   input: PlaceBidInput,
   submitSeq: number,
   nowMs: number,
-): Promise<Result<BidView>> {
+): Promise<Result<PlacedBid>> {
   const holdId = legId(config.roundId, input.bidId, "hold");
   const amountMinor = BigInt(input.amountMinor);
+  const records = recordStatements(storage, input, nowMs);
   let written: Awaited<ReturnType<typeof createTransfers>>;
   try {
     written = await createTransfers(
@@ -63,6 +77,7 @@ export async function holdBid(
           { ...input, id: input.bidId, roundId: config.roundId, amountMinor, submitSeq, holdId },
           nowMs,
         ),
+        ...records,
       ],
     );
   } catch (error) {
@@ -79,7 +94,8 @@ export async function holdBid(
     return withBidField(written);
   }
   storage.setBidStatus(input.bidId, "held", now());
-  return ok(storage.bidView(storage.bid(input.bidId)!));
+  const view = storage.bidView(storage.bid(input.bidId)!);
+  return ok(records.length > 0 ? { ...view, recorded: true } : view);
 }
 
 /** Voids a cancelled bid's hold and marks its mirror row, in one ledger write. */

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
 import { assertOwner, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   amountSchema,
@@ -75,8 +75,11 @@ export function register(app: App) {
         payoutAccountId: input.payoutAccountId,
         amountMinor: amountMinor.toString(),
         minPrice: input.minPrice,
+        // Stored with the hold: the response below, in the same ledger batch.
+        record: recordFor(c, 201),
       }),
     );
+    if (bid.recorded) recordedByEffect(c);
     return c.json(bidJson(bid), 201);
   });
 }

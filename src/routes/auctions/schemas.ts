@@ -4,7 +4,8 @@ import { formatAmount } from "../../ledger/core/money";
 import { isValidPrice } from "../../pools/core/auction/clearing";
 import type { RoundResultJson } from "../../pools/core/outcome";
 import type { IndicativeCap, RoundRecord } from "../../pools/flows/auctions";
-import type { BidView } from "../../pools/object/contract";
+
+export { bidJson } from "../../pools/object/contract";
 
 export const roundIdSchema = z
   .string()
@@ -267,19 +268,3 @@ export const bidSchema = z
     placedAt: z.string(),
   })
   .openapi("AuctionBid");
-
-export function bidJson(bid: BidView): z.infer<typeof bidSchema> {
-  return {
-    id: bid.id,
-    roundId: bid.roundId,
-    ownerId: bid.ownerId,
-    accountId: bid.accountId,
-    payoutAccountId: bid.payoutAccountId,
-    amount: formatAmount("TFP", BigInt(bid.amountMinor)),
-    minPrice: bid.minPrice,
-    submitSeq: bid.submitSeq,
-    status: bid.status,
-    holdId: bid.holdId,
-    placedAt: new Date(bid.placedAtMs).toISOString(),
-  };
-}

@@ -75,6 +75,12 @@ const lease =
       body: { nodeId: node.id, slices, durationHours: 2 },
     });
 
+/** An exit bid of 100 TFP under `key`. */
+const exitBid =
+  (key: string, minPrice = "0.03") =>
+  () =>
+    placeBid(bidder, roundId, "100", minPrice, key).then(({ response }) => response);
+
 /**
  * Each route's budget. Reads: 1. Value-moving: the target is 2. The node bid, the reservation,
  * the pool contribution and the exit bid are over it today (after their one batched first read,
@@ -161,7 +167,7 @@ const routes: { name: string; budget: number; status: number; request: () => () 
     },
     {
       name: "POST /v1/auctions/{id}/bids",
-      budget: 3,
+      budget: 2,
       status: 201,
       request: () => () => placeBid(bidder, roundId, "100", "0.03").then(({ response }) => response),
     },
@@ -243,6 +249,7 @@ describe("a repeated Idempotency-Key on a batched route", () => {
   it.each([
     ["POST /v1/nodes/{id}/bids", bid, (key: string) => bid(key, "0.03")],
     ["POST /v1/leases", lease, (key: string) => lease(key, 2)],
+    ["POST /v1/auctions/{id}/bids", exitBid, (key: string) => exitBid(key, "0.04")],
   ] as const)(
     "%s: the same request replays the first answer, another is 409, each in one round trip",
     async (_name, same, other) => {
