@@ -13,6 +13,22 @@ export type IdempotencyRecord = { ownerId: string; key: string; fingerprint: str
 /** A success to store for `record` (the first one stays: a record is never overwritten). */
 export type RecordedResponse = IdempotencyRecord & { status: number };
 
+/**
+ * A record an effect in this Worker writes in its own batch: the response, and how to render the
+ * effect's result as the body the handler then answers.
+ */
+export type EffectRecord<T> = { response: RecordedResponse; render: (value: T) => unknown };
+
+/** The statements storing `effect`'s record for `value` (none without a record). */
+export function effectRecordStatements<T>(
+  effect: EffectRecord<T> | undefined,
+  value: T,
+  nowMs: number,
+): InStatement[] {
+  if (!effect) return [];
+  return [idempotencyRecordStatement(effect.response, JSON.stringify(effect.render(value)), nowMs)];
+}
+
 /** A `RecordedResponse` as a Durable Object's RPC argument. */
 export const recordedResponseSchema = z.strictObject({
   ownerId: z.string().min(1).max(64),

@@ -9,6 +9,7 @@
  */
 import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { now } from "../../kit/clock";
+import { type EffectRecord, effectRecordStatements } from "../../kit/db/idempotency";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
 import { fail, ok, type Result } from "../../kit/result";
@@ -333,7 +334,8 @@ export async function contributeWith(
   input: ContributionInput,
   facts: ContributionFacts,
   nowMs: number,
-): Promise<Result<PoolPosition>> {
+  record?: EffectRecord<PoolPosition>,
+): Promise<Result<PoolPosition & { recorded?: boolean }>> {
   if (facts.replay) return replayOf(facts.replay, input);
   let priceUsd = "1";
   let priceRoundId: string | null = null;
@@ -353,6 +355,20 @@ export async function contributeWith(
   }
   const valueUsdcMinor = convertAmount(input.asset, input.amountMinor, "USDC", priceUsd, "down");
   const poolAccount = input.asset === "USDC" ? input.pool.usdcAccountId : input.pool.tfpAccountId;
+  const position: PoolPosition = {
+    id: input.positionId,
+    poolId: input.pool.id,
+    ownerId: input.ownerId,
+    asset: input.asset,
+    amountMinor: input.amountMinor,
+    valueUsdcMinor,
+    priceUsd,
+    priceRoundId,
+    sourceAccountId: input.sourceAccountId,
+    rewardAccountId: input.rewardAccountId,
+    transferId: input.transferId,
+    contributedAtMs: nowMs,
+  };
   const transfer: TransferRequest = {
     type: "posted",
     id: input.transferId,
@@ -363,24 +379,26 @@ export async function contributeWith(
     code: "pool_contribution",
     metadata: { poolId: input.pool.id, positionId: input.positionId },
   };
+  const records = effectRecordStatements(record, position, nowMs);
   const written = await createTransfers(client, [transfer], { nowMs }, [
     {
       sql: "INSERT INTO pool_positions (id, pool_id, owner_id, asset, amount, value_usdc, price_usd, price_round_id, source_account_id, reward_account_id, transfer_id, contributed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       args: [
-        input.positionId,
-        input.pool.id,
-        input.ownerId,
-        input.asset,
-        input.amountMinor,
-        valueUsdcMinor,
-        priceUsd,
-        priceRoundId,
-        input.sourceAccountId,
-        input.rewardAccountId,
-        input.transferId,
+        position.id,
+        position.poolId,
+        position.ownerId,
+        position.asset,
+        position.amountMinor,
+        position.valueUsdcMinor,
+        position.priceUsd,
+        position.priceRoundId,
+        position.sourceAccountId,
+        position.rewardAccountId,
+        position.transferId,
         nowMs,
       ],
     },
+    ...records,
   ]);
   if (!written.ok) {
     // The key was used for another transfer: no field of this body is at fault.
@@ -395,9 +413,11 @@ export async function contributeWith(
           : "accountId";
     return field === undefined ? written : { ...written, field };
   }
+  // Written just now, with the position (and the key's record): the position is the one above.
+  if (written.value[0]?.createdAtMs === nowMs) return ok({ ...position, recorded: records.length > 0 });
   // A replayed transfer (same content) may belong to a racing request that chose another reward
   // account: the position written with it decides.
-  const position = await getPosition(client, input.positionId);
-  if (!position) throw new Error("position missing after its transfer was written");
-  return replayOf(position, input);
+  const stored = await getPosition(client, input.positionId);
+  if (!stored) throw new Error("position missing after its transfer was written");
+  return replayOf(stored, input);
 }

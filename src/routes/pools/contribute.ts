@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Principal } from "../../kit/auth";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
 import { assertOwner, requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   amountSchema,
@@ -113,8 +113,11 @@ export function register(app: App) {
         },
         contributionFacts(contributionRead, nowMs),
         nowMs,
+        // Stored with the transfer and the position: the response below, in the same batch.
+        { response: recordFor(c, 201), render: positionJson },
       ),
     );
+    if (position.recorded) recordedByEffect(c);
     return c.json(positionJson(position), 201);
   });
 }

@@ -75,6 +75,16 @@ const lease =
       body: { nodeId: node.id, slices, durationHours: 2 },
     });
 
+/** A contribution of `amount` USDC to the pool under `key`. */
+const position =
+  (key: string, amount = "10") =>
+  () =>
+    call("POST", `/v1/pools/${pool.id}/positions`, {
+      key: lp.key,
+      headers: { "idempotency-key": key },
+      body: { asset: "USDC", amount, accountId: lp.usdcAccount },
+    });
+
 /** An exit bid of 100 TFP under `key`. */
 const exitBid =
   (key: string, minPrice = "0.03") =>
@@ -156,14 +166,9 @@ const routes: { name: string; budget: number; status: number; request: () => () 
     },
     {
       name: "POST /v1/pools/{id}/positions",
-      budget: 4,
+      budget: 2,
       status: 201,
-      request: () => () =>
-        call("POST", `/v1/pools/${pool.id}/positions`, {
-          key: lp.key,
-          headers: { "idempotency-key": freshKey("lp") },
-          body: { asset: "USDC", amount: "10", accountId: lp.usdcAccount },
-        }),
+      request: () => position(freshKey("lp")),
     },
     {
       name: "POST /v1/auctions/{id}/bids",
@@ -227,6 +232,18 @@ describe("webhooks", () => {
   });
 });
 
+describe("a response stored with its effect", () => {
+  it("a contribution answers the position as the pool then reports it", async () => {
+    const created = await position(freshKey("lp"), "12.5")();
+    expect(created.status).toBe(201);
+    const read = await call<{ positions: Record<string, unknown>[] }>("GET", `/v1/pools/${pool.id}`, {
+      key: lp.key,
+    });
+    const listed = read.body.positions.find((candidate) => candidate.id === created.body.id);
+    expect(listed).toMatchObject(created.body);
+  });
+});
+
 describe("a refusal", () => {
   it("POST /v1/withdrawals from another owner's account is refused from its one batched first read", async () => {
     const holder = await seedKey("user");
@@ -250,6 +267,7 @@ describe("a repeated Idempotency-Key on a batched route", () => {
     ["POST /v1/nodes/{id}/bids", bid, (key: string) => bid(key, "0.03")],
     ["POST /v1/leases", lease, (key: string) => lease(key, 2)],
     ["POST /v1/auctions/{id}/bids", exitBid, (key: string) => exitBid(key, "0.04")],
+    ["POST /v1/pools/{id}/positions", position, (key: string) => position(key, "11")],
   ] as const)(
     "%s: the same request replays the first answer, another is 409, each in one round trip",
     async (_name, same, other) => {
