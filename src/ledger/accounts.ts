@@ -47,18 +47,35 @@ function accountFromRow(row: Row): Account {
   };
 }
 
-/** Creates an account. Every kind but `issuance` may never be overdrawn. */
-export async function createAccount(
-  client: Client,
-  input: { ownerId: string | null; asset: AssetCode; kind: AccountKind; name?: string | null; id?: string },
-  nowMs = now(),
-): Promise<Account> {
+/** What an account is created with (its id: a new one unless given). */
+export type NewAccount = {
+  ownerId: string | null;
+  asset: AssetCode;
+  kind: AccountKind;
+  name?: string | null;
+  id?: string;
+};
+
+/** The insert that creates an account, to send in a batch with other writes, and the account's id. */
+export function createAccountStatement(
+  input: NewAccount,
+  nowMs: number,
+): { id: string; statement: InStatement } {
   const id = input.id ?? newId("acc");
   const flags = input.kind === "issuance" ? 0 : tables.accountFlags.debitsMustNotExceedCredits;
-  await client.execute({
-    sql: "INSERT INTO accounts (id, owner_id, asset, kind, name, flags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    args: [id, input.ownerId, input.asset, input.kind, input.name ?? null, flags, nowMs],
-  });
+  return {
+    id,
+    statement: {
+      sql: "INSERT INTO accounts (id, owner_id, asset, kind, name, flags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      args: [id, input.ownerId, input.asset, input.kind, input.name ?? null, flags, nowMs],
+    },
+  };
+}
+
+/** Creates an account. Every kind but `issuance` may never be overdrawn. */
+export async function createAccount(client: Client, input: NewAccount, nowMs = now()): Promise<Account> {
+  const { id, statement } = createAccountStatement(input, nowMs);
+  await client.execute(statement);
   const account = await getAccount(client, id);
   if (!account) throw new Error("account vanished after insert");
   return account;

@@ -3,7 +3,7 @@
  * lease's use, placed, read and released through the ledger. Settlement draws them down
  * (settlement.ts); whatever is left when a lease ends or a bid closes is released here.
  */
-import type { Client, Row } from "@libsql/client";
+import type { Client, InStatement, Row } from "@libsql/client";
 import { writeFailure } from "../kit/db/client";
 import { decodeColumns } from "../kit/db/rows";
 import * as tables from "../kit/db/schema";
@@ -106,6 +106,8 @@ export type HoldRequest = {
   /** lower_snake_case reason, e.g. `lease_hold`, `bid_hold`, `lease_top_up`. */
   code: string;
   metadata?: Record<string, unknown>;
+  /** Statements written in the same atomic batch as the hold (say, its request's Idempotency-Key record). */
+  with?: readonly InStatement[];
 };
 
 /** The pending transfer payer → escrow that a hold is. */
@@ -132,7 +134,7 @@ export async function placeHold(
   request: HoldRequest,
   nowMs: number,
 ): Promise<Result<HoldInfo>> {
-  const written = await createTransfers(client, [pendingTransferOf(request)], { nowMs });
+  const written = await createTransfers(client, [pendingTransferOf(request)], { nowMs }, request.with);
   if (!written.ok) return written;
   const record = written.value[0];
   if (record && record.createdAtMs === nowMs) {
@@ -174,7 +176,12 @@ export async function placeHolds(
   if (requests.length === 0) return [];
   if (requests.length > 1 && requests.length <= holdsPerBatchMax) {
     try {
-      const written = await createTransfers(client, requests.map(pendingTransferOf), { nowMs });
+      const written = await createTransfers(
+        client,
+        requests.map(pendingTransferOf),
+        { nowMs },
+        requests.flatMap((request) => request.with ?? []),
+      );
       // Written just now, all of them (a replay carries its first write's time): fresh and whole.
       if (written.ok && written.value.every((record) => record.createdAtMs === nowMs)) {
         return written.value.map((record) =>

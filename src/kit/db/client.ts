@@ -58,6 +58,11 @@ export function writeFailure(error: unknown, detail: string): Failure {
     : fail("INTERNAL", detail);
 }
 
+/** Whether a write answered by `writeFailure` may nonetheless have landed (the database did not say). */
+export function isUnknownOutcome(failure: Failure): boolean {
+  return failure.code === "DATABASE_UNAVAILABLE" || failure.code === "INTERNAL";
+}
+
 type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 let roundTrips = 0;

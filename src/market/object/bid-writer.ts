@@ -6,24 +6,26 @@
  * every bid before it applied; a bid the book refuses (limits, minimum, a used id) or whose hold
  * the ledger refuses (insufficient funds) writes nothing.
  */
+import type { InStatement } from "@libsql/client";
 import { now } from "../../kit/clock";
-import { writeFailure } from "../../kit/db/client";
+import { isUnknownOutcome, writeFailure } from "../../kit/db/client";
+import { idempotencyRecordStatement } from "../../kit/db/idempotency";
 import { invariant } from "../../kit/errors";
 import { bidHoldId } from "../../kit/ids";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
-import { type HoldRequest, placeHolds, releaseHold } from "../../ledger/holds";
+import { type HoldRequest, loadHolds, placeHolds, releaseHold } from "../../ledger/holds";
 import { type Bid, type BidBook, placeBids } from "../core/bidbook";
 import { chargeForUsage } from "../core/revenue";
 import type { BookContext } from "./context";
-import type { BidView, PlaceBidInput } from "./contract";
-import type { Funding } from "./storage";
-import { bidView } from "./views";
+import { bidJson, type PlaceBidInput, type PlacedBid } from "./contract";
+import type { Funding, Intent } from "./storage";
+import { bidView, bidViewOf } from "./views";
 
 /** What must match for a repeated bid id to be the same bid. */
 type BidRequest = Pick<Bid, "accountId" | "slices" | "priceCcPerSliceHour">;
 
 /** A bid waiting for its group's write, and how to answer its caller. */
-type PendingBid = { request: PlaceBidInput; resolve: (result: Result<BidView>) => void };
+type PendingBid = { request: PlaceBidInput; resolve: (result: Result<PlacedBid>) => void };
 
 /** What a group of bids came to (see `writeGroup`). */
 type BidGroupOutcome = {
@@ -34,6 +36,8 @@ type BidGroupOutcome = {
   placedAny: boolean;
   /** Whether the group only placed bids (no acceptance or pre-emption). */
   onlyPlaced: boolean;
+  /** The bids whose Idempotency-Key record went with their hold. */
+  recorded: ReadonlySet<string>;
 };
 
 /** How a group's requests sort out: the ones new to the book, and which repeat which. */
@@ -51,7 +55,7 @@ export class BidWriter {
   constructor(private readonly book: BookContext) {}
 
   /** Queues a bid for the next group write and answers when its group is written. */
-  place(request: PlaceBidInput): Promise<Result<BidView>> {
+  place(request: PlaceBidInput): Promise<Result<PlacedBid>> {
     return new Promise((resolve) => {
       this.pending.push({ request, resolve });
       if (this.pending.length === 1) setTimeout(() => void this.writePending(), 0);
@@ -95,7 +99,11 @@ export class BidWriter {
       const failure = outcome.answers[index];
       const bid = stored.get(request.bidId);
       if (failure) resolve(failure);
-      else resolve(bid ? ok(bidView(state, bid)) : fail("INTERNAL", "the placed bid is missing"));
+      else if (!bid) resolve(fail("INTERNAL", "the placed bid is missing"));
+      else
+        resolve(
+          ok(outcome.recorded.has(bid.id) ? { ...bidView(state, bid), recorded: true } : bidView(state, bid)),
+        );
     });
   }
 
@@ -111,34 +119,39 @@ export class BidWriter {
     const nowMs = now();
     const current = state.requireBook();
     const answers: (Failure | undefined)[] = batch.map(() => undefined);
-    if (batch.length === 0) return { answers, nowMs, placedAny: false, onlyPlaced: true };
+    const nothing = { nowMs, placedAny: false, onlyPlaced: true, recorded: new Set<string>() };
+    if (batch.length === 0) return { answers, ...nothing };
     const { fresh, sharesWith } = shapeOf(current, batch, answers);
-    const inputsOf = (indexes: readonly number[]) =>
-      indexes.map((index) => {
-        const { request } = batch[index]!;
-        return {
-          bidId: request.bidId,
-          accountId: request.payerAccountId,
-          slices: request.slices,
-          priceCcPerSliceHour: request.priceCcPerSliceHour,
-          expiresAtMs: nowMs + request.openMs,
-          nowMs,
-        };
-      });
-    const checked = placeBids(current, inputsOf(fresh), nowMs);
-    if (!checked.ok) return { answers: batch.map(() => checked), nowMs, placedAny: false, onlyPlaced: true };
+    const checked = placeBids(
+      current,
+      bidInputs(
+        fresh.map((index) => batch[index]!.request),
+        nowMs,
+      ),
+      nowMs,
+    );
+    if (!checked.ok) return { answers: batch.map(() => checked), ...nothing };
     const accepted: number[] = [];
     fresh.forEach((batchIndex, index) => {
       const refusal = checked.value.refusals[index];
       if (refusal === undefined) accepted.push(batchIndex);
       else answers[batchIndex] = refusal;
     });
-    const requests = accepted.map((index) => this.holdRequest(batch[index]!.request));
+    const acceptedRequests = accepted.map((index) => batch[index]!.request);
+    const intent = this.intentFor(acceptedRequests, nowMs);
+    // Each bid's answer as the book will give it, stored with its hold when its request has a record.
+    const planned = new Map(checked.value.book.bids.map((bid) => [bid.id, bid]));
+    const requests = acceptedRequests.map((request) =>
+      this.holdRequest(request, recordOf(current.nodeId, request, planned.get(request.bidId), nowMs)),
+    );
     const held = await placeHolds(db, requests, nowMs);
+    const unknown: PlaceBidInput[] = [];
     const funded = accepted.filter((batchIndex, index) => {
       const hold = held[index]!;
-      if (!hold.ok) answers[batchIndex] = hold;
-      return hold.ok;
+      if (hold.ok) return true;
+      answers[batchIndex] = hold;
+      if (isUnknownOutcome(hold)) unknown.push(batch[batchIndex]!.request);
+      return false;
     });
     // Nothing changed the book while the holds were written (see NodeBidBook `exclusive`).
     invariant(state.book === current, "the book changed while a bid group's holds were written");
@@ -146,16 +159,39 @@ export class BidWriter {
     if (funded.length < accepted.length) {
       // Without the bids whose holds were refused: the rest were accepted with them before, and
       // fewer bids only loosen the book's limits, so they are accepted again.
-      const again = placeBids(current, inputsOf(funded), nowMs);
+      const fundedRequests = funded.map((index) => batch[index]!.request);
+      const again = placeBids(current, bidInputs(fundedRequests, nowMs), nowMs);
       invariant(again.ok, () => `bid group re-check refused: ${again.ok ? "" : again.detail}`);
       placed = again.value;
-      const refusedAfterHold = await this.releaseRefused(batch, funded, again.value.refusals);
+      const refusedAfterHold = await this.releaseRefused(fundedRequests, funded, again.value.refusals);
       for (const [batchIndex, refusal] of refusedAfterHold) answers[batchIndex] = refusal;
     }
-    const funding = funded
-      .filter((batchIndex) => answers[batchIndex] === undefined)
-      .map((batchIndex) => bidFundingOf(batch[batchIndex]!.request));
-    if (funding.length > 0) state.commit({ book: placed.book, events: placed.events }, { funding });
+    const committed = funded.filter((batchIndex) => answers[batchIndex] === undefined);
+    const funding = committed.map((batchIndex) => bidFundingOf(batch[batchIndex]!.request));
+    // A write whose outcome is unknown stays intended: the next change finds out (`recover`).
+    const settled = intent && {
+      id: intent.id,
+      rest: unknown.length > 0 ? { ...intent, requests: unknown } : null,
+    };
+    if (funding.length > 0) {
+      state.commit(
+        { book: placed.book, events: placed.events },
+        { funding, ...(settled ? { intent: settled } : {}) },
+      );
+    } else if (settled) {
+      state.settleIntent(settled.id, settled.rest);
+    }
+    const recorded = new Set(
+      committed
+        .map((index) => batch[index]!.request)
+        .filter((request) => request.record)
+        .map((request) => request.bidId),
+    );
+    if (placed !== checked.value)
+      await this.correctRecords(
+        committed.map((index) => batch[index]!.request),
+        planned,
+      );
     // A retry inside the group shares the fate of the request it repeats.
     sharesWith.forEach((first, index) => {
       if (first !== index) answers[index] = answers[first];
@@ -165,7 +201,83 @@ export class BidWriter {
       nowMs,
       placedAny: funding.length > 0,
       onlyPlaced: funding.length === 0 || placed.events.every((event) => event.type === "placed"),
+      recorded,
     };
+  }
+
+  /**
+   * Writes the group's intent before its holds when any of its requests has a record to store
+   * with them: a record must never answer a bid the book does not have (see `Intent`).
+   */
+  private intentFor(requests: readonly PlaceBidInput[], nowMs: number): Intent | null {
+    if (!requests.some((request) => request.record)) return null;
+    const intent: Intent = { id: `bids_${requests[0]!.bidId}`, kind: "bids", nowMs, requests: [...requests] };
+    this.book.state.putIntent(intent);
+    return intent;
+  }
+
+  /**
+   * After a re-check (some holds refused), a bid may be answered otherwise than the record stored
+   * with its hold said (say, no longer matched at once): the records say what the book now says.
+   */
+  private async correctRecords(
+    requests: readonly PlaceBidInput[],
+    planned: ReadonlyMap<string, Bid>,
+  ): Promise<void> {
+    const { state, db } = this.book;
+    const stored = new Map(state.requireBook().bids.map((bid) => [bid.id, bid]));
+    const updates: InStatement[] = [];
+    for (const request of requests) {
+      const bid = stored.get(request.bidId);
+      if (!request.record || !bid || JSON.stringify(bid) === JSON.stringify(planned.get(bid.id))) continue;
+      updates.push({
+        sql: "UPDATE idempotency_records SET body = ? WHERE owner_id = ? AND key = ?",
+        args: [JSON.stringify(bidJson(bidView(state, bid))), request.record.ownerId, request.record.key],
+      });
+    }
+    if (updates.length > 0) await db.batch(updates, "write");
+  }
+
+  /**
+   * Finishes a group the book wrote to the ledger without committing (it stopped, or did not learn
+   * the outcome): the bids whose holds stand are placed as they were checked — on the same book,
+   * at the same time — and the intent dropped. Runs first in the book's queue of changes.
+   */
+  async recover(intent: Extract<Intent, { kind: "bids" }>): Promise<void> {
+    const { state, db } = this.book;
+    const holds = await loadHolds(
+      db,
+      intent.requests.map((request) => bidHoldId(request.bidId)),
+    );
+    const current = state.requireBook();
+    const known = new Set(current.bids.map((bid) => bid.id));
+    const landed = intent.requests.filter(
+      (request) => !known.has(request.bidId) && holds.get(bidHoldId(request.bidId))?.status === "pending",
+    );
+    const placed = placeBids(current, bidInputs(landed, intent.nowMs), intent.nowMs);
+    const refusals = placed.ok ? placed.value.refusals : landed.map(() => placed);
+    const kept = landed.filter((_, index) => refusals[index] === undefined);
+    await this.releaseRefused(
+      landed,
+      landed.map((_, index) => index),
+      refusals,
+    );
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        event: "bid_intent_recovered",
+        intentId: intent.id,
+        placed: kept.length,
+      }),
+    );
+    if (!placed.ok || kept.length === 0) {
+      state.settleIntent(intent.id, null);
+      return;
+    }
+    state.commit(
+      { book: placed.value.book, events: placed.value.events },
+      { funding: kept.map(bidFundingOf), intent: { id: intent.id, rest: null } },
+    );
   }
 
   /**
@@ -174,15 +286,15 @@ export class BidWriter {
    * this very call, are released, and each gets its refusal.
    */
   private async releaseRefused(
-    batch: readonly PendingBid[],
-    funded: readonly number[],
+    requests: readonly PlaceBidInput[],
+    answerIndexes: readonly number[],
     refusals: readonly (Failure | undefined)[],
   ): Promise<Map<number, Failure>> {
     const refused = new Map<number, Failure>();
-    for (const [index, batchIndex] of funded.entries()) {
+    for (const [index, request] of requests.entries()) {
       const refusal = refusals[index];
       if (refusal === undefined) continue;
-      const holdId = bidHoldId(batch[batchIndex]!.request.bidId);
+      const holdId = bidHoldId(request.bidId);
       console.error(
         JSON.stringify({ level: "error", event: "bid_refused_after_hold", holdId, code: refusal.code }),
       );
@@ -191,13 +303,13 @@ export class BidWriter {
         released.ok,
         () => `releasing ${holdId}: ${released.ok ? "" : `${released.code} ${released.detail}`}`,
       );
-      refused.set(batchIndex, refusal);
+      refused.set(answerIndexes[index]!, refusal);
     }
     return refused;
   }
 
   /** The hold behind a bid: one prepaid window at the bid's price, for as long as it may stay open. */
-  private holdRequest(request: PlaceBidInput): HoldRequest {
+  private holdRequest(request: PlaceBidInput, record: InStatement[]): HoldRequest {
     const { market } = this.book;
     const amountMinor = chargeForUsage(request.priceCcPerSliceHour, request.slices, market.prepaidWindowMs);
     return {
@@ -207,8 +319,33 @@ export class BidWriter {
       timeoutMs: request.openMs + market.prepaidWindowMs + market.holdSlackMs,
       code: "bid_hold",
       metadata: { bidId: request.bidId, nodeId: request.nodeId },
+      with: record,
     };
   }
+}
+
+/** The book's inputs for bids taken at `nowMs`. */
+function bidInputs(requests: readonly PlaceBidInput[], nowMs: number) {
+  return requests.map((request) => ({
+    bidId: request.bidId,
+    accountId: request.payerAccountId,
+    slices: request.slices,
+    priceCcPerSliceHour: request.priceCcPerSliceHour,
+    expiresAtMs: nowMs + request.openMs,
+    nowMs,
+  }));
+}
+
+/** The Idempotency-Key record of a bid about to be placed as `planned`: its answer once committed. */
+function recordOf(
+  nodeId: string,
+  request: PlaceBidInput,
+  planned: Bid | undefined,
+  nowMs: number,
+): InStatement[] {
+  if (!request.record || !planned) return [];
+  const view = bidViewOf(nodeId, planned, bidFundingOf(request));
+  return [idempotencyRecordStatement(request.record, JSON.stringify(bidJson(view)), nowMs)];
 }
 
 /**

@@ -4,11 +4,13 @@
  * can use the types without the Workers runtime.
  */
 import { z } from "zod";
+import { recordedResponseSchema } from "../../kit/db/idempotency";
 import { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema } from "../../kit/ids";
+import { formatAmount } from "../../ledger/core/money";
 import type { BidStatus, NodeState } from "../core/bidbook/model";
 import { bidDurationMsMax, leaseDurationMsMax, nodeStates, priceKey } from "../core/bidbook/model";
 import { exactPriceCharsMax, parseExactPrice } from "../core/bidbook/rate";
-import { leaseSources } from "../core/views";
+import { type LeaseView, leaseSources } from "../core/views";
 
 export { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema };
 export const ownerIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
@@ -40,6 +42,37 @@ export {
 
 export const openSchema = z.strictObject({ nodeId: nodeIdSchema });
 
+const decimalString = z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/);
+
+/**
+ * A node as its registration wrote its libSQL row, for `open` to open the book from without
+ * reading that row back (see src/market/object/open.ts).
+ */
+export const registeredNodeSchema = z.strictObject({
+  farmerId: ownerIdSchema,
+  payoutAccountId: accountIdSchema,
+  sliceCount: z.number().int().min(1).max(1024),
+  state: z.enum(nodeStates as [NodeState, ...NodeState[]]),
+  pricePerSliceMonth: decimalString,
+  pricePerSliceHour: decimalString,
+  band: z.strictObject({
+    currency: z.enum(["CC", "USD"]),
+    profile: z.enum(["memory", "fixed"]),
+    minPerSliceMonth: decimalString,
+    maxPerSliceMonth: decimalString,
+    minPerSliceHour: decimalString,
+    maxPerSliceHour: decimalString,
+  }),
+  minBidCcPerSliceHour: decimalString,
+  autoAcceptAboveCcPerSliceHour: decimalString.nullable(),
+});
+export type RegisteredNode = z.infer<typeof registeredNodeSchema>;
+
+/** Arguments of `open`: the node, and for a node registered just now, its row and the peg then. */
+export const openBookSchema = openSchema.extend({
+  registered: z.strictObject({ node: registeredNodeSchema, ccUsd: decimalText.nullable() }).optional(),
+});
+
 export const reserveSchema = z.strictObject({
   nodeId: nodeIdSchema,
   leaseId: leaseIdSchema,
@@ -62,6 +95,8 @@ export const reserveSchema = z.strictObject({
   ]),
   source: z.enum(leaseSources),
   sourceId: z.string().max(128).nullable(),
+  /** The Idempotency-Key's record, stored with the lease's hold (the body: `leaseJson` of the new lease). */
+  record: recordedResponseSchema.optional(),
 });
 export type ReserveInput = z.infer<typeof reserveSchema>;
 
@@ -74,6 +109,8 @@ export const placeBidSchema = z.strictObject({
   priceCcPerSliceHour: ccPriceSchema,
   /** How long the bid stays open, from when the book takes it (the book's clock decides). */
   openMs: z.number().int().min(1).max(bidDurationMsMax),
+  /** The Idempotency-Key's record, stored with the bid's hold (the body: `bidJson` of the placed bid). */
+  record: recordedResponseSchema.optional(),
 });
 export type PlaceBidInput = z.infer<typeof placeBidSchema>;
 
@@ -138,6 +175,57 @@ export type BidView = {
   /** The interruptible lease an accepted bid became. */
   leaseId: string | null;
 };
+
+/** A reserved lease, and whether its Idempotency-Key record was stored with its hold. */
+export type ReservedLease = LeaseView & { recorded?: true };
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A lease as the API answers it, with the CC charged so far (the routes' and the stored Idempotency-Key response). */
+export function leaseJson(view: LeaseView, chargedMinor: bigint) {
+  return {
+    id: view.id,
+    nodeId: view.nodeId,
+    ownerId: view.ownerId,
+    payerAccountId: view.payerAccountId,
+    kind: view.kind,
+    source: view.source,
+    sourceId: view.sourceId,
+    slices: view.slices,
+    priceCcPerSliceHour: view.priceCcPerSliceHour,
+    quoted:
+      view.quotedPrice === null || view.quotedCurrency === null
+        ? null
+        : { price: view.quotedPrice, currency: view.quotedCurrency, ccUsd: view.quotedCcUsd },
+    startedAt: new Date(view.startedAtMs).toISOString(),
+    endsAt: iso(view.endsAtMs),
+    status: view.status,
+    pausedReason: view.pausedReason,
+    graceUntil: iso(view.graceUntilMs),
+    settledThrough: new Date(view.settledThroughMs).toISOString(),
+    charged: formatAmount("CC", chargedMinor),
+    holdIds: view.holdIds,
+  };
+}
+
+/** A placed bid, and whether its Idempotency-Key record was stored with its hold. */
+export type PlacedBid = BidView & { recorded?: true };
+
+/** A bid as the API answers it (the routes' and the stored Idempotency-Key response). */
+export function bidJson(view: BidView) {
+  return {
+    id: view.id,
+    nodeId: view.nodeId,
+    ownerId: view.ownerId,
+    payerAccountId: view.payerAccountId,
+    slices: view.slices,
+    priceCcPerSliceHour: view.priceCcPerSliceHour,
+    expiresAt: new Date(view.expiresAtMs).toISOString(),
+    status: view.status,
+    holdIds: view.holdIds,
+    leaseId: view.leaseId,
+  };
+}
 
 export type BookView = {
   nodeId: string;

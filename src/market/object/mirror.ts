@@ -6,7 +6,8 @@
  */
 import type { Client, InStatement } from "@libsql/client";
 import { now } from "../../kit/clock";
-import { freeSlices } from "../core/bidbook";
+import { type BidBook, freeSlices, type Lease } from "../core/bidbook";
+import type { LeaseView } from "../core/views";
 import { leaseMirrorStatements } from "../store/mirror";
 import { nodeMirrorStatement } from "../store/nodes";
 import { RunInRounds } from "./rounds";
@@ -28,20 +29,70 @@ export class BookMirror {
   }
 
   private async flushOnce(): Promise<void> {
+    const plan = this.plan(this.state.requireBook(), (lease) => leaseView(this.state, lease), true, now());
+    this.state.mirrorDirty = false;
+    if (plan.statements.length === 0) return;
+    try {
+      await this.db.batch(plan.statements, "write");
+    } catch (error) {
+      this.state.mirrorDirty = true;
+      throw error;
+    }
+    plan.written();
+  }
+
+  /**
+   * Records the node's row as mirrored without writing it, when it holds what the book shows
+   * (a node's registration wrote it just before opening the book from it); else it stays dirty.
+   */
+  assumeWritten(row: {
+    freeSlices: number;
+    minBidCcPerSliceHour: string;
+    autoAcceptAboveCcPerSliceHour: string | null;
+  }): void {
     const book = this.state.requireBook();
+    const same =
+      row.freeSlices === freeSlices(book) &&
+      row.minBidCcPerSliceHour === book.minBidCcPerSliceHour &&
+      row.autoAcceptAboveCcPerSliceHour === book.autoAcceptAboveCcPerSliceHour;
+    if (!same || book.leases.length > 0) return;
+    this.plan(book, (lease) => leaseView(this.state, lease), true, now()).written();
+    this.state.mirrorDirty = false;
+  }
+
+  /**
+   * The mirror rows of `book`, a change about to be written with its holds (in their batch, so
+   * the change needs no flush of its own): its leases' rows, and the node's row unless a flush is
+   * in flight (that one may still write an older row after it: the node is then left dirty for the
+   * next flush). Call `written()` once the change is committed.
+   */
+  ahead(
+    book: BidBook,
+    viewOf: (lease: Lease) => LeaseView,
+    nowMs: number,
+  ): MirrorPlan & { complete: boolean } {
+    const complete = !this.runs.busy;
+    return { ...this.plan(book, viewOf, complete, nowMs), complete };
+  }
+
+  private plan(
+    book: BidBook,
+    viewOf: (lease: Lease) => LeaseView,
+    withNode: boolean,
+    nowMs: number,
+  ): MirrorPlan {
     const config = this.state.requireConfig();
-    const nowMs = now();
     const statements: InStatement[] = [];
     const written = new Map<string, string>();
     for (const lease of book.leases) {
       const fingerprint = `${lease.status}|${lease.pausedReason ?? ""}|${lease.graceUntilMs ?? ""}|${lease.endsAtMs ?? ""}|${lease.settledThroughMs}`;
       if (this.mirrored.get(lease.id) === fingerprint) continue;
       written.set(lease.id, fingerprint);
-      statements.push(...leaseMirrorStatements(leaseView(this.state, lease), config.farmerId, nowMs));
+      statements.push(...leaseMirrorStatements(viewOf(lease), config.farmerId, nowMs));
     }
     const nodeFingerprint = JSON.stringify([headerOf(book), freeSlices(book), config]);
-    const nodeChanged = this.mirrored.get(config.nodeId) !== nodeFingerprint;
-    if (nodeChanged) {
+    if (withNode && this.mirrored.get(config.nodeId) !== nodeFingerprint) {
+      written.set(config.nodeId, nodeFingerprint);
       const node = {
         state: book.state,
         freeSlices: freeSlices(book),
@@ -53,15 +104,14 @@ export class BookMirror {
       };
       statements.push(nodeMirrorStatement(config.nodeId, node, nowMs));
     }
-    this.state.mirrorDirty = false;
-    if (statements.length === 0) return;
-    try {
-      await this.db.batch(statements, "write");
-    } catch (error) {
-      this.state.mirrorDirty = true;
-      throw error;
-    }
-    for (const [id, fingerprint] of written) this.mirrored.set(id, fingerprint);
-    if (nodeChanged) this.mirrored.set(config.nodeId, nodeFingerprint);
+    return {
+      statements,
+      written: () => {
+        for (const [id, fingerprint] of written) this.mirrored.set(id, fingerprint);
+      },
+    };
   }
 }
+
+/** Mirror rows to write, and how to record them as mirrored once written. */
+export type MirrorPlan = { statements: InStatement[]; written: () => void };

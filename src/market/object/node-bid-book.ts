@@ -52,8 +52,11 @@ import {
   type EventView,
   leaseEventsSchema,
   leaseRefSchema,
+  openBookSchema,
   openSchema,
+  type PlacedBid,
   placeBidSchema,
+  type ReservedLease,
   reserveSchema,
   type SettleSummary,
   setPricesSchema,
@@ -61,8 +64,8 @@ import {
 } from "./contract";
 import { BookMirror } from "./mirror";
 import { MoneyPass } from "./money-pass";
-import { listedCcPrice, openFromNode } from "./open";
-import { reserveExclusive } from "./reservation";
+import { bookFromNode, listedCcPrice, openFromNode } from "./open";
+import { recoverReservation, reserveExclusive } from "./reservation";
 import { BookStorage } from "./storage";
 import { auditRecords, bidFunding, bidView, bookView, leaseView, openBidViews } from "./views";
 
@@ -97,10 +100,15 @@ export class NodeBidBook extends DurableObject<Env> {
     this.money = new MoneyPass(context);
     this.bids = new BidWriter(context);
     this.context = context;
-    void ctx.blockConcurrencyWhile(async () => {
-      this.state.load();
-      await this.alarmClock.load();
-    });
+    void ctx
+      .blockConcurrencyWhile(async () => {
+        this.state.load();
+        await this.alarmClock.load();
+      })
+      .then(() => {
+        // A change left written to the ledger but not committed is finished now (see `exclusive`).
+        if (this.state.intents.size > 0) void this.exclusive(() => undefined).catch(() => undefined);
+      });
   }
 
   private readonly context: BookContext;
@@ -142,9 +150,23 @@ export class NodeBidBook extends DurableObject<Env> {
    * queued change (nor for the money pass, which queues its own): that would wait forever.
    */
   private exclusive<T>(change: () => T | Promise<T>): Promise<T> {
-    const run = this.changes.then(change);
+    const run = this.changes.then(() =>
+      this.state.intents.size > 0 ? this.finishIntents().then(change) : change(),
+    );
     this.changes = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Finishes the changes written to the ledger and not committed (see `Intent` in ./storage.ts),
+   * first in the queue: until they are, no other change runs (a failure here refuses the change).
+   */
+  private async finishIntents(): Promise<void> {
+    for (const intent of [...this.state.intents.values()]) {
+      if (intent.kind === "bids") await this.bids.recover(intent);
+      else await recoverReservation(this.context, intent);
+    }
+    await this.alarmClock.schedule();
   }
 
   /** Commits a transition of the current book, as one change; then runs the money pass. */
@@ -162,8 +184,20 @@ export class NodeBidBook extends DurableObject<Env> {
   // ---------------------------------------------------------------- RPC methods
 
   /** Opens (on first touch) and describes the book. */
-  async open(input: z.input<typeof openSchema>): Promise<Result<BookView>> {
-    const loaded = await this.parseAndLoad(openSchema, input);
+  async open(input: z.input<typeof openBookSchema>): Promise<Result<BookView>> {
+    const parsed = parseWith(openBookSchema, input);
+    if (!parsed.ok) return parsed;
+    const { nodeId, registered } = parsed.value;
+    if (registered && this.state.book === null) {
+      // Registered just now: opened from the row the registration wrote, not read back.
+      await this.ctx.blockConcurrencyWhile(async () => {
+        if (this.state.book !== null) return;
+        const opened = bookFromNode(nodeId, registered.node, registered.ccUsd);
+        this.state.open(opened.config, opened.book);
+        this.mirror.assumeWritten({ ...registered.node, freeSlices: registered.node.sliceCount });
+      });
+    }
+    const loaded = await this.ensureLoaded(nodeId);
     if (!loaded.ok) return loaded;
     if (this.state.mirrorDirty) await this.mirror.flush();
     return ok(bookView(this.state.requireBook()));
@@ -175,16 +209,16 @@ export class NodeBidBook extends DurableObject<Env> {
    * with the same lease id — after the first, or at the same time (it waits for the first) —
    * returns the lease.
    */
-  async reserve(input: z.input<typeof reserveSchema>): Promise<Result<LeaseView>> {
+  async reserve(input: z.input<typeof reserveSchema>): Promise<Result<ReservedLease>> {
     const loaded = await this.parseAndLoad(reserveSchema, input);
     if (!loaded.ok) return loaded;
     const { request } = loaded.value;
     const reserved = await this.exclusive(() => reserveExclusive(this.context, request));
     if (!reserved.ok) return reserved;
-    await this.mirror.flush();
+    // The lease's rows went with its hold; the node's too, unless a flush was in flight then.
+    if (this.state.mirrorDirty) await this.mirror.flush();
     await this.alarmClock.schedule();
-    const lease = this.state.requireBook().leases.find((candidate) => candidate.id === request.leaseId);
-    return lease ? ok(leaseView(this.state, lease)) : ok(reserved.value);
+    return reserved;
   }
 
   /**
@@ -192,7 +226,7 @@ export class NodeBidBook extends DurableObject<Env> {
    * bid's price (`hold_<bidId>`), written with the bids that arrive with it (./bid-writer.ts). The
    * bid may be matched at once (auto-accept). A repeated call with the same bid id returns the bid.
    */
-  async placeBid(input: z.input<typeof placeBidSchema>): Promise<Result<BidView>> {
+  async placeBid(input: z.input<typeof placeBidSchema>): Promise<Result<PlacedBid>> {
     const loaded = await this.parseAndLoad(placeBidSchema, input);
     if (!loaded.ok) return loaded;
     return this.bids.place(loaded.value.request);

@@ -11,6 +11,7 @@ import { currentPeg } from "../../oracle/prices";
 import { type BidBook, openBook } from "../core/bidbook";
 import { ccPriceText } from "../core/quote";
 import { getNode } from "../store/nodes";
+import type { RegisteredNode } from "./contract";
 import type { NodeConfig } from "./storage";
 
 /** The node's book and configuration as its libSQL row describes them; null without a row. */
@@ -20,15 +21,24 @@ export async function openFromNode(
 ): Promise<{ config: NodeConfig; book: BidBook } | null> {
   const node = await getNode(db, nodeId);
   if (node === null) return null;
-  let ccUsd: string = defaultPegParameters.ccUsdReference;
-  if (node.band.currency === "USD") {
-    const peg = await currentPeg(db, now());
-    if (peg.ccUsd !== null) ccUsd = peg.ccUsd;
-  }
+  const ccUsd = node.band.currency === "USD" ? (await currentPeg(db, now())).ccUsd : null;
+  return bookFromNode(nodeId, node, ccUsd);
+}
+
+/**
+ * The book and configuration of a node as described by its row (`ccUsd`: the peg, for a band in
+ * USD; without one, the reference peg).
+ */
+export function bookFromNode(
+  nodeId: string,
+  node: RegisteredNode,
+  ccUsd: string | null,
+): { config: NodeConfig; book: BidBook } {
+  const peg = ccUsd ?? defaultPegParameters.ccUsdReference;
   const listed =
     node.band.currency === "CC"
       ? node.pricePerSliceHour
-      : ccPriceText(new Dec(node.pricePerSliceHour).div(ccUsd));
+      : ccPriceText(new Dec(node.pricePerSliceHour).div(peg));
   const opened = openBook({
     nodeId,
     sliceCount: node.sliceCount,

@@ -3,23 +3,34 @@
  * hold the payer's CC for the prepaid window (`hold_<leaseId>_0`), then commit the transition it
  * checked, so a refusal writes nothing and the check still holds when the hold is written.
  */
+import type { InStatement } from "@libsql/client";
 import { now } from "../../kit/clock";
+import { isUnknownOutcome } from "../../kit/db/client";
+import { idempotencyRecordStatement } from "../../kit/db/idempotency";
 import { invariant } from "../../kit/errors";
 import { leaseHoldId } from "../../kit/ids";
 import { fail, ok, type Result } from "../../kit/result";
-import { placeHold } from "../../ledger/holds";
+import { type HoldRequest, loadHolds, placeHold, releaseHold } from "../../ledger/holds";
 import { type BidBook, reserve, reservePackage, type Transition } from "../core/bidbook";
 import { type LeaseQuote, quoteLease } from "../core/quote";
 import { chargeForUsage } from "../core/revenue";
 import type { LeaseView } from "../core/views";
 import type { BookContext } from "./context";
-import type { ReserveInput } from "./contract";
-import { cc, type Funding, type NodeConfig } from "./storage";
-import { leaseView } from "./views";
+import { leaseJson, type ReservedLease, type ReserveInput } from "./contract";
+import { cc, type Funding, type Intent, type NodeConfig } from "./storage";
+import { leaseView, leaseViewOf } from "./views";
 
-/** The reservation itself; a repeat of a reservation already made returns its lease. */
-export async function reserveExclusive(book: BookContext, request: ReserveInput): Promise<Result<LeaseView>> {
-  const { state, db, market } = book;
+/**
+ * The reservation itself; a repeat of a reservation already made returns its lease. The hold is
+ * written with the lease's mirror rows and, when the request carries one, its Idempotency-Key
+ * record, after an intent in the book's storage (see `Intent`): a book that stops before its
+ * commit finishes the reservation (`recoverReservation`) before any other change.
+ */
+export async function reserveExclusive(
+  book: BookContext,
+  request: ReserveInput,
+): Promise<Result<ReservedLease>> {
+  const { state, db } = book;
   const current = state.requireBook();
   const existing = current.leases.find((lease) => lease.id === request.leaseId);
   if (existing) {
@@ -29,11 +40,96 @@ export async function reserveExclusive(book: BookContext, request: ReserveInput)
     }
     return fail("CONFLICT", `Lease id ${request.leaseId} is already used`, "leaseId");
   }
+  const nowMs = now();
+  const planned = plan(book, current, request, nowMs);
+  if (!planned.ok) return planned;
+  const { transition, funding, hold } = planned.value;
+  const lease = transition.book.leases.find((candidate) => candidate.id === request.leaseId);
+  invariant(lease !== undefined, "the reserved lease is missing");
+  const view = leaseViewOf(current.nodeId, lease, funding);
+  const mirror = book.mirror.ahead(
+    transition.book,
+    (other) => (other.id === lease.id ? view : leaseView(state, other)),
+    nowMs,
+  );
+  const intent: Intent = { id: `reserve_${request.leaseId}`, kind: "reserve", nowMs, request };
+  state.putIntent(intent);
+  const held = await placeHold(
+    db,
+    { ...hold, with: [...mirror.statements, ...recordOf(request, view, nowMs)] },
+    nowMs,
+  );
+  // Refused by the ledger (say, insufficient funds): it wrote nothing, so neither does the book.
+  if (!held.ok) {
+    state.settleIntent(intent.id, isUnknownOutcome(held) ? intent : null);
+    return held;
+  }
+  // Nothing changed the book while the hold was written: the checked transition still applies.
+  invariant(state.book === current, "the book changed during a reservation's hold");
+  state.commit(transition, {
+    funding: [funding],
+    extraEvents: [holdPlacedEvent(request, held.value.remainingMinor, hold.holdId, nowMs)],
+    intent: { id: intent.id, rest: null },
+  });
+  mirror.written();
+  if (mirror.complete) state.mirrorDirty = false;
+  return ok(request.record ? { ...view, recorded: true } : view);
+}
+
+/**
+ * Finishes a reservation the book wrote to the ledger without committing (it stopped, or did not
+ * learn the outcome): when its hold stands, the lease is reserved as it was checked — on the same
+ * book, at the same time; the intent is dropped either way.
+ */
+export async function recoverReservation(
+  book: BookContext,
+  intent: Extract<Intent, { kind: "reserve" }>,
+): Promise<void> {
+  const { state, db } = book;
+  const { request, nowMs } = intent;
+  const current = state.requireBook();
+  const holdId = leaseHoldId(request.leaseId, "reservation");
+  const hold = (await loadHolds(db, [holdId])).get(holdId);
+  const planned =
+    hold?.status === "pending" && !current.leases.some((lease) => lease.id === request.leaseId)
+      ? plan(book, current, request, nowMs)
+      : null;
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      event: "reservation_intent_recovered",
+      leaseId: request.leaseId,
+      reserved: planned?.ok ?? false,
+    }),
+  );
+  if (!planned?.ok) {
+    if (hold?.status === "pending") {
+      const released = await releaseHold(db, holdId, now());
+      invariant(released.ok, () => `releasing ${holdId}: ${released.ok ? "" : released.code}`);
+    }
+    state.settleIntent(intent.id, null);
+    return;
+  }
+  const { transition, funding } = planned.value;
+  state.commit(transition, {
+    funding: [funding],
+    extraEvents: [holdPlacedEvent(request, hold!.remainingMinor, holdId, nowMs)],
+    intent: { id: intent.id, rest: null },
+  });
+}
+
+/** What a reservation checked against `current` at `nowMs` commits, and the hold it needs. */
+function plan(
+  book: BookContext,
+  current: BidBook,
+  request: ReserveInput,
+  nowMs: number,
+): Result<{ transition: Transition; funding: Funding; hold: HoldRequest }> {
+  const { state, market } = book;
   const quote = quoteOf(state.requireConfig(), request, market.parameters);
   if (!quote.ok) return quote;
   // Charged (and held) at the exact price; the book orders the lease by its floor.
   const exactPrice = quote.value.exactPriceCcPerSliceHour;
-  const nowMs = now();
   const checked = tryReserve(current, request, quote.value.priceCcPerSliceHour, exactPrice, nowMs);
   if (!checked.ok) return checked;
   const coveredMs =
@@ -42,9 +138,10 @@ export async function reserveExclusive(book: BookContext, request: ReserveInput)
       : Math.min(market.prepaidWindowMs, request.durationMs);
   const amountMinor = chargeForUsage(exactPrice, request.slices, coveredMs);
   const holdId = leaseHoldId(request.leaseId, "reservation");
-  const held = await placeHold(
-    db,
-    {
+  return ok({
+    transition: checked.value,
+    funding: fundingOf(request, quote.value, holdId),
+    hold: {
       holdId,
       payerAccountId: request.payerAccountId,
       amountMinor: amountMinor > 0n ? amountMinor : 1n,
@@ -52,26 +149,22 @@ export async function reserveExclusive(book: BookContext, request: ReserveInput)
       code: request.kind === "package" ? "package_lease_hold" : "lease_hold",
       metadata: { leaseId: request.leaseId, nodeId: request.nodeId },
     },
-    nowMs,
-  );
-  // Refused by the ledger (say, insufficient funds): it wrote nothing, so neither does the book.
-  if (!held.ok) return held;
-  // Nothing changed the book while the hold was written: the checked transition still applies.
-  invariant(state.book === current, "the book changed during a reservation's hold");
-  state.commit(checked.value, {
-    funding: [fundingOf(request, quote.value, holdId)],
-    extraEvents: [
-      {
-        type: "hold_placed",
-        leaseId: request.leaseId,
-        atMs: nowMs,
-        detail: `${cc(held.value.remainingMinor)} CC held from ${request.payerAccountId} (${holdId})`,
-      },
-    ],
   });
-  const lease = state.requireBook().leases.find((candidate) => candidate.id === request.leaseId);
-  invariant(lease !== undefined, "the reserved lease is missing");
-  return ok(leaseView(state, lease));
+}
+
+/** The new lease's answer, stored with its hold when the request has a record (nothing charged yet). */
+function recordOf(request: ReserveInput, view: LeaseView, nowMs: number): InStatement[] {
+  if (!request.record) return [];
+  return [idempotencyRecordStatement(request.record, JSON.stringify(leaseJson(view, 0n)), nowMs)];
+}
+
+function holdPlacedEvent(request: ReserveInput, remainingMinor: bigint, holdId: string, nowMs: number) {
+  return {
+    type: "hold_placed",
+    leaseId: request.leaseId,
+    atMs: nowMs,
+    detail: `${cc(remainingMinor)} CC held from ${request.payerAccountId} (${holdId})`,
+  };
 }
 
 /** A lease's price and, for a listed price, how it was quoted. */

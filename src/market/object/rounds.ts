@@ -18,6 +18,11 @@ export class RunInRounds {
     this.again = true;
   }
 
+  /** Whether a run is in flight. */
+  get busy(): boolean {
+    return this.run !== null;
+  }
+
   /** Resolves once no run is in flight. */
   async idle(): Promise<void> {
     while (this.run !== null) await this.run;

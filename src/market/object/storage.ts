@@ -20,7 +20,7 @@ import type { BandCurrency } from "../core/parameters";
 import type { PriceBand } from "../core/pricing";
 import type { LeaseSource } from "../core/views";
 import type { PeriodFigures } from "../store/settlement";
-import type { EventView } from "./contract";
+import type { EventView, PlaceBidInput, ReserveInput } from "./contract";
 
 /** What the book keeps about its node besides the book itself. */
 export type NodeConfig = {
@@ -53,15 +53,28 @@ export type Funding = {
 /** A settled or money event the book adds to the domain's events. */
 export type ExtraEvent = { type: string; leaseId?: string; bidId?: string; atMs: number; detail: string };
 
+/**
+ * A change whose holds went to the ledger — with the Idempotency-Key records that answer its
+ * requests — before the book committed it. Kept from before the ledger write until the commit, so
+ * a book that stopped in between, or did not learn whether the write landed, finishes it
+ * (`BidWriter.recover`, `recoverReservation`) before any other change: a replayed answer never
+ * names a bid or a lease the book does not have.
+ */
+export type Intent =
+  | { id: string; kind: "bids"; nowMs: number; requests: PlaceBidInput[] }
+  | { id: string; kind: "reserve"; nowMs: number; request: ReserveInput };
+
 /** What `commit` writes besides the transition itself. */
 export type CommitOptions = {
   funding?: Funding[];
   extraEvents?: ExtraEvent[];
   settled?: Map<string, PeriodFigures>;
+  /** The intent this commit completes, and what is left of it (null: nothing). */
+  intent?: { id: string; rest: Intent | null };
 };
 
 type Header = Omit<BidBook, "leases" | "bids">;
-type Table = "leases" | "bids" | "funding";
+type Table = "leases" | "bids" | "funding" | "intents";
 
 /** Events older than this are dropped when the book is compacted: 90 days. */
 const eventsRetentionMs = 90 * dayMs;
@@ -73,6 +86,7 @@ const storageSchema = [
   "CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS bids (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS funding (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS intents (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
   `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, lease_id TEXT, bid_id TEXT,
      type TEXT NOT NULL, at_ms INTEGER NOT NULL, detail TEXT NOT NULL)`,
   "CREATE INDEX IF NOT EXISTS events_lease ON events (lease_id, seq)",
@@ -83,6 +97,8 @@ export class BookStorage {
   config: NodeConfig | null = null;
   book: BidBook | null = null;
   readonly funding = new Map<string, Funding>();
+  /** Changes written to the ledger and not committed yet (see `Intent`). */
+  readonly intents = new Map<string, Intent>();
   /** Set when a change reaches what the libSQL mirror shows (leases, the node's header). */
   mirrorDirty = true;
   /** The lease and bid records as last written to storage. */
@@ -112,6 +128,7 @@ export class BookStorage {
     const leases = this.bodies<Lease>("leases");
     const bids = this.bodies<Bid>("bids");
     for (const funding of this.bodies<Funding>("funding")) this.funding.set(funding.id, funding);
+    for (const intent of this.bodies<Intent>("intents")) this.intents.set(intent.id, intent);
     const parsedHeader = JSON.parse(header) as Header;
     this.book = { ...parsedHeader, leases, bids };
     this.storedHeader = parsedHeader;
@@ -193,7 +210,9 @@ export class BookStorage {
       this.putRecords("funding", fundingChanges);
       this.deleteRecords("funding", movedBidIds);
       this.insertEvents(events);
+      if (options.intent) this.writeIntent(options.intent.id, options.intent.rest);
     });
+    if (options.intent) this.keepIntent(options.intent.id, options.intent.rest);
     this.book = next;
     this.storedHeader = header;
     for (const lease of changedLeases) this.storedLeases.set(lease.id, lease);
@@ -221,6 +240,28 @@ export class BookStorage {
       movedBidIds.push(event.bidId);
     }
     return { fundingChanges: [...staged.values()], movedBidIds };
+  }
+
+  /** Stores an intent before its ledger write (durable before that write leaves: output gates). */
+  putIntent(intent: Intent): void {
+    this.putRecords("intents", [intent]);
+    this.intents.set(intent.id, intent);
+  }
+
+  /** Replaces intent `id` by what is left of it, or drops it (`rest` null), outside a commit. */
+  settleIntent(id: string, rest: Intent | null): void {
+    this.storage.transactionSync(() => this.writeIntent(id, rest));
+    this.keepIntent(id, rest);
+  }
+
+  private writeIntent(id: string, rest: Intent | null): void {
+    this.deleteRecords("intents", [id]);
+    if (rest) this.putRecords("intents", [rest]);
+  }
+
+  private keepIntent(id: string, rest: Intent | null): void {
+    this.intents.delete(id);
+    if (rest) this.intents.set(rest.id, rest);
   }
 
   /** Writes funding records (and extra events) on their own, outside a transition. */

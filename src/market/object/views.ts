@@ -17,10 +17,14 @@ import type { BidView, BookView } from "./contract";
 import type { BookStorage, Funding } from "./storage";
 
 export function leaseView(state: BookStorage, lease: Lease): LeaseView {
-  const funding = state.funding.get(lease.id);
+  return leaseViewOf(state.requireBook().nodeId, lease, state.funding.get(lease.id));
+}
+
+/** A lease of the node's book with its funding (the one it will have, for a lease not yet committed). */
+export function leaseViewOf(nodeId: string, lease: Lease, funding: Funding | undefined): LeaseView {
   return {
     id: lease.id,
-    nodeId: state.requireBook().nodeId,
+    nodeId,
     ownerId: funding?.ownerId ?? "unknown",
     payerAccountId: funding?.payerAccountId ?? lease.accountId,
     kind: lease.kind,
@@ -47,10 +51,14 @@ export function bidFunding(state: BookStorage, bidId: string): Funding | undefin
 }
 
 export function bidView(state: BookStorage, bid: Bid): BidView {
-  const funding = bidFunding(state, bid.id);
+  return bidViewOf(state.requireBook().nodeId, bid, bidFunding(state, bid.id));
+}
+
+/** A bid of the node's book with its funding (the one it will have, for a bid not yet committed). */
+export function bidViewOf(nodeId: string, bid: Bid, funding: Funding | undefined): BidView {
   return {
     id: bid.id,
-    nodeId: state.requireBook().nodeId,
+    nodeId,
     ownerId: funding?.ownerId ?? "unknown",
     payerAccountId: funding?.payerAccountId ?? bid.accountId,
     slices: bid.slices,

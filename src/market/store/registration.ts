@@ -3,9 +3,14 @@
  * (§15), and the farmer's CC payout account (kind `farmer`: CC there is earned revenue, which
  * CC → TFP conversions rely on). Used by `POST /v1/nodes` and the demo seed.
  */
-import type { Client } from "@libsql/client";
+import type { InStatement, ResultSet } from "@libsql/client";
 import { fail, ok, type Result } from "../../kit/result";
-import { createAccount, findOwnerAccount, getAccount } from "../../ledger/accounts";
+import {
+  accountFrom,
+  accountStatement,
+  createAccountStatement,
+  ownerAccountStatement,
+} from "../../ledger/accounts";
 import type { MarketParameters } from "../core/parameters";
 import {
   type BandProfileName,
@@ -89,17 +94,24 @@ export function planNode(
   });
 }
 
+/** The read that finds a registration's payout account: the one asked for, or the farmer's first. */
+export function payoutAccountStatement(farmerId: string, requested: string | null): InStatement {
+  return requested === null ? ownerAccountStatement(farmerId, "CC", "farmer") : accountStatement(requested);
+}
+
 /**
- * The farmer's CC payout account: `requested` if given (it must be the farmer's own CC account of
- * kind `farmer`), else their first such account, created when they have none.
+ * The payout account from `payoutAccountStatement`'s answer: the one asked for (the farmer's own
+ * CC account of kind farmer), or the farmer's first, or a new one — then with the statement that
+ * creates it, to write with the node.
  */
-export async function payoutAccountFor(
-  client: Client,
+export function payoutAccountFrom(
+  result: ResultSet | undefined,
   farmerId: string,
   requested: string | null,
-): Promise<Result<string>> {
+  nowMs: number,
+): Result<{ id: string; create: InStatement[] }> {
+  const account = accountFrom(result);
   if (requested !== null) {
-    const account = await getAccount(client, requested);
     if (!account || account.ownerId !== farmerId || account.asset !== "CC" || account.kind !== "farmer") {
       return fail(
         "VALIDATION_FAILED",
@@ -107,15 +119,12 @@ export async function payoutAccountFor(
         "payoutAccountId",
       );
     }
-    return ok(account.id);
+    return ok({ id: account.id, create: [] });
   }
-  const found = await findOwnerAccount(client, farmerId, "CC", "farmer");
-  if (found) return ok(found.id);
-  const created = await createAccount(client, {
-    ownerId: farmerId,
-    asset: "CC",
-    kind: "farmer",
-    name: "farmer revenue",
-  });
-  return ok(created.id);
+  if (account) return ok({ id: account.id, create: [] });
+  const created = createAccountStatement(
+    { ownerId: farmerId, asset: "CC", kind: "farmer", name: "farmer revenue" },
+    nowMs,
+  );
+  return ok({ id: created.id, create: [created.statement] });
 }

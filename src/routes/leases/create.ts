@@ -9,7 +9,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
 import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   accountIdSchema,
@@ -94,8 +94,11 @@ export function register(app: App) {
         pricing: { type: "listed", ccUsd },
         source: "reservation",
         sourceId: null,
+        // Stored with the lease's hold: the response below (a new lease, charged nothing).
+        record: recordFor(c, 201),
       }),
     );
+    if (lease.recorded) recordedByEffect(c);
     // A new lease has been charged nothing; a lease this key reserved before may have been.
     const charged =
       lease.settledThroughMs > lease.startedAtMs

@@ -5,7 +5,10 @@ import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { accountFrom, accountStatement, ownerAccountStatement } from "../../ledger/accounts";
 import { formatAmount } from "../../ledger/core/money";
-import type { BidView, EventView, LeaseView } from "../../market/object/contract";
+import type { EventView } from "../../market/object/contract";
+
+export { bidJson, leaseJson } from "../../market/object/contract";
+
 import type { LeaseRow } from "../../market/store/leases";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -51,33 +54,6 @@ export const leaseSchema = z
   })
   .openapi("Lease");
 
-/** A lease from its book (live) and its mirror row (charged total). */
-export function leaseJson(view: LeaseView, chargedMinor: bigint): z.infer<typeof leaseSchema> {
-  return {
-    id: view.id,
-    nodeId: view.nodeId,
-    ownerId: view.ownerId,
-    payerAccountId: view.payerAccountId,
-    kind: view.kind,
-    source: view.source,
-    sourceId: view.sourceId,
-    slices: view.slices,
-    priceCcPerSliceHour: view.priceCcPerSliceHour,
-    quoted:
-      view.quotedPrice === null || view.quotedCurrency === null
-        ? null
-        : { price: view.quotedPrice, currency: view.quotedCurrency, ccUsd: view.quotedCcUsd },
-    startedAt: new Date(view.startedAtMs).toISOString(),
-    endsAt: iso(view.endsAtMs),
-    status: view.status,
-    pausedReason: view.pausedReason,
-    graceUntil: iso(view.graceUntilMs),
-    settledThrough: new Date(view.settledThroughMs).toISOString(),
-    charged: formatAmount("CC", chargedMinor),
-    holdIds: view.holdIds,
-  };
-}
-
 /** A lease from its mirror row only (once its book has archived it). */
 export function leaseRowJson(row: LeaseRow): z.infer<typeof leaseSchema> {
   return {
@@ -122,21 +98,6 @@ export const bidSchema = z
       .openapi({ description: "The interruptible lease an accepted bid became." }),
   })
   .openapi("NodeBid");
-
-export function bidJson(view: BidView): z.infer<typeof bidSchema> {
-  return {
-    id: view.id,
-    nodeId: view.nodeId,
-    ownerId: view.ownerId,
-    payerAccountId: view.payerAccountId,
-    slices: view.slices,
-    priceCcPerSliceHour: view.priceCcPerSliceHour,
-    expiresAt: new Date(view.expiresAtMs).toISOString(),
-    status: view.status,
-    holdIds: view.holdIds,
-    leaseId: view.leaseId,
-  };
-}
 
 export const eventSchema = z
   .object({

@@ -9,7 +9,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
 import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   accountIdSchema,
@@ -100,8 +100,11 @@ export function register(app: App) {
         slices: input.slices,
         priceCcPerSliceHour: input.priceCcPerSliceHour,
         openMs: input.expiresInHours * hourMs,
+        // Stored with the bid's hold: the response below, in the same ledger batch.
+        record: recordFor(c, 201),
       }),
     );
+    if (placed.recorded) recordedByEffect(c);
     return c.json(bidJson(placed), 201);
   });
 }

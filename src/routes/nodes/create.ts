@@ -22,9 +22,11 @@ import { marketConfig } from "../../market/config";
 import { findCatalogueNode } from "../../market/core/catalogue";
 import { bandProfileNames } from "../../market/core/quote";
 import { slicesPerNodeMax } from "../../market/core/slices";
-import { bookOf, liveCcUsd } from "../../market/flows/books";
+import { bookOf, ccUsdOf } from "../../market/flows/books";
+import type { RegisteredNode } from "../../market/object/contract";
 import { insertNodeStatement, type NodeRecord } from "../../market/store/nodes";
-import { payoutAccountFor, planNode } from "../../market/store/registration";
+import { payoutAccountFrom, payoutAccountStatement, planNode } from "../../market/store/registration";
+import { pegFrom, pegStatements } from "../../oracle/prices";
 import { ccPricePerHourSchema, listedPriceSchema, nodeJson, nodeSchema, plainDecimalSchema } from "./schemas";
 
 const hardwareInputSchema = z.strictObject({
@@ -117,8 +119,14 @@ export function register(app: App) {
       ]);
     }
     const certified = input.certified ?? preset?.certified ?? false;
-    const ccUsd = await liveCcUsd(db);
     const nowMs = now();
+    const requested = input.payoutAccountId ?? null;
+    // The peg and the payout account in one round trip.
+    const [payoutRead, ...pegReads] = await db.batch(
+      [payoutAccountStatement(farmerId, requested), ...pegStatements(nowMs)],
+      "read",
+    );
+    const ccUsd = ccUsdOf(pegFrom(pegReads, nowMs));
     const planned = orThrow(
       planNode(
         {
@@ -145,11 +153,17 @@ export function register(app: App) {
         nowMs,
       ),
     );
-    const payoutAccountId = orThrow(await payoutAccountFor(db, farmerId, input.payoutAccountId ?? null));
-    const node = { ...planned, payoutAccountId };
-    await db.execute(insertNodeStatement(node));
-    const book = orThrow(await bookOf(c.env, node.id).open({ nodeId: node.id }));
-    // The row as written, with what the book opened from it (not read back).
+    const payout = orThrow(payoutAccountFrom(payoutRead, farmerId, requested, nowMs));
+    const node = { ...planned, payoutAccountId: payout.id };
+    // The payout account (when new) and the node in one write.
+    await db.batch([...payout.create, insertNodeStatement(node)], "write");
+    // The book opens from the row just written (not read back).
+    const book = orThrow(
+      await bookOf(c.env, node.id).open({
+        nodeId: node.id,
+        registered: { node: registeredNodeOf(node), ccUsd },
+      }),
+    );
     const opened: NodeRecord = {
       ...node,
       state: book.state,
@@ -159,4 +173,19 @@ export function register(app: App) {
     };
     return c.json(nodeJson(opened, ccUsd), 201);
   });
+}
+
+/** What the book opens from, of a node row about to be written. */
+function registeredNodeOf(node: NodeRecord): RegisteredNode {
+  return {
+    farmerId: node.farmerId,
+    payoutAccountId: node.payoutAccountId,
+    sliceCount: node.sliceCount,
+    state: node.state,
+    pricePerSliceMonth: node.pricePerSliceMonth,
+    pricePerSliceHour: node.pricePerSliceHour,
+    band: node.band,
+    minBidCcPerSliceHour: node.minBidCcPerSliceHour,
+    autoAcceptAboveCcPerSliceHour: node.autoAcceptAboveCcPerSliceHour,
+  };
 }

@@ -13,7 +13,7 @@ import {
   tfp,
   usdc,
 } from "../../durable/auction-support";
-import { type ApiResponse, call, fundedAccount, type Seeded, seedKey } from "../../support/harness";
+import { type ApiResponse, call, database, fundedAccount, type Seeded, seedKey } from "../../support/harness";
 import {
   bridgeEvent,
   checkoutSession,
@@ -74,6 +74,16 @@ const lease =
       headers: { "idempotency-key": key },
       body: { nodeId: node.id, slices, durationHours: 2 },
     });
+
+/** A node registration from the catalogue. */
+const nodeRegistration = {
+  name: "round-trip node",
+  catalogueId: "3node-home",
+  region: "eu-west",
+  sliceCount: 7,
+  pricePerSliceMonth: "3",
+  pricePerSliceHour: "0.01",
+};
 
 /** A contribution of `amount` USDC to the pool under `key`. */
 const position =
@@ -146,8 +156,8 @@ const routes: { name: string; budget: number; status: number; request: () => () 
       status: 200,
       request: () => () => call("GET", "/v1/ledger/supply", { key: user.key }),
     },
-    { name: "POST /v1/nodes/{id}/bids", budget: 3, status: 201, request: () => bid(idempotencyKey("rt")) },
-    { name: "POST /v1/leases", budget: 4, status: 201, request: () => lease(idempotencyKey("rt")) },
+    { name: "POST /v1/nodes/{id}/bids", budget: 2, status: 201, request: () => bid(idempotencyKey("rt")) },
+    { name: "POST /v1/leases", budget: 2, status: 201, request: () => lease(idempotencyKey("rt")) },
     {
       name: "PUT /v1/nodes/{id}/price",
       budget: 2,
@@ -157,6 +167,12 @@ const routes: { name: string; budget: number; status: number; request: () => () 
           key: farmer.key,
           body: { pricePerSliceMonth: "3", pricePerSliceHour: "0.01" },
         }),
+    },
+    {
+      name: "POST /v1/nodes (the farmer's payout account exists)",
+      budget: 2,
+      status: 201,
+      request: () => () => call("POST", "/v1/nodes", { key: farmer.key, body: nodeRegistration }),
     },
     {
       name: "POST /v1/nodes/{id}/heartbeat",
@@ -241,6 +257,29 @@ describe("a response stored with its effect", () => {
     });
     const listed = read.body.positions.find((candidate) => candidate.id === created.body.id);
     expect(listed).toMatchObject(created.body);
+  });
+});
+
+describe("a node's registration", () => {
+  it("by a farmer without a payout account creates it with the node, in at most 2", async () => {
+    const fresh = await seedKey("farmer");
+    await call("GET", "/v1/ledger/supply", { key: fresh.key }); // warms the key
+    const { response, trips } = await measured(() =>
+      call<{ id: string }>("POST", "/v1/nodes", {
+        key: fresh.key,
+        body: nodeRegistration,
+      }),
+    );
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(trips).toBeLessThanOrEqual(2);
+    const account = await database().execute({
+      sql: "SELECT a.asset, a.kind FROM nodes n JOIN accounts a ON a.id = n.payout_account_id WHERE n.id = ? AND a.owner_id = ?",
+      args: [response.body.id, fresh.ownerId],
+    });
+    expect(account.rows.map((row) => [row.asset, row.kind])).toEqual([["CC", "farmer"]]);
+    // The book opened from the row the registration wrote: the same node either way.
+    const read = await call("GET", `/v1/nodes/${response.body.id}`, { key: fresh.key });
+    expect(read.body).toMatchObject(response.body);
   });
 });
 
