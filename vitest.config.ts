@@ -30,6 +30,9 @@ export default defineConfig({
                 STRIPE_WEBHOOK_SECRET: "whsec_test_current_secret",
                 BRIDGE_WEBHOOK_SECRET: "bridge_test_current_secret",
                 BRIDGE_WEBHOOK_SECRET_PREVIOUS: "bridge_test_previous_secret",
+                // The local stand-in of Stripe's API (test/setup/stripe.ts). No STRIPE_SECRET_KEY
+                // here: checkout only quotes unless a test adds a key to the bindings it calls with.
+                STRIPE_API_BASE: inject("stripeApiUrl"),
               },
               // The suite sends thousands of requests from one address with few keys, so the
               // production limits (wrangler.toml) are raised out of reach here; the LOW binding
@@ -47,7 +50,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/routes/**/*.test.ts", "test/durable/**/*.test.ts", "test/ledger/**/*.test.ts"],
-          globalSetup: ["test/setup/libsql.ts"],
+          globalSetup: ["test/setup/libsql.ts", "test/setup/stripe.ts"],
           // Files share one database; audits and row counts read it whole, so files run one at a time.
           fileParallelism: false,
           testTimeout: 30_000,

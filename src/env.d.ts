@@ -25,6 +25,12 @@ declare namespace Cloudflare {
     CHECKOUT_QUOTE_TTL_SECONDS?: string;
     CONVERSION_QUOTE_TTL_SECONDS?: string;
     STRIPE_WEBHOOK_SECRET?: string;
+    /** Card checkout through Stripe Checkout (src/credits/config.ts stripeCheckoutConfig): a secret. */
+    STRIPE_SECRET_KEY?: string;
+    /** Another address for Stripe's API (tests: a local stand-in); unset in production. */
+    STRIPE_API_BASE?: string;
+    CHECKOUT_SUCCESS_URL?: string;
+    CHECKOUT_CANCEL_URL?: string;
     STRIPE_WEBHOOK_SECRET_PREVIOUS?: string;
     BRIDGE_WEBHOOK_SECRET?: string;
     BRIDGE_WEBHOOK_SECRET_PREVIOUS?: string;

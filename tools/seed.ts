@@ -1,6 +1,11 @@
 /**
  * Demo data for local development, written idempotently (fixed ids; existing rows are kept):
- * an admin key, and a few owners with keys and funded accounts. Never run against production.
+ * an admin key, a few owners (a user, a farmer, an LP) with keys and funded accounts, ThreeFold's
+ * treasury funded for bid packages, demo prices, a pool and nodes. Never run against production.
+ *
+ * Keys are stored hashed, so the plaintexts are the caller's: `npm run dev` generates them once and
+ * keeps them in `.data/` (tools/stack.ts), and the seed inserts each one whose prefix is missing.
+ * Running it again with the same plaintexts changes nothing.
  */
 import type { Client } from "@libsql/client";
 import { createApiKey } from "../src/kit/auth";
@@ -8,11 +13,11 @@ import type { AccountKind, Role } from "../src/kit/db/schema";
 import type { AssetCode } from "../src/ledger/core/money";
 import { createTransfers } from "../src/ledger/store";
 import { recordRound } from "../src/oracle/prices";
-import { seedDemoCredits } from "./seed/credits";
-import { seedDemoMarket } from "./seed/market";
+import { demoTfpAccounts, seedDemoCredits } from "./seed/credits";
+import { fundDemoTreasury, seedDemoMarket } from "./seed/market";
 import { seedDemoPools } from "./seed/pools";
 
-type DemoOwner = {
+export type DemoOwner = {
   ownerId: string;
   role: Role;
   accounts: { id: string; asset: AssetCode; kind: AccountKind; fundMinor: bigint }[];
@@ -39,20 +44,56 @@ export const demoOwners: DemoOwner[] = [
   },
 ];
 
+/** The demo admin's owner id. */
+export const demoAdminOwnerId = "adm_local";
+
+/** Every demo account of `ownerId` (those above and the TFP accounts of tools/seed/credits.ts). */
+export function demoAccountIdsOf(ownerId: string): string[] {
+  const owned =
+    demoOwners.find((owner) => owner.ownerId === ownerId)?.accounts.map((account) => account.id) ?? [];
+  const tfp = demoTfpAccounts.filter((account) => account.ownerId === ownerId).map((account) => account.id);
+  return [...owned, ...tfp];
+}
+
 async function exists(client: Client, sql: string, args: string[]): Promise<boolean> {
   return (await client.execute({ sql, args })).rows.length > 0;
 }
 
-/** Ensures the admin key exists (by its plaintext, which the caller keeps) and the demo owners. */
-export async function seedDemo(client: Client, adminKey: string): Promise<void> {
-  const prefix = adminKey.split("_")[1] ?? "";
-  if (!(await exists(client, "SELECT 1 FROM api_keys WHERE prefix = ?", [prefix]))) {
-    await createApiKey(client, {
-      ownerId: "adm_local",
-      role: "admin",
-      name: "local dev admin",
-      plaintext: adminKey,
-    });
+/** Inserts the key `plaintext` for `ownerId` unless a key with its prefix exists. */
+async function ensureKey(
+  client: Client,
+  input: { ownerId: string; role: Role; name: string; plaintext: string },
+): Promise<void> {
+  const prefix = input.plaintext.split("_")[1] ?? "";
+  if (await exists(client, "SELECT 1 FROM api_keys WHERE prefix = ?", [prefix])) return;
+  await createApiKey(client, input);
+}
+
+/**
+ * Ensures the admin key and, for each demo owner in `ownerKeys` (owner id → plaintext, which the
+ * caller keeps), that owner's key; then the demo owners' accounts and the rest of the demo data.
+ */
+export async function seedDemo(
+  client: Client,
+  adminKey: string,
+  ownerKeys: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  await ensureKey(client, {
+    ownerId: demoAdminOwnerId,
+    role: "admin",
+    name: "local dev admin",
+    plaintext: adminKey,
+  });
+  for (const owner of demoOwners) {
+    const plaintext = ownerKeys[owner.ownerId];
+    if (plaintext !== undefined) {
+      await ensureKey(client, {
+        ownerId: owner.ownerId,
+        role: owner.role,
+        name: "local dev demo",
+        plaintext,
+      });
+    }
   }
   for (const owner of demoOwners) {
     for (const account of owner.accounts) {
@@ -78,6 +119,7 @@ export async function seedDemo(client: Client, adminKey: string): Promise<void> 
       }
     }
   }
+  await fundDemoTreasury(client);
   await seedDemoPrices(client);
   await seedDemoCredits(client);
   await seedDemoPools(client);

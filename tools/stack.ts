@@ -1,8 +1,15 @@
 /**
  * The whole local service as one call, shared by `npm run dev` (tools/dev.ts) and the browser
  * end-to-end tests (test/setup/e2e.ts): the project's libSQL server on a file database, the
- * migrations, the demo seed (with an admin key), and `wrangler dev` on 127.0.0.1, ready once
- * `GET /v1/health` answers 200. Port 0 means "a free port chosen now".
+ * migrations, the demo seed (with an admin key and a key per demo owner), and `wrangler dev` on
+ * 127.0.0.1 with the webhook secrets, ready once `GET /v1/health` answers 200. Port 0 means "a
+ * free port chosen now".
+ *
+ * Generated once and kept in `dataDir` (git-ignored `.data/` for `npm run dev`, mode 0600): the admin
+ * key (`admin-key.txt`), the demo owners' keys (`demo-keys.json`: keys are stored hashed, so the
+ * plaintext is kept here, and the seed re-inserts any whose prefix the database lacks, e.g. after
+ * `dev.db` was deleted alone) and the webhook secrets (`webhook-secrets.json`), which are passed to
+ * wrangler with `--var` (no `.dev.vars` is written, so nothing else picks them up).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,7 +19,7 @@ import { createClient } from "@libsql/client";
 import { randomBase62 } from "../src/kit/ids";
 import { startLibsqlServer } from "./libsql-server/server";
 import { migrateDatabase } from "./migrate";
-import { seedDemo } from "./seed";
+import { demoAccountIdsOf, demoOwners, seedDemo } from "./seed";
 
 const root = join(import.meta.dirname, "..");
 
@@ -47,6 +54,23 @@ export type DevStackOptions = {
    */
   readonly output?: "inherit" | "pipe";
   readonly readyTimeoutMs?: number;
+  /**
+   * Secrets and settings given to the Worker instead of the generated ones or in addition to them
+   * (`npm run dev` passes STRIPE_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_API_BASE and
+   * BRIDGE_WEBHOOK_SECRET from its environment, e.g. the secret `stripe listen` prints).
+   */
+  readonly vars?: Readonly<Record<string, string>>;
+};
+
+/** The webhook signing secrets the local Worker verifies with. */
+export type DevWebhookSecrets = { readonly stripe: string; readonly bridge: string };
+
+/** A demo owner of the seed (tools/seed.ts) with its API key and its account ids. */
+export type DevDemoOwner = {
+  readonly ownerId: string;
+  readonly role: string;
+  readonly key: string;
+  readonly accountIds: readonly string[];
 };
 
 export type DevStack = {
@@ -54,6 +78,8 @@ export type DevStack = {
   readonly baseUrl: string;
   readonly libsqlUrl: string;
   readonly adminKey: string;
+  readonly webhookSecrets: DevWebhookSecrets;
+  readonly demoOwners: readonly DevDemoOwner[];
   /** Resolves with wrangler's exit code when it stops for any reason. */
   readonly exited: Promise<number | null>;
   /** Stops wrangler (and the workerd it started) and the libSQL server. Safe to call twice. */
@@ -83,9 +109,63 @@ function adminKeyFor(options: DevStackOptions): string {
   }
   const file = join(options.dataDir, "admin-key.txt");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  const key = `tfm_${randomBase62(12)}_${randomBase62(32)}`;
+  const key = newKeyPlaintext();
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/** A new API key's plaintext: `tfm_<12 base62>_<32 base62>`. */
+function newKeyPlaintext(): string {
+  return `tfm_${randomBase62(12)}_${randomBase62(32)}`;
+}
+
+/** Reads `dataDir/<name>` as JSON, or null when it does not exist. */
+function readKept(dataDir: string, name: string): unknown {
+  const file = join(dataDir, name);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as unknown) : null;
+}
+
+function keep(dataDir: string, name: string, value: unknown): void {
+  writeFileSync(join(dataDir, name), `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** A string-to-string record from a kept file, or {} when it is absent or not one. */
+function stringRecord(value: unknown): Record<string, string> {
+  if (typeof value !== "object" || value === null) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+}
+
+/**
+ * The webhook secrets kept in `dataDir/webhook-secrets.json`, generated on first use: a Stripe-like
+ * `whsec_…` and a bridge secret. Kept, so webhooks signed by `npm run webhook` keep verifying.
+ */
+export function devWebhookSecrets(dataDir: string): DevWebhookSecrets {
+  const kept = stringRecord(readKept(dataDir, "webhook-secrets.json"));
+  const secrets = {
+    stripe: kept.stripe ?? `whsec_${randomBase62(32)}`,
+    bridge: kept.bridge ?? `bridge_${randomBase62(32)}`,
+  };
+  if (kept.stripe !== secrets.stripe || kept.bridge !== secrets.bridge) {
+    keep(dataDir, "webhook-secrets.json", secrets);
+  }
+  return secrets;
+}
+
+/** The demo owners' key plaintexts kept in `dataDir/demo-keys.json` (owner id → key), made on first use. */
+export function devDemoKeys(dataDir: string): Record<string, string> {
+  const kept = stringRecord(readKept(dataDir, "demo-keys.json"));
+  const keys: Record<string, string> = {};
+  for (const owner of demoOwners) {
+    const existing = kept[owner.ownerId];
+    keys[owner.ownerId] =
+      existing !== undefined && adminKeyPattern.test(existing) ? existing : newKeyPlaintext();
+  }
+  if (demoOwners.some((owner) => kept[owner.ownerId] !== keys[owner.ownerId])) {
+    keep(dataDir, "demo-keys.json", keys);
+  }
+  return keys;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,6 +202,17 @@ async function waitForHealth(
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   mkdirSync(options.dataDir, { recursive: true });
   const adminKey = adminKeyFor(options);
+  const generated = devWebhookSecrets(options.dataDir);
+  const webhookSecrets: DevWebhookSecrets = {
+    stripe: options.vars?.STRIPE_WEBHOOK_SECRET ?? generated.stripe,
+    bridge: options.vars?.BRIDGE_WEBHOOK_SECRET ?? generated.bridge,
+  };
+  const ownerKeys = devDemoKeys(options.dataDir);
+  const vars: Record<string, string> = {
+    ...options.vars,
+    STRIPE_WEBHOOK_SECRET: webhookSecrets.stripe,
+    BRIDGE_WEBHOOK_SECRET: webhookSecrets.bridge,
+  };
   const port = options.port === 0 ? await freePort() : options.port;
   const inspectorPort = await freePort();
   const server =
@@ -158,7 +249,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     await migrateDatabase(server.url, authToken);
     const client = createClient({ url: server.url, ...(authToken ? { authToken } : {}), intMode: "bigint" });
     try {
-      await seedDemo(client, adminKey);
+      await seedDemo(client, adminKey, ownerKeys);
     } finally {
       client.close();
     }
@@ -174,6 +265,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       "--var",
       `LIBSQL_URL:${server.url}`,
       ...(authToken ? ["--var", `LIBSQL_AUTH_TOKEN:${authToken}`] : []),
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       ...(options.persistTo === undefined ? [] : ["--persist-to", options.persistTo]),
       ...(piped ? ["--show-interactive-dev-session=false", "--log-level", "warn"] : []),
     ];
@@ -208,6 +300,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     baseUrl,
     libsqlUrl: server.url,
     adminKey,
+    webhookSecrets,
+    demoOwners: demoOwners.map((owner) => ({
+      ownerId: owner.ownerId,
+      role: owner.role,
+      key: ownerKeys[owner.ownerId] ?? "",
+      accountIds: demoAccountIdsOf(owner.ownerId),
+    })),
     exited,
     stop() {
       stopped ??= (async () => {

@@ -25,6 +25,10 @@ export type CreditsEnv = {
   readonly CC_TO_TFP_MARKET_ENABLED?: string | undefined;
   readonly CHECKOUT_QUOTE_TTL_SECONDS?: string | undefined;
   readonly CONVERSION_QUOTE_TTL_SECONDS?: string | undefined;
+  readonly STRIPE_SECRET_KEY?: string | undefined;
+  readonly STRIPE_API_BASE?: string | undefined;
+  readonly CHECKOUT_SUCCESS_URL?: string | undefined;
+  readonly CHECKOUT_CANCEL_URL?: string | undefined;
 };
 
 export type CreditsConfig = {
@@ -104,4 +108,73 @@ export function creditsConfig(env: CreditsEnv): CreditsConfig {
 /** The webhook secrets in force: the current one first, then the previous one during rotation. */
 export function webhookSecrets(current: string | undefined, previous: string | undefined): string[] {
   return [current, previous].filter((secret): secret is string => secret !== undefined && secret.length > 0);
+}
+
+/** Card checkout through Stripe Checkout (`POST /v1/credits/checkout`), when a secret key is set. */
+export type StripeCheckoutConfig = {
+  /** STRIPE_SECRET_KEY (a secret: `wrangler secret put STRIPE_SECRET_KEY`), `sk_…` or a restricted `rk_…`. */
+  readonly secretKey: string;
+  /** STRIPE_API_BASE: another address for Stripe's API (a local stand-in in tests); null: api.stripe.com. */
+  readonly api: { readonly protocol: "http" | "https"; readonly host: string; readonly port: number } | null;
+  /**
+   * Where Stripe sends the payer after paying, and after giving up (CHECKOUT_SUCCESS_URL,
+   * CHECKOUT_CANCEL_URL); `{QUOTE_ID}` is replaced by the quote's id and `{CHECKOUT_SESSION_ID}` by
+   * Stripe. Null: the dashboard of the service that answered (`<origin>/?checkout=success&quote=…`).
+   */
+  readonly successUrl: string | null;
+  readonly cancelUrl: string | null;
+};
+
+/** Longest success or cancel URL accepted (Stripe's own limit is 5,000 characters). */
+export const checkoutUrlCharsMax = 2_000;
+
+const webUrl = z
+  .string()
+  .max(checkoutUrlCharsMax)
+  .regex(/^https?:\/\/[^\s]+$/, "an http(s) URL")
+  .optional();
+
+const stripeEnvSchema = z.object({
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_[A-Za-z0-9_]{8,250}$/, "a Stripe secret key (sk_…) or restricted key (rk_…)")
+    .optional(),
+  STRIPE_API_BASE: z
+    .string()
+    .regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/, "a base URL such as http://127.0.0.1:12111")
+    .optional(),
+  CHECKOUT_SUCCESS_URL: webUrl,
+  CHECKOUT_CANCEL_URL: webUrl,
+});
+
+/**
+ * The Stripe Checkout configuration, or null when STRIPE_SECRET_KEY is not set (checkout then only
+ * quotes, and the client creates the session itself). Throws on a malformed value, like
+ * `creditsConfig`.
+ */
+export function stripeCheckoutConfig(env: CreditsEnv): StripeCheckoutConfig | null {
+  const parsed = stripeEnvSchema.safeParse({
+    STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY || undefined,
+    STRIPE_API_BASE: env.STRIPE_API_BASE || undefined,
+    CHECKOUT_SUCCESS_URL: env.CHECKOUT_SUCCESS_URL || undefined,
+    CHECKOUT_CANCEL_URL: env.CHECKOUT_CANCEL_URL || undefined,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    invariant(false, `Stripe checkout configuration ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const value = parsed.data;
+  if (value.STRIPE_SECRET_KEY === undefined) return null;
+  let api: StripeCheckoutConfig["api"] = null;
+  if (value.STRIPE_API_BASE !== undefined) {
+    const url = new URL(value.STRIPE_API_BASE);
+    const protocol = url.protocol === "http:" ? "http" : "https";
+    api = { protocol, host: url.hostname, port: Number(url.port || (protocol === "http" ? 80 : 443)) };
+  }
+  return {
+    secretKey: value.STRIPE_SECRET_KEY,
+    api,
+    successUrl: value.CHECKOUT_SUCCESS_URL ?? null,
+    cancelUrl: value.CHECKOUT_CANCEL_URL ?? null,
+  };
 }

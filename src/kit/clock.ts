@@ -37,8 +37,9 @@ export function clockOffsetMs(): number {
 }
 
 /**
- * Moves the clock forward by `ms` (an integer ≥ 0). Only test and bench code calls this: the
- * workers test project imports it directly; a benchmark's own Worker entry exposes it.
+ * Moves the clock forward by `ms` (an integer ≥ 0). Only test, bench and development code calls
+ * this: the workers test project imports it directly; a benchmark's own Worker entry exposes it;
+ * `POST /v1/dev/clock` calls it where ENVIRONMENT is development or test (src/routes/dev/clock.ts).
  */
 export function shiftClock(ms: number): number {
   if (!Number.isSafeInteger(ms) || ms < 0)

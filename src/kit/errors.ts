@@ -34,6 +34,9 @@ export const errorCodes = [
   "SIGNATURE_INVALID",
   "TIMESTAMP_OUT_OF_TOLERANCE",
   "WEBHOOK_NOT_CONFIGURED",
+  // card payments: Stripe refused a request of ours (502) or could not be reached (503)
+  "PAYMENT_PROVIDER_REFUSED",
+  "PAYMENT_PROVIDER_UNAVAILABLE",
   // marketplace
   "PRICE_OUTSIDE_BAND",
   "SLICES_UNAVAILABLE",

@@ -25,6 +25,8 @@ import * as conversionExecute from "./conversions/execute";
 import * as conversionQuote from "./conversions/quote";
 import * as creditsCheckout from "./credits/checkout";
 import * as creditsCheckoutGet from "./credits/checkout-get";
+import * as devClock from "./dev/clock";
+import * as devSettle from "./dev/settle";
 import * as farmerEarnings from "./farmers/earnings";
 import * as farmerNodes from "./farmers/nodes";
 import * as health from "./health/get";
@@ -127,6 +129,9 @@ const modules = [
   bidPackagePut,
   bidPackageCommit,
   farmerEarnings,
+  // Development only (404 unless ENVIRONMENT is development or test): the clock, settling a node now
+  devClock,
+  devSettle,
 ];
 
 export function registerRoutes(app: App): void {

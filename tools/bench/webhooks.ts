@@ -77,14 +77,15 @@ async function stripeRun(client: Client, accounts: string[], concurrency: number
   const payments: { pi: string; ccMinor: bigint }[] = [];
   for (let index = 0; index < paymentsPerRun; index++) {
     const usdMinor = BigInt(100 + ((index * 7919) % 4_900));
-    const quote = await createCheckoutQuote(
+    const created = await createCheckoutQuote(
       client,
       { role: "admin", ownerId: "bench" },
-      { accountId: accounts[index % accounts.length]!, usdMinor },
-      { checkoutQuoteTtlMs: 3_600_000 },
+      { accountId: accounts[index % accounts.length]!, usdMinor, idempotencyKey: null },
+      { config: { checkoutQuoteTtlMs: 3_600_000 }, createSession: null },
       nowMs,
     );
-    if (!quote.ok) throw new Error(quote.detail);
+    if (!created.ok) throw new Error(created.detail);
+    const quote = { value: created.value.quote };
     const pi = id("pi");
     payments.push({ pi, ccMinor: quote.value.ccMinor });
     const event = (type: string, object: Record<string, unknown>) =>

@@ -8,7 +8,7 @@
 import type { Client } from "@libsql/client";
 import { createTransfers } from "../../src/ledger/store";
 
-const demoTfpAccounts = [
+export const demoTfpAccounts = [
   { id: "acc_demo_alice_tfp", ownerId: "usr_alice", kind: "user" },
   { id: "acc_demo_bob_tfp", ownerId: "frm_bob", kind: "farmer" },
 ] as const;

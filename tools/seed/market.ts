@@ -7,6 +7,8 @@
  * production. Run after the demo owners and prices exist (the end of `seedDemo`).
  */
 import type { Client } from "@libsql/client";
+import { treasuryAccountId } from "../../src/ledger/holds";
+import { createTransfers } from "../../src/ledger/store";
 import { findCatalogueNode } from "../../src/market/core/catalogue";
 import { defaultMarketParameters } from "../../src/market/core/parameters";
 import { insertNodeStatement } from "../../src/market/store/nodes";
@@ -76,4 +78,32 @@ export async function seedDemoMarket(client: Client, nowMs = Date.now()): Promis
     await client.execute(insertNodeStatement(planned.value));
   }
   await ensureDefaultPackages(client, nowMs);
+}
+
+/** What the demo treasury is funded with: 100,000 CC (6 decimals), years of every default package. */
+export const demoTreasuryFundMinor = 100_000_000_000n;
+
+/**
+ * Funds ThreeFold's treasury (acc_treasury_cc), which pays for bid-package commitments, so they
+ * work on a fresh database: CC minted through the ledger (acc_issuance_cc → the treasury, one
+ * posted transfer with a fixed id, so running it again moves nothing and supply stays conserved).
+ */
+export async function fundDemoTreasury(client: Client, nowMs = Date.now()): Promise<void> {
+  const result = await createTransfers(
+    client,
+    [
+      {
+        type: "posted",
+        id: `demo_fund_${treasuryAccountId}`,
+        debitAccountId: "acc_issuance_cc",
+        creditAccountId: treasuryAccountId,
+        asset: "CC",
+        amountMinor: demoTreasuryFundMinor,
+        code: "demo_seed",
+        metadata: { reason: "demo treasury for bid packages" },
+      },
+    ],
+    { nowMs },
+  );
+  if (!result.ok) throw new Error(`demo treasury funding failed: ${result.detail}`);
 }

@@ -45,8 +45,13 @@ export const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
   CANCELLATION_DEADLINE_PASSED: 409,
   DATABASE_UNAVAILABLE: 503,
   WEBHOOK_NOT_CONFIGURED: 503,
+  PAYMENT_PROVIDER_REFUSED: 502,
+  PAYMENT_PROVIDER_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
+
+/** Retry-After sent with a code whose cause usually passes within seconds. */
+const retryAfterSecondsOf: Partial<Record<ErrorCode, number>> = { PAYMENT_PROVIDER_UNAVAILABLE: 5 };
 
 const titles: Partial<Record<ErrorCode, string>> = {
   VALIDATION_FAILED: "The request is not valid",
@@ -58,6 +63,8 @@ const titles: Partial<Record<ErrorCode, string>> = {
   ORACLE_HALTED: "Price oracle halted",
   DATABASE_UNAVAILABLE: "Service temporarily unavailable",
   WEBHOOK_NOT_CONFIGURED: "Webhook not configured",
+  PAYMENT_PROVIDER_REFUSED: "The payment provider refused the request",
+  PAYMENT_PROVIDER_UNAVAILABLE: "The payment provider cannot be reached",
   RATE_LIMITED: "Too many requests",
   INTERNAL: "Internal error",
 };
@@ -104,10 +111,12 @@ export class ApiError extends Error {
 
   /** From a domain failure; its `field` becomes the single field problem. */
   static from(failure: Failure): ApiError {
+    const retryAfterSeconds = retryAfterSecondsOf[failure.code];
     return new ApiError(
       failure.code,
       failure.detail,
       failure.field === undefined ? [] : [{ field: failure.field, detail: failure.detail }],
+      retryAfterSeconds === undefined ? {} : { retryAfterSeconds },
     );
   }
 }

@@ -19,14 +19,24 @@ export const checkoutQuoteSchema = z
     paymentId: z.string().nullable(),
     expiresAt: z.string(),
     createdAt: z.string(),
+    checkoutUrl: z.string().nullable().openapi({
+      example: "https://checkout.stripe.com/c/pay/cs_test_a1B2c3",
+      description:
+        "The Stripe Checkout page to send the payer to, created by this service; null when the service has no Stripe key (`stripe.checkoutSession` is then `not_configured`: create the session yourself with `stripe`).",
+    }),
+    checkoutSessionId: z.string().nullable().openapi({ example: "cs_test_a1B2c3" }),
     stripe: z
       .object({
+        checkoutSession: z.enum(["created", "not_configured"]).openapi({
+          description:
+            "`created`: this service created the Checkout Session (checkoutUrl); `not_configured`: it had no Stripe key (STRIPE_SECRET_KEY) when the quote was made.",
+        }),
         clientReferenceId: z.string(),
         metadata: z.record(z.string(), z.string()),
       })
       .openapi({
         description:
-          "Put these on the Stripe Checkout Session (client_reference_id, and metadata on the session and on payment_intent_data). A payment after expiresAt, or of another amount, is minted at the peg when it arrives.",
+          "The reference on the payment: set on the session this service created, or put these on your own Checkout Session (client_reference_id, and metadata on the session and on payment_intent_data). A payment after expiresAt, or of another amount, is minted at the peg when it arrives.",
       }),
   })
   .openapi("CheckoutQuote");
@@ -44,6 +54,12 @@ export function checkoutQuoteJson(quote: CheckoutQuote, nowMs: number): z.infer<
     paymentId: quote.paymentId,
     expiresAt: new Date(quote.expiresAtMs).toISOString(),
     createdAt: new Date(quote.createdAtMs).toISOString(),
-    stripe: { clientReferenceId: quote.id, metadata: { [quoteReferenceKey]: quote.id } },
+    checkoutUrl: quote.checkoutUrl,
+    checkoutSessionId: quote.checkoutSessionId,
+    stripe: {
+      checkoutSession: quote.checkoutSessionId === null ? "not_configured" : "created",
+      clientReferenceId: quote.id,
+      metadata: { [quoteReferenceKey]: quote.id },
+    },
   };
 }

@@ -59,21 +59,22 @@ beforeAll(async () => {
     const quote = await createCheckoutQuote(
       database(),
       { role: "user", ownerId: owner.ownerId },
-      { accountId, usdMinor: BigInt(usdCents) },
-      { checkoutQuoteTtlMs: 3_600_000 },
+      { accountId, usdMinor: BigInt(usdCents), idempotencyKey: null },
+      { config: { checkoutQuoteTtlMs: 3_600_000 }, createSession: null },
       nowMs,
     );
     if (!quote.ok) throw new Error(quote.detail);
+    const { id: quoteId, ccMinor } = quote.value.quote;
     const pi = uniqueId("pi");
     const refunded = index < refundsCount;
-    payments.push({ pi, accountId, usdCents, ccMinor: quote.value.ccMinor, refunded });
+    payments.push({ pi, accountId, usdCents, ccMinor, refunded });
     const session = stripeEvent(
       "checkout.session.completed",
-      checkoutSession({ paymentIntent: pi, quoteId: quote.value.id, amountCents: usdCents }),
+      checkoutSession({ paymentIntent: pi, quoteId, amountCents: usdCents }),
     );
     const intent = stripeEvent(
       "payment_intent.succeeded",
-      paymentIntent({ id: pi, quoteId: quote.value.id, amountCents: usdCents }),
+      paymentIntent({ id: pi, quoteId, amountCents: usdCents }),
     );
     events.push(session, session, intent, random() < 0.5 ? session : intent);
     if (refunded) {

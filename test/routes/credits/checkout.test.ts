@@ -44,6 +44,7 @@ describe("POST /v1/credits/checkout", () => {
       reference: response.body.id,
     });
     expect(response.body.stripe).toEqual({
+      checkoutSession: "not_configured",
       clientReferenceId: response.body.id,
       metadata: { cc_quote_id: response.body.id },
     });

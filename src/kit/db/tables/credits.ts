@@ -85,6 +85,10 @@ export const checkoutQuotes = sqliteTable(
     expiresAtMs: int("expires_at").notNull(),
     paymentId: text("payment_id"),
     createdAtMs: int("created_at").notNull(),
+    /** The Stripe Checkout Session created for the quote (null: made without a Stripe key). */
+    checkoutSessionId: text("checkout_session_id"),
+    /** That session's payment page. */
+    checkoutUrl: text("checkout_url"),
   },
   (table) => [index("checkout_quotes_owner").on(table.ownerId, table.createdAtMs)],
 );
