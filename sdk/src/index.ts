@@ -24,7 +24,7 @@ export type { components, operations, paths } from "./schema.js";
 export type Schemas = components["schemas"];
 
 /** The client: openapi-fetch's `GET`, `POST`, `PUT`, `DELETE`, … typed by the API's paths. */
-export type TfgridClient = Client<paths, "application/json">;
+export type TfgridClient = Client<paths>;
 
 export type ClientOptions = {
   /** The service's origin, e.g. `http://127.0.0.1:8787` (paths start with `/v1`). */
@@ -43,7 +43,7 @@ export type ClientOptions = {
  */
 export function createClient(options: ClientOptions): TfgridClient {
   const baseFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
-  return createFetchClient<paths, "application/json">({
+  return createFetchClient<paths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     headers: options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` },
     fetch: async (request: Request) => {
