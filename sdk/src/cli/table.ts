@@ -25,3 +25,13 @@ export function fields(
     )
     .join("\n");
 }
+
+/**
+ * A decimal string cut to `places` decimals for reading (`2.2857142857…` → `2.28…`); the `…`
+ * says it was cut. Display only: `--json` prints the exact value.
+ */
+export function shortDecimal(text: string, places = 2): string {
+  const match = /^(-?[0-9]+)\.([0-9]+)$/.exec(text);
+  if (match === null || match[2]!.length <= places) return text;
+  return `${match[1]}.${match[2]!.slice(0, places)}…`;
+}

@@ -2,7 +2,7 @@
 import { pages, type Schemas, unwrap } from "../../index.js";
 import { type Command, integerFlag, type OptionSpec, stringFlag } from "../command.js";
 import { marketFilterOptions, marketFilters, marketFlagOf, marketQuery } from "../market-filters.js";
-import { table } from "../table.js";
+import { shortDecimal, table } from "../table.js";
 
 /** Pages `--all` follows at most (200 offers each). */
 const allPagesMax = 50;
@@ -16,10 +16,10 @@ function offerRow(node: Node): string[] {
     node.name,
     node.region,
     `${node.freeSlices}/${node.sliceCount}`,
-    node.slice.cores,
-    node.slice.memGb,
-    node.slice.ssdGb,
-    node.slice.aiGb,
+    shortDecimal(node.slice.cores),
+    shortDecimal(node.slice.memGb),
+    shortDecimal(node.slice.ssdGb),
+    shortDecimal(node.slice.aiGb),
     `${prices.perSliceHour} ${prices.currency}`,
     prices.inCc?.perSliceHour ?? "-",
     node.reliability,

@@ -2,7 +2,7 @@
 import { type Schemas, unwrap } from "../../index.js";
 import { type Command, flagsFrom, integerFlag, positional, requiredFlag, stringFlag } from "../command.js";
 import { UsageError } from "../errors.js";
-import { fields } from "../table.js";
+import { fields, shortDecimal } from "../table.js";
 
 type Node = Schemas["MarketNode"];
 type Registration = Schemas["NodeRegistration"];
@@ -16,7 +16,10 @@ function nodeFields(node: Node): string {
     ["region", node.region],
     ["state", node.state],
     ["slices", `${node.freeSlices} free of ${node.sliceCount}`],
-    ["slice", `${node.slice.cores} cores, ${node.slice.memGb} GB memory, ${node.slice.ssdGb} GB SSD`],
+    [
+      "slice",
+      `${shortDecimal(node.slice.cores)} cores, ${shortDecimal(node.slice.memGb)} GB memory, ${shortDecimal(node.slice.ssdGb)} GB SSD`,
+    ],
     [
       "price",
       `${prices.perSliceMonth} ${prices.currency}/slice-month, ${prices.perSliceHour} ${prices.currency}/slice-hour`,
