@@ -186,7 +186,8 @@ function tfgrid(args: string[], env: Record<string, string> = {}): Promise<CliRu
   });
 }
 
-describe("the tfgrid CLI against the real service", () => {
+// Each spawn starts Node and tsx (a second or more on a busy machine): room beyond the project's 30 s.
+describe("the tfgrid CLI against the real service", { timeout: 120_000 }, () => {
   it("searches the market: --json prints the listing, otherwise a table", async () => {
     const json = await tfgrid(["market", "search", "--region", region, "--min-mem", "1", "--json"]);
     expect(json.stderr).toBe("");
@@ -283,6 +284,68 @@ describe("the tfgrid CLI against the real service", () => {
     const down = await tfgrid(["market", "search"], { TFGRID_URL: "http://127.0.0.1:9" });
     expect(down.code).toBe(3);
     expect(down.stderr).toContain("did not answer");
+  });
+
+  it("places an exit bid (replayed by its key) and reports a farmer's earnings", async () => {
+    // The user's own TFP (funded by the admin) and USDC accounts, in a round of a pool of this test.
+    const [tfp, usdc] = await Promise.all(
+      (["TFP", "USDC"] as const).map((asset) =>
+        unwrap(admin.POST("/v1/accounts", { body: { ownerId: userId, asset, kind: "user" } })),
+      ),
+    );
+    await unwrap(
+      admin.POST("/v1/transfers", {
+        params: { header: idempotent() },
+        body: {
+          transfers: [
+            {
+              type: "posted",
+              debitAccountId: "acc_issuance_tfp",
+              creditAccountId: tfp!.id,
+              asset: "TFP",
+              amount: "1000",
+              code: "manual_adjustment",
+            },
+          ],
+        },
+      }),
+    );
+    const pool = await unwrap(admin.POST("/v1/pools", { body: { name: `SDK pool ${run}` } }));
+    const round = await unwrap(
+      admin.POST("/v1/auctions", {
+        params: { header: idempotent() },
+        body: {
+          poolId: pool.id,
+          closesAt: new Date(Date.now() + 2 * 3_600_000).toISOString(),
+          reference: { source: "fixed", price: "0.1" },
+        },
+      }),
+    );
+    const args = ["auctions", "bid", round.id, "--amount", "500", "--min-price", "0.05"];
+    const accounts = ["--account", tfp!.id, "--payout", usdc!.id, "--idempotency-key", `cli-${run}-bid`];
+    const env = { TFGRID_API_KEY: userKey };
+    const placed = await tfgrid([...args, ...accounts, "--json"], env);
+    expect(placed.code).toBe(0);
+    const bid = JSON.parse(placed.stdout) as Schemas["AuctionBid"];
+    expect(bid).toMatchObject({
+      roundId: round.id,
+      amount: "500.0000000",
+      status: "held",
+      accountId: tfp!.id,
+    });
+    const again = await tfgrid([...args, ...accounts, "--json"], env);
+    expect(JSON.parse(again.stdout)).toEqual(bid);
+    expect(again.stderr).toContain("replayed");
+    const held = await unwrap(user.GET("/v1/accounts/{id}", { params: { path: { id: tfp!.id } } }));
+    expect(held.balance.available).toBe("500.0000000");
+
+    const swapped = await tfgrid([...args, "--account", usdc!.id, "--payout", usdc!.id], env);
+    expect(swapped.code).toBe(1);
+    expect(swapped.stderr).toContain("- accountId (--account): must hold TFP");
+
+    const report = await tfgrid(["earnings", "--farmer", farmerId, "--json"], { TFGRID_API_KEY: farmerKey });
+    expect(report.code).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject({ farmerId, currency: "CC" });
   });
 
   it("shows a balance from the key in TFGRID_API_KEY and the account in the config file", async () => {
