@@ -8,7 +8,7 @@
  * app documents (its info, security schemes, operation ids) is what the SDK is typed from, without
  * a second copy of the document's configuration here.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import openapiTS, { astToString, COMMENT_HEADER, type OpenAPI3 } from "openapi-typescript";
 import { buildApp } from "../../src/app";
@@ -39,10 +39,17 @@ export async function schemaText(document: OpenAPI3): Promise<string> {
   return `${COMMENT_HEADER}${astToString(nodes)}`;
 }
 
+/**
+ * `npm run sdk:generate` asks the app; `npm run sdk:generate -- <file>` reads a document written
+ * before (the same app's, e.g. by a docs build) instead.
+ */
 async function main(): Promise<void> {
-  const text = await schemaText(await appDocument());
+  const file = process.argv[2];
+  const document =
+    file === undefined ? await appDocument() : (JSON.parse(readFileSync(file, "utf8")) as OpenAPI3);
+  const text = await schemaText(document);
   writeFileSync(schemaFile, text);
-  console.log(`wrote ${schemaFile} (${text.length} characters)`);
+  console.log(`wrote ${schemaFile} (${text.length} characters) from ${file ?? "the app's /openapi.json"}`);
 }
 
 if (process.argv[1] === import.meta.filename) await main();
