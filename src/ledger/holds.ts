@@ -3,7 +3,7 @@
  * lease's use, placed, read and released through the ledger. Settlement draws them down
  * (settlement.ts); whatever is left when a lease ends or a bid closes is released here.
  */
-import type { Client, InStatement, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { writeFailure } from "../kit/db/client";
 import { decodeColumns } from "../kit/db/rows";
 import * as tables from "../kit/db/schema";
@@ -25,14 +25,31 @@ const idsPerQueryMax = 400;
 
 /** The ledger's view of these holds (missing ids are absent from the map). */
 export async function loadHolds(client: Client, ids: readonly string[]): Promise<Map<string, HoldInfo>> {
-  const holds = new Map<string, HoldInfo>();
+  const statements = holdsStatements(ids);
+  if (statements.length === 0) return new Map();
+  return holdsFrom(
+    statements.length === 1 ? [await client.execute(statements[0]!)] : await client.batch(statements, "read"),
+  );
+}
+
+/** The reads of `loadHolds`, to send in a batch with other reads (one per 400 ids). */
+export function holdsStatements(ids: readonly string[]): InStatement[] {
   const unique = [...new Set(ids)];
+  const statements: InStatement[] = [];
   for (let start = 0; start < unique.length; start += idsPerQueryMax) {
     const chunk = unique.slice(start, start + idsPerQueryMax);
-    const result = await client.execute({
+    statements.push({
       sql: `SELECT id, remaining, status, expires_at FROM holds WHERE id IN (${chunk.map(() => "?").join(", ")})`,
       args: chunk,
     });
+  }
+  return statements;
+}
+
+/** The holds `holdsStatements` read, by id. */
+export function holdsFrom(results: readonly ResultSet[]): Map<string, HoldInfo> {
+  const holds = new Map<string, HoldInfo>();
+  for (const result of results) {
     for (const row of result.rows) {
       const hold = decodeColumns(tables.holds, row, ["id", "remainingMinor", "status", "expiresAtMs"]);
       holds.set(hold.id, hold);

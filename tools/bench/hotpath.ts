@@ -22,6 +22,7 @@ import { createAccount } from "../../src/ledger/accounts";
 import { createTransfers } from "../../src/ledger/store";
 import { startDbProxy } from "../db-proxy";
 import { startLibsqlServer } from "../libsql-server/server";
+import { demoPoolId } from "../seed/pools";
 import { startDevStack } from "../stack";
 
 const samples = Number(process.env.BENCH_HOTPATH_SAMPLES ?? 15);
@@ -33,9 +34,11 @@ const usersCount = 48;
 const nodeId = "node_demo_bob_mini3";
 const leaseNodeId = "node_demo_bob_home";
 
-type User = { key: string; accountId: string };
+/** A user's key and CC account; for LPs, their TFP account and a USDC account for payouts. */
+type User = { key: string; accountId: string; tfp?: string; usdc?: string };
 type Call = () => Promise<Response>;
-type Route = { name: string; kind: "read" | "write"; call: (user: User) => Call };
+/** A route: its call for a user, made ready before the timing (`call` may do untimed setup first). */
+type Route = { name: string; kind: "read" | "write"; call: (user: User) => Call | Promise<Call> };
 
 function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
@@ -63,6 +66,160 @@ async function seedUsers(client: Client): Promise<User[]> {
     users.push({ key, accountId: account.id });
   }
   return users;
+}
+
+/** Mints `amountMinor` of `asset` into a new account of `ownerId`. */
+async function fundedAccount(
+  client: Client,
+  ownerId: string,
+  asset: "CC" | "TFP" | "USDC",
+  kind: "user" | "farmer" | "lp",
+  amountMinor: bigint,
+): Promise<string> {
+  const account = await createAccount(client, { ownerId, asset, kind });
+  if (amountMinor === 0n) return account.id;
+  const funded = await createTransfers(client, [
+    {
+      type: "posted",
+      id: `hot_fund_${account.id}`,
+      debitAccountId: `acc_issuance_${asset.toLowerCase()}`,
+      creditAccountId: account.id,
+      asset,
+      amountMinor,
+      code: "bench_fund",
+    },
+  ]);
+  if (!funded.ok) throw new Error(`funding ${ownerId}: ${funded.detail}`);
+  return account.id;
+}
+
+/** A key of `role` for `ownerId`. */
+async function keyFor(client: Client, ownerId: string, role: "farmer" | "lp" | "admin"): Promise<string> {
+  const key = `tfm_${randomBase62(12)}_${randomBase62(32)}`;
+  await createApiKey(client, { ownerId, role, name: "hotpath bench", plaintext: key });
+  return key;
+}
+
+/** LPs of the bench (a round takes at most 20 bids per owner). */
+const lpsCount = 4;
+
+/** The bench's farmer (the demo farmer frm_bob) and LPs with TFP to contribute and to offer. */
+async function seedOthers(client: Client): Promise<{ farmer: User; lps: User[] }> {
+  const farmer = { key: await keyFor(client, "frm_bob", "farmer"), accountId: "acc_demo_bob_cc" };
+  const lps: User[] = [];
+  for (let index = 0; index < lpsCount; index++) {
+    const owner = `lp_hot${index}`;
+    const tfp = await fundedAccount(client, owner, "TFP", "lp", 10_000_000n * 10_000_000n);
+    const usdc = await fundedAccount(client, owner, "USDC", "lp", 0n);
+    lps.push({ key: await keyFor(client, owner, "lp"), accountId: tfp, tfp, usdc });
+  }
+  return { farmer, lps };
+}
+
+/** An exit round on the demo pool, closing in a day (fixed reference price). */
+async function openRound(baseUrl: string, adminKey: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/v1/auctions`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${adminKey}`,
+      "content-type": "application/json",
+      "idempotency-key": `hot-round-${randomBase62(12)}`,
+    },
+    body: JSON.stringify({
+      poolId: demoPoolId,
+      closesAt: new Date(Date.now() + 86_400_000).toISOString(),
+      reference: { source: "fixed", price: "0.05" },
+    }),
+  });
+  const body = (await response.json()) as { id?: string };
+  if (!response.ok || !body.id)
+    throw new Error(`opening a round: ${response.status} ${JSON.stringify(body)}`);
+  return body.id;
+}
+
+type Others = { farmer: User; lps: User[]; roundId: string };
+
+/** The value-moving routes of farmers and LPs (each call its own new effect). */
+function otherRoutesOf(baseUrl: string, others: Others): Route[] {
+  const send = (method: string, path: string, key: string, body: unknown, idempotent: boolean) => () =>
+    fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        ...(idempotent ? { "idempotency-key": `hot-${randomBase62(16)}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  const { farmer, lps, roundId } = others;
+  let turn = 0;
+  const nextLp = () => lps[turn++ % lps.length]!;
+  return [
+    {
+      name: "POST /v1/nodes",
+      kind: "write",
+      call: () =>
+        send(
+          "POST",
+          "/v1/nodes",
+          farmer.key,
+          {
+            name: "hotpath node",
+            catalogueId: "3node-home",
+            region: "eu-west",
+            sliceCount: 7,
+            pricePerSliceMonth: "3",
+            pricePerSliceHour: "0.01",
+          },
+          false,
+        ),
+    },
+    {
+      name: "PUT /v1/nodes/{id}/price",
+      kind: "write",
+      call: () =>
+        send(
+          "PUT",
+          `/v1/nodes/${nodeId}/price`,
+          farmer.key,
+          { pricePerSliceMonth: "3", pricePerSliceHour: "0.01" },
+          false,
+        ),
+    },
+    {
+      name: "POST /v1/nodes/{id}/heartbeat",
+      kind: "write",
+      call: () => send("POST", `/v1/nodes/${nodeId}/heartbeat`, farmer.key, {}, false),
+    },
+    {
+      name: "POST /v1/pools/{id}/positions",
+      kind: "write",
+      call: () => {
+        const lp = nextLp();
+        return send(
+          "POST",
+          `/v1/pools/${demoPoolId}/positions`,
+          lp.key,
+          { asset: "TFP", amount: "10", accountId: lp.tfp, rewardAccountId: lp.usdc },
+          true,
+        );
+      },
+    },
+    {
+      name: "POST /v1/auctions/{id}/bids",
+      kind: "write",
+      call: () => {
+        const lp = nextLp();
+        return send(
+          "POST",
+          `/v1/auctions/${roundId}/bids`,
+          lp.key,
+          { amount: "100", minPrice: "0.03", accountId: lp.tfp, payoutAccountId: lp.usdc },
+          true,
+        );
+      },
+    },
+  ];
 }
 
 function routesOf(baseUrl: string, minBid: string): Route[] {
@@ -116,6 +273,25 @@ function routesOf(baseUrl: string, minBid: string): Route[] {
         return created;
       },
     },
+    {
+      name: "DELETE /v1/leases/{id}",
+      kind: "write",
+      // The lease is reserved before the timing; only its end is timed.
+      call: async (u) => {
+        const created = await post(
+          "/v1/leases",
+          u.key,
+          { nodeId: leaseNodeId, slices: 1, durationHours: 1, accountId: u.accountId },
+          true,
+        )();
+        const lease = (await created.json()) as { id?: string };
+        return () =>
+          fetch(`${baseUrl}/v1/leases/${lease.id}`, {
+            method: "DELETE",
+            headers: { authorization: `Bearer ${u.key}` },
+          });
+      },
+    },
   ];
 }
 
@@ -133,9 +309,10 @@ async function measureRoute(
   let failures = 0;
   for (let index = 0; index <= samples; index++) {
     const user = users[index % users.length]!;
+    const call = await route.call(user);
     const before = proxy.requests();
     const started = performance.now();
-    const response = await route.call(user)();
+    const response = await call();
     const elapsed = performance.now() - started;
     const used = proxy.requests() - before;
     if (!response.ok) {
@@ -160,7 +337,7 @@ async function measureRoute(
 
 async function throughput(
   count: number,
-  call: (index: number) => Call,
+  call: (index: number) => Call | Promise<Call>,
 ): Promise<{ perSecond: number; p50: number; failures: number }> {
   const latencies: number[] = [];
   let next = 0;
@@ -170,7 +347,7 @@ async function throughput(
     Array.from({ length: concurrency }, async () => {
       for (let index = next++; index < count; index = next++) {
         const begun = performance.now();
-        const response = await call(index)();
+        const response = await (await call(index))();
         await response.arrayBuffer();
         if (!response.ok) failures += 1;
         latencies.push(performance.now() - begun);
@@ -204,6 +381,9 @@ export async function run() {
       prices: { minBidCcPerSliceHour: string };
     };
     const routes = routesOf(stack.baseUrl, node.prices.minBidCcPerSliceHour);
+    const bidRoute = routes.find((route) => route.name === "POST /v1/nodes/{id}/bids")!;
+    const others = { ...(await seedOthers(client)), roundId: await openRound(stack.baseUrl, stack.adminKey) };
+    routes.push(...otherRoutesOf(stack.baseUrl, others));
     const endLeases = async () => {
       for (let id = pending.shift(); id !== undefined; id = pending.shift()) {
         const ended = await fetch(`${stack.baseUrl}/v1/leases/${id}`, {
@@ -233,7 +413,7 @@ export async function run() {
     const health = await throughput(throughputRequests, () => () => fetch(`${stack.baseUrl}/v1/health`));
     const bids = await throughput(throughputRequests, (index) => {
       const user = users[index % users.length]!;
-      return routes[6]!.call(user);
+      return bidRoute.call(user);
     });
     lines.push(
       `concurrency ${concurrency}, 0 ms added: GET /v1/health ${health.perSecond.toFixed(0)}/s (p50 ${health.p50.toFixed(0)} ms); POST /v1/nodes/{id}/bids into one node ${bids.perSecond.toFixed(0)}/s (p50 ${bids.p50.toFixed(0)} ms${bids.failures ? `, ${bids.failures} failed` : ""}); ratio ${(bids.perSecond / health.perSecond).toFixed(2)}`,

@@ -27,11 +27,18 @@
  * written in batches of up to `settlementTransfersPerWriteMax` transfers; a batch that is refused
  * is retried lease by lease so one lease's trouble never holds back the others.
  */
-import type { Client, InStatement } from "@libsql/client";
+import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { type Failure, fail } from "../../kit/result";
-import { escrowAccountId, type HoldInfo, loadHolds, treasuryAccountId } from "../../ledger/holds";
+import {
+  escrowAccountId,
+  type HoldInfo,
+  holdsFrom,
+  holdsStatements,
+  loadHolds,
+  treasuryAccountId,
+} from "../../ledger/holds";
 import { createTransfers } from "../../ledger/store";
-import { currentPeg } from "../../oracle/prices";
+import { currentPeg, type Peg, pegFrom, pegStatements } from "../../oracle/prices";
 import type { SettlementPeriod } from "../core/bidbook/settlement";
 import type { MarketParameters } from "../core/parameters";
 import {
@@ -146,55 +153,97 @@ function recordsOf(plan: LeasePlan, context: PlanContext): InStatement[] {
 const settlementColumns =
   "id, period_index, period_start, period_end, owed_minor, charge_minor, unpaid_minor, farmer_minor, burn_minor, threefold_minor, burn_tft_minor, burned_tft_minor";
 
-/** Settlement rows already written, by id, as the figures they recorded. */
-async function existingSettlements(
-  client: Client,
-  works: readonly SettlementWork[],
-): Promise<Map<string, PeriodFigures>> {
-  const periods = new Map<string, SettlementPeriod>();
-  for (const work of works) for (const period of work.periods) periods.set(period.settlementId, period);
-  const ids = [...periods.keys()];
-  const found = new Map<string, PeriodFigures>();
+/** The reads of the settlements already written for `works`' periods (one per 400 ids). */
+function existingStatements(works: readonly SettlementWork[]): InStatement[] {
+  const ids = [...new Set(works.flatMap((work) => work.periods.map((period) => period.settlementId)))];
+  const statements: InStatement[] = [];
   for (let start = 0; start < ids.length; start += 400) {
     const chunk = ids.slice(start, start + 400);
-    const result = await client.execute({
+    statements.push({
       sql: `SELECT ${settlementColumns} FROM settlements WHERE id IN (${chunk.map(() => "?").join(", ")})`,
       args: chunk,
     });
-    for (const row of result.rows) {
-      const period = periods.get(String(row.id));
-      if (!period) continue;
-      const minor = (name: string) => BigInt(row[name] as bigint);
-      found.set(String(row.id), {
-        period,
-        owedMinor: minor("owed_minor"),
-        chargeMinor: minor("charge_minor"),
-        unpaidMinor: minor("unpaid_minor"),
-        farmerMinor: minor("farmer_minor"),
-        burnMinor: minor("burn_minor"),
-        threefoldMinor: minor("threefold_minor"),
-        burnTftMinor: minor("burn_tft_minor"),
-        burnedTftMinor: minor("burned_tft_minor"),
-        alreadySettled: true,
-      });
-    }
+  }
+  return statements;
+}
+
+/** The settlements `existingStatements` found, by id, as figures of their periods. */
+function existingFrom(
+  works: readonly SettlementWork[],
+  results: readonly ResultSet[],
+): Map<string, PeriodFigures> {
+  const periods = new Map<string, SettlementPeriod>();
+  for (const work of works) for (const period of work.periods) periods.set(period.settlementId, period);
+  const found = new Map<string, PeriodFigures>();
+  for (const row of results.flatMap((result) => result.rows)) {
+    const period = periods.get(String(row.id));
+    if (!period) continue;
+    const minor = (name: string) => BigInt(row[name] as bigint);
+    found.set(String(row.id), {
+      period,
+      owedMinor: minor("owed_minor"),
+      chargeMinor: minor("charge_minor"),
+      unpaidMinor: minor("unpaid_minor"),
+      farmerMinor: minor("farmer_minor"),
+      burnMinor: minor("burn_minor"),
+      threefoldMinor: minor("threefold_minor"),
+      burnTftMinor: minor("burn_tft_minor"),
+      burnedTftMinor: minor("burned_tft_minor"),
+      alreadySettled: true,
+    });
   }
   return found;
 }
 
+async function existingSettlements(
+  client: Client,
+  works: readonly SettlementWork[],
+): Promise<Map<string, PeriodFigures>> {
+  const statements = existingStatements(works);
+  return existingFrom(works, statements.length === 0 ? [] : await client.batch(statements, "read"));
+}
+
+/** What a settlement run reads before it plans, in one round trip. */
+async function settlementFacts(client: Client, works: readonly SettlementWork[], nowMs: number) {
+  const existing = existingStatements(works);
+  const holds = holdsStatements(works.flatMap((work) => work.parties.holdIds));
+  const results = await client.batch(
+    [...existing, ...holds, ...pegStatements(nowMs), vaultStatement()],
+    "read",
+  );
+  const at = (from: number, count: number) => results.slice(from, from + count);
+  const peg = pegFrom(at(existing.length + holds.length, 2), nowMs);
+  return {
+    existing: existingFrom(works, at(0, existing.length)),
+    holdsNow: holdsFrom(at(existing.length, holds.length)),
+    prices: pricesOf(peg),
+    vault: vaultFrom(results[results.length - 1]),
+  };
+}
+
 /** TFT the vault holds and has not promised (posted credits − posted and pending debits). */
 export async function vaultAvailable(client: Client): Promise<bigint> {
-  const result = await client.execute({
+  return vaultFrom(await client.execute(vaultStatement()));
+}
+
+function vaultStatement(): InStatement {
+  return {
     sql: "SELECT credits_posted - debits_posted - debits_pending AS available FROM accounts WHERE id = ?",
     args: [vaultTftAccountId],
-  });
-  const available = result.rows[0]?.available;
+  };
+}
+
+function vaultFrom(result: ResultSet | undefined): bigint {
+  const available = result?.rows[0]?.available;
   return available === undefined || available === null ? 0n : BigInt(available as bigint);
 }
 
 /** The TFT valuation of the burn: the peg's CC and TFT prices, unless either is missing or halted. */
 export async function burnPrices(client: Client, nowMs: number): Promise<Prices> {
-  const peg = await currentPeg(client, nowMs);
+  return pricesOf(await currentPeg(client, nowMs));
+}
+
+function pricesOf(peg: Peg): Prices {
   if (peg.ccUsd === null || peg.tft === null || peg.health === "halted") return null;
   return { ccUsd: peg.ccUsd, tftUsd: peg.tft.priceUsd };
 }
@@ -265,16 +314,8 @@ export async function settleLeases(
 ): Promise<LeaseSettlement[]> {
   const pending = works.filter((work) => work.periods.length > 0);
   if (pending.length === 0) return [];
-  const existing = await existingSettlements(client, pending);
-  const allDone = pending.every((work) => work.periods.every((period) => existing.has(period.settlementId)));
-  const [holdsNow, prices, vault] = await Promise.all([
-    loadHolds(
-      client,
-      pending.flatMap((work) => work.parties.holdIds),
-    ),
-    allDone ? Promise.resolve(null) : burnPrices(client, options.nowMs),
-    allDone ? Promise.resolve(0n) : vaultAvailable(client),
-  ]);
+  // What was settled before, the holds, the peg and the vault: one round trip.
+  const { existing, holdsNow, prices, vault } = await settlementFacts(client, pending, options.nowMs);
   const context: PlanContext = {
     nowMs: options.nowMs,
     parameters: options.parameters,

@@ -75,6 +75,13 @@ const lease =
       body: { nodeId: node.id, slices, durationHours: 2 },
     });
 
+/**
+ * Ending a lease: the route reads the lease's row; the book's money pass settles the final period
+ * (its reads in one batch, then its write), releases each hold (a read and a write), mirrors; the
+ * route reads the row back. Over the target of 2; this figure keeps it from growing.
+ */
+const endLeaseBudget = 7;
+
 /** A node registration from the catalogue. */
 const nodeRegistration = {
   name: "round-trip node",
@@ -280,6 +287,20 @@ describe("a node's registration", () => {
     // The book opened from the row the registration wrote: the same node either way.
     const read = await call("GET", `/v1/nodes/${response.body.id}`, { key: fresh.key });
     expect(read.body).toMatchObject(response.body);
+  });
+});
+
+describe("ending a lease", () => {
+  it("DELETE /v1/leases/{id} settles and releases within its budget (over the target of 2 today)", async () => {
+    const created = await lease(idempotencyKey("end"))();
+    expect(created.status).toBe(201);
+    await call("GET", `/v1/leases/${created.body.id}`, { key: user.key }); // warms the route
+    const { response, trips } = await measured(() =>
+      call<{ status: string }>("DELETE", `/v1/leases/${created.body.id}`, { key: user.key }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe("ended");
+    expect(trips).toBeLessThanOrEqual(endLeaseBudget);
   });
 });
 
