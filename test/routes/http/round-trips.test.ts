@@ -78,7 +78,8 @@ const lease =
 /**
  * Ending a lease: the route reads the lease's row; the book's money pass settles the final period
  * (its reads in one batch, then its write), releases each hold (a read and a write), mirrors; the
- * route reads the row back. Over the target of 2; this figure keeps it from growing.
+ * route reads the row back (on a book with nothing else due). Over the target of 2; this figure
+ * keeps it from growing.
  */
 const endLeaseBudget = 7;
 
@@ -292,7 +293,13 @@ describe("a node's registration", () => {
 
 describe("ending a lease", () => {
   it("DELETE /v1/leases/{id} settles and releases within its budget (over the target of 2 today)", async () => {
-    const created = await lease(idempotencyKey("end"))();
+    // A node of its own: the book's money pass also does whatever else of the book is due.
+    const own = await registerNode(farmer);
+    const created = await call<{ id: string }>("POST", "/v1/leases", {
+      key: user.key,
+      headers: { "idempotency-key": idempotencyKey("end") },
+      body: { nodeId: own.id, slices: 1, durationHours: 2 },
+    });
     expect(created.status).toBe(201);
     await call("GET", `/v1/leases/${created.body.id}`, { key: user.key }); // warms the route
     const { response, trips } = await measured(() =>
