@@ -8,6 +8,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -69,11 +70,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/auctions",
+  operationId: "openAuction",
   tags: ["auctions"],
   summary: "Open a Dutch-auction exit round for a pool (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin"), idempotent] as const,
-  request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(roundSchema, "The round, open for bids"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422),

@@ -9,7 +9,7 @@ import type { BidView } from "../../pools/object/contract";
 export const roundIdSchema = z
   .string()
   .regex(/^auc_[A-Za-z0-9]{1,60}$/, "must be a round id (auc_…)")
-  .openapi({ example: "auc_5b1f0c…" });
+  .openapi({ example: "auc_5b1f0c7Qm2Xr9LtK4pZsWd" });
 
 export const roundParamsSchema = z.strictObject({
   id: roundIdSchema.openapi({ param: { name: "id", in: "path" } }),
@@ -254,7 +254,7 @@ export function roundJson(
 
 export const bidSchema = z
   .object({
-    id: z.string().openapi({ example: "bid_9a0c…" }),
+    id: z.string().openapi({ example: "bid_9a0cQm2Xr9LtK4pZsWd7Fb" }),
     roundId: z.string(),
     ownerId: z.string(),
     accountId: z.string(),

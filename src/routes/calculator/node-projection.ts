@@ -78,6 +78,7 @@ const projectionSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/nodes/{id}/projection",
+  operationId: "getNodeProjection",
   tags: ["calculator"],
   summary: "Projected versus actual earnings of a node, per month (its farmer, or an admin)",
   security: [{ apiKey: [] }],

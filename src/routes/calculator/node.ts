@@ -9,7 +9,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../kit/http/errors";
-import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonBody, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import type { Failure } from "../../kit/result";
 import { Dec, roundDecimal } from "../../ledger/core/money";
@@ -181,9 +181,11 @@ const responseSchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/calculator/node",
+  operationId: "calculateNodeIncome",
+  security: [],
   tags: ["calculator"],
   summary: "Income, band and break-even of a node from a preset or custom hardware (no key needed)",
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     200: jsonResponse(responseSchema, "The node's per-slice resources, band, incomes and break-even"),
     ...problemResponses(413, 415, 422),

@@ -10,6 +10,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -26,11 +27,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/credits/checkout",
+  operationId: "createCheckoutQuote",
   tags: ["credits"],
   summary: "Quote buying CC by card: USD → CC at the current peg, valid for a limited time (owner or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin", "user", "farmer", "lp")] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(checkoutQuoteSchema, "The quote and the reference to attach to the payment"),
     ...problemResponses(401, 403, 404, 413, 415, 422, 503),

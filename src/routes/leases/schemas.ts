@@ -13,7 +13,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export const leaseIdParamSchema = z
   .string()
   .regex(/^lse_[A-Za-z0-9_]{1,100}$/, "must look like lse_…")
-  .openapi({ param: { name: "id", in: "path" }, example: "lse_3f9a0c…" });
+  .openapi({ param: { name: "id", in: "path" }, example: "lse_3f9a0c7Qm2Xr9LtK4pZsWd" });
 
 export const leaseSchema = z
   .object({

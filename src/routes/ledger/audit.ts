@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { audit } from "../../ledger/accounts";
 import { auditMarket, marketMismatchesMax, marketMismatchKinds } from "../../market/flows/audit";
@@ -85,11 +85,13 @@ const auditSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/ledger/audit",
+  operationId: "auditLedger",
   tags: ["ledger"],
   summary:
     "Recompute every balance from the transfers, check each asset sums to zero and the market's leases, bids, auction bids and withdrawals against their holds (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
+  request: { query: noQuerySchema },
   responses: { 200: jsonResponse(auditSchema, "The audit report"), ...problemResponses(401, 403) },
 });
 
