@@ -76,11 +76,9 @@ export const pricesSchema = z
         description:
           "The same prices in CC at the live peg, rounded down to 6 decimals (null while the oracle is halted).",
       }),
-    minBidCcPerSliceHour: z
-      .string()
-      .openapi({
-        description: "Lowest interruptible bid, rounded up to 6 decimals: a bid at it is accepted.",
-      }),
+    minBidCcPerSliceHour: z.string().openapi({
+      description: "Lowest interruptible bid, rounded up to 6 decimals: a bid at it is accepted.",
+    }),
     autoAcceptAboveCcPerSliceHour: z
       .string()
       .nullable()
