@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema } from "../../kit/ids";
-import type { BidStatus, NodeState } from "../core/bidbook/model";
+import type { BidStatus, EventDetails, NodeState } from "../core/bidbook/model";
 import { bidDurationMsMax, leaseDurationMsMax, nodeStates, priceKey } from "../core/bidbook/model";
 import { exactPriceCharsMax, parseExactPrice } from "../core/bidbook/rate";
 import { leaseSources } from "../core/views";
@@ -160,6 +160,8 @@ export type EventView = {
   bidId: string | null;
   atMs: number;
   detail: string;
+  /** Structured fields of the event; times in `…AtMs` fields (see `EventDetails`). */
+  details: EventDetails;
 };
 
 export type SettleSummary = {

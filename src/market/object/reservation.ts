@@ -66,6 +66,7 @@ export async function reserveExclusive(book: BookContext, request: ReserveInput)
         leaseId: request.leaseId,
         atMs: nowMs,
         detail: `${cc(held.value.remainingMinor)} CC held from ${request.payerAccountId} (${holdId})`,
+        details: { amountCc: cc(held.value.remainingMinor), accountId: request.payerAccountId, holdId },
       },
     ],
   });

@@ -12,7 +12,7 @@ import {
   tableCounts,
   withoutPrice,
 } from "../../support/harness";
-import { ccMinor, fundedUser, hourMs, registerNode, reserve, setPeg } from "./support";
+import { ccMinor, fundedUser, hourMs, registerNode, reserve, setPeg, settle, shift } from "./support";
 
 let farmer: Seeded;
 
@@ -459,5 +459,51 @@ describe("GET /v1/farmers/{id}/nodes", () => {
     expect(badCursor.body.errors.map((error) => error.field)).toContain("query.cursor");
     const tooMany = await call("GET", `/v1/farmers/${owner.ownerId}/nodes?limit=201`, { key: owner.key });
     expect(tooMany.status).toBe(422);
+  });
+});
+
+// Last in the file: it moves the shared clock, which the reliability scores above read.
+describe("lease events", () => {
+  it("carry structured details with ISO 8601 times, and no epoch milliseconds in their sentences", async () => {
+    const node = await registerNode(farmer);
+    const user = await fundedUser(100n * ccMinor);
+    const lease = await reserve(user, node.id, 1, 24);
+    expect(lease.status, JSON.stringify(lease.body)).toBe(201);
+    shift(hourMs + 60_000);
+    expect(await settle(node.id)).toBeGreaterThanOrEqual(1);
+    const response = await call<{
+      data: { type: string; at: string; detail: string; details: Record<string, unknown> }[];
+    }>("GET", `/v1/leases/${lease.body.id}/events?limit=200`, { key: user.key });
+    expect(response.status).toBe(200);
+    const events = response.body.data;
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    const started = events.find((event) => event.type === "started");
+    expect(started?.details).toEqual({
+      kind: "onDemand",
+      slices: 1,
+      priceCcPerSliceHour: "0.078125",
+      endsAt: new Date(Date.parse(started?.at ?? "") + 24 * hourMs).toISOString(),
+    });
+    expect(events.find((event) => event.type === "hold_placed")?.details).toMatchObject({
+      amountCc: expect.stringMatching(/^[0-9]+(\.[0-9]{1,6})?$/),
+      accountId: user.accountId,
+      holdId: expect.stringMatching(/^hold_/),
+    });
+    const settled = events.find((event) => event.type === "settled");
+    expect(settled?.details).toMatchObject({
+      settlementId: expect.stringMatching(/^stl_/),
+      periodStartAt: expect.stringMatching(iso),
+      periodEndAt: expect.stringMatching(iso),
+      chargedCc: "0.078125",
+      alreadySettled: false,
+    });
+    for (const event of events) {
+      expect(event.at).toMatch(iso);
+      expect(event.detail, event.type).not.toMatch(/\d{12,}/);
+      for (const [key, value] of Object.entries(event.details)) {
+        expect(key, event.type).not.toMatch(/Ms$/);
+        if (key.endsWith("At") && value !== null) expect(value, `${event.type}.${key}`).toMatch(iso);
+      }
+    }
   });
 });
