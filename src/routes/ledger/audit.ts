@@ -62,11 +62,10 @@ const auditSchema = z
             .openapi({ description: "The lease, bid, auction bid, withdrawal, hold or node concerned." }),
           holdId: z.string().nullable(),
           nodeId: z.string().nullable(),
-          holdCreatedAtMs: z
-            .number()
-            .int()
-            .nullable()
-            .openapi({ description: "When the hold concerned was placed (the placing clock's time)." }),
+          holdCreatedAt: z.string().nullable().openapi({
+            description: "When the hold concerned was placed (the placing clock's time), ISO 8601.",
+            format: "date-time",
+          }),
           holdSeq: z.string().nullable().openapi({
             description:
               "The hold's place in the ledger (its pending transfer's sequence number): later holds have larger numbers. The list is ordered by it, newest first, mismatches without a hold leading.",
@@ -101,8 +100,9 @@ export function register(app: App) {
     const report = await audit(db);
     const market = await auditMarket(db, c.env);
     const { mismatches, ...marketCounts } = market;
-    const marketMismatches = mismatches.map((mismatch) => ({
+    const marketMismatches = mismatches.map(({ holdCreatedAtMs, ...mismatch }) => ({
       ...mismatch,
+      holdCreatedAt: holdCreatedAtMs === null ? null : new Date(holdCreatedAtMs).toISOString(),
       holdSeq: mismatch.holdSeq === null ? null : mismatch.holdSeq.toString(),
     }));
     return c.json(
