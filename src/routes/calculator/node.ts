@@ -9,6 +9,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../kit/http/errors";
+import { sliceFigures } from "../../kit/http/figures";
 import { jsonBody, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import type { Failure } from "../../kit/result";
@@ -101,7 +102,10 @@ const sliceSchema = z
     aiGb: z.string(),
     tps: z.string(),
   })
-  .openapi("SliceResources", { description: "Resources of one slice, rounded to 6 decimals." });
+  .openapi("SliceResources", {
+    description:
+      "Resources of one slice, rounded down as the market shows them: cores to 3 decimals, Passmark to whole points, GB and tokens per second to 2.",
+  });
 
 const scenarioSchema = z
   .object({
@@ -275,15 +279,9 @@ function boundedDecimal(value: string): string {
   return roundDecimal(value, Math.max(0, decimalInputLengthMax - integerDigits - 2), "halfEven").toFixed();
 }
 
+/** A slice as the market shows it (src/kit/http/figures.ts): each resource rounded down to its unit. */
 function sliceJson(slice: SliceResources): z.infer<typeof sliceSchema> {
-  return {
-    cores: figure(slice.cores),
-    passmark: figure(slice.passmark),
-    memGb: figure(slice.memGb),
-    ssdGb: figure(slice.ssdGb),
-    aiGb: figure(slice.aiGb),
-    tps: figure(slice.tps),
-  };
+  return sliceFigures(slice);
 }
 
 /** The node the figures are for, as the caller described it or the preset has it. */

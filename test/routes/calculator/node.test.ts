@@ -315,7 +315,7 @@ describe("POST /v1/calculator/node: inputs", () => {
       hardwareCostUsd: "500",
     });
     expect(status, JSON.stringify(body)).toBe(200);
-    expect(body.slice.memGb).toBe("4.571429");
+    expect(body.slice.memGb).toBe("4.57"); // 32 / 7 = 4.5714…, rounded down like the market shows it
     expect(body.band.minPerSliceMonth.USD).toBe("1.371429"); // 0.3 × 32 / 7, rounded up
     expect(body.band.maxPerSliceMonth.USD).toBe("13.714285"); // 3 × 32 / 7, rounded down
   });
