@@ -5,6 +5,7 @@
 // their events, and Redocly (redocly.yaml) finds nothing wrong in it and does catch a broken one.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { openApiDocumentConfig, productionServerUrl } from "../../src/kit/http/openapi.ts";
 import { committedDocumentPath, lintDocument, openApiDocument, openApiText } from "../../tools/openapi.ts";
 
 type Operation = {
@@ -110,6 +111,22 @@ describe("servers", () => {
       "https://tfgrid-market.example",
       "http://127.0.0.1:8787",
     ]);
+  });
+
+  it("name PUBLIC_API_URL first when it is an absolute http(s) URL, else the placeholder", () => {
+    expect(productionServerUrl("https://market.example.org/")).toBe("https://market.example.org");
+    expect(openApiDocumentConfig("https://market.example.org").servers[0]?.url).toBe(
+      "https://market.example.org",
+    );
+    for (const bad of [
+      undefined,
+      "",
+      "market.example.org",
+      "ftp://market.example.org",
+      "javascript:alert(1)",
+    ]) {
+      expect(productionServerUrl(bad), String(bad)).toBe("https://tfgrid-market.example");
+    }
   });
 });
 
