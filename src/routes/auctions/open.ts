@@ -43,8 +43,8 @@ const bodySchema = z.strictObject({
   limits: z
     .strictObject({
       minBidAmount: amountSchema.optional().openapi({ description: "TFP; default 1." }),
-      bidsPerRoundMax: z.number().int().min(1).max(bidsPerRoundLimit).optional(),
-      bidsPerOwnerMax: z.number().int().min(1).max(bidsPerRoundLimit).optional(),
+      maxBidsPerRound: z.number().int().min(1).max(bidsPerRoundLimit).optional(),
+      maxBidsPerOwner: z.number().int().min(1).max(bidsPerRoundLimit).optional(),
     })
     .optional(),
   settlement: z
@@ -111,8 +111,8 @@ export function register(app: App) {
           limits: defined({
             minBidMinor:
               minBid === undefined ? undefined : minorOf("TFP", minBid, "limits.minBidAmount").toString(),
-            bidsPerRoundMax: input.limits?.bidsPerRoundMax,
-            bidsPerOwnerMax: input.limits?.bidsPerOwnerMax,
+            bidsPerRoundMax: input.limits?.maxBidsPerRound,
+            bidsPerOwnerMax: input.limits?.maxBidsPerOwner,
           }),
           settlement: defined({
             transfersPerBatch: settlement?.transfersPerBatch,

@@ -163,8 +163,8 @@ export const roundSchema = z
     }),
     limits: z.object({
       minBidAmount: z.string(),
-      bidsPerRoundMax: z.number().int(),
-      bidsPerOwnerMax: z.number().int(),
+      maxBidsPerRound: z.number().int(),
+      maxBidsPerOwner: z.number().int(),
     }),
     periodLiquidity: z.string().openapi({ description: "The pool's available USDC when the round opened." }),
     bidsCount: z
@@ -238,8 +238,8 @@ export function roundJson(
     rules: config.rules,
     limits: {
       minBidAmount: formatAmount("TFP", BigInt(config.limits.minBidMinor)),
-      bidsPerRoundMax: config.limits.bidsPerRoundMax,
-      bidsPerOwnerMax: config.limits.bidsPerOwnerMax,
+      maxBidsPerRound: config.limits.bidsPerRoundMax,
+      maxBidsPerOwner: config.limits.bidsPerOwnerMax,
     },
     periodLiquidity: formatAmount("USDC", BigInt(config.periodLiquidityUsdcMinor)),
     bidsCount: round.bidsCount,
