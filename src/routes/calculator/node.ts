@@ -33,10 +33,12 @@ import {
 import { currentPeg, type Peg } from "../../oracle/prices";
 import { catalogueFor, hardwareSchema } from "../catalog/nodes";
 import {
+  bandEndFigure,
   bandMoneyOf,
   figure,
   incomeCurvePoints,
   type Money,
+  moneyFigure,
   moneyOf,
   moneySchema,
   pricesAcross,
@@ -299,14 +301,15 @@ type Band = Extract<ReturnType<typeof priceBand>, { ok: true }>["value"];
 
 /** The node's price band, each bound in its currency and the other. */
 function bandJson(band: Band, ccUsd: string | null) {
-  const bound = (amount: string, side: "min" | "max") => bandMoneyOf(amount, side, band.currency, ccUsd);
+  const bound = (amount: string, side: "min" | "max", period: "month" | "hour") =>
+    bandMoneyOf(amount, side, band.currency, ccUsd, period);
   return {
     profile: band.profile,
     currency: band.currency,
-    minPerSliceMonth: bound(band.minPerSliceMonth, "min"),
-    maxPerSliceMonth: bound(band.maxPerSliceMonth, "max"),
-    minPerSliceHour: bound(band.minPerSliceHour, "min"),
-    maxPerSliceHour: bound(band.maxPerSliceHour, "max"),
+    minPerSliceMonth: bound(band.minPerSliceMonth, "min", "month"),
+    maxPerSliceMonth: bound(band.maxPerSliceMonth, "max", "month"),
+    minPerSliceHour: bound(band.minPerSliceHour, "min", "hour"),
+    maxPerSliceHour: bound(band.maxPerSliceHour, "max", "hour"),
   };
 }
 
@@ -319,14 +322,22 @@ function curveOf(
   costUsd: Dec,
   params: MarketParameters,
 ) {
-  return pricesAcross(band.minPerSliceMonth, band.maxPerSliceMonth).map((price) => {
+  const prices = pricesAcross(band.minPerSliceMonth, band.maxPerSliceMonth);
+  return prices.map((price, index) => {
     const gross = incomeAtPricePerMonth(price.toString(), sliceCount, utilisation);
     const farmer = farmerShare(gross, params);
     const farmerUsd = usdPerPriceUnit === null ? null : new Dec(farmer).mul(usdPerPriceUnit);
+    // The curve's ends are the band's ends as shown (inward); the points between, half-even.
+    const priceShown =
+      index === 0
+        ? bandEndFigure(price, "min", band.currency, "month")
+        : index === prices.length - 1
+          ? bandEndFigure(price, "max", band.currency, "month")
+          : moneyFigure(price, band.currency);
     return {
-      pricePerSliceMonth: figure(price),
-      grossPerMonth: figure(gross),
-      farmerPerMonth: figure(farmer),
+      pricePerSliceMonth: priceShown,
+      grossPerMonth: moneyFigure(gross, band.currency),
+      farmerPerMonth: moneyFigure(farmer, band.currency),
       farmerBreakEvenMonths: farmerUsd === null || farmerUsd.isZero() ? null : figure(costUsd.div(farmerUsd)),
     };
   });
@@ -385,10 +396,10 @@ export function register(app: App) {
     const breakEven = (months: string | null) => (months === null || !comparable ? null : figure(months));
     const scenario = (
       value: IncomeScenario,
-      price: string | null,
+      price: Money | null,
       scenarioUtilisation: string | null,
     ): z.infer<typeof scenarioSchema> => ({
-      pricePerSliceMonth: price === null ? null : money(price),
+      pricePerSliceMonth: price,
       utilisation: scenarioUtilisation,
       grossPerMonth: money(value.grossPerMonth),
       farmerPerMonth: money(value.farmerPerMonth),
@@ -406,13 +417,14 @@ export function register(app: App) {
     const costUsd = new Dec(result.hardwareCostUsd);
 
     const curve = curveOf(band.value, node.sliceCount, utilisation, usdPerPriceUnit, costUsd, params);
+    const bandJsonOf = bandJson(band.value, ccUsd);
 
     return c.json(
       {
         node: nodeJson(node),
         sliceCount: node.sliceCount,
         slice: sliceJson(slice.value),
-        band: bandJson(band.value, ccUsd),
+        band: bandJsonOf,
         hardware: {
           costUsd: result.hardwareCostUsd,
           amortisationMonths: params.amortisationMonths,
@@ -420,9 +432,13 @@ export function register(app: App) {
         },
         revenueSplit: { ...params.revenueSplit },
         income: {
-          min: scenario(result.min, band.value.minPerSliceMonth, null),
-          max: scenario(result.max, band.value.maxPerSliceMonth, null),
-          chosen: result.chosen === null ? null : scenario(result.chosen, chosenPrice, utilisation),
+          // The band's ends as the band shows them (inward), so the scenarios and the band agree.
+          min: scenario(result.min, bandJsonOf.minPerSliceMonth, null),
+          max: scenario(result.max, bandJsonOf.maxPerSliceMonth, null),
+          chosen:
+            result.chosen === null
+              ? null
+              : scenario(result.chosen, chosenPrice === null ? null : money(chosenPrice), utilisation),
         },
         paybackPricePerSliceMonth: {
           gross: paybackPrice("1"),
