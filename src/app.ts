@@ -16,6 +16,7 @@ import {
   requestContext,
   securityHeaders,
 } from "./kit/http/middleware";
+import { apiKeySchemeName, openApiDocumentConfig } from "./kit/http/openapi";
 import { countFailure } from "./kit/http/rate-limit";
 import type { App, AppEnv } from "./kit/http/types";
 import { zodProblems } from "./kit/result";
@@ -102,22 +103,14 @@ export function buildApp(): App {
     problemResponse(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)),
   );
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+  app.openAPIRegistry.registerComponent("securitySchemes", apiKeySchemeName, {
     type: "http",
     scheme: "bearer",
     description: "An API key `tfm_<prefix>_<secret>` created by an admin.",
   });
   registerRoutes(app);
 
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "TFGrid market API",
-      version: "1.0.0",
-      description:
-        "Cloud Credits, the capacity marketplace, liquidity pools and the Dutch-auction exit. Amounts are decimal strings; errors are RFC 9457 problem details.",
-    },
-  });
+  app.doc31("/openapi.json", (c) => openApiDocumentConfig(c.env.PUBLIC_API_URL));
   app.get("/docs", docsPage);
   return app;
 }

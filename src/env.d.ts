@@ -4,6 +4,8 @@ declare namespace Cloudflare {
     LIBSQL_URL: string;
     LIBSQL_AUTH_TOKEN?: string;
     ENVIRONMENT: string;
+    /** The public base URL named first in the OpenAPI document's servers (src/kit/http/openapi.ts). */
+    PUBLIC_API_URL?: string;
     /** Hours between automatic exit rounds per pool; "0" = off (see wrangler.toml). */
     AUCTION_CADENCE_HOURS?: string;
     // Capacity marketplace (src/market/config.ts): band currency, parameter overrides, lease funding.

@@ -161,6 +161,13 @@ const withdrawalFailedSchema = z.object({
   reason: z.string().min(1).max(500).refine(isSafeText, unsafeTextMessage),
 });
 
+/** The bridge's event types and the shape of each one's `data` (shown in the API document). */
+export const bridgeEventData = {
+  "deposit.confirmed": depositSchema,
+  "withdrawal.paid": withdrawalPaidSchema,
+  "withdrawal.failed": withdrawalFailedSchema,
+} as const;
+
 type BridgeEvent = { id: string; type: string; createdAtMs: number; data: Record<string, unknown> };
 
 /** Applies `effect` and records the event in one write (see `recordEvent`). */

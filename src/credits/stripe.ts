@@ -198,6 +198,23 @@ const disputeSchema = z.object({
   status: stripeText(40),
 });
 
+/**
+ * The event types that change something, by the object their `data.object` is (the shapes above,
+ * which the API document shows); every other type is acknowledged and ignored.
+ */
+export const stripeEventsHandled = {
+  checkoutSession: {
+    types: ["checkout.session.completed", "checkout.session.async_payment_succeeded"],
+    object: checkoutSessionSchema,
+  },
+  paymentIntent: { types: ["payment_intent.succeeded"], object: paymentIntentSchema },
+  charge: { types: ["charge.refunded"], object: chargeSchema },
+  dispute: {
+    types: ["charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed"],
+    object: disputeSchema,
+  },
+} as const;
+
 /** The metadata key (or Checkout's `client_reference_id`) carrying the checkout quote id. */
 export const quoteReferenceKey = "cc_quote_id";
 

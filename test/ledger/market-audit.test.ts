@@ -185,7 +185,15 @@ describe("leases and bids against their holds", () => {
     });
     const { balanced, found } = await mismatchesOf(holdId);
     expect(balanced).toBe(false);
-    expect(found).toEqual([expect.objectContaining({ kind: "hold_without_owner", holdId })]);
+    expect(found).toEqual([
+      expect.objectContaining({
+        kind: "hold_without_owner",
+        holdId,
+        // The hold's time as ISO 8601, not epoch milliseconds.
+        holdCreatedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      }),
+    ]);
+    expect(found[0]).not.toHaveProperty("holdCreatedAtMs");
     expect(found[0]!.detail).toContain("lse_nothing");
     await voidHold(holdId);
     expect((await mismatchesOf(holdId)).found).toEqual([]);

@@ -150,7 +150,7 @@ async function openBenchRound(api: Api, adminKey: string, poolId: string, closes
       poolId,
       closesAt: new Date(Date.now() + closesInMs).toISOString(),
       reference: { source: "fixed", price: "0.05" },
-      limits: { bidsPerOwnerMax: benchBidsCount, bidsPerRoundMax: benchBidsCount + biddersCount },
+      limits: { maxBidsPerOwner: benchBidsCount, maxBidsPerRound: benchBidsCount + biddersCount },
     },
     `bench-round-${name}`,
   );

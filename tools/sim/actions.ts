@@ -545,7 +545,7 @@ async function capacityRequest(world: World, retries: PendingCall[], userIndex: 
   const user = world.users[userIndex]!;
   const response = await send(world, retries, "capacity request", "POST", "/v1/capacity-requests", user.key, {
     slices: world.random.between(1, 3),
-    requirements: { memGbMin: world.random.pick(["1", "2", "4"]) },
+    requirements: { minMemGb: world.random.pick(["1", "2", "4"]) },
     durationHours: world.random.pick([1, 12, 48]),
     maxPriceCcPerSliceHour: world.random.pick(["0.05", "0.2", "1"]),
     budget: String(world.random.between(1, 200)),

@@ -140,3 +140,10 @@ export function jsonBody<T extends z.ZodType>(schema: T, description = "Request 
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };
 }
+
+/**
+ * The query of a route that takes no query parameters: any parameter is refused like an unknown
+ * one on a route that has a query (422 VALIDATION_FAILED naming `query.<name>`), so every route
+ * answers a misspelt or unsupported parameter the same way instead of ignoring it.
+ */
+export const noQuerySchema = z.strictObject({});

@@ -19,12 +19,12 @@ import { type NodeHardware, type SliceResources, sliceResources } from "./slices
  * a certified node. `region`, when given, must equal the offer's region exactly (case-sensitive).
  */
 export type SliceRequirements = {
-  readonly coresMin?: string;
-  readonly passmarkMin?: string;
-  readonly memGbMin?: string;
-  readonly ssdGbMin?: string;
-  readonly aiGbMin?: string;
-  readonly tpsMin?: string;
+  readonly minCores?: string;
+  readonly minPassmark?: string;
+  readonly minMemGb?: string;
+  readonly minSsdGb?: string;
+  readonly minAiGb?: string;
+  readonly minTps?: string;
   readonly gpuRequired?: boolean;
   readonly certifiedRequired?: boolean;
   readonly region?: string;
@@ -46,13 +46,34 @@ export type NodeAttributes = {
 export type SliceOffer = SliceResources & NodeAttributes;
 
 const minimumKeys = [
-  ["coresMin", "cores"],
-  ["passmarkMin", "passmark"],
-  ["memGbMin", "memGb"],
-  ["ssdGbMin", "ssdGb"],
-  ["aiGbMin", "aiGb"],
-  ["tpsMin", "tps"],
+  ["minCores", "cores"],
+  ["minPassmark", "passmark"],
+  ["minMemGb", "memGb"],
+  ["minSsdGb", "ssdGb"],
+  ["minAiGb", "aiGb"],
+  ["minTps", "tps"],
 ] as const;
+
+/**
+ * Requirement names as stored before the API named every minimum `min…` (`memGbMin` …); rows
+ * written then (capacity requests, bid packages) are read through `requirementsFromStored`.
+ */
+const legacyMinimumNames: Readonly<Record<string, RequirementName>> = {
+  coresMin: "minCores",
+  passmarkMin: "minPassmark",
+  memGbMin: "minMemGb",
+  ssdGbMin: "minSsdGb",
+  aiGbMin: "minAiGb",
+  tpsMin: "minTps",
+};
+
+/** Requirements from their stored JSON text, legacy minimum names renamed (see above). */
+export function requirementsFromStored(text: string): SliceRequirements {
+  const stored = JSON.parse(text) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(stored).map(([key, value]) => [legacyMinimumNames[key] ?? key, value]),
+  ) as SliceRequirements;
+}
 
 /** Longest accepted region code, in characters. */
 export const regionLengthMax = 64;
@@ -157,14 +178,14 @@ export const threefoldBidPackages = Object.freeze({
   standardCompute: Object.freeze({
     id: "standard-compute",
     name: "Standard Compute Slice",
-    requirements: Object.freeze({ passmarkMin: "2000", memGbMin: "4", gpuRequired: false }),
+    requirements: Object.freeze({ minPassmark: "2000", minMemGb: "4", gpuRequired: false }),
     priceCcPerSliceMonth: "1.2",
     slicesCommitted: 20_000,
   }),
   memoryHeavy: Object.freeze({
     id: "memory-heavy",
     name: "Memory-Heavy Slice",
-    requirements: Object.freeze({ memGbMin: "8" }),
+    requirements: Object.freeze({ minMemGb: "8" }),
     priceCcPerSliceMonth: "2.4",
     slicesCommitted: 2_000,
   }),

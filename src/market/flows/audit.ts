@@ -108,7 +108,7 @@ function describeHold(hold: HoldDetail | undefined, id: string, atMs: number): s
   if (hold.status !== "pending") return `${id} is ${hold.status}`;
   if (hold.remainingMinor <= 0n) return `${id} has nothing left`;
   if (hold.expiresAtMs !== null && hold.expiresAtMs <= atMs)
-    return `${id} timed out at ${hold.expiresAtMs} (clock ${atMs})`;
+    return `${id} timed out at ${new Date(hold.expiresAtMs).toISOString()} (clock ${new Date(atMs).toISOString()})`;
   return `${id} is live`;
 }
 

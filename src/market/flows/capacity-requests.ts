@@ -18,7 +18,7 @@ import * as tables from "../../kit/db/schema";
 import type { ErrorCode } from "../../kit/errors";
 import { fail, ok, type Result } from "../../kit/result";
 import { hourMs } from "../config";
-import type { SliceRequirements } from "../core/requirements";
+import { requirementsFromStored, type SliceRequirements } from "../core/requirements";
 import type { LeaseView } from "../object/contract";
 import { bookOf } from "./books";
 
@@ -74,7 +74,7 @@ function requestFromRow(row: Row): CapacityRequest {
   );
   return {
     ...request,
-    requirements: JSON.parse(requirements) as SliceRequirements,
+    requirements: requirementsFromStored(requirements),
     maxPriceCcPerSliceHour: maxPriceCc,
     acceptCheapestAtDeadline: acceptCheapestAtDeadline === 1,
   };

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { recordedResponseSchema } from "../../kit/db/idempotency";
 import { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema } from "../../kit/ids";
 import { formatAmount } from "../../ledger/core/money";
-import type { BidStatus, NodeState } from "../core/bidbook/model";
+import type { BidStatus, EventDetails, NodeState } from "../core/bidbook/model";
 import { bidDurationMsMax, leaseDurationMsMax, nodeStates, priceKey } from "../core/bidbook/model";
 import { exactPriceCharsMax, parseExactPrice } from "../core/bidbook/rate";
 import { type LeaseView, leaseSources } from "../core/views";
@@ -248,6 +248,8 @@ export type EventView = {
   bidId: string | null;
   atMs: number;
   detail: string;
+  /** Structured fields of the event; times in `…AtMs` fields (see `EventDetails`). */
+  details: EventDetails;
 };
 
 export type SettleSummary = {

@@ -149,6 +149,7 @@ export class MoneyPass {
           leaseId: result.leaseId,
           atMs: nowMs,
           detail: `settlement will be retried: ${failure}`,
+          details: { reason: failure },
         });
       }
     }
@@ -181,6 +182,11 @@ export class MoneyPass {
           kept.length === 0
             ? `what was left of ${funding.holdIds.join(", ")} went back to ${funding.payerAccountId}`
             : `release of ${kept.join(", ")} will be retried`,
+        details: {
+          holdIds: funding.holdIds.join(","),
+          retryHoldIds: kept.length === 0 ? null : kept.join(","),
+          accountId: funding.payerAccountId,
+        },
       };
       const current = state.funding.get(funding.id);
       invariant(current !== undefined, `funding ${funding.id} vanished during its release`);
@@ -271,6 +277,7 @@ export class MoneyPass {
           leaseId: lease.id,
           atMs: nowMs,
           detail: `${cc(placed.value.remainingMinor)} CC more held from ${funding.payerAccountId} (${holdId})`,
+          details: { amountCc: cc(placed.value.remainingMinor), accountId: funding.payerAccountId, holdId },
         });
       } else if (placed.code === "INSUFFICIENT_FUNDS" || placed.code.startsWith("ACCOUNT_")) {
         if (funding.topUpFailedAt !== topUp.periods) {
@@ -279,6 +286,11 @@ export class MoneyPass {
             leaseId: lease.id,
             atMs: nowMs,
             detail: `could not hold ${cc(topUp.amountMinor)} CC more from ${funding.payerAccountId}: ${placed.code}`,
+            details: {
+              amountCc: cc(topUp.amountMinor),
+              accountId: funding.payerAccountId,
+              code: placed.code,
+            },
           });
         }
         next = { ...next, topUpFailedAt: topUp.periods };

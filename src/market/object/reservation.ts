@@ -164,6 +164,7 @@ function holdPlacedEvent(request: ReserveInput, remainingMinor: bigint, holdId: 
     leaseId: request.leaseId,
     atMs: nowMs,
     detail: `${cc(remainingMinor)} CC held from ${request.payerAccountId} (${holdId})`,
+    details: { amountCc: cc(remainingMinor), accountId: request.payerAccountId, holdId },
   };
 }
 

@@ -12,6 +12,8 @@ import {
   type BidBook,
   type BidBookEvent,
   compact,
+  type EventDetails,
+  isoTime,
   type Lease,
   leaseIdForBid,
   type Transition,
@@ -51,7 +53,14 @@ export type Funding = {
 };
 
 /** A settled or money event the book adds to the domain's events. */
-export type ExtraEvent = { type: string; leaseId?: string; bidId?: string; atMs: number; detail: string };
+export type ExtraEvent = {
+  type: string;
+  leaseId?: string;
+  bidId?: string;
+  atMs: number;
+  detail: string;
+  details: EventDetails;
+};
 
 /**
  * A change whose holds went to the ledger — with the Idempotency-Key records that answer its
@@ -115,6 +124,11 @@ export class BookStorage {
   /** Creates the tables if needed and loads what they hold (nothing for a book never opened). */
   load(): void {
     for (const statement of storageSchema) this.sql.exec(statement);
+    // Books opened before events had structured details get the column (old rows: NULL, read as {}).
+    const eventColumns = this.sql.exec<{ name: string }>("PRAGMA table_info(events)").toArray();
+    if (!eventColumns.some((column) => column.name === "details")) {
+      this.sql.exec("ALTER TABLE events ADD COLUMN details TEXT");
+    }
     const meta = new Map(
       this.sql
         .exec<{ key: string; value: string }>("SELECT key, value FROM meta")
@@ -305,8 +319,9 @@ export class BookStorage {
         bid_id: string | null;
         at_ms: number;
         detail: string;
+        details: string | null;
       }>(
-        "SELECT seq, type, lease_id, bid_id, at_ms, detail FROM events WHERE (lease_id = ? OR bid_id = ?) AND seq > ? ORDER BY seq LIMIT ?",
+        "SELECT seq, type, lease_id, bid_id, at_ms, detail, details FROM events WHERE (lease_id = ? OR bid_id = ?) AND seq > ? ORDER BY seq LIMIT ?",
         leaseId,
         bidId,
         afterSeq,
@@ -320,6 +335,7 @@ export class BookStorage {
       bidId: row.bid_id,
       atMs: Number(row.at_ms),
       detail: row.detail,
+      details: row.details === null ? {} : (JSON.parse(row.details) as EventDetails),
     }));
   }
 
@@ -352,9 +368,9 @@ export class BookStorage {
   private insertEvents(events: readonly ExtraEvent[]): void {
     if (events.length === 0) return;
     this.sql.exec(
-      `INSERT INTO events (lease_id, bid_id, type, at_ms, detail)
+      `INSERT INTO events (lease_id, bid_id, type, at_ms, detail, details)
        SELECT value ->> '$.leaseId', value ->> '$.bidId', value ->> '$.type', value ->> '$.atMs',
-              value ->> '$.detail'
+              value ->> '$.detail', value -> '$.details'
        FROM json_each(?) ORDER BY key`,
       JSON.stringify(events),
     );
@@ -372,6 +388,7 @@ function eventsOf(transition: Transition, options: CommitOptions): ExtraEvent[] 
       ...(event.bidId === undefined ? {} : { bidId: event.bidId }),
       atMs: event.atMs,
       detail: figures ? describeSettlement(figures) : event.detail,
+      details: figures ? settlementDetails(figures) : event.details,
     };
   });
   events.push(...(options.extraEvents ?? []));
@@ -383,12 +400,27 @@ export function cc(minor: bigint): string {
   return formatAmount("CC", minor);
 }
 
+function settlementDetails(figures: PeriodFigures): EventDetails {
+  const { period } = figures;
+  return {
+    settlementId: period.settlementId,
+    periodStartAtMs: period.periodStartMs,
+    periodEndAtMs: period.periodEndMs,
+    chargedCc: cc(figures.chargeMinor),
+    unpaidCc: cc(figures.unpaidMinor),
+    farmerCc: cc(figures.farmerMinor),
+    burnedCc: cc(figures.burnMinor),
+    threefoldCc: cc(figures.threefoldMinor),
+    alreadySettled: figures.alreadySettled,
+  };
+}
+
 function describeSettlement(figures: PeriodFigures): string {
   const { period } = figures;
   const unpaid = figures.unpaidMinor > 0n ? `, ${cc(figures.unpaidMinor)} CC unpaid` : "";
   const already = figures.alreadySettled ? " (written by an earlier run)" : "";
   return (
-    `settlement ${period.settlementId} for [${period.periodStartMs}, ${period.periodEndMs}): charged ` +
+    `settlement ${period.settlementId} for [${isoTime(period.periodStartMs)}, ${isoTime(period.periodEndMs)}): charged ` +
     `${cc(figures.chargeMinor)} CC${unpaid} — farmer ${cc(figures.farmerMinor)}, burned ${cc(figures.burnMinor)}, ` +
     `ThreeFold ${cc(figures.threefoldMinor)}${already}`
   );

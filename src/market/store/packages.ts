@@ -18,7 +18,7 @@ import { fail, ok, type Result } from "../../kit/result";
 import { Dec } from "../../ledger/core/money";
 import { exactPriceText, floorPriceText, parseExactPrice } from "../core/bidbook/rate";
 import type { MarketParameters } from "../core/parameters";
-import { type BidPackage, type SliceRequirements, threefoldBidPackages } from "../core/requirements";
+import { type BidPackage, requirementsFromStored, threefoldBidPackages } from "../core/requirements";
 
 /** Slices are committed for a month by default. */
 export const packageLeaseHoursDefault = 720;
@@ -48,7 +48,7 @@ function packageFromRow(row: Row): PackageRecord {
   const { requirements, active, ...pkg } = decodeRow(tables.bidPackages, row);
   return {
     ...pkg,
-    requirements: JSON.parse(requirements) as SliceRequirements,
+    requirements: requirementsFromStored(requirements),
     active: active === 1,
     slicesFilled: Number(row.slices_filled ?? 0),
   };

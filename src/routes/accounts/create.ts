@@ -6,6 +6,7 @@ import {
   jsonBody,
   jsonResponse,
   nameCharsMax,
+  noQuerySchema,
   problemResponses,
   textField,
 } from "../../kit/http/schemas";
@@ -28,11 +29,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/accounts",
+  operationId: "createAccount",
   tags: ["accounts"],
   summary: "Create a ledger account for an owner (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(accountSchema, "The new account, with zero balances"),
     ...problemResponses(401, 403, 413, 415, 422),

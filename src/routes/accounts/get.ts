@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, assertOwner, requireRoles } from "../../kit/http/middleware";
-import { accountIdSchema, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { accountIdSchema, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { getAccount } from "../../ledger/accounts";
 import { accountJson, accountSchema } from "./schemas";
@@ -13,11 +13,12 @@ export const accountParamsSchema = z.strictObject({
 const route = createRoute({
   method: "get",
   path: "/v1/accounts/{id}",
+  operationId: "getAccount",
   tags: ["accounts"],
   summary: "An account and its balances (owner or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { params: accountParamsSchema },
+  request: { query: noQuerySchema, params: accountParamsSchema },
   responses: { 200: jsonResponse(accountSchema, "The account"), ...problemResponses(401, 403, 404, 422) },
 });
 

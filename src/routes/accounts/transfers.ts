@@ -14,6 +14,7 @@ const pageSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/accounts/{id}/transfers",
+  operationId: "listAccountTransfers",
   tags: ["accounts"],
   summary: "An account's transfers, newest first, cursor-paginated (owner or admin)",
   security: [{ apiKey: [] }],

@@ -8,6 +8,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -27,11 +28,17 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/auctions/{id}/bids",
+  operationId: "placeAuctionBid",
   tags: ["auctions"],
   summary: "Place a sealed exit bid: TFP held until the round settles (lp, user, farmer)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("lp", "user", "farmer"), idempotentBatched] as const,
-  request: { params: roundParamsSchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: {
+    query: noQuerySchema,
+    params: roundParamsSchema,
+    headers: idempotencyHeaderSchema,
+    body: jsonBody(bodySchema),
+  },
   responses: {
     201: jsonResponse(bidSchema, "The bid, its TFP held"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422, 429),

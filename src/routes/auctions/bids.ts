@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { getRound } from "../../pools/flows/auctions";
 import { ownBids } from "../../pools/store/bids";
@@ -26,11 +26,12 @@ const ownBidSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/auctions/{id}/bids",
+  operationId: "listOwnAuctionBids",
   tags: ["auctions"],
   summary: "Your own bids in a round and how they settled (bids are sealed: never anyone else's)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { params: roundParamsSchema },
+  request: { query: noQuerySchema, params: roundParamsSchema },
   responses: {
     200: jsonResponse(z.object({ data: z.array(ownBidSchema) }).openapi("OwnAuctionBidList"), "Your bids"),
     ...problemResponses(401, 403, 404, 422),

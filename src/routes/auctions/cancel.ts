@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { roundExists, roundStub } from "../../pools/flows/auctions";
 import { bidJson, bidSchema, roundIdSchema } from "./schemas";
@@ -17,11 +17,12 @@ const paramsSchema = z.strictObject({
 const route = createRoute({
   method: "delete",
   path: "/v1/auctions/{id}/bids/{bidId}",
+  operationId: "cancelAuctionBid",
   tags: ["auctions"],
   summary: "Cancel your bid before the cancellation deadline: its hold is released (owner or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("lp", "user", "farmer", "admin")] as const,
-  request: { params: paramsSchema },
+  request: { query: noQuerySchema, params: paramsSchema },
   responses: {
     200: jsonResponse(bidSchema, "The bid, cancelled (again, for a repeated cancel)"),
     ...problemResponses(401, 403, 404, 409, 422),

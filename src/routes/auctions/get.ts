@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { getRound, indicativeCap } from "../../pools/flows/auctions";
 import { roundJson, roundParamsSchema, roundSchema } from "./schemas";
@@ -10,12 +10,13 @@ import { roundJson, roundParamsSchema, roundSchema } from "./schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/auctions/{id}",
+  operationId: "getAuction",
   tags: ["auctions"],
   summary:
     "A round: state, cap, bids count (bids are sealed) and, once cleared, the published result (any role)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { params: roundParamsSchema },
+  request: { query: noQuerySchema, params: roundParamsSchema },
   responses: { 200: jsonResponse(roundSchema, "The round"), ...problemResponses(401, 403, 404, 422) },
 });
 

@@ -20,6 +20,7 @@ const querySchema = z.strictObject({
 const route = createRoute({
   method: "get",
   path: "/v1/auctions",
+  operationId: "listAuctions",
   tags: ["auctions"],
   summary: "Exit rounds, newest first, cursor-paginated; filter by pool or state (any role)",
   security: [{ apiKey: [] }],

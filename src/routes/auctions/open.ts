@@ -8,6 +8,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -42,8 +43,8 @@ const bodySchema = z.strictObject({
   limits: z
     .strictObject({
       minBidAmount: amountSchema.optional().openapi({ description: "TFP; default 1." }),
-      bidsPerRoundMax: z.number().int().min(1).max(bidsPerRoundLimit).optional(),
-      bidsPerOwnerMax: z.number().int().min(1).max(bidsPerRoundLimit).optional(),
+      maxBidsPerRound: z.number().int().min(1).max(bidsPerRoundLimit).optional(),
+      maxBidsPerOwner: z.number().int().min(1).max(bidsPerRoundLimit).optional(),
     })
     .optional(),
   settlement: z
@@ -69,11 +70,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/auctions",
+  operationId: "openAuction",
   tags: ["auctions"],
   summary: "Open a Dutch-auction exit round for a pool (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin"), idempotent] as const,
-  request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(roundSchema, "The round, open for bids"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422),
@@ -109,8 +111,8 @@ export function register(app: App) {
           limits: defined({
             minBidMinor:
               minBid === undefined ? undefined : minorOf("TFP", minBid, "limits.minBidAmount").toString(),
-            bidsPerRoundMax: input.limits?.bidsPerRoundMax,
-            bidsPerOwnerMax: input.limits?.bidsPerOwnerMax,
+            bidsPerRoundMax: input.limits?.maxBidsPerRound,
+            bidsPerOwnerMax: input.limits?.maxBidsPerOwner,
           }),
           settlement: defined({
             transfersPerBatch: settlement?.transfersPerBatch,

@@ -10,7 +10,7 @@ export { bidJson } from "../../pools/object/contract";
 export const roundIdSchema = z
   .string()
   .regex(/^auc_[A-Za-z0-9]{1,60}$/, "must be a round id (auc_…)")
-  .openapi({ example: "auc_5b1f0c…" });
+  .openapi({ example: "auc_5b1f0c7Qm2Xr9LtK4pZsWd" });
 
 export const roundParamsSchema = z.strictObject({
   id: roundIdSchema.openapi({ param: { name: "id", in: "path" } }),
@@ -164,8 +164,8 @@ export const roundSchema = z
     }),
     limits: z.object({
       minBidAmount: z.string(),
-      bidsPerRoundMax: z.number().int(),
-      bidsPerOwnerMax: z.number().int(),
+      maxBidsPerRound: z.number().int(),
+      maxBidsPerOwner: z.number().int(),
     }),
     periodLiquidity: z.string().openapi({ description: "The pool's available USDC when the round opened." }),
     bidsCount: z
@@ -239,8 +239,8 @@ export function roundJson(
     rules: config.rules,
     limits: {
       minBidAmount: formatAmount("TFP", BigInt(config.limits.minBidMinor)),
-      bidsPerRoundMax: config.limits.bidsPerRoundMax,
-      bidsPerOwnerMax: config.limits.bidsPerOwnerMax,
+      maxBidsPerRound: config.limits.bidsPerRoundMax,
+      maxBidsPerOwner: config.limits.bidsPerOwnerMax,
     },
     periodLiquidity: formatAmount("USDC", BigInt(config.periodLiquidityUsdcMinor)),
     bidsCount: round.bidsCount,
@@ -255,7 +255,7 @@ export function roundJson(
 
 export const bidSchema = z
   .object({
-    id: z.string().openapi({ example: "bid_9a0c…" }),
+    id: z.string().openapi({ example: "bid_9a0cQm2Xr9LtK4pZsWd7Fb" }),
     roundId: z.string(),
     ownerId: z.string(),
     accountId: z.string(),

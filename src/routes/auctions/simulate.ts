@@ -8,6 +8,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -62,12 +63,13 @@ const bodySchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/auctions/simulate",
+  operationId: "simulateAuction",
   tags: ["auctions"],
   summary:
     "Clear a list of bids with given parameters, moving no money: the same result shape as a round (any role)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     200: jsonResponse(roundResultSchema, "The result the round would publish"),
     ...problemResponses(401, 403, 413, 415, 422),

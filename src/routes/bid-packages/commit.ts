@@ -14,6 +14,7 @@ import {
   jsonBody,
   jsonResponse,
   nodeIdSchema,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -48,11 +49,13 @@ const responseSchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/bid-packages/{id}/commitments",
+  operationId: "commitToBidPackage",
   tags: ["marketplace"],
   summary: "Commit a node's slices to a ThreeFold bid package (the node's farmer or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("farmer", "admin"), idempotent] as const,
   request: {
+    query: noQuerySchema,
     params: z.strictObject({ id: packageIdParamSchema }),
     headers: idempotencyHeaderSchema,
     body: jsonBody(bodySchema),

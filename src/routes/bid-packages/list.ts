@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
-import { jsonResponse } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { ensureDefaultPackages, listPackages } from "../../market/store/packages";
 import { packageJson, packageSchema } from "./schemas";
@@ -12,10 +12,14 @@ import { packageJson, packageSchema } from "./schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/bid-packages",
+  operationId: "listBidPackages",
+  security: [],
   tags: ["marketplace"],
   summary: "ThreeFold's bid packages (public)",
+  request: { query: noQuerySchema },
   responses: {
     200: jsonResponse(z.object({ data: z.array(packageSchema) }).openapi("BidPackageList"), "The packages"),
+    ...problemResponses(422),
   },
 });
 

@@ -6,7 +6,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
+import {
+  jsonBody,
+  jsonResponse,
+  nameCharsMax,
+  noQuerySchema,
+  problemResponses,
+  textField,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { ensureDefaultPackages, getPackage, savePackage } from "../../market/store/packages";
 import { requirementsOf, requirementsSchema } from "../capacity-requests/schemas";
@@ -30,11 +37,16 @@ const bodySchema = z
 const route = createRoute({
   method: "put",
   path: "/v1/bid-packages/{id}",
+  operationId: "putBidPackage",
   tags: ["marketplace"],
   summary: "Create or replace a bid package (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
-  request: { params: z.strictObject({ id: packageIdParamSchema }), body: jsonBody(bodySchema) },
+  request: {
+    query: noQuerySchema,
+    params: z.strictObject({ id: packageIdParamSchema }),
+    body: jsonBody(bodySchema),
+  },
   responses: {
     200: jsonResponse(packageSchema, "The package"),
     ...problemResponses(401, 403, 413, 415, 422),

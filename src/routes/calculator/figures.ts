@@ -5,10 +5,15 @@
  * those formulas at more points and converts units.
  */
 import { z } from "@hono/zod-openapi";
+import { figureText, monthlyPriceUnit } from "../../kit/http/figures";
 import { Dec, roundDecimal } from "../../ledger/core/money";
 import type { BandCurrency } from "../../market/core/parameters";
 
-/** Decimals of every figure the calculator returns (CC's precision; displays round further). */
+/**
+ * Decimals of the calculator's figures that are not money (months to break even, hours, ratios).
+ * Money is rounded by src/kit/http/figures.ts like every response: USD to 2 decimals, CC to 6,
+ * prices per slice-hour to 6.
+ */
 export const figureDecimals = 6;
 
 /** Points of the income curve, from the band's minimum to its maximum monthly price inclusive. */
@@ -19,9 +24,23 @@ export function figure(value: Dec | string): string {
   return roundDecimal(value, figureDecimals, "halfEven").toFixed();
 }
 
-/** A band minimum rounded UP and a band maximum rounded DOWN, so every price shown is accepted. */
-export function bandEndFigure(value: Dec | string, end: "min" | "max"): string {
-  return roundDecimal(value, figureDecimals, end === "min" ? "ceil" : "floor").toFixed();
+/** A monthly amount of `currency` at its scale (USD 2 decimals, CC 6), rounded half-even. */
+export function moneyFigure(value: Dec | string, currency: BandCurrency): string {
+  return figureText(value, monthlyPriceUnit(currency), "halfEven");
+}
+
+/**
+ * A band end of `currency` per slice-month or slice-hour at its scale, the minimum rounded UP and
+ * the maximum DOWN, so every price shown is accepted.
+ */
+export function bandEndFigure(
+  value: Dec | string,
+  end: "min" | "max",
+  currency: BandCurrency,
+  period: "month" | "hour",
+): string {
+  const unit = period === "hour" ? "pricePerHour" : monthlyPriceUnit(currency);
+  return figureText(value, unit, end === "min" ? "ceil" : "floor");
 }
 
 /** One amount in both currencies; the one that needs the peg is null when the oracle has no price. */
@@ -32,7 +51,7 @@ export const moneySchema = z
   })
   .openapi("CalculatorMoney", {
     description:
-      "An amount in USD and in CC. The band currency's value is always present; the other is converted through the live peg (USD per CC) and is null when the oracle has no gold price.",
+      "An amount in USD and in CC: USD to the cent, CC to 6 decimals (prices per slice-hour to 6 in both). The band currency's value is always present; the other is converted through the live peg (USD per CC) and is null when the oracle has no gold price.",
   });
 export type Money = z.infer<typeof moneySchema>;
 
@@ -43,22 +62,27 @@ export type Money = z.infer<typeof moneySchema>;
 export function moneyOf(amount: Dec | string, currency: BandCurrency, ccUsd: string | null): Money {
   const value = new Dec(amount);
   if (currency === "USD") {
-    return { USD: figure(value), CC: ccUsd === null ? null : figure(value.div(ccUsd)) };
+    return {
+      USD: moneyFigure(value, "USD"),
+      CC: ccUsd === null ? null : moneyFigure(value.div(ccUsd), "CC"),
+    };
   }
-  return { USD: ccUsd === null ? null : figure(value.mul(ccUsd)), CC: figure(value) };
+  return { USD: ccUsd === null ? null : moneyFigure(value.mul(ccUsd), "USD"), CC: moneyFigure(value, "CC") };
 }
 
-/** A band end in both currencies, rounded inward (min up, max down) in each. */
+/** A band end per slice-month or slice-hour in both currencies, rounded inward (min up, max down) in each. */
 export function bandMoneyOf(
   amount: string,
   end: "min" | "max",
   currency: BandCurrency,
   ccUsd: string | null,
+  period: "month" | "hour",
 ): Money {
   const value = new Dec(amount);
   const converted = ccUsd === null ? null : currency === "USD" ? value.div(ccUsd) : value.mul(ccUsd);
-  const own = bandEndFigure(value, end);
-  const other = converted === null ? null : bandEndFigure(converted, end);
+  const otherCurrency = currency === "USD" ? "CC" : "USD";
+  const own = bandEndFigure(value, end, currency, period);
+  const other = converted === null ? null : bandEndFigure(converted, end, otherCurrency, period);
   return currency === "USD" ? { USD: own, CC: other } : { USD: other, CC: own };
 }
 

@@ -18,7 +18,7 @@ import { marketConfig } from "../../market/config";
 import { incomeProjection } from "../../market/core/income";
 import { currentPeg } from "../../oracle/prices";
 import { nodeParamsSchema, requireOwnNode } from "../nodes/schemas";
-import { figure, type Money, moneyOf, moneySchema } from "./figures";
+import { figure, type Money, moneyFigure, moneyOf, moneySchema } from "./figures";
 
 /** Most calendar months one projection covers (one query each, in one batch). */
 export const projectionMonthsMax = 24;
@@ -78,6 +78,7 @@ const projectionSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/nodes/{id}/projection",
+  operationId: "getNodeProjection",
   tags: ["calculator"],
   summary: "Projected versus actual earnings of a node, per month (its farmer, or an admin)",
   security: [{ apiKey: [] }],
@@ -169,7 +170,7 @@ export function register(app: App) {
         actual: {
           farmerCc,
           chargedCc: formatAmount("CC", chargedMinor),
-          farmerUsd: ccUsd === null ? null : figure(new Dec(farmerCc).mul(ccUsd)),
+          farmerUsd: ccUsd === null ? null : moneyFigure(new Dec(farmerCc).mul(ccUsd), "USD"),
           settlements: Number(row?.settlements ?? 0),
         },
         utilisation:

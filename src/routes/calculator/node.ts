@@ -9,7 +9,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../kit/http/errors";
-import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { sliceFigures } from "../../kit/http/figures";
+import { jsonBody, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import type { Failure } from "../../kit/result";
 import { Dec, roundDecimal } from "../../ledger/core/money";
@@ -32,10 +33,12 @@ import {
 import { currentPeg, type Peg } from "../../oracle/prices";
 import { catalogueFor, hardwareSchema } from "../catalog/nodes";
 import {
+  bandEndFigure,
   bandMoneyOf,
   figure,
   incomeCurvePoints,
   type Money,
+  moneyFigure,
   moneyOf,
   moneySchema,
   pricesAcross,
@@ -101,7 +104,10 @@ const sliceSchema = z
     aiGb: z.string(),
     tps: z.string(),
   })
-  .openapi("SliceResources", { description: "Resources of one slice, rounded to 6 decimals." });
+  .openapi("SliceResources", {
+    description:
+      "Resources of one slice, rounded down as the market shows them: cores to 3 decimals, Passmark to whole points, GB and tokens per second to 2.",
+  });
 
 const scenarioSchema = z
   .object({
@@ -181,9 +187,11 @@ const responseSchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/calculator/node",
+  operationId: "calculateNodeIncome",
+  security: [],
   tags: ["calculator"],
   summary: "Income, band and break-even of a node from a preset or custom hardware (no key needed)",
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     200: jsonResponse(responseSchema, "The node's per-slice resources, band, incomes and break-even"),
     ...problemResponses(413, 415, 422),
@@ -273,15 +281,9 @@ function boundedDecimal(value: string): string {
   return roundDecimal(value, Math.max(0, decimalInputLengthMax - integerDigits - 2), "halfEven").toFixed();
 }
 
+/** A slice as the market shows it (src/kit/http/figures.ts): each resource rounded down to its unit. */
 function sliceJson(slice: SliceResources): z.infer<typeof sliceSchema> {
-  return {
-    cores: figure(slice.cores),
-    passmark: figure(slice.passmark),
-    memGb: figure(slice.memGb),
-    ssdGb: figure(slice.ssdGb),
-    aiGb: figure(slice.aiGb),
-    tps: figure(slice.tps),
-  };
+  return sliceFigures(slice);
 }
 
 /** The node the figures are for, as the caller described it or the preset has it. */
@@ -299,14 +301,15 @@ type Band = Extract<ReturnType<typeof priceBand>, { ok: true }>["value"];
 
 /** The node's price band, each bound in its currency and the other. */
 function bandJson(band: Band, ccUsd: string | null) {
-  const bound = (amount: string, side: "min" | "max") => bandMoneyOf(amount, side, band.currency, ccUsd);
+  const bound = (amount: string, side: "min" | "max", period: "month" | "hour") =>
+    bandMoneyOf(amount, side, band.currency, ccUsd, period);
   return {
     profile: band.profile,
     currency: band.currency,
-    minPerSliceMonth: bound(band.minPerSliceMonth, "min"),
-    maxPerSliceMonth: bound(band.maxPerSliceMonth, "max"),
-    minPerSliceHour: bound(band.minPerSliceHour, "min"),
-    maxPerSliceHour: bound(band.maxPerSliceHour, "max"),
+    minPerSliceMonth: bound(band.minPerSliceMonth, "min", "month"),
+    maxPerSliceMonth: bound(band.maxPerSliceMonth, "max", "month"),
+    minPerSliceHour: bound(band.minPerSliceHour, "min", "hour"),
+    maxPerSliceHour: bound(band.maxPerSliceHour, "max", "hour"),
   };
 }
 
@@ -319,14 +322,22 @@ function curveOf(
   costUsd: Dec,
   params: MarketParameters,
 ) {
-  return pricesAcross(band.minPerSliceMonth, band.maxPerSliceMonth).map((price) => {
+  const prices = pricesAcross(band.minPerSliceMonth, band.maxPerSliceMonth);
+  return prices.map((price, index) => {
     const gross = incomeAtPricePerMonth(price.toString(), sliceCount, utilisation);
     const farmer = farmerShare(gross, params);
     const farmerUsd = usdPerPriceUnit === null ? null : new Dec(farmer).mul(usdPerPriceUnit);
+    // The curve's ends are the band's ends as shown (inward); the points between, half-even.
+    const priceShown =
+      index === 0
+        ? bandEndFigure(price, "min", band.currency, "month")
+        : index === prices.length - 1
+          ? bandEndFigure(price, "max", band.currency, "month")
+          : moneyFigure(price, band.currency);
     return {
-      pricePerSliceMonth: figure(price),
-      grossPerMonth: figure(gross),
-      farmerPerMonth: figure(farmer),
+      pricePerSliceMonth: priceShown,
+      grossPerMonth: moneyFigure(gross, band.currency),
+      farmerPerMonth: moneyFigure(farmer, band.currency),
       farmerBreakEvenMonths: farmerUsd === null || farmerUsd.isZero() ? null : figure(costUsd.div(farmerUsd)),
     };
   });
@@ -385,10 +396,10 @@ export function register(app: App) {
     const breakEven = (months: string | null) => (months === null || !comparable ? null : figure(months));
     const scenario = (
       value: IncomeScenario,
-      price: string | null,
+      price: Money | null,
       scenarioUtilisation: string | null,
     ): z.infer<typeof scenarioSchema> => ({
-      pricePerSliceMonth: price === null ? null : money(price),
+      pricePerSliceMonth: price,
       utilisation: scenarioUtilisation,
       grossPerMonth: money(value.grossPerMonth),
       farmerPerMonth: money(value.farmerPerMonth),
@@ -406,13 +417,14 @@ export function register(app: App) {
     const costUsd = new Dec(result.hardwareCostUsd);
 
     const curve = curveOf(band.value, node.sliceCount, utilisation, usdPerPriceUnit, costUsd, params);
+    const bandJsonOf = bandJson(band.value, ccUsd);
 
     return c.json(
       {
         node: nodeJson(node),
         sliceCount: node.sliceCount,
         slice: sliceJson(slice.value),
-        band: bandJson(band.value, ccUsd),
+        band: bandJsonOf,
         hardware: {
           costUsd: result.hardwareCostUsd,
           amortisationMonths: params.amortisationMonths,
@@ -420,9 +432,13 @@ export function register(app: App) {
         },
         revenueSplit: { ...params.revenueSplit },
         income: {
-          min: scenario(result.min, band.value.minPerSliceMonth, null),
-          max: scenario(result.max, band.value.maxPerSliceMonth, null),
-          chosen: result.chosen === null ? null : scenario(result.chosen, chosenPrice, utilisation),
+          // The band's ends as the band shows them (inward), so the scenarios and the band agree.
+          min: scenario(result.min, bandJsonOf.minPerSliceMonth, null),
+          max: scenario(result.max, bandJsonOf.maxPerSliceMonth, null),
+          chosen:
+            result.chosen === null
+              ? null
+              : scenario(result.chosen, chosenPrice === null ? null : money(chosenPrice), utilisation),
         },
         paybackPricePerSliceMonth: {
           gross: paybackPrice("1"),

@@ -9,7 +9,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles } from "../../kit/http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import {
+  idempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  noQuerySchema,
+  problemResponses,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { acceptOffer, getOffer } from "../../market/flows/capacity-requests";
 import { getLeaseRow } from "../../market/store/leases";
@@ -28,11 +34,17 @@ const bodySchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/capacity-requests/{id}/accept",
+  operationId: "acceptCapacityOffer",
   tags: ["marketplace"],
   summary: "Accept an offer: it becomes a lease (the requester or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("user", "admin"), idempotent] as const,
-  request: { params: requestParamsSchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: {
+    query: noQuerySchema,
+    params: requestParamsSchema,
+    headers: idempotencyHeaderSchema,
+    body: jsonBody(bodySchema),
+  },
   responses: {
     201: jsonResponse(leaseSchema, "The lease"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422),

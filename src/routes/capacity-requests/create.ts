@@ -14,6 +14,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -40,11 +41,12 @@ const bodySchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/capacity-requests",
+  operationId: "createCapacityRequest",
   tags: ["marketplace"],
   summary: "Ask farmers for capacity: a reverse auction (user or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("user", "admin")] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(requestSchema, "The open request"),
     ...problemResponses(401, 403, 413, 415, 422, 429),

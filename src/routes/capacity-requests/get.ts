@@ -7,7 +7,7 @@ import type { Client } from "@libsql/client";
 import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { type CapacityRequest, getRequest, listOffers } from "../../market/flows/capacity-requests";
 import { requestIdParamSchema, requestJson, requestSchema } from "./schemas";
@@ -33,11 +33,12 @@ export async function requireVisibleRequest(
 const route = createRoute({
   method: "get",
   path: "/v1/capacity-requests/{id}",
+  operationId: "getCapacityRequest",
   tags: ["marketplace"],
   summary: "A capacity request with its offers",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { params: requestParamsSchema },
+  request: { query: noQuerySchema, params: requestParamsSchema },
   responses: { 200: jsonResponse(requestSchema, "The request"), ...problemResponses(401, 403, 404, 422) },
 });
 

@@ -21,6 +21,7 @@ const querySchema = z.strictObject({
 const route = createRoute({
   method: "get",
   path: "/v1/capacity-requests",
+  operationId: "listCapacityRequests",
   tags: ["marketplace"],
   summary: "Capacity requests: your own (users), or the open ones (farmers, admins)",
   security: [{ apiKey: [] }],

@@ -9,7 +9,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, nodeIdSchema, problemResponses } from "../../kit/http/schemas";
+import {
+  jsonBody,
+  jsonResponse,
+  nodeIdSchema,
+  noQuerySchema,
+  problemResponses,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { newId } from "../../kit/ids";
 import { Dec } from "../../ledger/core/money";
@@ -35,11 +41,12 @@ const bodySchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/capacity-requests/{id}/offers",
+  operationId: "createCapacityOffer",
   tags: ["marketplace"],
   summary: "Offer a node on a capacity request (the node's farmer, or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("farmer", "admin")] as const,
-  request: { params: requestParamsSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, params: requestParamsSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(offerSchema, "The offer"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422, 429, 503),

@@ -13,12 +13,12 @@ const minimumSchema = z
 /** What each slice must offer (§16); every minimum is inclusive. */
 export const requirementsSchema = z
   .strictObject({
-    coresMin: minimumSchema.openapi({ example: "2" }),
-    passmarkMin: minimumSchema.openapi({ example: "2000" }),
-    memGbMin: minimumSchema.openapi({ example: "4" }),
-    ssdGbMin: minimumSchema,
-    aiGbMin: minimumSchema,
-    tpsMin: minimumSchema,
+    minCores: minimumSchema.openapi({ example: "2" }),
+    minPassmark: minimumSchema.openapi({ example: "2000" }),
+    minMemGb: minimumSchema.openapi({ example: "4" }),
+    minSsdGb: minimumSchema,
+    minAiGb: minimumSchema,
+    minTps: minimumSchema,
     gpuRequired: z.boolean().optional(),
     certifiedRequired: z.boolean().optional(),
     region: z

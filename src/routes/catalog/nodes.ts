@@ -4,7 +4,7 @@
  * publishes: prospective farmers compare hardware before they have a key. Reads no database.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonResponse } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { marketConfig } from "../../market/config";
 import { buildNodeCatalogue, type CatalogueNode } from "../../market/core/catalogue";
@@ -99,9 +99,15 @@ export function catalogueNodeJson(node: CatalogueNode): z.infer<typeof catalogue
 const route = createRoute({
   method: "get",
   path: "/v1/catalog/nodes",
+  operationId: "listCatalogNodes",
+  security: [],
   tags: ["calculator"],
   summary: "The node catalogue of Q4 2025 as calculator presets (no key needed)",
-  responses: { 200: jsonResponse(catalogueSchema, "Every catalogue node, in the spec's order") },
+  request: { query: noQuerySchema },
+  responses: {
+    200: jsonResponse(catalogueSchema, "Every catalogue node, in the spec's order"),
+    ...problemResponses(422),
+  },
 });
 
 export function register(app: App) {

@@ -3,7 +3,13 @@ import { executeConversion } from "../../credits/conversions";
 import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { idempotent, requireRoles } from "../../kit/http/middleware";
-import { idempotencyHeaderSchema, jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import {
+  idempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  noQuerySchema,
+  problemResponses,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { transferJson, transferSchema } from "../accounts/schemas";
 import { conversionQuoteJson, conversionQuoteSchema } from "./schemas";
@@ -25,12 +31,13 @@ const conversionSchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/conversions",
+  operationId: "executeConversion",
   tags: ["conversions"],
   summary:
     "Execute a conversion quote: burn the input, mint the output, atomically and at most once (owner or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin", "user", "farmer", "lp"), idempotent] as const,
-  request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(conversionSchema, "Executed now"),
     200: jsonResponse(conversionSchema, "Already executed: the same conversion"),

@@ -10,6 +10,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -29,11 +30,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/conversions/quotes",
+  operationId: "createConversionQuote",
   tags: ["conversions"],
   summary: "Quote a CC ↔ TFP conversion; the rate holds for a short, configured time (owner or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin", "user", "farmer", "lp")] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(conversionQuoteSchema, "The quote; execute it with POST /v1/conversions"),
     ...problemResponses(401, 403, 404, 413, 415, 422, 503),

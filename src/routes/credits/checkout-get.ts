@@ -3,7 +3,7 @@ import { getCheckoutQuote } from "../../credits/checkout";
 import { now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, assertOwner, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { checkoutQuoteJson, checkoutQuoteSchema } from "./schemas";
 
@@ -17,11 +17,12 @@ const paramsSchema = z.strictObject({
 const route = createRoute({
   method: "get",
   path: "/v1/credits/checkout/{id}",
+  operationId: "getCheckoutQuote",
   tags: ["credits"],
   summary: "A checkout quote and whether a payment used it (owner or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { params: paramsSchema },
+  request: { query: noQuerySchema, params: paramsSchema },
   responses: { 200: jsonResponse(checkoutQuoteSchema, "The quote"), ...problemResponses(401, 403, 404, 422) },
 });
 

@@ -12,6 +12,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -35,6 +36,7 @@ const headersSchema = idempotencyHeaderSchema.partial().extend({
 const route = createRoute({
   method: "post",
   path: "/v1/credits/checkout",
+  operationId: "createCheckoutQuote",
   tags: ["credits"],
   summary:
     "Buy CC by card: a quote (USD → CC at the current peg, valid for a limited time) and its Stripe Checkout page (owner or admin)",
@@ -42,7 +44,7 @@ const route = createRoute({
     "With STRIPE_SECRET_KEY set, the service creates the Stripe Checkout Session (quote reference in client_reference_id and in metadata.cc_quote_id on the session and its PaymentIntent) and answers its `checkoutUrl`; if Stripe refuses (502 PAYMENT_PROVIDER_REFUSED) or cannot be reached (503 PAYMENT_PROVIDER_UNAVAILABLE) nothing is recorded. Without it, `checkoutUrl` is null and the client creates the session with the reference given. CC is minted once, when Stripe reports the payment (POST /v1/webhooks/stripe).",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin", "user", "farmer", "lp")] as const,
-  request: { headers: headersSchema, body: jsonBody(bodySchema) },
+  request: { headers: headersSchema, query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(checkoutQuoteSchema, "The quote, its payment page, and the reference on the payment"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422, 502, 503),

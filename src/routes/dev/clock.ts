@@ -10,7 +10,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { clockOffsetMs, now, shiftClock } from "../../kit/clock";
 import { developmentOnly } from "../../kit/http/development";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonBody, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 
 /** Longest single advance: 366 days, in seconds. */
@@ -40,23 +40,26 @@ const description =
 const readRoute = createRoute({
   method: "get",
   path: "/v1/dev/clock",
+  operationId: "getDevClock",
   tags: ["development"],
   summary: "The service's clock and how far it runs ahead of real time (development only, admin)",
   description,
   security: [{ apiKey: [] }],
   middleware: [developmentOnly, requireRoles("admin")] as const,
-  responses: { 200: jsonResponse(clockSchema, "The clock"), ...problemResponses(401, 403, 404) },
+  request: { query: noQuerySchema },
+  responses: { 200: jsonResponse(clockSchema, "The clock"), ...problemResponses(401, 403, 404, 422) },
 });
 
 const advanceRoute = createRoute({
   method: "post",
   path: "/v1/dev/clock",
+  operationId: "advanceDevClock",
   tags: ["development"],
   summary: "Move the service's clock forward (development only, admin)",
   description: `${description} Leases are charged when their node settles: follow with POST /v1/dev/nodes/{id}/settle.`,
   security: [{ apiKey: [] }],
   middleware: [developmentOnly, requireRoles("admin")] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     200: jsonResponse(clockSchema, "The clock after the move"),
     ...problemResponses(401, 403, 404, 413, 415, 422),

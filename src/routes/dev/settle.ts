@@ -10,7 +10,7 @@ import { now } from "../../kit/clock";
 import { developmentOnly } from "../../kit/http/development";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { bookOf } from "../../market/flows/books";
 import { nodeParamsSchema } from "../nodes/schemas";
@@ -34,13 +34,14 @@ const responseSchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/dev/nodes/{id}/settle",
+  operationId: "settleNodeNow",
   tags: ["development"],
   summary: "Settle a node's due lease hours now, as its hourly alarm would (development only, admin)",
   description:
     "Development only: where ENVIRONMENT is not development or test this answers 404 NOT_FOUND, before any key is checked.",
   security: [{ apiKey: [] }],
   middleware: [developmentOnly, requireRoles("admin")] as const,
-  request: { params: nodeParamsSchema },
+  request: { params: nodeParamsSchema, query: noQuerySchema },
   responses: {
     200: jsonResponse(responseSchema, "What the pass settled"),
     ...problemResponses(401, 403, 404, 422),

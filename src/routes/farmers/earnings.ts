@@ -46,6 +46,7 @@ const querySchema = z.strictObject({
 const route = createRoute({
   method: "get",
   path: "/v1/farmers/{id}/earnings",
+  operationId: "getFarmerEarnings",
   tags: ["marketplace"],
   summary: "A farmer's earnings: gross, farmer share, burned, ThreeFold share (the farmer or an admin)",
   security: [{ apiKey: [] }],

@@ -15,6 +15,7 @@ import { farmerParamsSchema } from "./schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/farmers/{id}/nodes",
+  operationId: "listFarmerNodes",
   tags: ["marketplace"],
   summary: "A farmer's nodes, by id, cursor-paginated (the farmer or an admin)",
   security: [{ apiKey: [] }],

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonResponse } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 
 const healthSchema = z
@@ -9,9 +9,13 @@ const healthSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/health",
+  operationId: "getHealth",
+  security: [],
   tags: ["system"],
   summary: "Liveness and database reachability (no key needed)",
+  request: { query: noQuerySchema },
   responses: {
+    ...problemResponses(422),
     200: jsonResponse(healthSchema, "The service answers"),
     503: jsonResponse(healthSchema, "The database is unreachable"),
   },

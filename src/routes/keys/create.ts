@@ -3,7 +3,14 @@ import { createApiKey } from "../../kit/auth";
 import { dayMs, now } from "../../kit/clock";
 import { roles } from "../../kit/db/schema";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
+import {
+  jsonBody,
+  jsonResponse,
+  nameCharsMax,
+  noQuerySchema,
+  problemResponses,
+  textField,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { apiKeyJson, createdKeySchema } from "./schemas";
 
@@ -23,11 +30,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/keys",
+  operationId: "createApiKey",
   tags: ["keys"],
   summary: "Create an API key for an owner and role (admin); the secret is returned once",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(createdKeySchema, "The key, with its secret"),
     ...problemResponses(401, 403, 413, 415, 422),

@@ -2,18 +2,19 @@ import { createRoute } from "@hono/zod-openapi";
 import { revokeApiKey } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { apiKeyJson, apiKeySchema, keyParamsSchema } from "./schemas";
 
 const route = createRoute({
   method: "delete",
   path: "/v1/keys/{id}",
+  operationId: "revokeApiKey",
   tags: ["keys"],
   summary: "Revoke an API key at once (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
-  request: { params: keyParamsSchema },
+  request: { query: noQuerySchema, params: keyParamsSchema },
   responses: { 200: jsonResponse(apiKeySchema, "The revoked key"), ...problemResponses(401, 403, 404, 422) },
 });
 

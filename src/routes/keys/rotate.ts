@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { rotateApiKey, rotationGraceMsMax } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonBody, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { apiKeyJson, apiKeySchema, createdKeySchema, keyParamsSchema } from "./schemas";
 
@@ -19,11 +19,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/keys/{id}/rotate",
+  operationId: "rotateApiKey",
   tags: ["keys"],
   summary: "Rotate an API key (admin): a new secret now, the old one retired after a grace period",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
-  request: { params: keyParamsSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, params: keyParamsSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(
       z.object({ key: createdKeySchema, previous: apiKeySchema }),

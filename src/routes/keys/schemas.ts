@@ -18,9 +18,10 @@ export const apiKeySchema = z
 
 export const createdKeySchema = apiKeySchema
   .extend({
-    key: z
-      .string()
-      .openapi({ description: "The secret. Shown once: store it now.", example: "tfm_AbCdEfGhIjKl_…" }),
+    key: z.string().openapi({
+      description: "The secret. Shown once: store it now.",
+      example: "tfm_AbCdEfGhIjKl_0123456789abcdefghijABCDEFGHIJkl",
+    }),
   })
   .openapi("CreatedApiKey");
 

@@ -17,6 +17,7 @@ import {
   jsonBody,
   jsonResponse,
   nodeIdSchema,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -48,11 +49,12 @@ const bodySchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/leases",
+  operationId: "createLease",
   tags: ["marketplace"],
   summary: "Reserve slices of a node at its listed price (user or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("user", "admin"), idempotentBatched] as const,
-  request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(leaseSchema, "The running lease"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422, 503),

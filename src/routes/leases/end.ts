@@ -5,7 +5,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { bookOf } from "../../market/flows/books";
 import { getLeaseRow } from "../../market/store/leases";
@@ -15,11 +15,12 @@ import { leaseJson, leaseSchema } from "./schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/leases/{id}",
+  operationId: "endLease",
   tags: ["marketplace"],
   summary: "End a lease and release what was not used (its payer or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("user", "admin")] as const,
-  request: { params: leaseParamsSchema },
+  request: { query: noQuerySchema, params: leaseParamsSchema },
   responses: {
     200: jsonResponse(leaseSchema, "The ended lease"),
     ...problemResponses(401, 403, 404, 409, 422),

@@ -20,6 +20,7 @@ const pageSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/leases/{id}/events",
+  operationId: "listLeaseEvents",
   tags: ["marketplace"],
   summary: "A lease's events, oldest first (its payer, the node's farmer, or an admin)",
   security: [{ apiKey: [] }],

@@ -7,7 +7,7 @@ import type { Client } from "@libsql/client";
 import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { bookOf } from "../../market/flows/books";
 import { getLeaseRow, type LeaseRow } from "../../market/store/leases";
@@ -28,11 +28,12 @@ export async function requireVisibleLease(db: Client, principal: Principal, id: 
 const route = createRoute({
   method: "get",
   path: "/v1/leases/{id}",
+  operationId: "getLease",
   tags: ["marketplace"],
   summary: "A lease (its payer, the node's farmer, or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { params: leaseParamsSchema },
+  request: { query: noQuerySchema, params: leaseParamsSchema },
   responses: { 200: jsonResponse(leaseSchema, "The lease"), ...problemResponses(401, 403, 404, 422) },
 });
 

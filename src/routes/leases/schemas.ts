@@ -5,6 +5,7 @@ import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { accountFrom, accountStatement, ownerAccountStatement } from "../../ledger/accounts";
 import { formatAmount } from "../../ledger/core/money";
+import type { EventDetails } from "../../market/core/bidbook/model";
 import type { EventView } from "../../market/object/contract";
 
 export { bidJson, leaseJson } from "../../market/object/contract";
@@ -16,7 +17,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export const leaseIdParamSchema = z
   .string()
   .regex(/^lse_[A-Za-z0-9_]{1,100}$/, "must look like lse_…")
-  .openapi({ param: { name: "id", in: "path" }, example: "lse_3f9a0c…" });
+  .openapi({ param: { name: "id", in: "path" }, example: "lse_3f9a0c7Qm2Xr9LtK4pZsWd" });
 
 export const leaseSchema = z
   .object({
@@ -105,10 +106,31 @@ export const eventSchema = z
     type: z.string().openapi({ example: "preempted" }),
     leaseId: z.string().nullable(),
     bidId: z.string().nullable(),
-    at: z.string(),
-    detail: z.string(),
+    at: z.string().openapi({ format: "date-time", example: "2026-12-04T17:00:00.000Z" }),
+    detail: z.string().openapi({ description: "The event in a sentence, for people (times in ISO 8601)." }),
+    details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).openapi({
+      description:
+        "The event's facts as fields; every time is an ISO 8601 string in a field named `…At`. By type: started {kind, slices, priceCcPerSliceHour, endsAt}; placed {slices, priceCcPerSliceHour, expiresAt}; accepted {by, leaseId}; rejected, cancelled {by}; expired {expiresAt}; settled {settlementId, periodStartAt, periodEndAt, chargedCc, unpaidCc, farmerCc, burnedCc, threefoldCc, alreadySettled}; paused, preempted {reason, previousReason?, reclaimAt}; resumed {previousReason}; ended, reclaimed {cause}; hold_placed, topped_up {amountCc, accountId, holdId}; top_up_failed {amountCc, accountId, code}; released {holdIds, retryHoldIds, accountId}; settlement_failed {reason}; state_changed {from, to}; prices_changed {listedPriceCcPerSliceHour, minBidCcPerSliceHour, autoAcceptAboveCcPerSliceHour}. Events recorded before these fields existed have none.",
+      example: {
+        kind: "reservation",
+        slices: 2,
+        priceCcPerSliceHour: "0.078125",
+        endsAt: "2026-12-05T17:00:00.000Z",
+      },
+    }),
   })
   .openapi("LeaseEvent");
+
+/** Event fields as the API shows them: each `…AtMs` epoch time becomes an ISO 8601 `…At`. */
+export function eventDetailsJson(details: EventDetails): Record<string, string | number | boolean | null> {
+  return Object.fromEntries(
+    Object.entries(details).map(([key, value]) =>
+      key.endsWith("AtMs") && (typeof value === "number" || value === null)
+        ? [key.slice(0, -2), value === null ? null : new Date(value).toISOString()]
+        : [key, value],
+    ),
+  );
+}
 
 export function eventJson(event: EventView): z.infer<typeof eventSchema> {
   return {
@@ -118,6 +140,7 @@ export function eventJson(event: EventView): z.infer<typeof eventSchema> {
     bidId: event.bidId,
     at: new Date(event.atMs).toISOString(),
     detail: event.detail,
+    details: eventDetailsJson(event.details),
   };
 }
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { audit } from "../../ledger/accounts";
 import { auditMarket, marketMismatchesMax, marketMismatchKinds } from "../../market/flows/audit";
@@ -62,11 +62,10 @@ const auditSchema = z
             .openapi({ description: "The lease, bid, auction bid, withdrawal, hold or node concerned." }),
           holdId: z.string().nullable(),
           nodeId: z.string().nullable(),
-          holdCreatedAtMs: z
-            .number()
-            .int()
-            .nullable()
-            .openapi({ description: "When the hold concerned was placed (the placing clock's time)." }),
+          holdCreatedAt: z.string().nullable().openapi({
+            description: "When the hold concerned was placed (the placing clock's time), ISO 8601.",
+            format: "date-time",
+          }),
           holdSeq: z.string().nullable().openapi({
             description:
               "The hold's place in the ledger (its pending transfer's sequence number): later holds have larger numbers. The list is ordered by it, newest first, mismatches without a hold leading.",
@@ -85,11 +84,13 @@ const auditSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/ledger/audit",
+  operationId: "auditLedger",
   tags: ["ledger"],
   summary:
     "Recompute every balance from the transfers, check each asset sums to zero and the market's leases, bids, auction bids and withdrawals against their holds (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
+  request: { query: noQuerySchema },
   responses: { 200: jsonResponse(auditSchema, "The audit report"), ...problemResponses(401, 403) },
 });
 
@@ -99,8 +100,9 @@ export function register(app: App) {
     const report = await audit(db);
     const market = await auditMarket(db, c.env);
     const { mismatches, ...marketCounts } = market;
-    const marketMismatches = mismatches.map((mismatch) => ({
+    const marketMismatches = mismatches.map(({ holdCreatedAtMs, ...mismatch }) => ({
       ...mismatch,
+      holdCreatedAt: holdCreatedAtMs === null ? null : new Date(holdCreatedAtMs).toISOString(),
       holdSeq: mismatch.holdSeq === null ? null : mismatch.holdSeq.toString(),
     }));
     return c.json(

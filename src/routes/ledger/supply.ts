@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
-import { assetSchema, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { assetSchema, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { supply } from "../../ledger/accounts";
 import { formatAmount } from "../../ledger/core/money";
@@ -25,10 +25,12 @@ const supplySchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/ledger/supply",
+  operationId: "getLedgerSupply",
   tags: ["ledger"],
   summary: "Per-asset supply: issued, burned, circulating and locked",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
+  request: { query: noQuerySchema },
   responses: { 200: jsonResponse(supplySchema, "Supply figures"), ...problemResponses(401) },
 });
 

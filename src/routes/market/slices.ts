@@ -94,6 +94,8 @@ const pageSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/market/slices",
+  operationId: "listMarketSlices",
+  security: [],
   tags: ["marketplace"],
   summary: "Find capacity: nodes with free slices, filtered, sorted and paginated (public)",
   request: { query: querySchema },

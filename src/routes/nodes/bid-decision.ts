@@ -7,7 +7,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { bookOf } from "../../market/flows/books";
 import { bidJson, bidSchema } from "../leases/schemas";
@@ -25,11 +25,12 @@ function decisionModule(action: "accept" | "reject", summary: string) {
   const route = createRoute({
     method: "post",
     path: `/v1/nodes/{id}/bids/{bidId}/${action}`,
+    operationId: `${action}NodeBid`,
     tags: ["marketplace"],
     summary,
     security: [{ apiKey: [] }],
     middleware: [requireRoles("farmer", "admin")] as const,
-    request: { params: bidParamsSchema },
+    request: { query: noQuerySchema, params: bidParamsSchema },
     responses: { 200: jsonResponse(bidSchema, "The bid"), ...problemResponses(401, 403, 404, 409, 422, 429) },
   });
   return {

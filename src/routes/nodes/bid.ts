@@ -16,6 +16,7 @@ import {
   idempotencyHeaderSchema,
   jsonBody,
   jsonResponse,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -46,11 +47,17 @@ const bodySchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/nodes/{id}/bids",
+  operationId: "placeNodeBid",
   tags: ["marketplace"],
   summary: "Place an interruptible bid on a node's slices (user or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("user", "admin"), idempotentBatched] as const,
-  request: { params: nodeParamsSchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: {
+    query: noQuerySchema,
+    params: nodeParamsSchema,
+    headers: idempotencyHeaderSchema,
+    body: jsonBody(bodySchema),
+  },
   responses: {
     201: jsonResponse(bidSchema, "The bid (open, or already accepted)"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422, 429),

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { bookOf } from "../../market/flows/books";
 import { bidJson, bidSchema } from "../leases/schemas";
@@ -11,11 +11,12 @@ import { nodeParamsSchema, requireOwnNode } from "./schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/nodes/{id}/bids",
+  operationId: "listNodeBids",
   tags: ["marketplace"],
   summary: "A node's open bids (its farmer or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("farmer", "admin")] as const,
-  request: { params: nodeParamsSchema },
+  request: { query: noQuerySchema, params: nodeParamsSchema },
   responses: {
     200: jsonResponse(z.object({ data: z.array(bidSchema) }).openapi("NodeBidList"), "Open bids"),
     ...problemResponses(401, 403, 404, 422),

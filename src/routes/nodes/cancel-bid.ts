@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { bookOf } from "../../market/flows/books";
 import { bidJson, bidSchema } from "../leases/schemas";
@@ -12,11 +12,12 @@ import { requireNode } from "./schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/nodes/{id}/bids/{bidId}",
+  operationId: "cancelNodeBid",
   tags: ["marketplace"],
   summary: "Cancel your open bid (the bidder or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("user", "admin")] as const,
-  request: { params: bidParamsSchema },
+  request: { query: noQuerySchema, params: bidParamsSchema },
   responses: {
     200: jsonResponse(bidSchema, "The cancelled bid"),
     ...problemResponses(401, 403, 404, 409, 422),

@@ -13,6 +13,7 @@ import {
   jsonBody,
   jsonResponse,
   nameCharsMax,
+  noQuerySchema,
   problemResponses,
   textField,
 } from "../../kit/http/schemas";
@@ -78,11 +79,12 @@ const bodySchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/nodes",
+  operationId: "registerNode",
   tags: ["marketplace"],
   summary: "Register a node with its slices and prices (farmer; admin for a farmer)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("farmer", "admin")] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(nodeSchema, "The node, open for reservations once online"),
     ...problemResponses(401, 403, 413, 415, 422),

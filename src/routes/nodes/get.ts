@@ -5,7 +5,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { ccUsdOf } from "../../market/flows/books";
 import { nodeFrom, nodeStatement } from "../../market/store/nodes";
@@ -15,9 +15,11 @@ import { nodeJson, nodeParamsSchema, nodeSchema } from "./schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/nodes/{id}",
+  operationId: "getNode",
+  security: [],
   tags: ["marketplace"],
   summary: "A node with its slices, prices and reliability (public)",
-  request: { params: nodeParamsSchema },
+  request: { query: noQuerySchema, params: nodeParamsSchema },
   responses: { 200: jsonResponse(nodeSchema, "The node"), ...problemResponses(404, 422) },
 });
 

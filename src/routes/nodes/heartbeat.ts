@@ -9,7 +9,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { hourMs, now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { nodeStates } from "../../market/core/bidbook/model";
 import { bookOf } from "../../market/flows/books";
@@ -33,11 +33,12 @@ const responseSchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/nodes/{id}/heartbeat",
+  operationId: "recordNodeHeartbeat",
   tags: ["marketplace"],
   summary: "Record that a node is up this hour (its farmer's key, or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("farmer", "admin")] as const,
-  request: { params: nodeParamsSchema },
+  request: { query: noQuerySchema, params: nodeParamsSchema },
   responses: {
     200: jsonResponse(responseSchema, "The hour recorded and the node's reliability"),
     ...problemResponses(401, 403, 404, 422),

@@ -7,7 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { assertOwner, requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonBody, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { marketConfig } from "../../market/config";
 import { checkListedPrices, sliceNode } from "../../market/core/quote";
@@ -31,11 +31,12 @@ const bodySchema = z
 const route = createRoute({
   method: "put",
   path: "/v1/nodes/{id}/price",
+  operationId: "setNodePrice",
   tags: ["marketplace"],
   summary: "Set a node's prices inside its band (its farmer, or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("farmer", "admin")] as const,
-  request: { params: nodeParamsSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, params: nodeParamsSchema, body: jsonBody(bodySchema) },
   responses: {
     200: jsonResponse(nodeSchema, "The node with its new prices"),
     ...problemResponses(401, 403, 404, 413, 415, 422),

@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import type { Client } from "@libsql/client";
 import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
+import { bandFigures, figureText, sliceFigures } from "../../kit/http/figures";
 import { assertOwner } from "../../kit/http/middleware";
 import { nodeIdSchema } from "../../kit/http/schemas";
 import { nodeStates } from "../../market/core/bidbook/model";
@@ -44,7 +45,10 @@ export const sliceSchema = z
     aiGb: z.string(),
     tps: z.string(),
   })
-  .openapi("MarketSlice", { description: "One slice's resources (exact decimals, §11.3)." });
+  .openapi("MarketSlice", {
+    description:
+      "One slice's resources (§11.3), rounded down (the slice has at least this): cores to 3 decimals, Passmark to whole points, GB to 2 decimals, tokens per second to 2.",
+  });
 
 export const bandSchema = z
   .object({
@@ -55,7 +59,10 @@ export const bandSchema = z
     minPerSliceHour: z.string(),
     maxPerSliceHour: z.string(),
   })
-  .openapi("MarketPriceBand", { description: "The node's price band per slice (§12.2), in `currency`." });
+  .openapi("MarketPriceBand", {
+    description:
+      "The node's price band per slice (§12.2), in `currency`: monthly figures to 2 decimals in USD or 6 in CC, hourly to 6; minimums rounded up and maximums down, so every price shown inside the band is accepted.",
+  });
 
 export const pricesSchema = z
   .object({
@@ -65,9 +72,17 @@ export const pricesSchema = z
     inCc: z
       .object({ perSliceMonth: z.string(), perSliceHour: z.string(), ccUsd: z.string().nullable() })
       .nullable()
-      .openapi({ description: "The same prices in CC at the live peg (null while the oracle is halted)." }),
-    minBidCcPerSliceHour: z.string(),
-    autoAcceptAboveCcPerSliceHour: z.string().nullable(),
+      .openapi({
+        description:
+          "The same prices in CC at the live peg, rounded down to 6 decimals (null while the oracle is halted).",
+      }),
+    minBidCcPerSliceHour: z.string().openapi({
+      description: "Lowest interruptible bid, rounded up to 6 decimals: a bid at it is accepted.",
+    }),
+    autoAcceptAboveCcPerSliceHour: z
+      .string()
+      .nullable()
+      .openapi({ description: "Rounded up to 6 decimals." }),
   })
   .openapi("MarketPrices");
 
@@ -112,8 +127,10 @@ export function reliabilityText(basisPoints: number): string {
 
 /** A node as the API shows it, prices also in CC at `ccUsd` (USD per CC). */
 export function nodeJson(node: NodeRecord, ccUsd: string | null): z.infer<typeof nodeSchema> {
-  const month = inCc(node.pricePerSliceMonth, node.band.currency, ccUsd);
-  const hour = inCc(node.pricePerSliceHour, node.band.currency, ccUsd);
+  const monthCc = inCc(node.pricePerSliceMonth, node.band.currency, ccUsd);
+  const hourCc = inCc(node.pricePerSliceHour, node.band.currency, ccUsd);
+  const month = monthCc === null ? null : figureText(monthCc, "cc", "floor");
+  const hour = hourCc === null ? null : figureText(hourCc, "pricePerHour", "floor");
   return {
     id: node.id,
     farmerId: node.farmerId,
@@ -127,15 +144,8 @@ export function nodeJson(node: NodeRecord, ccUsd: string | null): z.infer<typeof
     reliability: reliabilityText(node.reliabilityBp),
     hardware: node.hardware,
     hardwareCostUsd: node.hardwareCostUsd,
-    slice: {
-      cores: node.slice.cores,
-      passmark: node.slice.passmark,
-      memGb: node.slice.memGb,
-      ssdGb: node.slice.ssdGb,
-      aiGb: node.slice.aiGb,
-      tps: node.slice.tps,
-    },
-    band: node.band,
+    slice: sliceFigures(node.slice),
+    band: bandFigures(node.band),
     prices: {
       currency: node.band.currency,
       perSliceMonth: node.pricePerSliceMonth,
@@ -144,8 +154,11 @@ export function nodeJson(node: NodeRecord, ccUsd: string | null): z.infer<typeof
         month === null || hour === null
           ? null
           : { perSliceMonth: month, perSliceHour: hour, ccUsd: node.band.currency === "CC" ? null : ccUsd },
-      minBidCcPerSliceHour: node.minBidCcPerSliceHour,
-      autoAcceptAboveCcPerSliceHour: node.autoAcceptAboveCcPerSliceHour,
+      minBidCcPerSliceHour: figureText(node.minBidCcPerSliceHour, "pricePerHour", "ceil"),
+      autoAcceptAboveCcPerSliceHour:
+        node.autoAcceptAboveCcPerSliceHour === null
+          ? null
+          : figureText(node.autoAcceptAboveCcPerSliceHour, "pricePerHour", "ceil"),
     },
     lastHeartbeatAt: node.lastHeartbeatAtMs === null ? null : new Date(node.lastHeartbeatAtMs).toISOString(),
     autoOfflineAt: node.autoOfflineAtMs === null ? null : new Date(node.autoOfflineAtMs).toISOString(),

@@ -7,7 +7,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonBody, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { nodeStates } from "../../market/core/bidbook/model";
 import { bookOf, liveCcUsd } from "../../market/flows/books";
@@ -21,11 +21,12 @@ const bodySchema = z
 const route = createRoute({
   method: "put",
   path: "/v1/nodes/{id}/state",
+  operationId: "setNodeState",
   tags: ["marketplace"],
   summary: "Set a node online, offline or in maintenance (its farmer, or an admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("farmer", "admin")] as const,
-  request: { params: nodeParamsSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, params: nodeParamsSchema, body: jsonBody(bodySchema) },
   responses: {
     200: jsonResponse(nodeSchema, "The node in its new state"),
     ...problemResponses(401, 403, 404, 413, 415, 422),

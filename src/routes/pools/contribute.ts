@@ -10,6 +10,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -41,12 +42,18 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/pools/{id}/positions",
+  operationId: "contributeToPool",
   tags: ["pools"],
   summary:
     "Contribute USDC or TFP to a pool: a permanent, non-transferable position valued now through the oracle (lp, user, farmer)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("lp", "user", "farmer"), idempotentBatched] as const,
-  request: { params: poolParamsSchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: {
+    query: noQuerySchema,
+    params: poolParamsSchema,
+    headers: idempotencyHeaderSchema,
+    body: jsonBody(bodySchema),
+  },
   responses: {
     201: jsonResponse(positionSchema, "The position, as recorded with its transfer"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422, 429, 503),

@@ -1,7 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { jsonBody, jsonResponse, nameCharsMax, problemResponses, textField } from "../../kit/http/schemas";
+import {
+  jsonBody,
+  jsonResponse,
+  nameCharsMax,
+  noQuerySchema,
+  problemResponses,
+  textField,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { newId } from "../../kit/ids";
 import { createPool } from "../../pools/store/pools";
@@ -15,11 +22,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/pools",
+  operationId: "createPool",
   tags: ["pools"],
   summary: "Create a position-based liquidity pool with its USDC and TFP accounts (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(poolSummarySchema, "The new pool, empty"),
     ...problemResponses(401, 403, 409, 413, 415, 422),

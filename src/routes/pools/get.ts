@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { getPool, poolFigures, positionsWithShares } from "../../pools/store/pools";
 import { poolJson, poolParamsSchema, poolSchema } from "./schemas";
@@ -10,12 +10,13 @@ import { poolJson, poolParamsSchema, poolSchema } from "./schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/pools/{id}",
+  operationId: "getPool",
   tags: ["pools"],
   summary:
     "A pool: liquidity, lifetime totals, and every position with its current share and rewards (any role)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { params: poolParamsSchema },
+  request: { query: noQuerySchema, params: poolParamsSchema },
   responses: { 200: jsonResponse(poolSchema, "The pool"), ...problemResponses(401, 403, 404, 422) },
 });
 

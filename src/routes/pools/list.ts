@@ -16,6 +16,7 @@ const querySchema = z.strictObject({
 const route = createRoute({
   method: "get",
   path: "/v1/pools",
+  operationId: "listPools",
   tags: ["pools"],
   summary: "Liquidity pools, by id, cursor-paginated (any role)",
   security: [{ apiKey: [] }],

@@ -42,7 +42,7 @@ export function poolSummaryJson(pool: Pool): z.infer<typeof poolSummarySchema> {
 
 export const positionSchema = z
   .object({
-    id: z.string().openapi({ example: "pos_0f3c…" }),
+    id: z.string().openapi({ example: "pos_0f3cQm2Xr9LtK4pZsWd7Fb" }),
     poolId: z.string(),
     ownerId: z.string(),
     asset: z.enum(["USDC", "TFP"]),

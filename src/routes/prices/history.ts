@@ -38,6 +38,7 @@ const historySchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/prices/history",
+  operationId: "getPriceHistory",
   tags: ["prices"],
   summary: `Accepted prices per interval for charts, at most ${historyPointsMax} intervals (any key)`,
   security: [{ apiKey: [] }],

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { defaultPegParameters } from "../../oracle/core/peg";
 import { latestPrices } from "../../oracle/rounds";
@@ -33,10 +33,12 @@ const latestSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/prices/latest",
+  operationId: "getLatestPrices",
   tags: ["prices"],
   summary: "Gold, CC and TFT prices in force, with their round, age and health (any key)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
+  request: { query: noQuerySchema },
   responses: { 200: jsonResponse(latestSchema, "The prices in force"), ...problemResponses(401, 403) },
 });
 

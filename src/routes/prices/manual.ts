@@ -2,7 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { dayMs, now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
-import { decimalSchema, jsonBody, jsonResponse, problemResponses, textField } from "../../kit/http/schemas";
+import {
+  decimalSchema,
+  jsonBody,
+  jsonResponse,
+  noQuerySchema,
+  problemResponses,
+  textField,
+} from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { Dec } from "../../ledger/core/money";
 import { goldAggregationRules, tftAggregationRules } from "../../oracle/core/aggregate";
@@ -28,11 +35,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/prices/manual",
+  operationId: "setManualPrice",
   tags: ["prices"],
   summary: "Set a manual price with a reason and an expiry, recorded as a round (admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
-  request: { body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(
       roundSchema,

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { getRound } from "../../oracle/rounds";
 import { quoteJson, quoteSchema, roundJson, roundSchema } from "./schemas";
@@ -16,11 +16,12 @@ const paramsSchema = z.strictObject({
 const route = createRoute({
   method: "get",
   path: "/v1/prices/rounds/{id}",
+  operationId: "getPriceRound",
   tags: ["prices"],
   summary: "One price round with every source's quote and why it was accepted or dropped (any key)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { params: paramsSchema },
+  request: { query: noQuerySchema, params: paramsSchema },
   responses: {
     200: jsonResponse(
       roundSchema.extend({ quotes: z.array(quoteSchema) }).openapi("PriceRoundDetail"),

@@ -9,6 +9,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
   textField,
 } from "../../kit/http/schemas";
@@ -89,11 +90,12 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/transfers",
+  operationId: "createTransfers",
   tags: ["ledger"],
   summary: "Manual adjustment: a linked group of transfers (admin). Corrections are reversing transfers.",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin"), idempotent] as const,
-  request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(
       z.object({ transfers: z.array(transferSchema) }).openapi("TransferGroup"),

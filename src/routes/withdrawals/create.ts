@@ -12,6 +12,7 @@ import {
   jsonBody,
   jsonResponse,
   minorOf,
+  noQuerySchema,
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
@@ -29,12 +30,13 @@ const bodySchema = z.strictObject({
 const route = createRoute({
   method: "post",
   path: "/v1/withdrawals",
+  operationId: "createWithdrawal",
   tags: ["withdrawals"],
   summary:
     "Return TFP for TFT (only while the TFT market price exceeds the unlock threshold); the bridge pays it (owner or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin", "user", "farmer", "lp"), idempotentBatched] as const,
-  request: { headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
+  request: { query: noQuerySchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(withdrawalSchema, "The withdrawal, pending until the bridge pays"),
     ...problemResponses(401, 403, 404, 409, 413, 415, 422, 503),

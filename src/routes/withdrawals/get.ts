@@ -2,18 +2,19 @@ import { createRoute } from "@hono/zod-openapi";
 import { getWithdrawal } from "../../credits/withdrawals";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, assertOwner, requireRoles } from "../../kit/http/middleware";
-import { jsonResponse, problemResponses } from "../../kit/http/schemas";
+import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { withdrawalJson, withdrawalParamsSchema, withdrawalSchema } from "./schemas";
 
 const route = createRoute({
   method: "get",
   path: "/v1/withdrawals/{id}",
+  operationId: "getWithdrawal",
   tags: ["withdrawals"],
   summary: "A withdrawal and its state (owner or admin)",
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
-  request: { params: withdrawalParamsSchema },
+  request: { query: noQuerySchema, params: withdrawalParamsSchema },
   responses: {
     200: jsonResponse(withdrawalSchema, "The withdrawal"),
     ...problemResponses(401, 403, 404, 422),

@@ -15,6 +15,7 @@ const querySchema = pageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/withdrawals",
+  operationId: "listWithdrawals",
   tags: ["withdrawals"],
   summary:
     "Withdrawals oldest first, cursor-paginated: with status=pending, the outbox the bridge pays from (admin)",

@@ -88,7 +88,8 @@ describe("placeBid", () => {
         type: "placed",
         bidId: "bid_a",
         atMs: startMs,
-        detail: `2 slices at 0.5 CC per slice-hour, open until ${startMs + hourMs}`,
+        detail: `2 slices at 0.5 CC per slice-hour, open until ${new Date(startMs + hourMs).toISOString()}`,
+        details: { slices: 2, priceCcPerSliceHour: "0.5", expiresAtMs: startMs + hourMs },
       },
     ]);
     const second = next(placeBid(first.book, { ...bidInput, bidId: "bid_b" }));
@@ -395,7 +396,13 @@ describe("acceptBid, rejectBid, cancelBid", () => {
     const rejected = unwrap(rejectBid(book, "bid_a", startMs + 1));
     expect(bidOf(rejected.book, "bid_a").status).toBe("rejected");
     expect(rejected.events).toEqual([
-      { type: "rejected", bidId: "bid_a", atMs: startMs + 1, detail: "rejected by the farmer" },
+      {
+        type: "rejected",
+        bidId: "bid_a",
+        atMs: startMs + 1,
+        detail: "rejected by the farmer",
+        details: { by: "farmer" },
+      },
     ]);
     const cancelled = unwrap(cancelBid(book, "bid_a", startMs + 1));
     expect(bidOf(cancelled.book, "bid_a").status).toBe("cancelled");
@@ -411,7 +418,13 @@ describe("expiry", () => {
     const expired = unwrap(match(book, startMs + hourMs));
     expect(bidOf(expired.book, "bid_a").status).toBe("expired");
     expect(expired.events).toEqual([
-      { type: "expired", bidId: "bid_a", atMs: startMs + hourMs, detail: "open time ran out" },
+      {
+        type: "expired",
+        bidId: "bid_a",
+        atMs: startMs + hourMs,
+        detail: "open time ran out",
+        details: { expiresAtMs: startMs + hourMs },
+      },
     ]);
   });
 

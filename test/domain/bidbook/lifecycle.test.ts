@@ -76,7 +76,13 @@ describe("endLease", () => {
     expect(leaseOf(result.book, "lse_a")).toMatchObject({ status: "ended", endsAtMs: startMs + 90_000 });
     expect(freeSlices(result.book)).toBe(8);
     expect(result.events).toEqual([
-      { type: "ended", leaseId: "lse_a", atMs: startMs + 90_000, detail: "ended on request" },
+      {
+        type: "ended",
+        leaseId: "lse_a",
+        atMs: startMs + 90_000,
+        detail: "ended on request",
+        details: { cause: "request" },
+      },
     ]);
   });
 
@@ -112,7 +118,13 @@ describe("endLease", () => {
     const late = unwrap(match(book, startMs + 3 * hourMs));
     expect(leaseOf(late.book, "lse_t")).toMatchObject({ status: "ended", endsAtMs: startMs + hourMs });
     expect(late.events).toEqual([
-      { type: "ended", leaseId: "lse_t", atMs: startMs + hourMs, detail: "reached its end time" },
+      {
+        type: "ended",
+        leaseId: "lse_t",
+        atMs: startMs + hourMs,
+        detail: "reached its end time",
+        details: { cause: "term" },
+      },
     ]);
     expect(failureOf(endLease(book, "lse_t", startMs + hourMs))).toEqual({
       code: "CONFLICT",
@@ -197,6 +209,11 @@ describe("setPrices", () => {
         type: "prices_changed",
         atMs: startMs,
         detail: "listed 0.0250, minimum bid 0.0033, auto-accept at or above 0.02 CC per slice-hour",
+        details: {
+          listedPriceCcPerSliceHour: "0.0250",
+          minBidCcPerSliceHour: "0.0033",
+          autoAcceptAboveCcPerSliceHour: "0.02",
+        },
       },
     ]);
   });
@@ -245,7 +262,8 @@ describe("insufficient funds", () => {
         type: "paused",
         leaseId: "lse_od",
         atMs: startMs + 10,
-        detail: `paused: insufficient_funds; slices reclaimed at ${startMs + 10 + graceMs}`,
+        detail: `paused: insufficient_funds; slices reclaimed at ${new Date(startMs + 10 + graceMs).toISOString()}`,
+        details: { reason: "insufficient_funds", reclaimAtMs: startMs + 10 + graceMs },
       },
     ]);
   });
@@ -296,6 +314,7 @@ describe("insufficient funds", () => {
         leaseId: "lse_od",
         atMs: startMs + 10 + graceMs,
         detail: "grace ran out; slices reclaimed",
+        details: { cause: "reclaimed" },
       },
     ]);
   });

@@ -49,7 +49,8 @@ describe("reserve", () => {
         type: "started",
         leaseId: "lse_a",
         atMs: startMs,
-        detail: `onDemand lease of 2 slices at 1 CC per slice-hour, until ${startMs + 2 * hourMs}`,
+        detail: `onDemand lease of 2 slices at 1 CC per slice-hour, until ${new Date(startMs + 2 * hourMs).toISOString()}`,
+        details: { kind: "onDemand", slices: 2, priceCcPerSliceHour: "1", endsAtMs: startMs + 2 * hourMs },
       },
     ]);
     expect(freeSlices(result.book)).toBe(6);

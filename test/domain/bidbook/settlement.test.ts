@@ -210,6 +210,7 @@ describe("recordSettlement", () => {
         leaseId: "lse_a",
         atMs: startMs + 2 * hourMs,
         detail: "settlement stl_lse_a_0 recorded",
+        details: { settlementId: "stl_lse_a_0" },
       },
     ]);
     const retried = unwrap(recordSettlement(result.book, "lse_a", first!, startMs + 2 * hourMs));

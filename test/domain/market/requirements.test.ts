@@ -9,6 +9,7 @@ import {
   checkRequirements,
   largestEligibleSliceCount,
   meetsRequirements,
+  requirementsFromStored,
   type SliceOffer,
   type SliceRequirements,
   threefoldBidPackages,
@@ -32,7 +33,7 @@ const { standardCompute, memoryHeavy } = threefoldBidPackages;
 describe("ThreeFold bid packages (§16) as data", () => {
   it("standard compute: ≥ 2,000 Passmark, ≥ 4 GB, no GPU required, 1.2 CC, 20,000 slices", () => {
     expect(standardCompute).toMatchObject({
-      requirements: { passmarkMin: "2000", memGbMin: "4", gpuRequired: false },
+      requirements: { minPassmark: "2000", minMemGb: "4", gpuRequired: false },
       priceCcPerSliceMonth: "1.2",
       slicesCommitted: 20_000,
     });
@@ -40,7 +41,7 @@ describe("ThreeFold bid packages (§16) as data", () => {
 
   it("memory heavy: ≥ 8 GB, 2.4 CC (2 × standard), 2,000 slices", () => {
     expect(memoryHeavy).toMatchObject({
-      requirements: { memGbMin: "8" },
+      requirements: { minMemGb: "8" },
       priceCcPerSliceMonth: "2.4",
       slicesCommitted: 2_000,
     });
@@ -132,7 +133,7 @@ describe("largestEligibleSliceCount", () => {
     const node = findCatalogueNode("mini-1");
     if (node === undefined) throw new Error("mini-1");
     expect(
-      unwrap(largestEligibleSliceCount(node.hardware, { certified: false }, { memGbMin: "29" })),
+      unwrap(largestEligibleSliceCount(node.hardware, { certified: false }, { minMemGb: "29" })),
     ).toBeNull();
     expect(
       unwrap(largestEligibleSliceCount(node.hardware, { certified: false }, { certifiedRequired: true })),
@@ -153,30 +154,30 @@ describe("meetsRequirements", () => {
     [
       "every minimum met exactly",
       {
-        coresMin: "12",
-        passmarkMin: "17500",
-        memGbMin: "62",
-        ssdGbMin: "4000",
-        aiGbMin: "96",
-        tpsMin: "350",
+        minCores: "12",
+        minPassmark: "17500",
+        minMemGb: "62",
+        minSsdGb: "4000",
+        minAiGb: "96",
+        minTps: "350",
       },
       [],
     ],
-    ["zero minimums", { coresMin: "0", tpsMin: "0" }, []],
-    ["cores", { coresMin: "12.01" }, ["coresMin"]],
-    ["passmark", { passmarkMin: "17501" }, ["passmarkMin"]],
-    ["memory", { memGbMin: "64" }, ["memGbMin"]],
-    ["SSD", { ssdGbMin: "8000" }, ["ssdGbMin"]],
-    ["AI memory", { aiGbMin: "192" }, ["aiGbMin"]],
-    ["TPS", { tpsMin: "351" }, ["tpsMin"]],
+    ["zero minimums", { minCores: "0", minTps: "0" }, []],
+    ["cores", { minCores: "12.01" }, ["minCores"]],
+    ["passmark", { minPassmark: "17501" }, ["minPassmark"]],
+    ["memory", { minMemGb: "64" }, ["minMemGb"]],
+    ["SSD", { minSsdGb: "8000" }, ["minSsdGb"]],
+    ["AI memory", { minAiGb: "192" }, ["minAiGb"]],
+    ["TPS", { minTps: "351" }, ["minTps"]],
     ["GPU required and present", { gpuRequired: true }, []],
     ["certified required and present", { certifiedRequired: true }, []],
     ["region matches", { region: "eu-west" }, []],
     ["region differs", { region: "EU-WEST" }, ["region"]],
     [
       "several at once, in declaration order",
-      { region: "us", tpsMin: "1000", coresMin: "16" },
-      ["coresMin", "tpsMin", "region"],
+      { region: "us", minTps: "1000", minCores: "16" },
+      ["minCores", "minTps", "region"],
     ],
   ])("%s", (_name, requirements, unmet) => {
     expect(unmetRequirements(gpuOffer, requirements)).toEqual(unmet);
@@ -197,7 +198,7 @@ describe("meetsRequirements", () => {
     const result = checkRequirements(typicalOffer("mini-2"), standardCompute.requirements);
     expect(result).toMatchObject({ ok: false, code: "REQUIREMENTS_NOT_MET" });
     expect(!result.ok && result.detail).toMatch(
-      /^slice does not meet: passmarkMin 2000 \(slice has 1666\.6+7\)$/,
+      /^slice does not meet: minPassmark 2000 \(slice has 1666\.6+7\)$/,
     );
     const regional = checkRequirements(typicalOffer("mini-2"), { region: "eu" });
     expect(!regional.ok && regional.detail).toBe("slice does not meet: region eu (slice is in no region)");
@@ -207,8 +208,8 @@ describe("meetsRequirements", () => {
 
 describe("validateRequirements", () => {
   it.each<[string, SliceRequirements, string]>([
-    ["negative minimum", { memGbMin: "-1" }, "memGbMin"],
-    ["malformed minimum", { passmarkMin: "2k" }, "passmarkMin"],
+    ["negative minimum", { minMemGb: "-1" }, "minMemGb"],
+    ["malformed minimum", { minPassmark: "2k" }, "minPassmark"],
     ["empty region", { region: "" }, "region"],
     ["overlong region", { region: "x".repeat(65) }, "region"],
   ])("rejects %s", (_name, requirements, field) => {
@@ -217,5 +218,32 @@ describe("validateRequirements", () => {
 
   it("accepts an empty requirement set", () => {
     expect(validateRequirements({})).toEqual({ ok: true, value: {} });
+  });
+});
+
+describe("requirementsFromStored", () => {
+  it("reads rows stored with the old minimum names under the new ones, and new rows as they are", () => {
+    expect(
+      requirementsFromStored(
+        JSON.stringify({
+          coresMin: "2",
+          passmarkMin: "2000",
+          memGbMin: "4",
+          ssdGbMin: "50",
+          aiGbMin: "8",
+          tpsMin: "10",
+        }),
+      ),
+    ).toEqual({
+      minCores: "2",
+      minPassmark: "2000",
+      minMemGb: "4",
+      minSsdGb: "50",
+      minAiGb: "8",
+      minTps: "10",
+    });
+    const current = { minMemGb: "4", gpuRequired: true, certifiedRequired: false, region: "eu" };
+    expect(requirementsFromStored(JSON.stringify(current))).toEqual(current);
+    expect(requirementsFromStored("{}")).toEqual({});
   });
 });

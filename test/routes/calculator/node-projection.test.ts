@@ -100,7 +100,7 @@ describe("GET /v1/nodes/{id}/projection", () => {
     expect(body.currency).toBe("USD");
     // 7 slices × 6 USD × 80 % = 33.6 USD a month (262.5 CC at 0.128); §12.4: 10.92 and 126 gross.
     expect(body.perMonth.listed).toEqual({ USD: "33.6", CC: "262.5" });
-    expect(body.perMonth.min.USD).toBe("8.736");
+    expect(body.perMonth.min.USD).toBe("8.74"); // 8.736 USD to the cent
     expect(body.perMonth.max.USD).toBe("100.8");
     expect(body.peg).toEqual({ ccUsd: "0.128", note: null });
 
@@ -113,7 +113,7 @@ describe("GET /v1/nodes/{id}/projection", () => {
     expect(previous?.actual).toEqual({
       farmerCc: "4.000000",
       chargedCc: "5.000000",
-      farmerUsd: "0.512",
+      farmerUsd: "0.51", // 0.512 USD to the cent
       settlements: 2,
     });
     const projectedCc = new Dec("262.5").mul(previousHours).div(720);

@@ -24,7 +24,7 @@ beforeAll(async () => {
     key: keys.user.key,
     body: {
       slices: 1,
-      requirements: { memGbMin: "1" },
+      requirements: { minMemGb: "1" },
       durationHours: 2,
       maxPriceCcPerSliceHour: "1",
       budget: "10",

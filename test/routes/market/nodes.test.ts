@@ -12,7 +12,7 @@ import {
   tableCounts,
   withoutPrice,
 } from "../../support/harness";
-import { ccMinor, fundedUser, hourMs, registerNode, reserve, setPeg } from "./support";
+import { ccMinor, fundedUser, hourMs, registerNode, reserve, setPeg, settle, shift } from "./support";
 
 let farmer: Seeded;
 
@@ -96,8 +96,70 @@ describe("registration and prices", () => {
     });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     expect(response.body.band).toMatchObject({ minPerSliceMonth: "300", maxPerSliceMonth: "3000" });
-    // 300 × 2 / 720 = 0.8333… USD per hour, / 0.128 = 6.5104166… CC, rounded up.
-    expect(response.body.prices.minBidCcPerSliceHour).toBe("6.510416666667");
+    // 300 × 2 / 720 = 0.8333… USD per hour, / 0.128 = 6.5104166… CC, rounded up to 6 decimals.
+    expect(response.body.prices.minBidCcPerSliceHour).toBe("6.510417");
+  });
+
+  it("rounds every figure to its unit at the response (slices down, band inward, CC prices to 6 decimals) and accepts the shown band's ends", async () => {
+    // 16 cores, 22,000 Passmark, 32 GB (4 reserved) and 1,000 GB SSD in 7 slices: 2.2857… cores,
+    // 3,142.857… points, 4 GB, 142.857… GB; band 1.2–12 USD a month, 0.003333…–0.025 an hour.
+    const hardware = { cores: "16", passmark: "22000", memGb: "32", ssdGb: "1000", maxSlices: 25 };
+    const registered = await call<NodeJson>("POST", "/v1/nodes", {
+      key: farmer.key,
+      body: {
+        name: "odd slices",
+        hardware,
+        hardwareCostUsd: "500",
+        region: "eu-west",
+        sliceCount: 7,
+        pricePerSliceMonth: "3",
+        pricePerSliceHour: "0.01",
+      },
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const node = registered.body;
+    expect(node.slice).toEqual({
+      cores: "2.285",
+      passmark: "3142",
+      memGb: "4",
+      ssdGb: "142.85",
+      aiGb: "0",
+      tps: "0",
+    });
+    expect(node.band).toMatchObject({
+      minPerSliceMonth: "1.2",
+      maxPerSliceMonth: "12",
+      minPerSliceHour: "0.003334",
+      maxPerSliceHour: "0.025",
+    });
+    // 3 / 0.128 and 0.01 / 0.128 CC; the default minimum bid 0.003333… / 0.128 rounded up.
+    expect(node.prices.inCc).toEqual({ perSliceMonth: "23.4375", perSliceHour: "0.078125", ccUsd: "0.128" });
+    expect(node.prices.minBidCcPerSliceHour).toBe("0.026042");
+    const decimalsOf = (text: string) => text.split(".")[1]?.length ?? 0;
+    for (const text of [
+      ...Object.values(node.slice),
+      node.band.minPerSliceHour,
+      node.prices.minBidCcPerSliceHour,
+    ]) {
+      expect(decimalsOf(text)).toBeLessThanOrEqual(6);
+    }
+    // The listing and the node's page show the same figures.
+    const listed = await call<{ data: NodeJson[] }>(
+      "GET",
+      `/v1/market/slices?region=eu-west&limit=200&minCores=2.285`,
+    );
+    expect(listed.body.data.find((row) => row.id === node.id)).toEqual(node);
+    // Prices at the shown band's ends are inside the real band.
+    for (const [month, hour] of [
+      [node.band.minPerSliceMonth, node.band.minPerSliceHour],
+      [node.band.maxPerSliceMonth, node.band.maxPerSliceHour],
+    ]) {
+      const priced = await call<NodeJson>("PUT", `/v1/nodes/${node.id}/price`, {
+        key: farmer.key,
+        body: { pricePerSliceMonth: month, pricePerSliceHour: hour },
+      });
+      expect(priced.status, JSON.stringify(priced.body)).toBe(200);
+    }
   });
 
   it("fixes a lease's CC price at its start: hourly for short leases, monthly ÷ 720 for a month or more", async () => {
@@ -397,5 +459,51 @@ describe("GET /v1/farmers/{id}/nodes", () => {
     expect(badCursor.body.errors.map((error) => error.field)).toContain("query.cursor");
     const tooMany = await call("GET", `/v1/farmers/${owner.ownerId}/nodes?limit=201`, { key: owner.key });
     expect(tooMany.status).toBe(422);
+  });
+});
+
+// Last in the file: it moves the shared clock, which the reliability scores above read.
+describe("lease events", () => {
+  it("carry structured details with ISO 8601 times, and no epoch milliseconds in their sentences", async () => {
+    const node = await registerNode(farmer);
+    const user = await fundedUser(100n * ccMinor);
+    const lease = await reserve(user, node.id, 1, 24);
+    expect(lease.status, JSON.stringify(lease.body)).toBe(201);
+    shift(hourMs + 60_000);
+    expect(await settle(node.id)).toBeGreaterThanOrEqual(1);
+    const response = await call<{
+      data: { type: string; at: string; detail: string; details: Record<string, unknown> }[];
+    }>("GET", `/v1/leases/${lease.body.id}/events?limit=200`, { key: user.key });
+    expect(response.status).toBe(200);
+    const events = response.body.data;
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    const started = events.find((event) => event.type === "started");
+    expect(started?.details).toEqual({
+      kind: "onDemand",
+      slices: 1,
+      priceCcPerSliceHour: "0.078125",
+      endsAt: new Date(Date.parse(started?.at ?? "") + 24 * hourMs).toISOString(),
+    });
+    expect(events.find((event) => event.type === "hold_placed")?.details).toMatchObject({
+      amountCc: expect.stringMatching(/^[0-9]+(\.[0-9]{1,6})?$/),
+      accountId: user.accountId,
+      holdId: expect.stringMatching(/^hold_/),
+    });
+    const settled = events.find((event) => event.type === "settled");
+    expect(settled?.details).toMatchObject({
+      settlementId: expect.stringMatching(/^stl_/),
+      periodStartAt: expect.stringMatching(iso),
+      periodEndAt: expect.stringMatching(iso),
+      chargedCc: "0.078125",
+      alreadySettled: false,
+    });
+    for (const event of events) {
+      expect(event.at).toMatch(iso);
+      expect(event.detail, event.type).not.toMatch(/\d{12,}/);
+      for (const [key, value] of Object.entries(event.details)) {
+        expect(key, event.type).not.toMatch(/Ms$/);
+        if (key.endsWith("At") && value !== null) expect(value, `${event.type}.${key}`).toMatch(iso);
+      }
+    }
   });
 });

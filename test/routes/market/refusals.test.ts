@@ -156,7 +156,7 @@ describe("a refused package commitment", () => {
       key: admin.key,
       body: {
         name: "Dear",
-        requirements: { memGbMin: "4" },
+        requirements: { minMemGb: "4" },
         priceCcPerSliceMonth: "100000000",
         slicesCommitted: 5,
         leaseHours: 48,
@@ -198,7 +198,7 @@ describe("a refused capacity-offer acceptance", () => {
         key: user.key,
         body: {
           slices: 2,
-          requirements: { memGbMin: "4" },
+          requirements: { minMemGb: "4" },
           durationHours: 10,
           maxPriceCcPerSliceHour: "0.3",
           budget: "5",

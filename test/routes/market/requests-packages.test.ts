@@ -17,7 +17,13 @@ import {
 
 type Problem = { code: string; detail: string; errors?: { field: string }[] };
 type Offer = { id: string; status: string };
-type Request = { id: string; status: string; leaseId: string | null; offers: Offer[] };
+type Request = {
+  id: string;
+  status: string;
+  leaseId: string | null;
+  offers: Offer[];
+  requirements: Record<string, unknown>;
+};
 
 let admin: Seeded;
 let farmerA: Seeded;
@@ -33,7 +39,7 @@ async function postRequest(user: Seeded, overrides: Record<string, unknown> = {}
     key: user.key,
     body: {
       slices: 2,
-      requirements: { memGbMin: "4", passmarkMin: "2000" },
+      requirements: { minMemGb: "4", minPassmark: "2000" },
       durationHours: 10,
       maxPriceCcPerSliceHour: "0.3",
       budget: "5",
@@ -52,6 +58,50 @@ function offer(farmer: Seeded, requestId: string, nodeId: string, price: string)
   });
 }
 
+describe("requirement names", () => {
+  it("name every minimum min… like the market filters: the old names are refused, old rows still read", async () => {
+    const user = await fundedUser(10n * ccMinor);
+    const old = await call<Problem>("POST", "/v1/capacity-requests", {
+      key: user.key,
+      body: {
+        slices: 1,
+        requirements: { memGbMin: "4" },
+        durationHours: 10,
+        maxPriceCcPerSliceHour: "0.3",
+        budget: "5",
+        deadlineInHours: 1,
+      },
+    });
+    expect(old.status).toBe(422);
+    expect(old.body.errors?.map((problem) => problem.field)).toEqual(["requirements.memGbMin"]);
+    const request = await postRequest(user, {
+      requirements: {
+        minCores: "1",
+        minPassmark: "2000",
+        minMemGb: "4",
+        minSsdGb: "10",
+        minAiGb: "0",
+        minTps: "0",
+      },
+    });
+    expect(request.requirements).toEqual({
+      minCores: "1",
+      minPassmark: "2000",
+      minMemGb: "4",
+      minSsdGb: "10",
+      minAiGb: "0",
+      minTps: "0",
+    });
+    // A request stored before the rename reads with the new names.
+    await database().execute({
+      sql: "UPDATE capacity_requests SET requirements = ? WHERE id = ?",
+      args: [JSON.stringify({ memGbMin: "4", passmarkMin: "2000", gpuRequired: false }), request.id],
+    });
+    const stored = await call<Request>("GET", `/v1/capacity-requests/${request.id}`, { key: user.key });
+    expect(stored.body.requirements).toEqual({ minMemGb: "4", minPassmark: "2000", gpuRequired: false });
+  });
+});
+
 describe("capacity requests", () => {
   it("takes matching offers only and turns the accepted one into a lease", async () => {
     const user = await fundedUser(50n * ccMinor);
@@ -67,7 +117,7 @@ describe("capacity requests", () => {
     const slow = await offer(farmerB, request.id, tooSlow.id, "0.1");
     expect(slow.status).toBe(422);
     expect(slow.body.code).toBe("REQUIREMENTS_NOT_MET");
-    expect(slow.body.detail).toContain("passmarkMin 2000");
+    expect(slow.body.detail).toContain("minPassmark 2000");
     const notMine = await offer(farmerB, request.id, fits.id, "0.1");
     expect(notMine.status).toBe(403);
     const aboveMax = await offer(farmerA, request.id, fits.id, "0.31");
@@ -214,7 +264,7 @@ describe("bid packages", () => {
       key: admin.key,
       body: {
         name: "Tiny",
-        requirements: { memGbMin: "4" },
+        requirements: { minMemGb: "4" },
         priceCcPerSliceMonth: "1.2",
         slicesCommitted: 2,
         leaseHours: 48,

@@ -36,7 +36,7 @@ beforeAll(async () => {
   bidder = await party("farmer", usdc(0), tfp(10_000));
   other = await party("user", usdc(0), tfp(10_000));
   roundId = await openRound(admin, pool.id, {
-    limits: { minBidAmount: "10", bidsPerOwnerMax: 3 },
+    limits: { minBidAmount: "10", maxBidsPerOwner: 3 },
     rules: { allowPartialFill: false },
   });
 });
@@ -89,7 +89,7 @@ describe("rounds", () => {
       result: null,
       reference: { source: "fixed", price: "0.05" },
       rules: { periodCapRatio: "0.05", lifetimeCapRatio: "0.5", minDiscount: "0.2", allowPartialFill: false },
-      limits: { minBidAmount: "10.0000000", bidsPerOwnerMax: 3 },
+      limits: { minBidAmount: "10.0000000", maxBidsPerOwner: 3 },
       periodLiquidity: "20000.000000",
       // 5 % of 20,000 USDC = 1,000 USDC at the ceiling 0.04 → 25,000 TFP.
       cap: { amount: "25000.0000000", referencePrice: "0.05", priceCeiling: "0.04", indicative: true },
@@ -368,6 +368,17 @@ describe("refusals name the field and write nothing", () => {
     code: string;
     field: string;
   }[] = [
+    {
+      name: "limit under its old name (maxBidsPerOwner, like every other max… field)",
+      body: () => ({
+        poolId: pool.id,
+        closesAt: new Date(now() + 60_000).toISOString(),
+        limits: { bidsPerOwnerMax: 3 },
+      }),
+      status: 422,
+      code: "VALIDATION_FAILED",
+      field: "limits.bidsPerOwnerMax",
+    },
     {
       name: "close in the past",
       body: () => ({ poolId: pool.id, closesAt: new Date(now() - 1_000).toISOString() }),

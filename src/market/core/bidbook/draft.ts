@@ -13,6 +13,8 @@ import {
   type BidBookEvent,
   type BidBookEventType,
   type BidStatus,
+  type EventDetails,
+  isoTime,
   type Lease,
   leaseIdForBid,
   type PausedReason,
@@ -158,8 +160,17 @@ const eventRank: Record<BidBookEventType, number> = {
 };
 
 function describeLease(lease: Lease): string {
-  const until = lease.endsAtMs === null ? "open-ended" : `until ${lease.endsAtMs}`;
+  const until = lease.endsAtMs === null ? "open-ended" : `until ${isoTime(lease.endsAtMs)}`;
   return `${lease.kind} lease of ${lease.slices} slices at ${lease.priceCcPerSliceHour} CC per slice-hour, ${until}`;
+}
+
+function leaseDetails(lease: Lease): EventDetails {
+  return {
+    kind: lease.kind,
+    slices: lease.slices,
+    priceCcPerSliceHour: lease.priceCcPerSliceHour,
+    endsAtMs: lease.endsAtMs,
+  };
 }
 
 function describeEnd(cause: EndCause | undefined): string {
@@ -168,11 +179,15 @@ function describeEnd(cause: EndCause | undefined): string {
   return "ended on request";
 }
 
-/** The events that turn `before` into `after`, in time order (causes before effects within one instant). */
-export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs: number): BidBookEvent[] {
-  const events: BidBookEvent[] = [];
+/** The node's state and price events of a transition, appended to `events`. */
+function headerEvents(before: BidBook, after: BidBook, nowMs: number, events: BidBookEvent[]): void {
   if (before.state !== after.state) {
-    events.push({ type: "state_changed", atMs: nowMs, detail: `node ${before.state} → ${after.state}` });
+    events.push({
+      type: "state_changed",
+      atMs: nowMs,
+      detail: `node ${before.state} → ${after.state}`,
+      details: { from: before.state, to: after.state },
+    });
   }
   if (
     before.listedPriceCcPerSliceHour !== after.listedPriceCcPerSliceHour ||
@@ -185,9 +200,23 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
       detail:
         `listed ${after.listedPriceCcPerSliceHour}, minimum bid ${after.minBidCcPerSliceHour}, ` +
         `auto-accept at or above ${after.autoAcceptAboveCcPerSliceHour ?? "off"} CC per slice-hour`,
+      details: {
+        listedPriceCcPerSliceHour: after.listedPriceCcPerSliceHour,
+        minBidCcPerSliceHour: after.minBidCcPerSliceHour,
+        autoAcceptAboveCcPerSliceHour: after.autoAcceptAboveCcPerSliceHour,
+      },
     });
   }
+}
 
+/** The bids' events of a transition, appended to `events`. */
+function bidEvents(
+  before: BidBook,
+  after: BidBook,
+  notes: Notes,
+  nowMs: number,
+  events: BidBookEvent[],
+): void {
   // A transition never drops or reorders records: each keeps its index, new ones come last.
   invariant(after.bids.length >= before.bids.length, "diffEvents: a transition dropped bids");
   for (let index = 0; index < after.bids.length; index += 1) {
@@ -200,7 +229,12 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
         type: "placed",
         bidId: bid.id,
         atMs: nowMs,
-        detail: `${bid.slices} slices at ${bid.priceCcPerSliceHour} CC per slice-hour, open until ${bid.expiresAtMs}`,
+        detail: `${bid.slices} slices at ${bid.priceCcPerSliceHour} CC per slice-hour, open until ${isoTime(bid.expiresAtMs)}`,
+        details: {
+          slices: bid.slices,
+          priceCcPerSliceHour: bid.priceCcPerSliceHour,
+          expiresAtMs: bid.expiresAtMs,
+        },
       });
     }
     const previousStatus = previous?.status ?? "open";
@@ -213,16 +247,44 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
         bidId: bid.id,
         atMs: nowMs,
         detail: `by ${by}; lease ${leaseIdForBid(bid.id)}`,
+        details: { by, leaseId: leaseIdForBid(bid.id) },
       });
     } else if (bid.status === "expired") {
-      events.push({ type: "expired", bidId: bid.id, atMs: bid.expiresAtMs, detail: "open time ran out" });
+      events.push({
+        type: "expired",
+        bidId: bid.id,
+        atMs: bid.expiresAtMs,
+        detail: "open time ran out",
+        details: { expiresAtMs: bid.expiresAtMs },
+      });
     } else if (bid.status === "rejected") {
-      events.push({ type: "rejected", bidId: bid.id, atMs: nowMs, detail: "rejected by the farmer" });
+      events.push({
+        type: "rejected",
+        bidId: bid.id,
+        atMs: nowMs,
+        detail: "rejected by the farmer",
+        details: { by: "farmer" },
+      });
     } else if (bid.status === "cancelled") {
-      events.push({ type: "cancelled", bidId: bid.id, atMs: nowMs, detail: "cancelled by the bidder" });
+      events.push({
+        type: "cancelled",
+        bidId: bid.id,
+        atMs: nowMs,
+        detail: "cancelled by the bidder",
+        details: { by: "bidder" },
+      });
     }
   }
+}
 
+/** The leases' events of a transition, appended to `events`. */
+function leaseEvents(
+  before: BidBook,
+  after: BidBook,
+  notes: Notes,
+  nowMs: number,
+  events: BidBookEvent[],
+): void {
   invariant(after.leases.length >= before.leases.length, "diffEvents: a transition dropped leases");
   for (let index = 0; index < after.leases.length; index += 1) {
     const lease = after.leases[index]!;
@@ -237,10 +299,17 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
         leaseId: lease.id,
         atMs: lease.startedAtMs,
         detail: describeLease(lease),
+        details: leaseDetails(lease),
       });
     }
     for (const id of notes.settlementIds.get(lease.id) ?? []) {
-      events.push({ type: "settled", leaseId: lease.id, atMs: nowMs, detail: `settlement ${id} recorded` });
+      events.push({
+        type: "settled",
+        leaseId: lease.id,
+        atMs: nowMs,
+        detail: `settlement ${id} recorded`,
+        details: { settlementId: id },
+      });
     }
     const previousStatus = previous?.status ?? "running";
     const previousReason = previous?.pausedReason;
@@ -252,10 +321,13 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
         leaseId: lease.id,
         atMs: lease.endsAtMs ?? nowMs,
         detail: describeEnd(cause),
+        details: { cause: cause ?? "request" },
       });
     } else if (lease.status === "paused") {
       const reason = lease.pausedReason;
-      const grace = lease.graceUntilMs === undefined ? "" : `; slices reclaimed at ${lease.graceUntilMs}`;
+      const grace =
+        lease.graceUntilMs === undefined ? "" : `; slices reclaimed at ${isoTime(lease.graceUntilMs)}`;
+      const reclaimAtMs = lease.graceUntilMs ?? null;
       if (previousStatus === "running") {
         events.push({
           type: reason === "preempted" ? "preempted" : "paused",
@@ -263,6 +335,7 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
           atMs: nowMs,
           detail:
             reason === "preempted" ? "slices given to a higher-priced claim" : `paused: ${reason}${grace}`,
+          details: { reason: reason ?? null, reclaimAtMs },
         });
       } else if (previousReason !== reason) {
         events.push({
@@ -270,6 +343,7 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
           leaseId: lease.id,
           atMs: nowMs,
           detail: `still paused, now ${reason === "preempted" ? "waiting for capacity" : reason} (was ${previousReason})${grace}`,
+          details: { reason: reason ?? null, previousReason: previousReason ?? null, reclaimAtMs },
         });
       }
     } else if (previousStatus === "paused") {
@@ -278,9 +352,18 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
         leaseId: lease.id,
         atMs: nowMs,
         detail: `resumed after ${previousReason}`,
+        details: { previousReason: previousReason ?? null },
       });
     }
   }
+}
+
+/** The events that turn `before` into `after`, in time order (causes before effects within one instant). */
+export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs: number): BidBookEvent[] {
+  const events: BidBookEvent[] = [];
+  headerEvents(before, after, nowMs, events);
+  bidEvents(before, after, notes, nowMs, events);
+  leaseEvents(before, after, notes, nowMs, events);
   return events
     .map((event, order) => ({ event, order }))
     .sort(

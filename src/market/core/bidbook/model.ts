@@ -139,14 +139,29 @@ export type BidBookEventType =
   | "state_changed"
   | "prices_changed";
 
-/** One line of the lease event log. Time-driven events carry the time they took effect. */
+/**
+ * An event's structured fields: flat, JSON-safe values. A time is epoch milliseconds in a field
+ * named `…AtMs` (null when absent); the API shows it as an ISO 8601 string named `…At`.
+ */
+export type EventDetails = Readonly<Record<string, string | number | boolean | null>>;
+
+/**
+ * One line of the lease event log. Time-driven events carry the time they took effect. `detail`
+ * is a sentence for people (times in it are ISO 8601); `details` has the same facts as fields.
+ */
 export type BidBookEvent = {
   readonly type: BidBookEventType;
   readonly leaseId?: string;
   readonly bidId?: string;
   readonly atMs: number;
   readonly detail: string;
+  readonly details: EventDetails;
 };
+
+/** An epoch-millisecond time as ISO 8601, for event sentences. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
 
 /** What every successful transition returns: the whole new book and what happened. */
 export type Transition = { readonly book: BidBook; readonly events: readonly BidBookEvent[] };
