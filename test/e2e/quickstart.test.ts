@@ -187,7 +187,7 @@ describe("the README's quick start, step by step", { timeout: 120_000 }, () => {
       },
     });
     expect(quote.status).toBe(201);
-    // 2 TFP per CC (the market, 0.128 / 0.05 = 2.56 TFP per CC, is no better for the user).
+    // 2 TFP per CC: TFT (0.05 USD) trades below half a CC's USD price (0.128 / 2), so the fixed rate holds.
     expect(quote.body).toMatchObject({ amountIn: "100.0000000", amountOut: "50.000000", status: "open" });
     const converted = await api("POST", "/v1/conversions", userKey, {
       body: { quoteId: quote.body.id },
