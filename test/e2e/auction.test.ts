@@ -8,6 +8,7 @@ import {
   launchBrowser,
   openPage,
   screenshot,
+  serviceNowMs,
   unexpectedErrors,
 } from "./support";
 
@@ -72,7 +73,8 @@ describe("auction page", () => {
       idempotencyKey: `e2e-round-${Date.now()}`,
       body: {
         poolId: "pol_demo",
-        closesAt: new Date(Date.now() + 3_000).toISOString(),
+        // The service's clock, which another file may have moved ahead of this machine's.
+        closesAt: new Date((await serviceNowMs()) + 3_000).toISOString(),
         reference: { source: "fixed", price: "0.05" },
       },
     });

@@ -311,12 +311,14 @@ describe("the tfgrid CLI against the real service", { timeout: 120_000 }, () => 
       }),
     );
     const pool = await unwrap(admin.POST("/v1/pools", { body: { name: `SDK pool ${run}` } }));
+    // The close counts from the service's clock, which another file may have moved ahead of this machine's.
+    const serviceNowMs = Date.parse((await unwrap(admin.GET("/v1/dev/clock"))).now);
     const round = await unwrap(
       admin.POST("/v1/auctions", {
         params: { header: idempotent() },
         body: {
           poolId: pool.id,
-          closesAt: new Date(Date.now() + 2 * 3_600_000).toISOString(),
+          closesAt: new Date(serviceNowMs + 2 * 3_600_000).toISOString(),
           reference: { source: "fixed", price: "0.1" },
         },
       }),

@@ -95,6 +95,16 @@ export async function apiCall<T>(
   return (text.length > 0 ? JSON.parse(text) : null) as T;
 }
 
+/**
+ * The service's clock in ms (`GET /v1/dev/clock`): it runs ahead of this machine's once a test
+ * advanced it (test/e2e/quickstart.test.ts does), and the files share one service, so times sent
+ * to it (a round's close) are counted from its clock, not from `Date.now()`.
+ */
+export async function serviceNowMs(): Promise<number> {
+  const clock = await apiCall<{ now: string }>("GET", "/v1/dev/clock", { key: adminKey });
+  return Date.parse(clock.now);
+}
+
 /** A new API key for `role` (created by the admin through POST /v1/keys). */
 export async function createKey(role: string, ownerId: string): Promise<string> {
   const created = await apiCall<{ key: string }>("POST", "/v1/keys", {

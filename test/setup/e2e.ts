@@ -1,8 +1,9 @@
 /**
  * Global setup of the browser end-to-end project: the real service as `npm run dev` runs it
  * (libSQL on a temporary file database, migrations, demo seed, `wrangler dev` on 127.0.0.1 with
- * free ports; tools/stack.ts), with Chart.js copied into public/vendor/ first. The base URL and
- * the admin key are provided to the tests, with one headless Chromium (Debian's /usr/bin/chromium,
+ * free ports; tools/stack.ts), with Chart.js copied into public/vendor/ first. The base URL, the
+ * admin key, the demo owners' keys and the webhook secrets (what `npm run dev` prints) are provided
+ * to the tests, with one headless Chromium (Debian's /usr/bin/chromium,
  * see .ci/browser-deps) that every test file connects to; everything is stopped and deleted
  * afterwards.
  */
@@ -18,6 +19,10 @@ declare module "vitest" {
   export interface ProvidedContext {
     e2eBaseUrl: string;
     e2eAdminKey: string;
+    /** Each demo owner's key, by owner id (usr_alice, frm_bob, lp_carol), as `npm run dev` prints them. */
+    e2eDemoKeys: Record<string, string>;
+    /** The secrets the Worker verifies webhooks with, as `npm run dev` prints them. */
+    e2eWebhookSecrets: { stripe: string; bridge: string };
     e2eBrowserEndpoint: string;
   }
 }
@@ -68,6 +73,11 @@ export default async function setup(project: TestProject) {
   ]);
   project.provide("e2eBaseUrl", stack.baseUrl);
   project.provide("e2eAdminKey", stack.adminKey);
+  project.provide(
+    "e2eDemoKeys",
+    Object.fromEntries(stack.demoOwners.map((owner) => [owner.ownerId, owner.key])),
+  );
+  project.provide("e2eWebhookSecrets", { ...stack.webhookSecrets });
   project.provide("e2eBrowserEndpoint", browser.wsEndpoint());
   return async () => {
     await browser.close();
