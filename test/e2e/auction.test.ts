@@ -65,14 +65,42 @@ describe("auction page", () => {
     await context.close();
   });
 
-  it("draws the supply curve, cap and clearing price of a cleared round of the demo pool", async () => {
-    // lp_carol (demo seed) sells TFP from her demo account into a round that closes in 3 seconds.
+  it("draws the supply curve, cap and clearing price of a cleared round of a pool", async () => {
+    // A pool of its own (the demo pool may have a round open from another file), funded by
+    // lp_carol (demo seed), who then sells TFP from her demo account into a round that closes in
+    // 3 seconds.
     const carolKey = await createKey("lp", "lp_carol");
+    const stamp = Date.now();
+    const pool = await apiCall<{ id: string }>("POST", "/v1/pools", {
+      key: adminKey,
+      body: { name: `e2e auction pool ${stamp}` },
+    });
+    await apiCall("POST", "/v1/transfers", {
+      key: adminKey,
+      idempotencyKey: `e2e-usdc-${stamp}`,
+      body: {
+        transfers: [
+          {
+            type: "posted",
+            debitAccountId: "acc_issuance_usdc",
+            creditAccountId: "acc_demo_carol_usdc",
+            asset: "USDC",
+            amount: "10000",
+            code: "manual_adjustment",
+          },
+        ],
+      },
+    });
+    await apiCall("POST", `/v1/pools/${pool.id}/positions`, {
+      key: carolKey,
+      idempotencyKey: `e2e-position-${stamp}`,
+      body: { asset: "USDC", amount: "10000", accountId: "acc_demo_carol_usdc" },
+    });
     const round = await apiCall<{ id: string }>("POST", "/v1/auctions", {
       key: adminKey,
-      idempotencyKey: `e2e-round-${Date.now()}`,
+      idempotencyKey: `e2e-round-${stamp}`,
       body: {
-        poolId: "pol_demo",
+        poolId: pool.id,
         // The service's clock, which another file may have moved ahead of this machine's.
         closesAt: new Date((await serviceNowMs()) + 3_000).toISOString(),
         reference: { source: "fixed", price: "0.05" },

@@ -110,10 +110,9 @@ const exitBid =
     placeBid(bidder, roundId, "100", minPrice, key).then(({ response }) => response);
 
 /**
- * Each route's budget. Reads: 1. Value-moving: the target is 2. The node bid, the reservation,
- * the pool contribution and the exit bid are over it today (after their one batched first read,
- * the ledger write, then for some the book's mirror or a re-read of the position, then the
- * idempotency record), and these figures keep them from growing while that work is open.
+ * Each route's budget: reads 1, value-moving requests 2 (their one batched first read, then one
+ * write carrying the effect and its Idempotency-Key record). Every other route: the sweep in
+ * ./every-route-round-trips.test.ts.
  */
 const routes: { name: string; budget: number; status: number; request: () => () => Promise<ApiResponse> }[] =
   [
