@@ -11,6 +11,7 @@
  */
 import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import type { Principal } from "../kit/auth";
+import { type EffectRecord, effectRecordStatements } from "../kit/db/idempotency";
 import { decodeRow } from "../kit/db/rows";
 import * as tables from "../kit/db/schema";
 import { fail, ok, type Result } from "../kit/result";
@@ -47,6 +48,9 @@ export type Withdrawal = {
   createdAtMs: number;
   updatedAtMs: number;
 };
+
+/** A withdrawal as its request writes it (its `seq` is the database's). */
+export type RequestedWithdrawal = Omit<Withdrawal, "seq">;
 
 /** Reads a `withdrawals` row. */
 export function withdrawalFromRow(row: Row): Withdrawal {
@@ -122,7 +126,8 @@ export async function requestWithdrawal(
   config: Pick<CreditsConfig, "peg">,
   facts: WithdrawalFacts,
   nowMs: number,
-): Promise<Result<Withdrawal>> {
+  record?: EffectRecord<RequestedWithdrawal>,
+): Promise<Result<RequestedWithdrawal & { recorded?: boolean }>> {
   if (!withdrawalIdPattern.test(input.withdrawalId)) {
     return fail("VALIDATION_FAILED", "Withdrawal ids are wdr_ and 32 hex characters");
   }
@@ -149,6 +154,23 @@ export async function requestWithdrawal(
   const tfpHoldId = `${input.withdrawalId}_tfp`;
   const tftHoldId = `${input.withdrawalId}_tft`;
   const metadata = { withdrawalId: input.withdrawalId };
+  const withdrawal: RequestedWithdrawal = {
+    id: input.withdrawalId,
+    ownerId: account.value.ownerId ?? principal.ownerId,
+    accountId: account.value.id,
+    tfpMinor: input.tfpMinor,
+    tftMinor,
+    destination: input.destination,
+    status: "pending",
+    tfpHoldId,
+    tftHoldId,
+    tftMarketUsd: prices.tftMarketUsd,
+    txHash: null,
+    failureReason: null,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+  };
+  const records = effectRecordStatements(record, withdrawal, nowMs);
   const written = await createTransfers(
     client,
     [
@@ -180,19 +202,20 @@ export async function requestWithdrawal(
       {
         sql: "INSERT INTO withdrawals (id, owner_id, account_id, tfp_amount, tft_amount, destination, status, tfp_hold_id, tft_hold_id, tft_market_usd, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
         args: [
-          input.withdrawalId,
-          account.value.ownerId ?? principal.ownerId,
-          account.value.id,
-          input.tfpMinor,
-          tftMinor,
-          input.destination,
+          withdrawal.id,
+          withdrawal.ownerId,
+          withdrawal.accountId,
+          withdrawal.tfpMinor,
+          withdrawal.tftMinor,
+          withdrawal.destination,
           tfpHoldId,
           tftHoldId,
-          prices.tftMarketUsd,
+          withdrawal.tftMarketUsd,
           nowMs,
           nowMs,
         ],
       },
+      ...records,
     ],
   );
   if (!written.ok) {
@@ -208,6 +231,8 @@ export async function requestWithdrawal(
     }
     return written;
   }
+  // Written just now, with the row (and the key's record): the withdrawal is the one above.
+  if (written.value[0]?.createdAtMs === nowMs) return ok({ ...withdrawal, recorded: records.length > 0 });
   const stored = await getWithdrawal(client, input.withdrawalId);
   if (!stored) return fail("INTERNAL", "withdrawal vanished after its write");
   return ok(stored);

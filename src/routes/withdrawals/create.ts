@@ -3,7 +3,7 @@ import { creditsConfig } from "../../credits/config";
 import { requestWithdrawal, withdrawalFacts, withdrawalReads } from "../../credits/withdrawals";
 import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
-import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
 import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   accountIdSchema,
@@ -58,8 +58,13 @@ export function register(app: App) {
     // The Idempotency-Key's record, an earlier withdrawal under it, the account and the peg in one round trip.
     const facts = withdrawalFacts(await firstReads(c, withdrawalReads(request, nowMs)), nowMs);
     const withdrawal = orThrow(
-      await requestWithdrawal(c.get("db"), principal, request, creditsConfig(c.env), facts, nowMs),
+      await requestWithdrawal(c.get("db"), principal, request, creditsConfig(c.env), facts, nowMs, {
+        // Stored with the holds and the row: the response below, in the same batch.
+        response: recordFor(c, 201),
+        render: withdrawalJson,
+      }),
     );
+    if (withdrawal.recorded) recordedByEffect(c);
     return c.json(withdrawalJson(withdrawal), 201);
   });
 }

@@ -1,6 +1,6 @@
 /** Withdrawal shapes as the API shows them. */
 import { z } from "@hono/zod-openapi";
-import type { Withdrawal } from "../../credits/withdrawals";
+import type { RequestedWithdrawal } from "../../credits/withdrawals";
 import { formatAmount } from "../../ledger/core/money";
 
 export const withdrawalSchema = z
@@ -22,7 +22,7 @@ export const withdrawalSchema = z
   })
   .openapi("Withdrawal");
 
-export function withdrawalJson(withdrawal: Withdrawal): z.infer<typeof withdrawalSchema> {
+export function withdrawalJson(withdrawal: RequestedWithdrawal): z.infer<typeof withdrawalSchema> {
   return {
     id: withdrawal.id,
     ownerId: withdrawal.ownerId,
