@@ -142,10 +142,7 @@ export async function listPools(
 
 /** Every position of a pool, oldest first (at most `positionsPerPoolLimit`). */
 export async function listPositions(client: Client, poolId: string): Promise<PoolPosition[]> {
-  const result = await client.execute({
-    sql: "SELECT * FROM pool_positions WHERE pool_id = ? ORDER BY contributed_at, id LIMIT ?",
-    args: [poolId, positionsPerPoolLimit],
-  });
+  const result = await client.execute(positionsWithSharesStatements(poolId)[0]!);
   return result.rows.map(positionFromRow);
 }
 
@@ -177,7 +174,17 @@ export type PoolFiguresRecord = {
 
 /** Reads a pool's balances and lifetime totals in one round trip. */
 export async function poolFigures(client: Client, pool: Pool): Promise<PoolFiguresRecord> {
-  const result = await client.execute({
+  return poolFiguresFrom(await client.execute(poolFiguresStatement(pool.id)));
+}
+
+/** The read of `poolFigures`, to batch with others (the pool's accounts follow from its id). */
+export function poolFiguresStatement(poolId: string): InStatement {
+  const pool = {
+    id: poolId,
+    usdcAccountId: poolAccountIds(poolId).usdc,
+    tfpAccountId: poolAccountIds(poolId).tfp,
+  };
+  return {
     sql: `SELECT
       (SELECT credits_posted - debits_posted FROM accounts WHERE id = ?) AS usdc_posted,
       (SELECT credits_posted - debits_posted - debits_pending FROM accounts WHERE id = ?) AS usdc_available,
@@ -201,9 +208,13 @@ export async function poolFigures(client: Client, pool: Pool): Promise<PoolFigur
       pool.id,
       pool.id,
     ],
-  });
-  const row = result.rows[0]!;
-  const big = (name: string) => BigInt((row[name] ?? 0) as bigint);
+  };
+}
+
+/** The figures `poolFiguresStatement` read. */
+export function poolFiguresFrom(result: ResultSet | undefined): PoolFiguresRecord {
+  const row = result?.rows[0] ?? {};
+  const big = (name: string) => BigInt(((row as Record<string, unknown>)[name] ?? 0) as bigint);
   return {
     usdcPostedMinor: big("usdc_posted"),
     usdcAvailableMinor: big("usdc_available"),
@@ -214,17 +225,8 @@ export async function poolFigures(client: Client, pool: Pool): Promise<PoolFigur
     totalExitedUsdcMinor: big("exited_usdc"),
     totalExitedTfpMinor: big("exited_tfp"),
     totalRewardsUsdcMinor: big("rewards"),
-    positionsCount: Number(row.positions),
+    positionsCount: Number((row as Record<string, unknown>).positions ?? 0),
   };
-}
-
-/** USDC minor units of exit margin paid to each position of a pool. */
-export async function rewardsByPosition(client: Client, poolId: string): Promise<Map<string, bigint>> {
-  const result = await client.execute({
-    sql: "SELECT r.position_id, SUM(r.amount) AS total FROM position_rewards r JOIN pool_positions p ON p.id = r.position_id WHERE p.pool_id = ? GROUP BY r.position_id",
-    args: [poolId],
-  });
-  return new Map(result.rows.map((row) => [String(row.position_id), BigInt(row.total as bigint)]));
 }
 
 /** A position with its current share (§9.2) and the rewards it has received. */
@@ -232,10 +234,37 @@ export type PositionView = PoolPosition & { weight: bigint; share: string; rewar
 
 /** Every position of a pool with its share at `atMs` under the pool's weight rule. */
 export async function positionsWithShares(client: Client, pool: Pool, atMs: number): Promise<PositionView[]> {
-  const [positions, rewards] = await Promise.all([
-    listPositions(client, pool.id),
-    rewardsByPosition(client, pool.id),
-  ]);
+  return positionsWithSharesFrom(
+    pool,
+    await client.batch(positionsWithSharesStatements(pool.id), "read"),
+    atMs,
+  );
+}
+
+/** The reads of `positionsWithShares`: the positions, then their rewards. */
+export function positionsWithSharesStatements(poolId: string): InStatement[] {
+  return [
+    {
+      sql: "SELECT * FROM pool_positions WHERE pool_id = ? ORDER BY contributed_at, id LIMIT ?",
+      args: [poolId, positionsPerPoolLimit],
+    },
+    {
+      sql: "SELECT r.position_id, SUM(r.amount) AS total FROM position_rewards r JOIN pool_positions p ON p.id = r.position_id WHERE p.pool_id = ? GROUP BY r.position_id",
+      args: [poolId],
+    },
+  ];
+}
+
+/** The positions with their shares at `atMs`, from the answers to `positionsWithSharesStatements`. */
+export function positionsWithSharesFrom(
+  pool: Pool,
+  results: readonly ResultSet[],
+  atMs: number,
+): PositionView[] {
+  const positions = (results[0]?.rows ?? []).map(positionFromRow);
+  const rewards = new Map(
+    (results[1]?.rows ?? []).map((row) => [String(row.position_id), BigInt(row.total as bigint)]),
+  );
   const current = shares(
     positions.map((position) => ({
       id: position.id,
@@ -251,6 +280,25 @@ export async function positionsWithShares(client: Client, pool: Pool, atMs: numb
     share: current[index]!.share,
     rewardsUsdcMinor: rewards.get(position.id) ?? 0n,
   }));
+}
+
+/** A pool with its figures and positions, read in one round trip; null without the pool. */
+export async function poolWithPositions(
+  client: Client,
+  poolId: string,
+  atMs: number,
+): Promise<{ pool: Pool; figures: PoolFiguresRecord; positions: PositionView[] } | null> {
+  const [poolRead, figuresRead, ...positionReads] = await client.batch(
+    [poolStatement(poolId), poolFiguresStatement(poolId), ...positionsWithSharesStatements(poolId)],
+    "read",
+  );
+  const pool = poolFrom(poolRead);
+  if (!pool) return null;
+  return {
+    pool,
+    figures: poolFiguresFrom(figuresRead),
+    positions: positionsWithSharesFrom(pool, positionReads, atMs),
+  };
 }
 
 /** What `contribute` needs; ids derive from the caller's Idempotency-Key so a retry is the same position. */

@@ -4,7 +4,7 @@ import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { getPool, poolFigures, positionsWithShares } from "../../pools/store/pools";
+import { poolWithPositions } from "../../pools/store/pools";
 import { poolJson, poolParamsSchema, poolSchema } from "./schemas";
 
 const route = createRoute({
@@ -22,14 +22,10 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const db = c.get("db");
-    const pool = await getPool(db, c.req.valid("param").id);
-    if (!pool) throw new ApiError("NOT_FOUND", "No such pool");
     const nowMs = now();
-    const [figures, positions] = await Promise.all([
-      poolFigures(db, pool),
-      positionsWithShares(db, pool, nowMs),
-    ]);
-    return c.json(poolJson(pool, figures, positions, nowMs), 200);
+    // The pool, its figures and its positions with their rewards in one round trip.
+    const read = await poolWithPositions(c.get("db"), c.req.valid("param").id, nowMs);
+    if (!read) throw new ApiError("NOT_FOUND", "No such pool");
+    return c.json(poolJson(read.pool, read.figures, read.positions, nowMs), 200);
   });
 }

@@ -565,8 +565,8 @@ const recipes: Record<string, Recipe> = {
  * - conversions read the peg, the pool and both accounts separately before one write; an offer on a
  *   capacity request reads the request, the node and the peg one after another, and accepting one
  *   reserves through the book, then records the acceptance;
- * - a few reads (a pool with its positions, a round with its status, a node's projection, a
- *   farmer's nodes, a capacity request, the bid packages, a round's own bids) make two to four.
+ * - a few reads (a round with its status, a node's projection, a
+ *   farmer's nodes, a capacity request, the bid packages, a round's own bids) make two or three.
  */
 const overTarget: Record<string, number> = {
   endLease: 8,
@@ -584,7 +584,6 @@ const overTarget: Record<string, number> = {
   auditLedger: 4,
   createConversionQuote: 5,
   executeConversion: 6,
-  getPool: 4,
   getAuction: 3,
   getNodeProjection: 3,
   listFarmerNodes: 2,
