@@ -100,28 +100,31 @@ export async function loadHoldDetails(
   return holds;
 }
 
-/** Most holds one page of an owner's holds reads. */
-export const ownerHoldsPageSizeMax = 200;
+/** The code of the hold behind every interruptible bid (placed by the market's bid books). */
+export const bidHoldCode = "bid_hold";
+
+/** Most holds one page of an owner's bid holds reads. */
+export const ownerBidHoldsPageSizeMax = 200;
 
 export type OwnerHoldsPage = { holds: HoldDetail[]; nextSeq: bigint | null };
 
 /**
- * One page of the holds placed from `ownerId`'s accounts under `code`, newest first (by the
- * placing transfer's `seq`), before `beforeSeq`: a statement to batch with other reads, and the
- * reading of its answer (`nextSeq`: the next page's `beforeSeq`, null on the last page).
+ * One page of the bid holds placed from `ownerId`'s accounts, newest first (by the placing
+ * transfer's `seq`), before `beforeSeq`: a statement to batch with other reads, and the reading of
+ * its answer (`nextSeq`: the next page's `beforeSeq`, null on the last page). The code is written
+ * into the SQL, not bound, so the partial index `transfers_bid_holds` (only bid holds) serves it.
  */
-export function ownerHoldsQuery(
+export function ownerBidHoldsQuery(
   ownerId: string,
-  code: string,
   options: { limit: number; beforeSeq: bigint | null },
 ): { statement: InStatement; read: (result: ResultSet) => OwnerHoldsPage } {
-  const limit = Math.min(Math.max(1, options.limit), ownerHoldsPageSizeMax);
+  const limit = Math.min(Math.max(1, options.limit), ownerBidHoldsPageSizeMax);
   const statement = {
     sql: `SELECT ${holdDetailColumns}
           JOIN accounts a ON a.id = t.debit_account_id
-          WHERE a.owner_id = ? AND t.code = ? AND t.type = 'pending' AND t.seq < ?
+          WHERE a.owner_id = ? AND t.code = '${bidHoldCode}' AND t.type = 'pending' AND t.seq < ?
           ORDER BY t.seq DESC LIMIT ?`,
-    args: [ownerId, code, options.beforeSeq ?? 2n ** 63n - 1n, limit + 1],
+    args: [ownerId, options.beforeSeq ?? 2n ** 63n - 1n, limit + 1],
   };
   const read = (result: ResultSet): OwnerHoldsPage => {
     const holds = result.rows.slice(0, limit).map(holdDetailFromRow);

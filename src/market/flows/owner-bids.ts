@@ -11,9 +11,6 @@ import type { HoldDetail } from "../../ledger/holds";
 import { type BidView, bidsPerLookupMax } from "../object/contract";
 import { bookOf } from "./books";
 
-/** The code of the hold behind every interruptible bid. */
-export const bidHoldCode = "bid_hold";
-
 const bidHoldMetadataSchema = z.object({ bidId: bidIdSchema, nodeId: nodeIdSchema });
 
 /** The bids these holds stand behind, by node, each node's in the holds' order. */
@@ -31,7 +28,7 @@ export function bidRefsByNode(holds: readonly HoldDetail[]): Map<string, string[
 
 /**
  * The bids behind `holds` as their books hold them now, in the holds' order (newest first for
- * `ownerHoldsQuery`'s page). A bid its book no longer holds (compacted) is left out, as is every
+ * `ownerBidHoldsQuery`'s page). A bid its book no longer holds (compacted) is left out, as is every
  * bid of a book that does not answer with them.
  */
 export async function bidsOfHolds(env: Env, holds: readonly HoldDetail[]): Promise<BidView[]> {

@@ -124,7 +124,7 @@ export const bidActionSchema = z.strictObject({
 });
 export type BidActionInput = z.infer<typeof bidActionSchema>;
 
-/** Most bids one `getBids` call asks for (the bids listing's bound, `ownerBidHoldsMax`). */
+/** Most bids one `getBids` call asks for (the bids listing's bound, `ownerBidHoldsPageSizeMax`). */
 export const bidsPerLookupMax = 200;
 
 /** Arguments of `getBids`: some bids of one node, by id. */

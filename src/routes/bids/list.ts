@@ -14,8 +14,8 @@ import {
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { ownerHoldsPageSizeMax, ownerHoldsQuery } from "../../ledger/holds";
-import { bidHoldCode, bidsOfHolds } from "../../market/flows/owner-bids";
+import { ownerBidHoldsPageSizeMax, ownerBidHoldsQuery } from "../../ledger/holds";
+import { bidsOfHolds } from "../../market/flows/owner-bids";
 import { bidJson, bidSchema } from "../leases/schemas";
 
 const bidStatuses = ["open", "accepted", "rejected", "expired", "cancelled"] as const;
@@ -30,10 +30,10 @@ const querySchema = z.strictObject({
     .number()
     .int()
     .min(1)
-    .max(ownerHoldsPageSizeMax)
+    .max(ownerBidHoldsPageSizeMax)
     .default(pageSizeDefault)
     .openapi({
-      description: `How many bids a page looks at, at most ${ownerHoldsPageSizeMax}.`,
+      description: `How many bids a page looks at, at most ${ownerBidHoldsPageSizeMax}.`,
       example: 50,
     }),
   cursor: z
@@ -49,7 +49,7 @@ const route = createRoute({
   operationId: "listBids",
   tags: ["marketplace"],
   summary: "Your interruptible bids across nodes, newest first, cursor-paginated (any role)",
-  description: `The bids paid from your accounts (admins: \`ownerId\` names another owner), each as \`GET /v1/nodes/{id}/bids\` shows a bid, as its node's book holds it now. A page looks at \`limit\` bids, newest first (at most ${ownerHoldsPageSizeMax}; default ${pageSizeDefault}), found from the ledger holds behind them in one database read, and asks only those bids' nodes; \`status\` (one comma-separated list) then keeps the matching ones, so a page can hold fewer than \`limit\` bids while \`nextCursor\` is not null. A bid its node's book has compacted away is not listed.`,
+  description: `The bids paid from your accounts (admins: \`ownerId\` names another owner), each as \`GET /v1/nodes/{id}/bids\` shows a bid, as its node's book holds it now. A page looks at \`limit\` bids, newest first (at most ${ownerBidHoldsPageSizeMax}; default ${pageSizeDefault}), found from the ledger holds behind them in one database read, and asks only those bids' nodes; \`status\` (one comma-separated list) then keeps the matching ones, so a page can hold fewer than \`limit\` bids while \`nextCursor\` is not null. A bid its node's book has compacted away is not listed.`,
   security: [{ apiKey: [] }],
   middleware: [requireRoles(...anyRole)] as const,
   request: { query: querySchema },
@@ -66,7 +66,7 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const query = c.req.valid("query");
     const ownerId = ownerToList(c.get("principal"), query.ownerId);
-    const holds = ownerHoldsQuery(ownerId, bidHoldCode, {
+    const holds = ownerBidHoldsQuery(ownerId, {
       limit: query.limit,
       beforeSeq: query.cursor === undefined ? null : BigInt(query.cursor),
     });
