@@ -67,7 +67,7 @@ const routes: RouteCase[] = [
   { name: "me", method: "GET", path: () => "/v1/me", allowed: everyRole },
   { name: "own accounts", method: "GET", path: () => "/v1/accounts", allowed: everyRole },
   { name: "own leases", method: "GET", path: () => "/v1/leases", allowed: everyRole },
-  { name: "own node bids", method: "GET", path: () => "/v1/bids", allowed: everyRole },
+  { name: "own bids", method: "GET", path: () => "/v1/bids", allowed: everyRole },
   { name: "own keys", method: "GET", path: () => "/v1/keys", allowed: everyRole },
   { name: "audit", method: "GET", path: () => "/v1/ledger/audit", allowed: ["admin"] },
   {
