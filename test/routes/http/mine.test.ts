@@ -1,5 +1,6 @@
 // Proves the "mine" reads: GET /v1/me names the caller's key; GET /v1/accounts, /v1/leases, /v1/keys and /v1/bids list the caller's own items across cursor pages (no repeats, nothing skipped, newest first where it says so), filter by status and node, never list another owner's items (a non-admin naming another owner is a 403; an admin may), and refuse bad input with a 422 naming the field while writing nothing.
 import { beforeAll, describe, expect, it } from "vitest";
+import { databaseRoundTrips } from "../../../src/kit/db/client";
 import { call, fundedAccount, type Seeded, seedKey, tableCounts } from "../../support/harness";
 import { bid, ccMinor, fundedUser, type NodeBody, registerNode, reserve, setPeg } from "../market/support";
 
@@ -206,6 +207,28 @@ describe("GET /v1/bids", () => {
     expect((await call("GET", `/v1/bids?ownerId=${alice.ownerId}`, { key: bob.key })).status).toBe(403);
     const byAdmin = await call<Page<BidItem>>("GET", `/v1/bids?ownerId=${bob.ownerId}`, { key: admin.key });
     expect(byAdmin.body.data.map((item) => item.id)).toEqual([bobBid]);
+  });
+});
+
+describe("GET /v1/bids, its bound and its cost", () => {
+  it("a page looks at `limit` bids and keeps those in `status`: short pages still carry the cursor", async () => {
+    const first = await call<Page<BidItem>>("GET", "/v1/bids?status=open&limit=2", { key: alice.key });
+    expect(first.body.data.map((item) => item.id)).toEqual([aliceBids[2]]);
+    expect(first.body.nextCursor).not.toBeNull();
+    const second = await call<Page<BidItem>>(
+      "GET",
+      `/v1/bids?status=open&limit=2&cursor=${first.body.nextCursor}`,
+      { key: alice.key },
+    );
+    expect(second.body).toEqual({ data: [expect.objectContaining({ id: aliceBids[0] })], nextCursor: null });
+  });
+
+  it("reads the database once with a warm key, asking the two nodes' books in parallel", async () => {
+    await call("GET", "/v1/bids", { key: alice.key });
+    const before = databaseRoundTrips();
+    const listed = await call<Page<BidItem>>("GET", "/v1/bids", { key: alice.key });
+    expect(databaseRoundTrips() - before).toBe(1);
+    expect(new Set(listed.body.data.map((item) => item.nodeId))).toEqual(new Set([node.id, otherNode.id]));
   });
 });
 
