@@ -13,26 +13,23 @@ import { bookOf } from "./books";
 
 const bidHoldMetadataSchema = z.object({ bidId: bidIdSchema, nodeId: nodeIdSchema });
 
-/** The bids these holds stand behind, by node, each node's in the holds' order. */
-export function bidRefsByNode(holds: readonly HoldDetail[]): Map<string, string[]> {
-  const byNode = new Map<string, string[]>();
-  for (const hold of holds) {
+/** The bids these holds stand behind, in the holds' order (a hold without a bid's metadata is skipped). */
+export function bidRefsOf(holds: readonly HoldDetail[]): { bidId: string; nodeId: string }[] {
+  return holds.flatMap((hold) => {
     const parsed = bidHoldMetadataSchema.safeParse(hold.metadata);
-    if (!parsed.success) continue;
-    const bidIds = byNode.get(parsed.data.nodeId) ?? [];
-    bidIds.push(parsed.data.bidId);
-    byNode.set(parsed.data.nodeId, bidIds);
-  }
-  return byNode;
+    return parsed.success ? [parsed.data] : [];
+  });
 }
 
 /**
  * The bids behind `holds` as their books hold them now, in the holds' order (newest first for
- * `ownerBidHoldsQuery`'s page). A bid its book no longer holds (compacted) is left out, as is every
- * bid of a book that does not answer with them.
+ * `ownerBidHoldsQuery`'s page): one `getBids` call per node, all in parallel. A bid its book no
+ * longer holds (compacted) is left out, as is every bid of a book that answers with a refusal.
  */
 export async function bidsOfHolds(env: Env, holds: readonly HoldDetail[]): Promise<BidView[]> {
-  const byNode = bidRefsByNode(holds);
+  const refs = bidRefsOf(holds);
+  const byNode = new Map<string, string[]>();
+  for (const { bidId, nodeId } of refs) byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), bidId]);
   const answers = await Promise.all(
     [...byNode].map(([nodeId, bidIds]) =>
       bookOf(env, nodeId).getBids({ nodeId, bidIds: bidIds.slice(0, bidsPerLookupMax) }),
@@ -43,11 +40,7 @@ export async function bidsOfHolds(env: Env, holds: readonly HoldDetail[]): Promi
     if (!answer.ok) continue;
     for (const bid of answer.value) found.set(bid.id, bid);
   }
-  const order = holds.flatMap((hold) => {
-    const parsed = bidHoldMetadataSchema.safeParse(hold.metadata);
-    return parsed.success ? [parsed.data.bidId] : [];
-  });
-  return order.flatMap((bidId) => {
+  return refs.flatMap(({ bidId }) => {
     const bid = found.get(bidId);
     return bid ? [bid] : [];
   });
