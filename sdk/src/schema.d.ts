@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller: owner, role and the key in use (any role) */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts": {
         parameters: {
             query?: never;
@@ -28,7 +45,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Your accounts and their balances, oldest first, cursor-paginated (any role)
+         * @description The caller's own accounts (admins: `ownerId` names another owner), each as `GET /v1/accounts/{id}` shows it, balances as decimal strings in the asset's scale. At most 200 per page (default 50); `nextCursor` is null on the last page.
+         */
+        get: operations["listAccounts"];
         put?: never;
         /** Create a ledger account for an owner (admin) */
         post: operations["createAccount"];
@@ -79,7 +100,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * API keys, newest first, cursor-paginated: your own, or everyone's for an admin
+         * @description Each key's id, public prefix, owner, role, name, creation, expiry, retirement and rotation; never its secret or hash. Admins see every owner's keys unless `ownerId` narrows; others only their own. At most 200 per page (default 50).
+         */
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key for an owner and role (admin); the secret is returned once */
         post: operations["createApiKey"];
@@ -704,7 +729,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Your leases, newest first, cursor-paginated; a farmer's node's leases with nodeId (any role)
+         * @description Leases from the libSQL mirror (no live holds: `holdIds` is empty; `GET /v1/leases/{id}` asks the node's book). Yours (the leases you pay for); with `nodeId` of a node you farm, all its leases whoever pays; admins see every lease (`ownerId` narrows to one payer). `status` is one comma-separated list (repeating the parameter is a 422). At most 200 per page (default 50), newest first.
+         */
+        get: operations["listLeases"];
         put?: never;
         /** Reserve slices of a node at its listed price (user or admin) */
         post: operations["createLease"];
@@ -813,6 +842,26 @@ export interface paths {
         post?: never;
         /** Cancel your open bid (the bidder or an admin) */
         delete: operations["cancelNodeBid"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your interruptible bids across nodes, newest first, cursor-paginated (any role)
+         * @description The bids paid from your accounts (admins: `ownerId` names another owner), each as `GET /v1/nodes/{id}/bids` shows a bid, as its node's book holds it now. A page looks at `limit` bids, newest first (at most 200; default 50), found from the ledger holds behind them in one database read, and asks only those bids' nodes; `status` (one comma-separated list) then keeps the matching ones, so a page can hold fewer than `limit` bids while `nextCursor` is not null. A bid its node's book has compacted away is not listed.
+         */
+        get: operations["listBids"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1154,6 +1203,21 @@ export interface components {
                 detail: string;
             }[];
         };
+        Me: {
+            /** @example usr_alice */
+            ownerId: string;
+            /** @enum {string} */
+            role: "admin" | "user" | "farmer" | "lp" | "oracle";
+            /** @example key_3XkPq0fJ2m9Zb7Lr1sYtWc */
+            keyId: string;
+            keyName: string | null;
+            /** @description null: the key does not expire. */
+            keyExpiresAt: string | null;
+            /** @description When a rotated or revoked key stops working; null while it is current. */
+            keyRetiresAt: string | null;
+            /** @description The node the key is bound to; always null for now (no node-bound keys yet). */
+            nodeId: string | null;
+        };
         Account: {
             /** @example acc_3XkPq0fJ2m9Zb7Lr1sYtWc */
             id: string;
@@ -1180,6 +1244,10 @@ export interface components {
             };
             /** @example 2026-11-24T12:00:00.000Z */
             createdAt: string;
+        };
+        AccountPage: {
+            data: components["schemas"]["Account"][];
+            nextCursor: string | null;
         };
         TransferPage: {
             data: components["schemas"]["Transfer"][];
@@ -1225,6 +1293,16 @@ export interface components {
             /** @description When the key stops (or stopped) working. */
             revokedAt: string | null;
             rotatedFromId: string | null;
+        };
+        ApiKeyPage: {
+            data: components["schemas"]["ListedApiKey"][];
+            nextCursor: string | null;
+        };
+        ListedApiKey: components["schemas"]["ApiKey"] & {
+            /** @description The key this one was rotated into. */
+            rotatedToId: string | null;
+            /** @description When it was rotated; null: never. */
+            rotatedAt: string | null;
         };
         Supply: {
             assets: {
@@ -2336,6 +2414,10 @@ export interface components {
              */
             accountId?: string;
         };
+        LeasePage: {
+            data: components["schemas"]["Lease"][];
+            nextCursor: string | null;
+        };
         LeaseEventPage: {
             data: components["schemas"]["LeaseEvent"][];
             nextCursor: string | null;
@@ -2398,6 +2480,10 @@ export interface components {
         };
         NodeBidList: {
             data: components["schemas"]["NodeBid"][];
+        };
+        BidPage: {
+            data: components["schemas"]["NodeBid"][];
+            nextCursor: string | null;
         };
         CapacityRequest: {
             id: string;
@@ -2636,6 +2722,134 @@ export interface operations {
             };
         };
     };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAccounts: {
+        parameters: {
+            query?: {
+                /** @description Admins only: another owner's items. Others may name only themselves (else 403). */
+                ownerId?: string;
+                /** @description At most 200. */
+                limit?: number;
+                /** @description The previous page's `nextCursor`; omit it for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of accounts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountPage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createAccount: {
         parameters: {
             query?: never;
@@ -2857,6 +3071,78 @@ export interface operations {
             };
             /** @description Problem (404) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description Admins only: another owner's items. Others may name only themselves (else 403). */
+                ownerId?: string;
+                /** @description At most 200. */
+                limit?: number;
+                /** @description The previous page's `nextCursor`; omit it for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6454,6 +6740,82 @@ export interface operations {
             };
         };
     };
+    listLeases: {
+        parameters: {
+            query?: {
+                /** @description One or more of running, paused, ended, comma-separated. */
+                status?: string;
+                /** @description Only this node's leases; all of them if you farm it. */
+                nodeId?: string;
+                /** @description Admins only: another owner's items. Others may name only themselves (else 403). */
+                ownerId?: string;
+                /** @description At most 200. */
+                limit?: number;
+                /** @description The previous page's `nextCursor`; omit it for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of leases */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeasePage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createLease: {
         parameters: {
             query?: never;
@@ -7212,6 +7574,80 @@ export interface operations {
             };
             /** @description Problem (409) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBids: {
+        parameters: {
+            query?: {
+                /** @description One or more of open, accepted, rejected, expired, cancelled, comma-separated. */
+                status?: string;
+                /** @description Admins only: another owner's items. Others may name only themselves (else 403). */
+                ownerId?: string;
+                /** @description How many bids a page looks at, at most 200. */
+                limit?: number;
+                /** @description The previous page's `nextCursor`; omit it for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of bids */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BidPage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

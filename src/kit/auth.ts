@@ -9,9 +9,10 @@
  * which bounds how long a revoked key can keep working anywhere. Expiry and a rotation's end of
  * grace are checked against the clock at every use, cached or not.
  */
-import type { Client, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { TtlCache } from "./cache";
 import { dayMs, now } from "./clock";
+import { afterCursor, pageOf, type TimeCursor } from "./db/cursor";
 import { decodeRow } from "./db/rows";
 import type { Role } from "./db/schema";
 import * as tables from "./db/schema";
@@ -89,6 +90,57 @@ export async function getApiKey(client: Client, id: string): Promise<ApiKeyRecor
   const result = await client.execute({ sql: "SELECT * FROM api_keys WHERE id = ?", args: [id] });
   const row = result.rows[0];
   return row ? keyFromRow(row) : null;
+}
+
+/** The read of one key (never its hash), to send in a batch with other reads. */
+export function apiKeyStatement(id: string): InStatement {
+  return { sql: "SELECT * FROM api_keys WHERE id = ?", args: [id] };
+}
+
+/** The key `apiKeyStatement` read, or null. */
+export function apiKeyFrom(result: ResultSet | undefined): ApiKeyRecord | null {
+  const row = result?.rows[0];
+  return row ? keyFromRow(row) : null;
+}
+
+/** A key with its rotation: the key that replaced it and when (null while it was never rotated). */
+export type ApiKeyListed = ApiKeyRecord & { rotatedToId: string | null; rotatedAtMs: number | null };
+
+/** Most keys on one page of a key listing. */
+export const apiKeysPageSizeMax = 200;
+
+export type ApiKeysPage = { keys: ApiKeyListed[]; nextCursor: TimeCursor | null };
+
+/**
+ * One page of keys, newest first (by creation time, then id), after `cursor`: `ownerId`'s, or
+ * everyone's with null. A key is rotated at most once (`rotateApiKey`), so its successor, if
+ * any, is the one key naming it in `rotated_from_id`. A statement and the reading of its answer.
+ */
+export function apiKeysQuery(
+  ownerId: string | null,
+  options: { limit: number; cursor: TimeCursor | null },
+): { statement: InStatement; read: (result: ResultSet) => ApiKeysPage } {
+  const limit = Math.min(Math.max(1, options.limit), apiKeysPageSizeMax);
+  const after = afterCursor("created_at", "id", options.cursor, "desc");
+  const owner = ownerId === null ? { sql: "1 = 1", args: [] } : { sql: "owner_id = ?", args: [ownerId] };
+  const statement = {
+    sql: `SELECT k.*, s.id AS rotated_to_id, s.created_at AS rotated_at
+          FROM (SELECT * FROM api_keys WHERE ${owner.sql} AND ${after.sql}
+                ORDER BY created_at DESC, id DESC LIMIT ?) k
+          LEFT JOIN api_keys s ON s.rotated_from_id = k.id
+          ORDER BY k.created_at DESC, k.id DESC`,
+    args: [...owner.args, ...after.args, limit + 1],
+  };
+  const read = (result: ResultSet): ApiKeysPage => {
+    const keys = result.rows.map((row) => ({
+      ...keyFromRow(row),
+      rotatedToId: row.rotated_to_id === null ? null : String(row.rotated_to_id),
+      rotatedAtMs: row.rotated_at === null ? null : Number(row.rotated_at),
+    }));
+    const page = pageOf(keys, limit, (key) => ({ atMs: key.createdAtMs, id: key.id }));
+    return { keys: page.items, nextCursor: page.nextCursor };
+  };
+  return { statement, read };
 }
 
 function constantTimeEqual(left: string, right: string): boolean {

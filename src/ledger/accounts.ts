@@ -4,6 +4,7 @@
  */
 import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { now } from "../kit/clock";
+import { afterCursor, pageOf, type TimeCursor } from "../kit/db/cursor";
 import { decodeRow } from "../kit/db/rows";
 import type { AccountKind } from "../kit/db/schema";
 import * as tables from "../kit/db/schema";
@@ -120,6 +121,35 @@ export async function listOwnerAccounts(client: Client, ownerId: string): Promis
     args: [ownerId],
   });
   return result.rows.map(accountFromRow);
+}
+
+/** Most accounts on one page of an owner's accounts. */
+export const ownerAccountsPageSizeMax = 200;
+
+export type AccountsPage = { accounts: Account[]; nextCursor: TimeCursor | null };
+
+/**
+ * One page of `ownerId`'s accounts, oldest first (by creation time, then id), after `cursor`: a
+ * statement to batch with other reads, and the reading of its answer.
+ */
+export function ownerAccountsQuery(
+  ownerId: string,
+  options: { limit: number; cursor: TimeCursor | null },
+): { statement: InStatement; read: (result: ResultSet) => AccountsPage } {
+  const limit = Math.min(Math.max(1, options.limit), ownerAccountsPageSizeMax);
+  const after = afterCursor("created_at", "id", options.cursor, "asc");
+  const statement = {
+    sql: `SELECT * FROM accounts WHERE owner_id = ? AND ${after.sql} ORDER BY created_at, id LIMIT ?`,
+    args: [ownerId, ...after.args, limit + 1],
+  };
+  const read = (result: ResultSet): AccountsPage => {
+    const page = pageOf(result.rows.map(accountFromRow), limit, (account) => ({
+      atMs: account.createdAtMs,
+      id: account.id,
+    }));
+    return { accounts: page.items, nextCursor: page.nextCursor };
+  };
+  return { statement, read };
 }
 
 /**

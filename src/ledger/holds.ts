@@ -100,6 +100,39 @@ export async function loadHoldDetails(
   return holds;
 }
 
+/** The code of the hold behind every interruptible bid (placed by the market's bid books). */
+export const bidHoldCode = "bid_hold";
+
+/** Most holds one page of an owner's bid holds reads. */
+export const ownerBidHoldsPageSizeMax = 200;
+
+export type OwnerHoldsPage = { holds: HoldDetail[]; nextSeq: bigint | null };
+
+/**
+ * One page of the bid holds placed from `ownerId`'s accounts, newest first (by the placing
+ * transfer's `seq`), before `beforeSeq`: a statement to batch with other reads, and the reading of
+ * its answer (`nextSeq`: the next page's `beforeSeq`, null on the last page). The code is written
+ * into the SQL, not bound, so the partial index `transfers_bid_holds` (only bid holds) serves it.
+ */
+export function ownerBidHoldsQuery(
+  ownerId: string,
+  options: { limit: number; beforeSeq: bigint | null },
+): { statement: InStatement; read: (result: ResultSet) => OwnerHoldsPage } {
+  const limit = Math.min(Math.max(1, options.limit), ownerBidHoldsPageSizeMax);
+  const statement = {
+    sql: `SELECT ${holdDetailColumns}
+          JOIN accounts a ON a.id = t.debit_account_id
+          WHERE a.owner_id = ? AND t.code = '${bidHoldCode}' AND t.type = 'pending' AND t.seq < ?
+          ORDER BY t.seq DESC LIMIT ?`,
+    args: [ownerId, options.beforeSeq ?? 2n ** 63n - 1n, limit + 1],
+  };
+  const read = (result: ResultSet): OwnerHoldsPage => {
+    const holds = result.rows.slice(0, limit).map(holdDetailFromRow);
+    return { holds, nextSeq: result.rows.length > limit ? (holds.at(-1)?.seq ?? null) : null };
+  };
+  return { statement, read };
+}
+
 /** One page, by id after `afterId`, of the pending holds with something left placed under one of `codes`. */
 export async function pendingHoldsPage(
   client: Client,

@@ -2,6 +2,7 @@
 import type { App } from "../kit/http/types";
 import * as createAccount from "./accounts/create";
 import * as getAccount from "./accounts/get";
+import * as listAccounts from "./accounts/list";
 import * as accountTransfers from "./accounts/transfers";
 import * as placeBid from "./auctions/bid";
 import * as ownBids from "./auctions/bids";
@@ -13,6 +14,7 @@ import * as simulateAuction from "./auctions/simulate";
 import * as bidPackageCommit from "./bid-packages/commit";
 import * as bidPackageList from "./bid-packages/list";
 import * as bidPackagePut from "./bid-packages/put";
+import * as listBids from "./bids/list";
 import * as calculateNode from "./calculator/node";
 import * as nodeProjection from "./calculator/node-projection";
 import * as capacityRequestAccept from "./capacity-requests/accept";
@@ -31,15 +33,18 @@ import * as farmerEarnings from "./farmers/earnings";
 import * as farmerNodes from "./farmers/nodes";
 import * as health from "./health/get";
 import * as createKey from "./keys/create";
+import * as listKeys from "./keys/list";
 import * as revokeKey from "./keys/revoke";
 import * as rotateKey from "./keys/rotate";
 import * as leaseCreate from "./leases/create";
 import * as leaseEnd from "./leases/end";
 import * as leaseEvents from "./leases/events";
 import * as leaseGet from "./leases/get";
+import * as leaseList from "./leases/list";
 import * as audit from "./ledger/audit";
 import * as supply from "./ledger/supply";
 import * as marketSlices from "./market/slices";
+import * as me from "./me/get";
 import * as nodeBidPlace from "./nodes/bid";
 import { acceptBid as nodeBidAccept, rejectBid as nodeBidReject } from "./nodes/bid-decision";
 import * as nodeBids from "./nodes/bids";
@@ -66,10 +71,13 @@ import * as withdrawalList from "./withdrawals/list";
 
 const modules = [
   health,
+  me,
   createAccount,
+  listAccounts,
   getAccount,
   accountTransfers,
   createKey,
+  listKeys,
   revokeKey,
   rotateKey,
   supply,
@@ -112,6 +120,7 @@ const modules = [
   farmerNodes,
   marketSlices,
   leaseCreate,
+  leaseList,
   leaseGet,
   leaseEnd,
   leaseEvents,
@@ -120,6 +129,7 @@ const modules = [
   nodeBidAccept,
   nodeBidReject,
   nodeBidCancel,
+  listBids,
   capacityRequestCreate,
   capacityRequestList,
   capacityRequestGet,

@@ -64,6 +64,11 @@ const routes: RouteCase[] = [
     allowed: ["admin"],
   },
   { name: "supply", method: "GET", path: () => "/v1/ledger/supply", allowed: everyRole },
+  { name: "me", method: "GET", path: () => "/v1/me", allowed: everyRole },
+  { name: "own accounts", method: "GET", path: () => "/v1/accounts", allowed: everyRole },
+  { name: "own leases", method: "GET", path: () => "/v1/leases", allowed: everyRole },
+  { name: "own bids", method: "GET", path: () => "/v1/bids", allowed: everyRole },
+  { name: "own keys", method: "GET", path: () => "/v1/keys", allowed: everyRole },
   { name: "audit", method: "GET", path: () => "/v1/ledger/audit", allowed: ["admin"] },
   {
     name: "manual transfer",
@@ -129,6 +134,34 @@ describe("ownership", () => {
     const admin = await call("GET", `/v1/accounts/${ownAccount.farmer}`, { key: keys.admin.key });
     expect(admin.status).toBe(200);
     expect(admin.body).toMatchObject({ id: ownAccount.farmer, ownerId: keys.farmer.ownerId });
+  });
+
+  it("the mine lists show a key only its owner's items; naming another owner is for admins", async () => {
+    for (const role of everyRole.filter((candidate) => candidate !== "admin")) {
+      const seeded = keys[role];
+      const accounts = await call<{ data: { id: string; ownerId: string }[] }>("GET", "/v1/accounts", {
+        key: seeded.key,
+      });
+      expect(accounts.body.data.map((account) => account.id)).toEqual([ownAccount[role]]);
+      const ownKeys = await call<{ data: { id: string }[] }>("GET", "/v1/keys", { key: seeded.key });
+      expect(ownKeys.body.data.map((key) => key.id)).toEqual([seeded.keyId]);
+      const me = await call("GET", "/v1/me", { key: seeded.key });
+      expect(me.body).toMatchObject({ ownerId: seeded.ownerId, role, keyId: seeded.keyId });
+      const other = role === "user" ? keys.farmer.ownerId : keys.user.ownerId;
+      for (const path of ["/v1/accounts", "/v1/keys", "/v1/leases", "/v1/bids"]) {
+        const refused = await call("GET", `${path}?ownerId=${other}`, { key: seeded.key });
+        expect(refused.status, `${role} ${path}`).toBe(403);
+        expect(refused.body).toMatchObject({ code: "FORBIDDEN" });
+      }
+    }
+    const byAdmin = await call<{ data: { id: string }[] }>(
+      "GET",
+      `/v1/accounts?ownerId=${keys.farmer.ownerId}`,
+      {
+        key: keys.admin.key,
+      },
+    );
+    expect(byAdmin.body.data.map((account) => account.id)).toEqual([ownAccount.farmer]);
   });
 
   it("a revoked key stops working at once", async () => {

@@ -121,6 +121,20 @@ export function assertOwner(principal: { role: Role; ownerId: string }, ownerId:
   }
 }
 
+/**
+ * Whose items a "mine" list shows: the caller's own unless `requested` names another owner, which
+ * only an admin may (403 otherwise).
+ */
+export function ownerToList(
+  principal: { role: Role; ownerId: string },
+  requested: string | undefined,
+): string {
+  if (requested === undefined || requested === principal.ownerId) return principal.ownerId;
+  if (principal.role !== "admin")
+    throw new ApiError("FORBIDDEN", "Only admins may list another owner's items");
+  return requested;
+}
+
 export { idempotent } from "./idempotency";
 
 /** Derives a stable transfer id from the caller's Idempotency-Key, so retries never move value twice. */

@@ -23,7 +23,10 @@ const defaultSecurity = [{ [apiKeySchemeName]: [] }];
 const tags = [
   { name: "system", description: "Liveness." },
   { name: "accounts", description: "Ledger accounts and their transfers." },
-  { name: "keys", description: "API keys: creation, rotation, revocation." },
+  {
+    name: "keys",
+    description: "API keys: the caller (`GET /v1/me`), listing, creation, rotation, revocation.",
+  },
   { name: "ledger", description: "Supply, the audit and manual adjustments." },
   { name: "prices", description: "The oracle's prices and manual overrides." },
   { name: "credits", description: "Buying Cloud Credits by card." },

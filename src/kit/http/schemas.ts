@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { type AssetCode, assetCodes, parseAmount } from "../../ledger/core/money";
+import type { TimeCursor } from "../db/cursor";
 import { idMessages, idPatterns } from "../ids";
 import { isSafeText, unsafeTextMessage } from "../text";
 import { ApiError } from "./errors";
@@ -147,3 +148,52 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
  * answers a misspelt or unsupported parameter the same way instead of ignoring it.
  */
 export const noQuerySchema = z.strictObject({});
+
+/** The `cursor` query parameter of a list ordered by a time and an id: `<epoch ms>:<id>`. */
+export const timeCursorSchema = z
+  .string()
+  .regex(/^[0-9]{1,16}:[A-Za-z0-9_]{1,100}$/, "must be a cursor returned by the previous page")
+  .openapi({
+    description: "The previous page's `nextCursor`; omit it for the first page.",
+    example: "1764849600000:lse_3f9a0c7Qm2Xr9LtK4pZsWd",
+  });
+
+/** A `timeCursorSchema` text as the stores take it (null without one). */
+export function timeCursorOf(text: string | undefined): TimeCursor | null {
+  if (text === undefined) return null;
+  const separator = text.indexOf(":");
+  return { atMs: Number(text.slice(0, separator)), id: text.slice(separator + 1) };
+}
+
+/** A store's cursor as the API shows it (null: no next page). */
+export function timeCursorText(cursor: TimeCursor | null): string | null {
+  return cursor === null ? null : `${cursor.atMs}:${cursor.id}`;
+}
+
+/**
+ * A query parameter that takes one or more of `values` as one comma-separated list
+ * (`status=running,paused`), read as the distinct values. Repeating the parameter is refused
+ * (422 naming it) rather than half-read, so there is one way to ask for several.
+ */
+export function commaListSchema<T extends string>(values: readonly [T, ...T[]]) {
+  const one = values.join("|");
+  return z
+    .string()
+    .regex(
+      new RegExp(`^(${one})(,(${one}))*$`),
+      `must be one or more of ${values.join(", ")}, comma-separated`,
+    )
+    .transform((text) => [...new Set(text.split(","))] as T[]);
+}
+
+/**
+ * The `ownerId` query parameter of the "mine" lists: only admins may name another owner (a
+ * non-admin may name only themselves).
+ */
+export const ownerFilterSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be an owner id")
+  .openapi({
+    description: "Admins only: another owner's items. Others may name only themselves (else 403).",
+    example: "usr_alice",
+  });

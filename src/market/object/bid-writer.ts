@@ -13,7 +13,7 @@ import { idempotencyRecordStatement } from "../../kit/db/idempotency";
 import { invariant } from "../../kit/errors";
 import { bidHoldId } from "../../kit/ids";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
-import { type HoldRequest, loadHolds, placeHolds, releaseHold } from "../../ledger/holds";
+import { bidHoldCode, type HoldRequest, loadHolds, placeHolds, releaseHold } from "../../ledger/holds";
 import { type Bid, type BidBook, placeBids } from "../core/bidbook";
 import { chargeForUsage } from "../core/revenue";
 import type { BookContext } from "./context";
@@ -317,7 +317,7 @@ export class BidWriter {
       payerAccountId: request.payerAccountId,
       amountMinor: amountMinor > 0n ? amountMinor : 1n,
       timeoutMs: request.openMs + market.prepaidWindowMs + market.holdSlackMs,
-      code: "bid_hold",
+      code: bidHoldCode,
       metadata: { bidId: request.bidId, nodeId: request.nodeId },
       with: record,
     };

@@ -124,6 +124,15 @@ export const bidActionSchema = z.strictObject({
 });
 export type BidActionInput = z.infer<typeof bidActionSchema>;
 
+/** Most bids one `getBids` call asks for (the bids listing's bound, `ownerBidHoldsPageSizeMax`). */
+export const bidsPerLookupMax = 200;
+
+/** Arguments of `getBids`: some bids of one node, by id. */
+export const bidsLookupSchema = z.strictObject({
+  nodeId: nodeIdSchema,
+  bidIds: z.array(bidIdSchema).max(bidsPerLookupMax),
+});
+
 export const leaseRefSchema = z.strictObject({ nodeId: nodeIdSchema, leaseId: leaseIdSchema });
 export type LeaseRef = z.infer<typeof leaseRefSchema>;
 

@@ -49,6 +49,7 @@ import {
   type BidView,
   type BookView,
   bidActionSchema,
+  bidsLookupSchema,
   type EventView,
   leaseEventsSchema,
   leaseRefSchema,
@@ -295,6 +296,20 @@ export class NodeBidBook extends DurableObject<Env> {
     const { request, book } = loaded.value;
     const bid = book.bids.find((candidate) => candidate.id === request.bidId);
     return bid ? ok(bidView(this.state, bid)) : fail("NOT_FOUND", `No bid ${request.bidId} on this node`);
+  }
+
+  /** These bids of this book, in the order asked; the ones it does not hold (compacted, unknown) left out. */
+  async getBids(input: z.input<typeof bidsLookupSchema>): Promise<Result<BidView[]>> {
+    const loaded = await this.parseAndLoad(bidsLookupSchema, input);
+    if (!loaded.ok) return loaded;
+    const { request, book } = loaded.value;
+    const byId = new Map(book.bids.map((bid) => [bid.id, bid]));
+    return ok(
+      request.bidIds.flatMap((bidId) => {
+        const bid = byId.get(bidId);
+        return bid ? [bidView(this.state, bid)] : [];
+      }),
+    );
   }
 
   /**

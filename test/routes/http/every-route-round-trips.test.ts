@@ -543,6 +543,17 @@ const recipes: Record<string, Recipe> = {
     const placed = await placeBid(bidder, roundId, "100", "0.03", freshKey("every"));
     return { call: send("DELETE", `/v1/auctions/${roundId}/bids/${placed.bidId}`, bidder.key), status: 200 };
   },
+  getMe: async () => ({ call: get("/v1/me", user.key), status: 200 }),
+  listAccounts: async () => ({ call: get("/v1/accounts", user.key), status: 200 }),
+  listLeases: async () => {
+    await newLease();
+    return { call: get("/v1/leases?status=running", user.key), status: 200 };
+  },
+  listApiKeys: async () => ({ call: get("/v1/keys", user.key), status: 200 }),
+  listBids: async () => {
+    await newBid();
+    return { call: get("/v1/bids", user.key), status: 200 };
+  },
   getDevClock: async () => ({ call: get("/v1/dev/clock", admin.key), status: 200 }),
   advanceDevClock: async () => ({
     call: send("POST", "/v1/dev/clock", admin.key, { advanceSeconds: 1 }),

@@ -199,6 +199,37 @@ const routes: { name: string; budget: number; status: number; request: () => () 
       status: 201,
       request: () => () => placeBid(bidder, roundId, "100", "0.03").then(({ response }) => response),
     },
+    {
+      name: "GET /v1/me",
+      budget: 1,
+      status: 200,
+      request: () => () => call("GET", "/v1/me", { key: user.key }),
+    },
+    {
+      name: "GET /v1/accounts",
+      budget: 1,
+      status: 200,
+      request: () => () => call("GET", "/v1/accounts?limit=10", { key: user.key }),
+    },
+    {
+      name: "GET /v1/leases",
+      budget: 1,
+      status: 200,
+      request: () => () =>
+        call("GET", `/v1/leases?status=running,paused&nodeId=${node.id}`, { key: user.key }),
+    },
+    {
+      name: "GET /v1/keys",
+      budget: 1,
+      status: 200,
+      request: () => () => call("GET", "/v1/keys", { key: user.key }),
+    },
+    {
+      name: "GET /v1/bids (the node bids and reservations above placed holds; their book answers, warm)",
+      budget: 1,
+      status: 200,
+      request: () => () => call("GET", "/v1/bids?status=open", { key: user.key }),
+    },
   ];
 
 /** A new webhook delivery of each provider, then the same delivery again. */

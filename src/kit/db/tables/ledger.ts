@@ -92,6 +92,9 @@ export const transfers = sqliteTable(
     uniqueIndex("transfers_id").on(table.id),
     index("transfers_debit").on(table.debitAccountId, table.seq),
     index("transfers_credit").on(table.creditAccountId, table.seq),
+    // The bids' holds by payer account, newest last: `GET /v1/bids` reads an owner's (partial:
+    // only bid holds, so no other transfer pays for it).
+    index("transfers_bid_holds").on(table.debitAccountId, table.seq).where(sql`${table.code} = 'bid_hold'`),
     check("transfers_amount_positive", sql`${table.amountMinor} > 0`),
     check("transfers_distinct_accounts", sql`${table.debitAccountId} <> ${table.creditAccountId}`),
     check(
@@ -145,7 +148,12 @@ export const apiKeys = sqliteTable(
     revokedAtMs: int("revoked_at"),
     rotatedFromId: text("rotated_from_id"),
   },
-  (table) => [uniqueIndex("api_keys_prefix").on(table.prefix), index("api_keys_owner").on(table.ownerId)],
+  (table) => [
+    uniqueIndex("api_keys_prefix").on(table.prefix),
+    index("api_keys_owner").on(table.ownerId),
+    // A key's successor after a rotation (`GET /v1/keys` shows it).
+    index("api_keys_rotated_from").on(table.rotatedFromId),
+  ],
 );
 
 /** Responses of value-moving POSTs, replayed for a repeated Idempotency-Key. */

@@ -1,0 +1,2 @@
+CREATE INDEX `api_keys_rotated_from` ON `api_keys` (`rotated_from_id`);--> statement-breakpoint
+CREATE INDEX `transfers_bid_holds` ON `transfers` (`debit_account_id`,`seq`) WHERE "transfers"."code" = 'bid_hold';
