@@ -119,6 +119,17 @@ export function problemResponses(...statuses: number[]) {
 export const pageSizeDefault = 50;
 export const pageSizeMax = 200;
 
+/** A list's `limit`: 1 to `max`, default `pageSizeDefault`. */
+export function pageLimitSchema(max: number, description = `At most ${max}.`) {
+  return z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(pageSizeDefault)
+    .openapi({ description, example: 50 });
+}
+
 export const pageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(pageSizeMax).default(pageSizeDefault).openapi({ example: 50 }),
   cursor: z

@@ -7,6 +7,7 @@ import { anyRole, ownerToList, requireRoles } from "../../kit/http/middleware";
 import {
   jsonResponse,
   ownerFilterSchema,
+  pageLimitSchema,
   pageSizeDefault,
   problemResponses,
   timeCursorOf,
@@ -19,13 +20,7 @@ import { accountJson, accountSchema } from "./schemas";
 
 const querySchema = z.strictObject({
   ownerId: ownerFilterSchema.optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(ownerAccountsPageSizeMax)
-    .default(pageSizeDefault)
-    .openapi({ description: `At most ${ownerAccountsPageSizeMax}.`, example: 50 }),
+  limit: pageLimitSchema(ownerAccountsPageSizeMax),
   cursor: timeCursorSchema.optional(),
 });
 

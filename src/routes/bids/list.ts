@@ -10,6 +10,7 @@ import {
   commaListSchema,
   jsonResponse,
   ownerFilterSchema,
+  pageLimitSchema,
   pageSizeDefault,
   problemResponses,
 } from "../../kit/http/schemas";
@@ -26,16 +27,10 @@ const querySchema = z.strictObject({
     example: "open",
   }),
   ownerId: ownerFilterSchema.optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(ownerBidHoldsPageSizeMax)
-    .default(pageSizeDefault)
-    .openapi({
-      description: `How many bids a page looks at, at most ${ownerBidHoldsPageSizeMax}.`,
-      example: 50,
-    }),
+  limit: pageLimitSchema(
+    ownerBidHoldsPageSizeMax,
+    `How many bids a page looks at, at most ${ownerBidHoldsPageSizeMax}.`,
+  ),
   cursor: z
     .string()
     .regex(/^[0-9]{1,19}$/, "must be a cursor returned by the previous page")

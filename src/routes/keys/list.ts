@@ -8,6 +8,7 @@ import { anyRole, ownerToList, requireRoles } from "../../kit/http/middleware";
 import {
   jsonResponse,
   ownerFilterSchema,
+  pageLimitSchema,
   pageSizeDefault,
   problemResponses,
   timeCursorOf,
@@ -26,13 +27,7 @@ const listedKeySchema = apiKeySchema
 
 const querySchema = z.strictObject({
   ownerId: ownerFilterSchema.optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(apiKeysPageSizeMax)
-    .default(pageSizeDefault)
-    .openapi({ description: `At most ${apiKeysPageSizeMax}.`, example: 50 }),
+  limit: pageLimitSchema(apiKeysPageSizeMax),
   cursor: timeCursorSchema.optional(),
 });
 

@@ -12,6 +12,7 @@ import {
   jsonResponse,
   nodeIdSchema,
   ownerFilterSchema,
+  pageLimitSchema,
   pageSizeDefault,
   problemResponses,
   timeCursorOf,
@@ -31,13 +32,7 @@ const querySchema = z.strictObject({
     .optional()
     .openapi({ description: "Only this node's leases; all of them if you farm it." }),
   ownerId: ownerFilterSchema.optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(leasesPageSizeMax)
-    .default(pageSizeDefault)
-    .openapi({ description: `At most ${leasesPageSizeMax}.`, example: 50 }),
+  limit: pageLimitSchema(leasesPageSizeMax),
   cursor: timeCursorSchema.optional(),
 });
 
