@@ -12,7 +12,7 @@
  * offer is marked `failed`, since it can no longer be kept; when it is the requester's (say, too
  * little CC) the offer stays open and nothing is left changed.
  */
-import type { Client, InStatement, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
 import type { ErrorCode } from "../../kit/errors";
@@ -122,8 +122,17 @@ export async function insertRequest(
 }
 
 export async function getRequest(client: Client, id: string): Promise<CapacityRequest | null> {
-  const result = await client.execute({ sql: "SELECT * FROM capacity_requests WHERE id = ?", args: [id] });
-  const row = result.rows[0];
+  return requestFrom(await client.execute(requestStatement(id)));
+}
+
+/** The read of `getRequest`, to batch with others. */
+export function requestStatement(id: string): InStatement {
+  return { sql: "SELECT * FROM capacity_requests WHERE id = ?", args: [id] };
+}
+
+/** The request `requestStatement` read, or null. */
+export function requestFrom(result: ResultSet | undefined): CapacityRequest | null {
+  const row = result?.rows[0];
   return row ? requestFromRow(row) : null;
 }
 
@@ -161,11 +170,20 @@ export async function listRequests(
 
 /** A request's offers, cheapest first (ties: earliest). */
 export async function listOffers(client: Client, requestId: string): Promise<CapacityOffer[]> {
-  const result = await client.execute({
+  return offersFrom(await client.execute(offersStatement(requestId)));
+}
+
+/** The read of `listOffers`, to batch with others. */
+export function offersStatement(requestId: string): InStatement {
+  return {
     sql: "SELECT * FROM capacity_offers WHERE request_id = ? ORDER BY price_pico, created_at, id LIMIT ?",
     args: [requestId, offersPerRequestMax],
-  });
-  return result.rows.map(offerFromRow);
+  };
+}
+
+/** The offers `offersStatement` read. */
+export function offersFrom(result: ResultSet | undefined): CapacityOffer[] {
+  return (result?.rows ?? []).map(offerFromRow);
 }
 
 export async function getOffer(client: Client, id: string): Promise<CapacityOffer | null> {

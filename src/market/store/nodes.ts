@@ -169,19 +169,29 @@ function nodeFromRow(row: Row): NodeRecord {
 /** Most nodes on one page of a farmer's nodes. */
 export const farmerNodesPageSizeMax = 200;
 
-/** A farmer's nodes by id, one page after `cursor` (a node id), with the next page's cursor. */
-export async function listFarmerNodes(
-  client: Client,
+function farmerNodesLimit(limit: number): number {
+  return Math.min(Math.max(1, limit), farmerNodesPageSizeMax);
+}
+
+/** A farmer's nodes by id, one page after `cursor` (a node id); `farmerNodesFrom` reads the page and its next cursor. */
+export function farmerNodesStatement(
   farmerId: string,
   options: { limit: number; cursor: string | null },
-): Promise<{ nodes: NodeRecord[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(1, options.limit), farmerNodesPageSizeMax);
-  const result = await client.execute({
+): InStatement {
+  return {
     sql: "SELECT * FROM nodes WHERE farmer_id = ? AND id > ? ORDER BY id LIMIT ?",
-    args: [farmerId, options.cursor ?? "", limit + 1],
-  });
-  const nodes = result.rows.slice(0, limit).map(nodeFromRow);
-  return { nodes, nextCursor: result.rows.length > limit ? (nodes.at(-1)?.id ?? null) : null };
+    args: [farmerId, options.cursor ?? "", farmerNodesLimit(options.limit) + 1],
+  };
+}
+
+/** The page `farmerNodesStatement` read (`limit` as given to it). */
+export function farmerNodesFrom(
+  result: ResultSet,
+  limit: number,
+): { nodes: NodeRecord[]; nextCursor: string | null } {
+  const pageSize = farmerNodesLimit(limit);
+  const nodes = result.rows.slice(0, pageSize).map(nodeFromRow);
+  return { nodes, nextCursor: result.rows.length > pageSize ? (nodes.at(-1)?.id ?? null) : null };
 }
 
 export async function getNode(client: Client, id: string): Promise<NodeRecord | null> {

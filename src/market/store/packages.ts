@@ -11,7 +11,7 @@
  * package lease pays is exactly the monthly price ÷ hoursPerMonth (a fraction, `1.2/720`), so a
  * month of a package lease charges the monthly price to the minor unit.
  */
-import type { Client, Row } from "@libsql/client";
+import type { Client, InStatement, Row } from "@libsql/client";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
 import { fail, ok, type Result } from "../../kit/result";
@@ -54,33 +54,47 @@ function packageFromRow(row: Row): PackageRecord {
   };
 }
 
+/**
+ * Whether this isolate already made sure the spec's packages exist: they are created once per
+ * database and never deleted (an admin deactivates a package instead), so once is enough.
+ */
+let defaultsEnsured = false;
+
 /** Creates the spec's packages if they were never created (an admin's later edits are kept). */
 export async function ensureDefaultPackages(client: Client, nowMs: number): Promise<void> {
-  await client.batch(
-    Object.values(threefoldBidPackages).map((pkg) => ({
-      sql: `INSERT OR IGNORE INTO bid_packages (id, name, requirements, price_cc_per_slice_month, slices_committed, lease_hours, active, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-      args: [
-        pkg.id,
-        pkg.name,
-        JSON.stringify(pkg.requirements),
-        pkg.priceCcPerSliceMonth,
-        pkg.slicesCommitted,
-        packageLeaseHoursDefault,
-        nowMs,
-        nowMs,
-      ],
-    })),
-    "write",
-  );
+  if (defaultsEnsured) return;
+  await client.batch(defaultPackagesStatements(nowMs), "write");
+  defaultsEnsured = true;
+}
+
+function defaultPackagesStatements(nowMs: number): InStatement[] {
+  return Object.values(threefoldBidPackages).map((pkg) => ({
+    sql: `INSERT OR IGNORE INTO bid_packages (id, name, requirements, price_cc_per_slice_month, slices_committed, lease_hours, active, created_at, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+    args: [
+      pkg.id,
+      pkg.name,
+      JSON.stringify(pkg.requirements),
+      pkg.priceCcPerSliceMonth,
+      pkg.slicesCommitted,
+      packageLeaseHoursDefault,
+      nowMs,
+      nowMs,
+    ],
+  }));
 }
 
 const packageSelect = `SELECT p.*, (SELECT COALESCE(SUM(c.slices), 0) FROM package_commitments c
   WHERE c.package_id = p.id AND c.status = 'active') AS slices_filled FROM bid_packages p`;
 
-export async function listPackages(client: Client): Promise<PackageRecord[]> {
-  const result = await client.execute(`${packageSelect} ORDER BY p.created_at, p.id LIMIT 200`);
-  return result.rows.map(packageFromRow);
+const listStatement = `${packageSelect} ORDER BY p.created_at, p.id LIMIT 200`;
+
+/** Every package (at most 200), the spec's created first if this isolate has not yet: one round trip. */
+export async function listPackages(client: Client, nowMs: number): Promise<PackageRecord[]> {
+  if (defaultsEnsured) return (await client.execute(listStatement)).rows.map(packageFromRow);
+  const results = await client.batch([...defaultPackagesStatements(nowMs), listStatement], "write");
+  defaultsEnsured = true;
+  return results.at(-1)!.rows.map(packageFromRow);
 }
 
 export async function getPackage(client: Client, id: string): Promise<PackageRecord | null> {

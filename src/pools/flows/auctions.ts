@@ -13,6 +13,7 @@ import { openDatabase } from "../../kit/db/client";
 import { invariant } from "../../kit/errors";
 import { sha256Hex } from "../../kit/ids";
 import { fail, ok, type Result } from "../../kit/result";
+import { priceInForceFrom, priceInForceStatement } from "../../oracle/prices";
 import { roundCap } from "../core/auction/cap";
 import { type AuctionRules, defaultAuctionRules } from "../core/auction/config";
 import { computeOutcome } from "../core/outcome";
@@ -25,9 +26,25 @@ import {
   roundDurationMsMax,
   roundDurationMsMin,
 } from "../core/round";
-import { getPool, poolFigures } from "../store/pools";
-import { referencePrice } from "../store/reference";
-import { deleteUnopenedRound, getRound, insertRound, type RoundRecord, roundExists } from "../store/rounds";
+import {
+  getPool,
+  type PoolFiguresRecord,
+  poolFigures,
+  poolFiguresFrom,
+  poolFrom,
+  roundPoolFiguresStatement,
+  roundPoolStatement,
+} from "../store/pools";
+import { referenceOf, referencePrice } from "../store/reference";
+import {
+  deleteUnopenedRound,
+  getRound,
+  insertRound,
+  type RoundRecord,
+  roundExists,
+  roundFrom,
+  roundStatement,
+} from "../store/rounds";
 
 // The round's rules and limits live in its core (core/round.ts), its reference price in the store;
 // callers of the flows keep importing them from here.
@@ -202,6 +219,51 @@ export async function indicativeCap(
   round: RoundRecord,
   nowMs = now(),
 ): Promise<IndicativeCap> {
+  const pool = await getPool(client, round.config.poolId);
+  if (!pool) return indicativeCapOf(round, null, nowMs);
+  const [reference, figures] = await Promise.all([
+    referencePrice(client, round.config.reference, nowMs),
+    poolFigures(client, pool),
+  ]);
+  return indicativeCapOf(round, { figures, reference }, nowMs);
+}
+
+/**
+ * A round and, while it is open and uncleared, its indicative cap, in one round trip: the round,
+ * its pool, the pool's figures and the TFT price in force are read in one batch.
+ */
+export async function roundWithCap(
+  client: Client,
+  roundId: string,
+  nowMs = now(),
+): Promise<{ round: RoundRecord; cap: IndicativeCap | null } | null> {
+  const [round, pool, figures, tft] = await client.batch(
+    [
+      roundStatement(roundId),
+      roundPoolStatement(roundId),
+      roundPoolFiguresStatement(roundId),
+      priceInForceStatement("tft", nowMs),
+    ],
+    "read",
+  );
+  const record = roundFrom(round);
+  if (!record) return null;
+  if (record.result !== null || record.state !== "open") return { round: record, cap: null };
+  const facts = poolFrom(pool)
+    ? {
+        figures: poolFiguresFrom(figures),
+        reference: referenceOf(record.config.reference, priceInForceFrom("tft", tft!, nowMs)),
+      }
+    : null;
+  return { round: record, cap: indicativeCapOf(record, facts, nowMs) };
+}
+
+/** `indicativeCap` from what it reads: the pool's figures and the reference price (null: no pool). */
+function indicativeCapOf(
+  round: RoundRecord,
+  facts: { figures: PoolFiguresRecord; reference: Result<{ price: string }> } | null,
+  nowMs: number,
+): IndicativeCap {
   const config = round.config;
   const none = {
     amount: null,
@@ -210,12 +272,8 @@ export async function indicativeCap(
     priceCeiling: null,
     conversionPrice: null,
   };
-  const pool = await getPool(client, config.poolId);
-  if (!pool) return none;
-  const [reference, figures] = await Promise.all([
-    referencePrice(client, config.reference, nowMs),
-    poolFigures(client, pool),
-  ]);
+  if (!facts) return none;
+  const { figures, reference } = facts;
   const poolFiguresUsdc = {
     totalContributedUsdcMinor: figures.totalContributedUsdcMinor,
     totalExitedUsdcMinor: figures.totalExitedUsdcMinor,

@@ -3,7 +3,7 @@
  * the same atomic writes as the bids' holds, cancellations and settlements. Read here to show an
  * owner their own bids; bids stay sealed from everyone else until the round publishes its result.
  */
-import type { Client, InStatement } from "@libsql/client";
+import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
 import { formatAmount } from "../../ledger/core/money";
@@ -27,10 +27,19 @@ export type OwnBidJson = {
 
 /** An owner's bids in a round, in submission order, with their settlement once known. */
 export async function ownBids(client: Client, roundId: string, ownerId: string): Promise<OwnBidJson[]> {
-  const result = await client.execute({
+  return ownBidsFrom(await client.execute(ownBidsStatement(roundId, ownerId)));
+}
+
+/** The read of `ownBids`, to batch with others. */
+export function ownBidsStatement(roundId: string, ownerId: string): InStatement {
+  return {
     sql: "SELECT * FROM auction_bids WHERE round_id = ? AND owner_id = ? ORDER BY submit_seq LIMIT ?",
     args: [roundId, ownerId, ownBidsListMax],
-  });
+  };
+}
+
+/** The bids `ownBidsStatement` read. */
+export function ownBidsFrom(result: ResultSet): OwnBidJson[] {
   return result.rows.map((row) => {
     const bid = decodeRow(tables.auctionBids, row);
     return {

@@ -179,35 +179,42 @@ export async function poolFigures(client: Client, pool: Pool): Promise<PoolFigur
 
 /** The read of `poolFigures`, to batch with others (the pool's accounts follow from its id). */
 export function poolFiguresStatement(poolId: string): InStatement {
-  const pool = {
-    id: poolId,
-    usdcAccountId: poolAccountIds(poolId).usdc,
-    tfpAccountId: poolAccountIds(poolId).tfp,
-  };
+  return figuresStatement("SELECT ? AS id", poolId);
+}
+
+/** `poolFiguresStatement` for the pool of an exit round, known by the round's id alone. */
+export function roundPoolFiguresStatement(roundId: string): InStatement {
+  return figuresStatement("SELECT pool_id AS id FROM auction_rounds WHERE id = ?", roundId);
+}
+
+/** The read of one pool by the id of one of its exit rounds (`poolFrom` decodes it). */
+export function roundPoolStatement(roundId: string): InStatement {
   return {
-    sql: `SELECT
-      (SELECT credits_posted - debits_posted FROM accounts WHERE id = ?) AS usdc_posted,
-      (SELECT credits_posted - debits_posted - debits_pending FROM accounts WHERE id = ?) AS usdc_available,
-      (SELECT credits_posted - debits_posted FROM accounts WHERE id = ?) AS tfp_posted,
-      (SELECT credits_posted - debits_posted - debits_pending FROM accounts WHERE id = ?) AS tfp_available,
-      (SELECT credits_pending FROM accounts WHERE id = ?) AS tfp_pending_in,
-      (SELECT COALESCE(SUM(value_usdc), 0) FROM pool_positions WHERE pool_id = ?) AS contributed,
-      (SELECT count(*) FROM pool_positions WHERE pool_id = ?) AS positions,
-      (SELECT COALESCE(SUM(payout_usdc), 0) FROM auction_rounds WHERE pool_id = ? AND state IN ('settling', 'settled')) AS exited_usdc,
-      (SELECT COALESCE(SUM(filled_tfp), 0) FROM auction_rounds WHERE pool_id = ? AND state IN ('settling', 'settled')) AS exited_tfp,
-      (SELECT COALESCE(SUM(r.amount), 0) FROM position_rewards r JOIN pool_positions p ON p.id = r.position_id WHERE p.pool_id = ?) AS rewards`,
-    args: [
-      pool.usdcAccountId,
-      pool.usdcAccountId,
-      pool.tfpAccountId,
-      pool.tfpAccountId,
-      pool.tfpAccountId,
-      pool.id,
-      pool.id,
-      pool.id,
-      pool.id,
-      pool.id,
-    ],
+    sql: "SELECT * FROM pools WHERE id = (SELECT pool_id FROM auction_rounds WHERE id = ?)",
+    args: [roundId],
+  };
+}
+
+/**
+ * A pool's figures; `poolIdSql` selects the pool's id (one row, column `id`) from its one
+ * argument. The accounts are `poolAccountIds`: `acc_<pool id>_usdc` and `acc_<pool id>_tfp`.
+ */
+function figuresStatement(poolIdSql: string, arg: string): InStatement {
+  return {
+    sql: `WITH p AS (${poolIdSql}),
+      a AS (SELECT 'acc_' || p.id || '_usdc' AS usdc, 'acc_' || p.id || '_tfp' AS tfp, p.id AS id FROM p)
+    SELECT
+      (SELECT credits_posted - debits_posted FROM accounts WHERE id = (SELECT usdc FROM a)) AS usdc_posted,
+      (SELECT credits_posted - debits_posted - debits_pending FROM accounts WHERE id = (SELECT usdc FROM a)) AS usdc_available,
+      (SELECT credits_posted - debits_posted FROM accounts WHERE id = (SELECT tfp FROM a)) AS tfp_posted,
+      (SELECT credits_posted - debits_posted - debits_pending FROM accounts WHERE id = (SELECT tfp FROM a)) AS tfp_available,
+      (SELECT credits_pending FROM accounts WHERE id = (SELECT tfp FROM a)) AS tfp_pending_in,
+      (SELECT COALESCE(SUM(value_usdc), 0) FROM pool_positions WHERE pool_id = (SELECT id FROM a)) AS contributed,
+      (SELECT count(*) FROM pool_positions WHERE pool_id = (SELECT id FROM a)) AS positions,
+      (SELECT COALESCE(SUM(payout_usdc), 0) FROM auction_rounds WHERE pool_id = (SELECT id FROM a) AND state IN ('settling', 'settled')) AS exited_usdc,
+      (SELECT COALESCE(SUM(filled_tfp), 0) FROM auction_rounds WHERE pool_id = (SELECT id FROM a) AND state IN ('settling', 'settled')) AS exited_tfp,
+      (SELECT COALESCE(SUM(r.amount), 0) FROM position_rewards r JOIN pool_positions p ON p.id = r.position_id WHERE p.pool_id = (SELECT id FROM a)) AS rewards`,
+    args: [arg],
   };
 }
 

@@ -2,7 +2,7 @@
 import type { Client } from "@libsql/client";
 import { now } from "../../kit/clock";
 import { fail, ok, type Result } from "../../kit/result";
-import { priceInForce } from "../../oracle/prices";
+import { type PriceInForce, priceInForce } from "../../oracle/prices";
 import type { ReferenceSource } from "../core/round";
 
 /**
@@ -14,10 +14,18 @@ export async function referencePrice(
   source: ReferenceSource,
   nowMs = now(),
 ): Promise<Result<{ price: string; roundId: string | null }>> {
+  if (source.source === "fixed") return referenceOf(source, null);
+  return referenceOf(source, await priceInForce(client, "tft", nowMs));
+}
+
+/** `referencePrice` from the TFT price in force (`priceInForceStatement("tft", …)`, read in a batch). */
+export function referenceOf(
+  source: ReferenceSource,
+  tftPrice: PriceInForce | null,
+): Result<{ price: string; roundId: string | null }> {
   if (source.source === "fixed") return ok({ price: source.price, roundId: null });
-  const price = await priceInForce(client, "tft", nowMs);
-  if (!price || price.health === "halted") {
+  if (!tftPrice || tftPrice.health === "halted") {
     return fail("ORACLE_HALTED", "The TFT market price is halted or missing: no reference price");
   }
-  return ok({ price: price.priceUsd, roundId: price.roundId });
+  return ok({ price: tftPrice.priceUsd, roundId: tftPrice.roundId });
 }

@@ -4,7 +4,7 @@
  * `position_rewards`). The round's object is the single writer of its state; it updates the row
  * at each transition through the statements below, and the flows open and list rounds here.
  */
-import type { Client, InStatement, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
 import { type RoundResultJson, storedResult } from "../core/outcome";
@@ -55,11 +55,17 @@ function roundFromRow(row: Row): RoundRecord {
 
 /** A round as mirrored in libSQL, with its bid count; null if there is no such round. */
 export async function getRound(client: Client, id: string): Promise<RoundRecord | null> {
-  const result = await client.execute({
-    sql: `SELECT ${roundColumns} FROM auction_rounds r WHERE r.id = ?`,
-    args: [id],
-  });
-  const row = result.rows[0];
+  return roundFrom(await client.execute(roundStatement(id)));
+}
+
+/** The read of `getRound`, to batch with others. */
+export function roundStatement(id: string): InStatement {
+  return { sql: `SELECT ${roundColumns} FROM auction_rounds r WHERE r.id = ?`, args: [id] };
+}
+
+/** The round `roundStatement` read, or null. */
+export function roundFrom(result: ResultSet | undefined): RoundRecord | null {
+  const row = result?.rows[0];
   return row ? roundFromRow(row) : null;
 }
 

@@ -3,8 +3,8 @@ import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { getRound } from "../../pools/flows/auctions";
-import { ownBids } from "../../pools/store/bids";
+import { roundExistsStatement } from "../../pools/flows/auctions";
+import { ownBidsFrom, ownBidsStatement } from "../../pools/store/bids";
 import { roundParamsSchema } from "./schemas";
 
 const ownBidSchema = z
@@ -40,10 +40,11 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const db = c.get("db");
-    const round = await getRound(db, c.req.valid("param").id);
-    if (!round) throw new ApiError("NOT_FOUND", "No such round");
-    const bids = await ownBids(db, round.id, c.get("principal").ownerId);
-    return c.json({ data: bids }, 200);
+    const roundId = c.req.valid("param").id;
+    const [round, bids] = await c
+      .get("db")
+      .batch([roundExistsStatement(roundId), ownBidsStatement(roundId, c.get("principal").ownerId)], "read");
+    if (round!.rows.length === 0) throw new ApiError("NOT_FOUND", "No such round");
+    return c.json({ data: ownBidsFrom(bids!) }, 200);
   });
 }

@@ -4,7 +4,7 @@ import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { getRound, indicativeCap } from "../../pools/flows/auctions";
+import { roundWithCap } from "../../pools/flows/auctions";
 import { roundJson, roundParamsSchema, roundSchema } from "./schemas";
 
 const route = createRoute({
@@ -22,12 +22,9 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const db = c.get("db");
-    const round = await getRound(db, c.req.valid("param").id);
-    if (!round) throw new ApiError("NOT_FOUND", "No such round");
     const nowMs = now();
-    const cap =
-      round.result === null && round.state === "open" ? await indicativeCap(db, round, nowMs) : null;
-    return c.json(roundJson(round, cap, nowMs), 200);
+    const found = await roundWithCap(c.get("db"), c.req.valid("param").id, nowMs);
+    if (!found) throw new ApiError("NOT_FOUND", "No such round");
+    return c.json(roundJson(found.round, found.cap, nowMs), 200);
   });
 }

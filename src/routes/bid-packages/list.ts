@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { ensureDefaultPackages, listPackages } from "../../market/store/packages";
+import { listPackages } from "../../market/store/packages";
 import { packageJson, packageSchema } from "./schemas";
 
 const route = createRoute({
@@ -25,8 +25,6 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const db = c.get("db");
-    await ensureDefaultPackages(db, now());
-    return c.json({ data: (await listPackages(db)).map(packageJson) }, 200);
+    return c.json({ data: (await listPackages(c.get("db"), now())).map(packageJson) }, 200);
   });
 }

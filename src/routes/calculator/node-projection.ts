@@ -8,6 +8,7 @@
  * The node's farmer or an admin. Reads the marketplace's `nodes` and `settlements` tables.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { InStatement } from "@libsql/client";
 import { hourMs, now } from "../../kit/clock";
 import { ApiError } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
@@ -16,8 +17,9 @@ import type { App } from "../../kit/http/types";
 import { Dec, formatAmount } from "../../ledger/core/money";
 import { marketConfig } from "../../market/config";
 import { incomeProjection } from "../../market/core/income";
-import { currentPeg } from "../../oracle/prices";
-import { nodeParamsSchema, requireOwnNode } from "../nodes/schemas";
+import { nodeStatement } from "../../market/store/nodes";
+import { readWithPeg } from "../../oracle/prices";
+import { nodeParamsSchema, ownNodeFrom } from "../nodes/schemas";
 import { figure, type Money, moneyFigure, moneyOf, moneySchema } from "./figures";
 
 /** Most calendar months one projection covers (one query each, in one batch). */
@@ -96,6 +98,15 @@ function monthStart(ms: number, offset = 0): number {
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + offset, 1);
 }
 
+/** The farmer's share, the charges and the count of a node's settlements whose period ended in `range`. */
+function monthSumsStatement(nodeId: string, range: { start: number; end: number }): InStatement {
+  return {
+    sql: `SELECT coalesce(sum(farmer_minor), 0) AS farmer, coalesce(sum(charge_minor), 0) AS charged, count(*) AS settlements
+          FROM settlements WHERE node_id = ? AND period_end > ? AND period_end <= ?`,
+    args: [nodeId, range.start, range.end],
+  };
+}
+
 function monthLabel(ms: number): string {
   return new Date(ms).toISOString().slice(0, 7);
 }
@@ -105,10 +116,23 @@ export function register(app: App) {
     const db = c.get("db");
     const { id } = c.req.valid("param");
     const { months } = c.req.valid("query");
-    const node = await requireOwnNode(db, c.get("principal"), id);
     const params = marketConfig(c.env).parameters;
     const nowMs = now();
-    const peg = await currentPeg(db, nowMs);
+    const firstMonth = monthStart(nowMs, 1 - months);
+    const ranges = Array.from({ length: months }, (_, index) => ({
+      start: monthStart(firstMonth, index),
+      end: monthStart(firstMonth, index + 1),
+    }));
+    // The node, each month's settlement sums and the peg: one round trip.
+    const {
+      results: [nodeRead, ...sums],
+      peg,
+    } = await readWithPeg(
+      db,
+      [nodeStatement(id), ...ranges.map((range) => monthSumsStatement(id, range))],
+      nowMs,
+    );
+    const node = ownNodeFrom(nodeRead, c.get("principal"), id);
     const ccUsd = peg.gold === null ? null : peg.ccUsd;
     const currency = node.band.currency;
 
@@ -136,20 +160,6 @@ export function register(app: App) {
       min: money(monthly.min.mul(fraction)),
       max: money(monthly.max.mul(fraction)),
     });
-
-    const firstMonth = monthStart(nowMs, 1 - months);
-    const ranges = Array.from({ length: months }, (_, index) => ({
-      start: monthStart(firstMonth, index),
-      end: monthStart(firstMonth, index + 1),
-    }));
-    const sums = await db.batch(
-      ranges.map((range) => ({
-        sql: `SELECT coalesce(sum(farmer_minor), 0) AS farmer, coalesce(sum(charge_minor), 0) AS charged, count(*) AS settlements
-              FROM settlements WHERE node_id = ? AND period_end > ? AND period_end <= ?`,
-        args: [node.id, range.start, range.end],
-      })),
-      "read",
-    );
 
     const rows = ranges.map((range, index) => {
       const row = sums[index]?.rows[0];

@@ -9,7 +9,14 @@ import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { type CapacityRequest, getRequest, listOffers } from "../../market/flows/capacity-requests";
+import {
+  type CapacityRequest,
+  getRequest,
+  offersFrom,
+  offersStatement,
+  requestFrom,
+  requestStatement,
+} from "../../market/flows/capacity-requests";
 import { requestIdParamSchema, requestJson, requestSchema } from "./schemas";
 
 export const requestParamsSchema = z.strictObject({ id: requestIdParamSchema });
@@ -20,7 +27,11 @@ export async function requireVisibleRequest(
   principal: Principal,
   id: string,
 ): Promise<CapacityRequest> {
-  const request = await getRequest(db, id);
+  return visibleRequest(await getRequest(db, id), principal, id);
+}
+
+/** The request if `principal` may see it, or 404 (the rule of `requireVisibleRequest`). */
+function visibleRequest(request: CapacityRequest | null, principal: Principal, id: string): CapacityRequest {
   const visible =
     request !== null &&
     (principal.role === "admin" ||
@@ -44,10 +55,13 @@ const route = createRoute({
 
 export function register(app: App) {
   app.openapi(route, async (c) => {
-    const db = c.get("db");
     const principal = c.get("principal");
-    const request = await requireVisibleRequest(db, principal, c.req.valid("param").id);
-    const offers = await listOffers(db, request.id);
+    const id = c.req.valid("param").id;
+    const [requestRead, offersRead] = await c
+      .get("db")
+      .batch([requestStatement(id), offersStatement(id)], "read");
+    const request = visibleRequest(requestFrom(requestRead), principal, id);
+    const offers = offersFrom(offersRead);
     const seesAll = principal.role === "admin" || request.ownerId === principal.ownerId;
     return c.json(
       requestJson(request, seesAll ? offers : offers.filter((offer) => offer.farmerId === principal.ownerId)),

@@ -3,12 +3,14 @@
  * each as `GET /v1/nodes/{id}` shows it (prices in CC at the live peg). The farmer or an admin.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { assertOwner, requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { idPatterns } from "../../kit/ids";
-import { liveCcUsd } from "../../market/flows/books";
-import { farmerNodesPageSizeMax, listFarmerNodes } from "../../market/store/nodes";
+import { ccUsdOf } from "../../market/flows/books";
+import { farmerNodesFrom, farmerNodesPageSizeMax, farmerNodesStatement } from "../../market/store/nodes";
+import { readWithPeg } from "../../oracle/prices";
 import { nodeJson, nodeSchema } from "../nodes/schemas";
 import { farmerParamsSchema } from "./schemas";
 
@@ -41,9 +43,10 @@ export function register(app: App) {
     const farmerId = c.req.valid("param").id;
     assertOwner(c.get("principal"), farmerId);
     const query = c.req.valid("query");
-    const db = c.get("db");
-    const page = await listFarmerNodes(db, farmerId, { limit: query.limit, cursor: query.cursor ?? null });
-    const ccUsd = await liveCcUsd(db);
+    const options = { limit: query.limit, cursor: query.cursor ?? null };
+    const { results, peg } = await readWithPeg(c.get("db"), [farmerNodesStatement(farmerId, options)], now());
+    const page = farmerNodesFrom(results[0]!, options.limit);
+    const ccUsd = ccUsdOf(peg);
     return c.json(
       { data: page.nodes.map((node) => nodeJson(node, ccUsd)), nextCursor: page.nextCursor },
       200,

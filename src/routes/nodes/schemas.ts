@@ -1,6 +1,6 @@
 /** Node shapes as the API shows them, and the lookups the node routes share. */
 import { z } from "@hono/zod-openapi";
-import type { Client } from "@libsql/client";
+import type { Client, ResultSet } from "@libsql/client";
 import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { bandFigures, figureText, sliceFigures } from "../../kit/http/figures";
@@ -8,7 +8,7 @@ import { assertOwner } from "../../kit/http/middleware";
 import { nodeIdSchema } from "../../kit/http/schemas";
 import { nodeStates } from "../../market/core/bidbook/model";
 import { inCc } from "../../market/core/quote";
-import { getNode, type NodeRecord } from "../../market/store/nodes";
+import { getNode, type NodeRecord, nodeFrom } from "../../market/store/nodes";
 
 export const nodeIdParamSchema = nodeIdSchema.openapi({
   param: { name: "id", in: "path" },
@@ -176,6 +176,14 @@ export async function requireNode(db: Client, id: string): Promise<NodeRecord> {
 /** The node, or 404; 403 unless the principal is its farmer or an admin. */
 export async function requireOwnNode(db: Client, principal: Principal, id: string): Promise<NodeRecord> {
   const node = await requireNode(db, id);
+  assertOwner(principal, node.farmerId);
+  return node;
+}
+
+/** `requireOwnNode` from a batch's answer to `nodeStatement(id)`. */
+export function ownNodeFrom(result: ResultSet | undefined, principal: Principal, id: string): NodeRecord {
+  const node = nodeFrom(result);
+  if (!node) throw new ApiError("NOT_FOUND", `No node ${id}`);
   assertOwner(principal, node.farmerId);
   return node;
 }

@@ -595,12 +595,6 @@ const overTarget: Record<string, number> = {
   auditLedger: 4,
   createConversionQuote: 5,
   executeConversion: 6,
-  getAuction: 3,
-  getNodeProjection: 3,
-  listFarmerNodes: 2,
-  getCapacityRequest: 2,
-  listBidPackages: 2,
-  listOwnAuctionBids: 2,
   createCapacityOffer: 4,
   acceptCapacityOffer: 8,
 };
