@@ -20,16 +20,17 @@
  * quote id, so a quote executes at most once. Every amount is rounded down for the holder: at
  * most one minor unit below the exact value.
  */
-import type { Client, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import type { Principal } from "../kit/auth";
+import { type EffectRecord, effectRecordStatements } from "../kit/db/idempotency";
 import { decodeRow } from "../kit/db/rows";
 import type { AccountKind } from "../kit/db/schema";
 import * as tables from "../kit/db/schema";
 import { newId } from "../kit/ids";
 import { fail, ok, type Result } from "../kit/result";
-import { type Account, getAccount } from "../ledger/accounts";
+import { type Account, accountFrom, accountStatement } from "../ledger/accounts";
 import { convertAmount, Dec } from "../ledger/core/money";
-import { createTransfers, type TransferRecord } from "../ledger/store";
+import { createTransfers, type UnnumberedTransfer } from "../ledger/store";
 import {
   type CcOrigin,
   ccForTfp,
@@ -38,7 +39,7 @@ import {
   type PegPrices,
   tfpForCc,
 } from "../oracle/core/peg";
-import { requireLivePeg } from "../oracle/prices";
+import { livePegOf, type Peg, pegFrom, pegStatements } from "../oracle/prices";
 import { holderKinds, systemAccount } from "./accounts";
 import type { CreditsConfig } from "./config";
 import { transfersById } from "./effects";
@@ -70,8 +71,15 @@ function quoteFromRow(row: Row): ConversionQuote {
 }
 
 export async function getConversionQuote(client: Client, id: string): Promise<ConversionQuote | null> {
-  const result = await client.execute({ sql: "SELECT * FROM conversion_quotes WHERE id = ?", args: [id] });
-  const row = result.rows[0];
+  return quoteFrom(await client.execute(quoteStatement(id)));
+}
+
+function quoteStatement(id: string): InStatement {
+  return { sql: "SELECT * FROM conversion_quotes WHERE id = ?", args: [id] };
+}
+
+function quoteFrom(result: ResultSet | undefined): ConversionQuote | null {
+  const row = result?.rows[0];
   return row ? quoteFromRow(row) : null;
 }
 
@@ -91,19 +99,39 @@ function entryTfpForCc(ccMinor: bigint, prices: PegPrices, parameters: CreditsCo
   return convertAmount("CC", ccMinor, "TFP", fixed.mul(parameters.tfpPerTft), "floor");
 }
 
-async function ownedAccount(
-  client: Client,
+function ownedAccount(
+  account: Account | null,
   principal: Pick<Principal, "role" | "ownerId">,
   id: string,
   field: string,
-): Promise<Result<Account>> {
-  const account = await getAccount(client, id);
+): Result<Account> {
   if (!account) return fail("ACCOUNT_NOT_FOUND", `No account ${id}`, field);
   if (principal.role !== "admin" && account.ownerId !== principal.ownerId) {
     return fail("FORBIDDEN", "This account belongs to another owner", field);
   }
   if (account.closed) return fail("ACCOUNT_CLOSED", `Account ${id} is closed`, field);
   return ok(account);
+}
+
+/** What a quote is made from: both accounts and the peg, read in one batch (`conversionQuoteReads`). */
+export type ConversionQuoteFacts = { from: Account | null; to: Account | null; peg: Peg };
+
+/** The reads of a quote's facts: the two accounts, then the peg. */
+export function conversionQuoteReads(
+  fromAccountId: string,
+  toAccountId: string,
+  nowMs: number,
+): InStatement[] {
+  return [accountStatement(fromAccountId), accountStatement(toAccountId), ...pegStatements(nowMs)];
+}
+
+/** The facts from the answers to `conversionQuoteReads`. */
+export function conversionQuoteFacts(results: readonly ResultSet[], nowMs: number): ConversionQuoteFacts {
+  return {
+    from: accountFrom(results[0]),
+    to: accountFrom(results[1]),
+    peg: pegFrom(results.slice(2), nowMs),
+  };
 }
 
 /**
@@ -116,12 +144,13 @@ export async function createConversionQuote(
   client: Client,
   principal: Pick<Principal, "role" | "ownerId">,
   input: { pool: ConversionPool; fromAccountId: string; toAccountId: string; amountMinor: bigint },
+  facts: ConversionQuoteFacts,
   config: CreditsConfig,
   nowMs: number,
 ): Promise<Result<ConversionQuote>> {
-  const from = await ownedAccount(client, principal, input.fromAccountId, "fromAccountId");
+  const from = ownedAccount(facts.from, principal, input.fromAccountId, "fromAccountId");
   if (!from.ok) return from;
-  const to = await ownedAccount(client, principal, input.toAccountId, "toAccountId");
+  const to = ownedAccount(facts.to, principal, input.toAccountId, "toAccountId");
   if (!to.ok) return to;
   if (from.value.ownerId !== to.value.ownerId) {
     return fail("VALIDATION_FAILED", "Both accounts must belong to the same owner", "toAccountId");
@@ -159,7 +188,7 @@ export async function createConversionQuote(
       "Pool 1 is one-way: CC cannot be converted back to TFP at the fixed rate",
     );
   }
-  const live = await requireLivePeg(client, nowMs);
+  const live = livePegOf(facts.peg);
   if (!live.ok) return live;
   const prices: PegPrices = { ccUsd: live.value.ccUsd, tftMarketUsd: live.value.tftMarketUsd };
   let amountOutMinor: bigint;
@@ -225,26 +254,46 @@ function transferIds(quoteId: string): [burn: string, mint: string] {
   return [`${quoteId}_burn`, `${quoteId}_mint`];
 }
 
+/** What executing a quote needs: the quote and the peg, read in one batch (`conversionReads`). */
+export type ConversionFacts = { quote: ConversionQuote | null; peg: Peg };
+
+/** The reads of an execution's facts: the quote, then the peg. */
+export function conversionReads(quoteId: string, nowMs: number): InStatement[] {
+  return [quoteStatement(quoteId), ...pegStatements(nowMs)];
+}
+
+/** The facts from the answers to `conversionReads`. */
+export function conversionFacts(results: readonly ResultSet[], nowMs: number): ConversionFacts {
+  return { quote: quoteFrom(results[0]), peg: pegFrom(results.slice(1), nowMs) };
+}
+
+/** An executed conversion: the quote and its burn and mint. */
+export type Conversion = { quote: ConversionQuote; transfers: readonly UnnumberedTransfer[] };
+
 /**
- * Executes a quote: burns the input and mints the output in one linked write. A quote already
- * executed returns its transfers again (`replayed`), however often and by whichever key it is
- * executed. QUOTE_EXPIRED after its expiry; ORACLE_HALTED when the oracle halted since;
+ * Executes a quote: burns the input and mints the output in one linked write, with the quote
+ * marked executed and (given `record`) the Idempotency-Key's record of the response. A quote
+ * already executed returns its transfers again (`replayed`), however often and by whichever key
+ * it is executed. QUOTE_EXPIRED after its expiry; ORACLE_HALTED when the oracle halted since;
  * INSUFFICIENT_FUNDS when the account no longer holds the input (nothing is written).
  */
 export async function executeConversion(
   client: Client,
   principal: Pick<Principal, "role" | "ownerId">,
   quoteId: string,
+  facts: ConversionFacts,
   nowMs: number,
-): Promise<Result<{ quote: ConversionQuote; transfers: TransferRecord[]; replayed: boolean }>> {
-  const quote = await getConversionQuote(client, quoteId);
+  record?: EffectRecord<Conversion>,
+): Promise<Result<Conversion & { replayed: boolean; recorded: boolean }>> {
+  const quote = facts.quote;
   if (!quote) return fail("NOT_FOUND", `No conversion quote ${quoteId}`, "quoteId");
   if (principal.role !== "admin" && quote.ownerId !== principal.ownerId) {
     return fail("FORBIDDEN", "This quote belongs to another owner", "quoteId");
   }
   const [burnId, mintId] = transferIds(quote.id);
   if (quote.executedAtMs !== null) {
-    return ok({ quote, transfers: await transfersById(client, [burnId, mintId]), replayed: true });
+    const transfers = await transfersById(client, [burnId, mintId]);
+    return ok({ quote, transfers, replayed: true, recorded: false });
   }
   if (nowMs >= quote.expiresAtMs) {
     return fail(
@@ -253,9 +302,11 @@ export async function executeConversion(
       "quoteId",
     );
   }
-  const live = await requireLivePeg(client, nowMs);
+  const live = livePegOf(facts.peg);
   if (!live.ok) return live;
   const metadata = { quoteId: quote.id, pool: quote.pool };
+  const executed = { ...quote, executedAtMs: nowMs };
+  let recorded = false;
   const written = await createTransfers(
     client,
     [
@@ -281,18 +332,27 @@ export async function executeConversion(
       },
     ],
     { nowMs },
-    [
-      {
-        sql: "UPDATE conversion_quotes SET executed_at = ? WHERE id = ? AND executed_at IS NULL",
-        args: [nowMs, quote.id],
-      },
-    ],
+    (transfers) => {
+      const records = effectRecordStatements(record, { quote: executed, transfers }, nowMs);
+      recorded = records.length > 0;
+      return [
+        {
+          sql: "UPDATE conversion_quotes SET executed_at = ? WHERE id = ? AND executed_at IS NULL",
+          args: [nowMs, quote.id],
+        },
+        ...records,
+      ];
+    },
   );
   if (!written.ok) {
     return written.code === "INSUFFICIENT_FUNDS"
       ? fail("INSUFFICIENT_FUNDS", `Account ${quote.fromAccountId} holds too little to convert`, "quoteId")
       : written;
   }
-  const executed = (await getConversionQuote(client, quote.id)) ?? quote;
-  return ok({ quote: executed, transfers: written.value, replayed: false });
+  // Written just now with the quote's update (and the record); else a racing execution wrote them.
+  if (written.value[0]?.createdAtMs === nowMs) {
+    return ok({ quote: executed, transfers: written.value, replayed: false, recorded });
+  }
+  const stored = (await getConversionQuote(client, quote.id)) ?? executed;
+  return ok({ quote: stored, transfers: written.value, replayed: true, recorded: false });
 }

@@ -26,6 +26,9 @@ import { ledgerFailure } from "./errors";
 
 export type TransferRecord = PlannedTransfer & { seq: bigint; createdAtMs: number; linkId: string | null };
 
+/** A transfer as it will be written, before the database numbers it (`seq`). */
+export type UnnumberedTransfer = Omit<TransferRecord, "seq">;
+
 export type TransferOptions = {
   nowMs?: number;
   /** Shared by every transfer of the group, for audit. Defaults to the first transfer's id. */
@@ -217,8 +220,10 @@ export function insertStatements(
 
 /**
  * Writes a linked group of transfers atomically, with `extra` statements (e.g. a webhook's
- * event id, a lease's state) in the same write so their effect and their record cannot part.
- * Returns the written (or, for a replay, the first) transfer records.
+ * event id, a lease's state) in the same write so their effect and their record cannot part;
+ * `extra` may be made from the transfers as they will be written (e.g. a response that shows
+ * them, stored for Idempotency-Key replay). Returns the written (or, for a replay, the first)
+ * transfer records.
  *
  * The happy path is one round trip: shapes and holds are checked here, and the database checks
  * accounts and funds as it writes. Only when the write is refused is the group planned in full
@@ -228,7 +233,7 @@ export async function createTransfers(
   client: Client,
   requests: readonly TransferRequest[],
   options: TransferOptions = {},
-  extra: readonly InStatement[] = [],
+  extra: readonly InStatement[] | ((transfers: readonly UnnumberedTransfer[]) => InStatement[]) = [],
 ): Promise<Result<TransferRecord[]>> {
   const nowMs = options.nowMs ?? now();
   const prints = fingerprints(requests);
@@ -242,9 +247,13 @@ export async function createTransfers(
   const linkId = requests.length > 1 ? (options.linkId ?? requests[0]!.id) : (options.linkId ?? null);
   const planned = quick.value.planned;
   const statements = insertStatements(planned, prints, linkId, nowMs);
+  const extras =
+    typeof extra === "function"
+      ? extra(planned.map((transfer) => ({ ...transfer, createdAtMs: nowMs, linkId })))
+      : extra;
   let results: Awaited<ReturnType<Client["batch"]>>;
   try {
-    results = await client.batch([...statements, ...extra], "write");
+    results = await client.batch([...statements, ...extras], "write");
   } catch (error) {
     const failure = ledgerFailure(error);
     if (failure.code === "INTERNAL") throw error;

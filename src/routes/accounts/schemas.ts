@@ -4,7 +4,7 @@ import { accountKinds } from "../../kit/db/schema";
 import { assetSchema } from "../../kit/http/schemas";
 import type { Account } from "../../ledger/accounts";
 import { formatAmount } from "../../ledger/core/money";
-import type { TransferRecord } from "../../ledger/store";
+import type { UnnumberedTransfer } from "../../ledger/store";
 
 export const accountSchema = z
   .object({
@@ -60,7 +60,7 @@ export const transferSchema = z
   })
   .openapi("Transfer");
 
-export function transferJson(transfer: TransferRecord): z.infer<typeof transferSchema> {
+export function transferJson(transfer: UnnumberedTransfer): z.infer<typeof transferSchema> {
   const asset = transfer.asset as Account["asset"];
   return {
     id: transfer.id,

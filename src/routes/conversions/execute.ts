@@ -1,8 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { executeConversion } from "../../credits/conversions";
+import {
+  type Conversion,
+  conversionFacts,
+  conversionReads,
+  executeConversion,
+} from "../../credits/conversions";
 import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
-import { idempotent, requireRoles } from "../../kit/http/middleware";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
+import { requireRoles } from "../../kit/http/middleware";
 import {
   idempotencyHeaderSchema,
   jsonBody,
@@ -36,7 +42,7 @@ const route = createRoute({
   summary:
     "Execute a conversion quote: burn the input, mint the output, atomically and at most once (owner or admin)",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles("admin", "user", "farmer", "lp"), idempotent] as const,
+  middleware: [requireRoles("admin", "user", "farmer", "lp"), idempotentBatched] as const,
   request: { query: noQuerySchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(conversionSchema, "Executed now"),
@@ -48,13 +54,21 @@ const route = createRoute({
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const nowMs = now();
+    const quoteId = c.req.valid("json").quoteId;
+    // The Idempotency-Key's record, the quote and the peg in one round trip.
+    const facts = conversionFacts(await firstReads(c, conversionReads(quoteId, nowMs)), nowMs);
+    const render = (conversion: Conversion) => ({
+      quote: conversionQuoteJson(conversion.quote, nowMs),
+      transfers: conversion.transfers.map(transferJson),
+    });
+    // The burn, the mint, the quote's update and the record of this 201: one atomic batch.
     const result = orThrow(
-      await executeConversion(c.get("db"), c.get("principal"), c.req.valid("json").quoteId, nowMs),
+      await executeConversion(c.get("db"), c.get("principal"), quoteId, facts, nowMs, {
+        response: recordFor(c, 201),
+        render,
+      }),
     );
-    const body = {
-      quote: conversionQuoteJson(result.quote, nowMs),
-      transfers: result.transfers.map(transferJson),
-    };
-    return result.replayed ? c.json(body, 200) : c.json(body, 201);
+    if (result.recorded) recordedByEffect(c);
+    return result.replayed ? c.json(render(result), 200) : c.json(render(result), 201);
   });
 }

@@ -1,6 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { creditsConfig } from "../../credits/config";
-import { conversionPools, createConversionQuote } from "../../credits/conversions";
+import {
+  conversionPools,
+  conversionQuoteFacts,
+  conversionQuoteReads,
+  createConversionQuote,
+} from "../../credits/conversions";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
@@ -14,7 +19,6 @@ import {
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { getAccount } from "../../ledger/accounts";
 import { conversionQuoteJson, conversionQuoteSchema } from "./schemas";
 
 const bodySchema = z.strictObject({
@@ -46,12 +50,16 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
     const db = c.get("db");
-    const from = await getAccount(db, input.fromAccountId);
-    if (!from)
+    const nowMs = now();
+    // Both accounts and the peg in one round trip; the quote is the one write.
+    const facts = conversionQuoteFacts(
+      await db.batch(conversionQuoteReads(input.fromAccountId, input.toAccountId, nowMs), "read"),
+      nowMs,
+    );
+    if (!facts.from)
       throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${input.fromAccountId}`, [
         { field: "fromAccountId", detail: "no such account" },
       ]);
-    const nowMs = now();
     const quote = orThrow(
       await createConversionQuote(
         db,
@@ -60,8 +68,9 @@ export function register(app: App) {
           pool: input.pool,
           fromAccountId: input.fromAccountId,
           toAccountId: input.toAccountId,
-          amountMinor: minorOf(from.asset, input.amount, "amount"),
+          amountMinor: minorOf(facts.from.asset, input.amount, "amount"),
         },
+        facts,
         creditsConfig(c.env),
         nowMs,
       ),

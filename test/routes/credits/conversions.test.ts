@@ -293,4 +293,33 @@ describe("refusals", () => {
     expect(await ledgerBalanced()).toBe(true);
     await expectAuditClean();
   });
+
+  it("answers a retried Idempotency-Key with the first 201 from the record written with the transfers, and 409 for another quote", async () => {
+    const [first, second] = await Promise.all(
+      ["10", "12"].map((amount) =>
+        quote(user, { pool: "entry", fromAccountId: userTfp, toAccountId: userCc, amount }),
+      ),
+    );
+    const key = uniqueId("cnv-retry");
+    const before = await balances(userCc);
+    const executed = await execute(user, first!.body.id, key);
+    expect(executed.status).toBe(201);
+    const records = await database().execute({
+      sql: "SELECT status, body FROM idempotency_records WHERE owner_id = ? AND key = ?",
+      args: [user.ownerId, key],
+    });
+    expect(records.rows.map((row) => [Number(row.status), JSON.parse(String(row.body))])).toEqual([
+      [201, executed.body],
+    ]);
+    const retried = await execute(user, first!.body.id, key);
+    expect([retried.status, retried.body]).toEqual([201, executed.body]);
+    const other = await execute(user, second!.body.id, key);
+    expect([other.status, other.body.code]).toEqual([409, "IDEMPOTENCY_CONFLICT"]);
+    expect((await balances(userCc)).posted).toBe(before.posted + 5_000000n);
+    const untouched = await database().execute({
+      sql: "SELECT executed_at FROM conversion_quotes WHERE id = ?",
+      args: [second!.body.id],
+    });
+    expect(untouched.rows.map((row) => row.executed_at)).toEqual([null]);
+  });
 });

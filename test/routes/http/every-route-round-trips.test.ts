@@ -593,8 +593,6 @@ const overTarget: Record<string, number> = {
   putBidPackage: 3,
   cancelAuctionBid: 3,
   auditLedger: 4,
-  createConversionQuote: 5,
-  executeConversion: 6,
   createCapacityOffer: 4,
   acceptCapacityOffer: 8,
 };
