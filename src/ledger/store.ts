@@ -7,7 +7,7 @@
  * racing debits can never overdraw an account. Transfer ids are chosen by the caller: a retry
  * with the same content returns the first result, other content is IDEMPOTENCY_CONFLICT.
  */
-import type { Client, InStatement, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { now } from "../kit/clock";
 import { decodeColumns, decodeRow } from "../kit/db/rows";
 import * as tables from "../kit/db/schema";
@@ -33,6 +33,8 @@ export type TransferOptions = {
   nowMs?: number;
   /** Shared by every transfer of the group, for audit. Defaults to the first transfer's id. */
   linkId?: string;
+  /** The holds the group touches, already read (`transferHoldsStatement`): saves a round trip. */
+  holds?: Map<string, HoldState>;
 };
 
 /** Reads a transfer row (every column of `transfers`) into a record. */
@@ -118,17 +120,27 @@ async function loadHolds(
   client: Client,
   requests: readonly TransferRequest[],
 ): Promise<Map<string, HoldState>> {
+  const statement = transferHoldsStatement(requests);
+  return statement === null ? new Map() : transferHoldsFrom(await client.execute(statement));
+}
+
+/**
+ * The read of the holds a group of requests posts or voids (null when it touches none), for a
+ * caller that sends it with its own first reads and hands `transferHoldsFrom`'s answer to
+ * `createTransfers` (`TransferOptions.holds`).
+ */
+export function transferHoldsStatement(requests: readonly TransferRequest[]): InStatement | null {
   const holdIds = [
     ...new Set(requests.flatMap((request) => ("pendingId" in request ? [request.pendingId] : []))),
   ];
+  if (holdIds.length === 0) return null;
+  return { sql: `SELECT * FROM holds WHERE id IN (${placeholders(holdIds.length)})`, args: holdIds };
+}
+
+/** The holds `transferHoldsStatement` read, by id. */
+export function transferHoldsFrom(result: ResultSet | undefined): Map<string, HoldState> {
   const holds = new Map<string, HoldState>();
-  if (holdIds.length > 0) {
-    const rows = await client.execute({
-      sql: `SELECT * FROM holds WHERE id IN (${placeholders(holdIds.length)})`,
-      args: holdIds,
-    });
-    for (const row of rows.rows) holds.set(String(row.id), holdFromRow(row));
-  }
+  for (const row of result?.rows ?? []) holds.set(String(row.id), holdFromRow(row));
   return holds;
 }
 
@@ -237,7 +249,7 @@ export async function createTransfers(
 ): Promise<Result<TransferRecord[]>> {
   const nowMs = options.nowMs ?? now();
   const prints = fingerprints(requests);
-  const holds = await loadHolds(client, requests);
+  const holds = options.holds ?? (await loadHolds(client, requests));
   const quick = planTransfers(requests, null, holds, nowMs);
   if (!quick.ok) {
     // A request refused for the state of its hold may be the replay of the one that changed it.

@@ -1,6 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
+import { effectRecordStatements } from "../../kit/db/idempotency";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
+import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   accountIdSchema,
   amountSchema,
@@ -17,7 +20,12 @@ import type { App } from "../../kit/http/types";
 import type { AssetCode } from "../../ledger/core/money";
 import type { TransferRequest } from "../../ledger/core/transfers";
 import { linkedTransfersMax } from "../../ledger/core/transfers";
-import { createTransfers } from "../../ledger/store";
+import {
+  createTransfers,
+  transferHoldsFrom,
+  transferHoldsStatement,
+  type UnnumberedTransfer,
+} from "../../ledger/store";
 import { transferJson, transferSchema } from "../accounts/schemas";
 
 const idSchema = z
@@ -94,7 +102,7 @@ const route = createRoute({
   tags: ["ledger"],
   summary: "Manual adjustment: a linked group of transfers (admin). Corrections are reversing transfers.",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles("admin"), idempotent] as const,
+  middleware: [requireRoles("admin"), idempotentBatched] as const,
   request: { query: noQuerySchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(
@@ -169,8 +177,21 @@ export function register(app: App) {
           break;
       }
     }
-    const written = orThrow(await createTransfers(c.get("db"), requests));
+    // The Idempotency-Key's record and the holds the group posts or voids: one round trip.
+    const holdsRead = transferHoldsStatement(requests);
+    const [holds] = await firstReads(c, holdsRead === null ? [] : [holdsRead]);
+    const nowMs = now();
+    const render = (transfers: readonly UnnumberedTransfer[]) => ({ transfers: transfers.map(transferJson) });
+    const record = recordFor(c, 201);
+    // The transfers and the record of this 201: one atomic batch.
+    const written = orThrow(
+      await createTransfers(c.get("db"), requests, { nowMs, holds: transferHoldsFrom(holds) }, (transfers) =>
+        effectRecordStatements({ response: record, render }, transfers, nowMs),
+      ),
+    );
     if (written.length !== requests.length) throw new ApiError("INTERNAL", "transfer count mismatch");
-    return c.json({ transfers: written.map(transferJson) }, 201);
+    // Written now (not the replay of an earlier group under the same ids): the record went with it.
+    if (written[0]?.createdAtMs === nowMs) recordedByEffect(c);
+    return c.json(render(written), 201);
   });
 }

@@ -587,7 +587,6 @@ const overTarget: Record<string, number> = {
   setNodeState: 3,
   commitToBidPackage: 9,
   rotateApiKey: 3,
-  createTransfers: 3,
   createPool: 3,
   openAuction: 9,
   putBidPackage: 3,
