@@ -133,8 +133,12 @@ export function transferHoldsStatement(requests: readonly TransferRequest[]): In
   const holdIds = [
     ...new Set(requests.flatMap((request) => ("pendingId" in request ? [request.pendingId] : []))),
   ];
-  if (holdIds.length === 0) return null;
-  return { sql: `SELECT * FROM holds WHERE id IN (${placeholders(holdIds.length)})`, args: holdIds };
+  return holdIds.length === 0 ? null : holdStatesStatement(holdIds);
+}
+
+/** The read of holds by id (at most a few: one statement), decoded by `transferHoldsFrom`. */
+export function holdStatesStatement(holdIds: readonly string[]): InStatement {
+  return { sql: `SELECT * FROM holds WHERE id IN (${placeholders(holdIds.length)})`, args: [...holdIds] };
 }
 
 /** The holds `transferHoldsStatement` read, by id. */
@@ -273,7 +277,13 @@ export async function createTransfers(
     if (replay) return replay;
     const state = await loadState(client, requests);
     const full = planTransfers(requests, state.accounts, state.holds, nowMs);
-    return full.ok ? failure : full;
+    if (!full.ok) return full;
+    // Holds read before this call may have changed since: once more, reading them itself.
+    if (options.holds !== undefined) {
+      const { holds: _stale, ...fresh } = options;
+      return createTransfers(client, requests, fresh, extra);
+    }
+    return failure;
   }
   const seqById = new Map<string, bigint>();
   for (const result of results.slice(0, statements.length)) {

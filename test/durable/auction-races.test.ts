@@ -2,6 +2,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { audit } from "../../src/ledger/accounts";
+import { holdStatesStatement, transferHoldsFrom } from "../../src/ledger/store";
 import { call, database, expectAuditClean, type Seeded, seedKey } from "../support/harness";
 import {
   clockTo,
@@ -172,5 +173,25 @@ describe("cancellations racing the deadline", () => {
     });
     expect([other.status, other.body.code]).toEqual([403, "FORBIDDEN"]);
     expect(await holdStatus(`${roundId}.${bidId}.hold`)).toBe("pending");
+  });
+
+  it("voids the hold the ledger has, not a stale copy the route read before (the database checks the void)", async () => {
+    const { pool, bidders, accounts } = await poolWithBidders(1);
+    const before = await sumByAsset(accounts);
+    const roundId = await openRound(admin, pool.id);
+    const { bidId, response } = await placeBid(bidders[0]!, roundId, "100", "0.03");
+    expect(response.status).toBe(201);
+    const holdId = `${roundId}.${bidId}.hold`;
+    const stale = transferHoldsFrom(await database().execute(holdStatesStatement([holdId]))).get(holdId)!;
+    const cancelled = await stubOf(roundId).cancelBid({
+      bidId,
+      ownerId: bidders[0]!.ownerId,
+      asAdmin: false,
+      hold: { ...stale, remainingMinor: stale.remainingMinor - 1n },
+    });
+    expect(cancelled.ok && cancelled.value.status).toBe("cancelled");
+    expect(await holdStatus(holdId)).toBe("voided");
+    expect(await sumByAsset(accounts)).toEqual(before);
+    await expectAuditClean();
   });
 });

@@ -7,6 +7,7 @@
  * `posted = credits_posted − debits_posted`, `available = posted − debits_pending`.
  */
 
+import { z } from "zod";
 import { dayMs } from "../../kit/clock";
 import { invariant } from "../../kit/errors";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
@@ -48,6 +49,22 @@ export type HoldState = {
   status: "pending" | "posted" | "voided" | "expired";
   expiresAtMs: number | null;
 };
+
+/**
+ * A `HoldState` handed across an RPC boundary (read by a route, used by a Durable Object). A
+ * stale one is harmless: the database checks a post or void against the hold as it writes.
+ */
+export const holdStateSchema = z.strictObject({
+  id: z.string().min(1).max(256),
+  debitAccountId: z.string().min(1).max(256),
+  creditAccountId: z.string().min(1).max(256),
+  asset: z.string().min(1).max(16),
+  amountMinor: z.bigint(),
+  postedMinor: z.bigint(),
+  remainingMinor: z.bigint(),
+  status: z.enum(["pending", "posted", "voided", "expired"]),
+  expiresAtMs: z.number().int().nullable(),
+});
 
 type Common = { id: string; code: string; metadata?: Record<string, unknown> };
 export type TransferRequest =

@@ -181,7 +181,7 @@ export class AuctionRound extends DurableObject<Env> {
       return fail("CANCELLATION_DEADLINE_PASSED", "The cancellation deadline of this round has passed");
     }
     this.storage.setBidStatus(input.bidId, "cancelling", nowMs);
-    return this.track(input.bidId, voidHold(this.context, config, bid, nowMs));
+    return this.track(input.bidId, voidHold(this.context, config, bid, nowMs, input.hold));
   }
 
   /** The close: clears, then settles in bounded batches (see the file comment). Safe to replay. */

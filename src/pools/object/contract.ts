@@ -7,6 +7,7 @@ import { z } from "zod";
 import { recordedResponseSchema } from "../../kit/db/idempotency";
 import { accountIdSchema } from "../../kit/ids";
 import { formatAmount } from "../../ledger/core/money";
+import { holdStateSchema } from "../../ledger/core/transfers";
 import { isValidPrice } from "../core/auction/clearing";
 import type { RoundResultJson } from "../core/outcome";
 import type { RoundState } from "../core/round";
@@ -91,5 +92,7 @@ export const cancelBidSchema = z.strictObject({
   ownerId: ownerSchema,
   /** Admins may cancel any bid; others only their own. */
   asAdmin: z.boolean(),
+  /** The bid's hold as the route read it (saves the object a round trip); absent: read by the object. */
+  hold: holdStateSchema.optional(),
 });
 export type CancelBidInput = z.infer<typeof cancelBidSchema>;

@@ -8,6 +8,7 @@ import type { Client, InStatement } from "@libsql/client";
 import { now } from "../../kit/clock";
 import { idempotencyRecordStatement } from "../../kit/db/idempotency";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
+import type { HoldState } from "../../ledger/core/transfers";
 import { loadHolds } from "../../ledger/holds";
 import { createTransfers } from "../../ledger/store";
 import type { RoundConfig } from "../core/round";
@@ -104,6 +105,7 @@ export async function voidHold(
   config: RoundConfig,
   bid: BidRow,
   nowMs: number,
+  hold?: HoldState,
 ): Promise<Result<BidView>> {
   let written: Awaited<ReturnType<typeof createTransfers>>;
   try {
@@ -118,7 +120,7 @@ export async function voidHold(
           metadata: { roundId: config.roundId, bidId: bid.id },
         },
       ],
-      { nowMs },
+      { nowMs, ...(hold === undefined ? {} : { holds: new Map([[hold.id, hold]]) }) },
       [bidCancelledStatement(bid.id, nowMs)],
     );
   } catch (error) {

@@ -69,27 +69,23 @@ export function poolAccountIds(poolId: string): { usdc: string; tfp: string } {
 }
 
 /**
- * Creates a pool and its two accounts in one write. Idempotent by id: creating an existing pool
- * with the same name and rule returns it; other content is CONFLICT.
+ * Creates a pool and its two accounts in one write, which also reads the pool back (one round
+ * trip). Idempotent by id: creating an existing pool with the same name and rule returns it;
+ * other content is CONFLICT.
  */
 export async function createPool(
   client: Client,
   input: { id: string; name: string; weightRule: PositionWeightRule; createdBy: string | null },
   nowMs = now(),
 ): Promise<Result<Pool>> {
-  const existing = await getPool(client, input.id);
-  if (existing) {
-    return existing.name === input.name && existing.weightRule === input.weightRule
-      ? ok(existing)
-      : fail("CONFLICT", `Pool ${input.id} exists with other settings`);
-  }
   const accounts = poolAccountIds(input.id);
   const account = (id: string, asset: AssetCode): InStatement => ({
     sql: "INSERT INTO accounts (id, owner_id, asset, kind, name, flags, created_at) VALUES (?, ?, ?, 'pool', ?, 1, ?)",
     args: [id, input.id, asset, `${input.name} (${asset})`, nowMs],
   });
+  let written: ResultSet[];
   try {
-    await client.batch(
+    written = await client.batch(
       [
         account(accounts.usdc, "USDC"),
         account(accounts.tfp, "TFP"),
@@ -97,16 +93,21 @@ export async function createPool(
           sql: "INSERT INTO pools (id, name, usdc_account_id, tfp_account_id, weight_rule, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
           args: [input.id, input.name, accounts.usdc, accounts.tfp, input.weightRule, input.createdBy, nowMs],
         },
+        poolStatement(input.id),
       ],
       "write",
     );
   } catch (error) {
-    // A concurrent create of the same id: the first one wins, this one reads it.
+    // The pool exists (created before, or by a concurrent call): the first one decides.
     if (!String(error).includes("UNIQUE constraint failed")) throw error;
-    return createPool(client, input, nowMs);
+    const existing = await getPool(client, input.id);
+    if (!existing) throw error;
+    return existing.name === input.name && existing.weightRule === input.weightRule
+      ? ok(existing)
+      : fail("CONFLICT", `Pool ${input.id} exists with other settings`);
   }
-  const pool = await getPool(client, input.id);
-  if (!pool) throw new Error("pool vanished after insert");
+  const pool = poolFrom(written[3]);
+  if (!pool) throw new Error("pool missing from its own write");
   return ok(pool);
 }
 

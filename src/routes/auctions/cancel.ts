@@ -3,7 +3,9 @@ import { ApiError, orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { roundExists, roundStub } from "../../pools/flows/auctions";
+import { holdStatesStatement, transferHoldsFrom } from "../../ledger/store";
+import { legId } from "../../pools/core/settlement";
+import { roundExistsStatement, roundStub } from "../../pools/flows/auctions";
 import { bidJson, bidSchema, roundIdSchema } from "./schemas";
 
 const paramsSchema = z.strictObject({
@@ -33,12 +35,19 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const principal = c.get("principal");
     const params = c.req.valid("param");
-    if (!(await roundExists(c.get("db"), params.id))) throw new ApiError("NOT_FOUND", "No such round");
+    // The round's row and the bid's hold in one round trip; the round's object voids the hold.
+    const holdId = legId(params.id, params.bidId, "hold");
+    const [round, holds] = await c
+      .get("db")
+      .batch([roundExistsStatement(params.id), holdStatesStatement([holdId])], "read");
+    if (round!.rows.length === 0) throw new ApiError("NOT_FOUND", "No such round");
+    const hold = transferHoldsFrom(holds).get(holdId);
     const bid = orThrow(
       await roundStub(c.env, params.id).cancelBid({
         bidId: params.bidId,
         ownerId: principal.ownerId,
         asAdmin: principal.role === "admin",
+        ...(hold === undefined ? {} : { hold }),
       }),
     );
     return c.json(bidJson(bid), 200);
