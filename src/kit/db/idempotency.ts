@@ -29,6 +29,16 @@ export function effectRecordStatements<T>(
   return [idempotencyRecordStatement(effect.response, JSON.stringify(effect.render(value)), nowMs)];
 }
 
+/**
+ * The statements deleting `effect`'s record (none without a record): for an effect undone after
+ * its batch, so a retry under the key runs again instead of replaying a success that was undone.
+ */
+export function forgetRecordStatements<T>(effect: EffectRecord<T> | undefined): InStatement[] {
+  if (!effect) return [];
+  const { ownerId, key } = effect.response;
+  return [{ sql: "DELETE FROM idempotency_records WHERE owner_id = ? AND key = ?", args: [ownerId, key] }];
+}
+
 /** A `RecordedResponse` as a Durable Object's RPC argument. */
 export const recordedResponseSchema = z.strictObject({
   ownerId: z.string().min(1).max(64),

@@ -7,13 +7,13 @@
  * it takes bids, clears at the close and settles; this module only writes a round's row when it
  * is opened, and the object updates it at each transition.
  */
-import type { Client } from "@libsql/client";
+import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { hourMs, now } from "../../kit/clock";
 import { openDatabase } from "../../kit/db/client";
-import { invariant } from "../../kit/errors";
+import { type EffectRecord, effectRecordStatements, forgetRecordStatements } from "../../kit/db/idempotency";
 import { sha256Hex } from "../../kit/ids";
 import { fail, ok, type Result } from "../../kit/result";
-import { priceInForceFrom, priceInForceStatement } from "../../oracle/prices";
+import { type PriceInForce, priceInForceFrom, priceInForceStatement } from "../../oracle/prices";
 import { roundCap } from "../core/auction/cap";
 import { type AuctionRules, defaultAuctionRules } from "../core/auction/config";
 import { computeOutcome } from "../core/outcome";
@@ -27,19 +27,19 @@ import {
   roundDurationMsMin,
 } from "../core/round";
 import {
-  getPool,
+  type Pool,
   type PoolFiguresRecord,
-  poolFigures,
   poolFiguresFrom,
+  poolFiguresStatement,
   poolFrom,
+  poolStatement,
   roundPoolFiguresStatement,
   roundPoolStatement,
 } from "../store/pools";
-import { referenceOf, referencePrice } from "../store/reference";
+import { referenceOf } from "../store/reference";
 import {
-  deleteUnopenedRound,
-  getRound,
-  insertRound,
+  deleteUnopenedRoundStatement,
+  insertRoundStatement,
   type RoundRecord,
   roundExists,
   roundFrom,
@@ -130,25 +130,73 @@ export async function openRound(
   client: Client,
   input: OpenRoundInput,
   nowMs = now(),
-): Promise<Result<RoundRecord>> {
-  const existing = await getRound(client, input.roundId);
+): Promise<Result<OpenedRound>> {
+  const facts = openRoundFacts(await client.batch(openRoundReads(input, nowMs), "read"), nowMs);
+  return openRoundWith(env, client, input, facts, nowMs);
+}
+
+/** A round just opened (or opened before under the same id) and its indicative cap. */
+export type OpenedRound = { round: RoundRecord; cap: IndicativeCap | null; recorded: boolean };
+
+/** What opening a round reads first: the round if it exists, its pool, the pool's figures, the TFT price. */
+export type OpenRoundFacts = {
+  existing: RoundRecord | null;
+  pool: Pool | null;
+  figures: PoolFiguresRecord;
+  tft: PriceInForce | null;
+};
+
+/** The reads of `OpenRoundFacts`, for one batch (with an Idempotency-Key's record: `firstReads`). */
+export function openRoundReads(
+  input: Pick<OpenRoundInput, "roundId" | "poolId">,
+  nowMs: number,
+): InStatement[] {
+  return [
+    roundStatement(input.roundId),
+    poolStatement(input.poolId),
+    poolFiguresStatement(input.poolId),
+    priceInForceStatement("tft", nowMs),
+  ];
+}
+
+/** The facts from the answers to `openRoundReads`. */
+export function openRoundFacts(results: readonly ResultSet[], nowMs: number): OpenRoundFacts {
+  return {
+    existing: roundFrom(results[0]),
+    pool: poolFrom(results[1]),
+    figures: poolFiguresFrom(results[2]),
+    tft: results[3] === undefined ? null : priceInForceFrom("tft", results[3], nowMs),
+  };
+}
+
+/**
+ * Opens a round from its facts: one write (the round's row, with `record`, the Idempotency-Key's
+ * record of the response), then the round's object takes it. If the object refuses or fails, the
+ * row and the record are deleted, so the pool is not blocked and a retry runs again.
+ */
+export async function openRoundWith(
+  env: RoundEnv,
+  client: Client,
+  input: OpenRoundInput,
+  facts: OpenRoundFacts,
+  nowMs: number,
+  record?: EffectRecord<OpenedRound>,
+): Promise<Result<OpenedRound>> {
+  const existing = facts.existing;
   if (existing) {
     if (!opensSameRound(existing, input)) {
       return fail("IDEMPOTENCY_CONFLICT", "This Idempotency-Key opened a round with other settings");
     }
     const reopened = await roundStub(env, existing.id).open(existing.config);
-    return reopened.ok ? ok(existing) : reopened;
+    return reopened.ok
+      ? ok({ round: existing, cap: capOf(existing, facts, nowMs), recorded: false })
+      : reopened;
   }
-  const pool = await getPool(client, input.poolId);
+  const pool = facts.pool;
   if (!pool) return fail("NOT_FOUND", `No pool ${input.poolId}`, "poolId");
-  const figures = await poolFigures(client, pool);
+  const available = facts.figures.usdcAvailableMinor;
   const parsed = roundConfigSchema.safeParse(
-    configOf(
-      input,
-      pool,
-      nowMs,
-      (figures.usdcAvailableMinor > 0n ? figures.usdcAvailableMinor : 0n).toString(),
-    ),
+    configOf(input, pool, nowMs, (available > 0n ? available : 0n).toString()),
   );
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -156,8 +204,11 @@ export async function openRound(
     return fail("VALIDATION_FAILED", `${field}: ${issue.message}`, fieldName(field));
   }
   const config = parsed.data;
+  const round = openedRecord(config, nowMs);
+  const opened = { round, cap: capOf(round, facts, nowMs), recorded: record !== undefined };
+  const records = effectRecordStatements(record, opened, nowMs);
   try {
-    await insertRound(client, config, nowMs);
+    await client.batch([insertRoundStatement(config, nowMs), ...records], "write");
   } catch (error) {
     const message = String(error);
     // A racing request with the same id may have opened it first (its row also fills the pool's
@@ -170,21 +221,47 @@ export async function openRound(
     }
     throw error;
   }
-  let opened: Awaited<ReturnType<ReturnType<typeof roundStub>["open"]>>;
+  const undo = () =>
+    client.batch([deleteUnopenedRoundStatement(config.roundId), ...forgetRecordStatements(record)], "write");
+  let taken: Awaited<ReturnType<ReturnType<typeof roundStub>["open"]>>;
   try {
-    opened = await roundStub(env, config.roundId).open(config);
+    taken = await roundStub(env, config.roundId).open(config);
   } catch (error) {
     // The object never took the round: remove the row so the pool is not blocked.
-    await deleteUnopenedRound(client, config.roundId);
+    await undo();
     throw error;
   }
-  if (!opened.ok) {
-    await deleteUnopenedRound(client, config.roundId);
-    return opened;
+  if (!taken.ok) {
+    await undo();
+    return taken;
   }
-  const record = await getRound(client, config.roundId);
-  invariant(record !== null, "openRound: the round vanished after insert");
-  return ok(record);
+  return ok(opened);
+}
+
+/** The row `insertRoundStatement` writes, as `getRound` would read it. */
+function openedRecord(config: RoundConfig, nowMs: number): RoundRecord {
+  return {
+    id: config.roundId,
+    poolId: config.poolId,
+    state: "open",
+    config,
+    opensAtMs: config.opensAtMs,
+    closesAtMs: config.closesAtMs,
+    cancellationDeadlineMs: config.cancellationDeadlineMs,
+    createdBy: config.createdBy,
+    createdAtMs: nowMs,
+    clearedAtMs: null,
+    settledAtMs: null,
+    result: null,
+    lastError: null,
+    bidsCount: 0,
+  };
+}
+
+function capOf(round: RoundRecord, facts: OpenRoundFacts, nowMs: number): IndicativeCap | null {
+  if (round.result !== null || round.state !== "open") return null;
+  const reference = referenceOf(round.config.reference, facts.tft);
+  return indicativeCapOf(round, facts.pool ? { figures: facts.figures, reference } : null, nowMs);
 }
 
 /** API field names for configuration paths (the body nests them the same way, in seconds and ISO times). */
@@ -206,27 +283,6 @@ export type IndicativeCap = {
   /** USDC per TFP of `amount`: the ceiling, or the reference when the discount rule is off. */
   conversionPrice: string | null;
 };
-
-/**
- * The cap of a round that has not cleared, computed as at the close but with the current pool
- * figures and reference price (§8.3, §8.4). The USDC allowance is known from the pool alone; its
- * TFP figure needs a price: the ceiling, or the reference itself when the discount rule is off
- * (the round will buy at most that much if it clears there; more when it clears lower). Without
- * a live reference price only the USDC allowance is given.
- */
-export async function indicativeCap(
-  client: Client,
-  round: RoundRecord,
-  nowMs = now(),
-): Promise<IndicativeCap> {
-  const pool = await getPool(client, round.config.poolId);
-  if (!pool) return indicativeCapOf(round, null, nowMs);
-  const [reference, figures] = await Promise.all([
-    referencePrice(client, round.config.reference, nowMs),
-    poolFigures(client, pool),
-  ]);
-  return indicativeCapOf(round, { figures, reference }, nowMs);
-}
 
 /**
  * A round and, while it is open and uncleared, its indicative cap, in one round trip: the round,
@@ -258,7 +314,13 @@ export async function roundWithCap(
   return { round: record, cap: indicativeCapOf(record, facts, nowMs) };
 }
 
-/** `indicativeCap` from what it reads: the pool's figures and the reference price (null: no pool). */
+/**
+ * The cap of a round that has not cleared, computed as at the close but with the current pool
+ * figures and reference price (§8.3, §8.4); `facts` null: no pool. The USDC allowance is known
+ * from the pool alone; its TFP figure needs a price: the ceiling, or the reference itself when
+ * the discount rule is off (the round will buy at most that much if it clears there; more when it
+ * clears lower). Without a live reference price only the USDC allowance is given.
+ */
 function indicativeCapOf(
   round: RoundRecord,
   facts: { figures: PoolFiguresRecord; reference: Result<{ price: string }> } | null,

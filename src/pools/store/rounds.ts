@@ -112,9 +112,9 @@ export async function listRounds(
   };
 }
 
-/** Writes a new round's row; throws the database's error (a taken id or pool slot) for the caller to read. */
-export async function insertRound(client: Client, config: RoundConfig, nowMs: number): Promise<void> {
-  await client.execute({
+/** The write of a new round's row (state `open`), to batch with others. */
+export function insertRoundStatement(config: RoundConfig, nowMs: number): InStatement {
+  return {
     sql: "INSERT INTO auction_rounds (id, pool_id, state, config, opens_at, closes_at, cancellation_deadline_at, created_by, created_at, updated_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
     args: [
       config.roundId,
@@ -127,15 +127,12 @@ export async function insertRound(client: Client, config: RoundConfig, nowMs: nu
       nowMs,
       nowMs,
     ],
-  });
+  };
 }
 
-/** Removes a round's row that its object never took (still `open`), so the pool is not blocked. */
-export async function deleteUnopenedRound(client: Client, roundId: string): Promise<void> {
-  await client.execute({
-    sql: "DELETE FROM auction_rounds WHERE id = ? AND state = 'open'",
-    args: [roundId],
-  });
+/** The deletion of a round's row its object never took, to batch with others. */
+export function deleteUnopenedRoundStatement(roundId: string): InStatement {
+  return { sql: "DELETE FROM auction_rounds WHERE id = ? AND state = 'open'", args: [roundId] };
 }
 
 // ── the round object's transitions ───────────────────────────────────────────────────────────

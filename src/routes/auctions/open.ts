@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
+import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   amountSchema,
   idempotencyHeaderSchema,
@@ -17,8 +18,10 @@ import {
   batchesPerAlarmMax,
   bidsPerRoundLimit,
   holdMarginMsMax,
-  indicativeCap,
-  openRound,
+  type OpenedRound,
+  openRoundFacts,
+  openRoundReads,
+  openRoundWith,
 } from "../../pools/flows/auctions";
 import { poolIdSchema } from "../pools/schemas";
 import { defined, priceSchema, roundJson, roundSchema, rulesInputSchema } from "./schemas";
@@ -74,7 +77,7 @@ const route = createRoute({
   tags: ["auctions"],
   summary: "Open a Dutch-auction exit round for a pool (admin)",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles("admin"), idempotent] as const,
+  middleware: [requireRoles("admin"), idempotentBatched] as const,
   request: { query: noQuerySchema, headers: idempotencyHeaderSchema, body: jsonBody(bodySchema) },
   responses: {
     201: jsonResponse(roundSchema, "The round, open for bids"),
@@ -97,44 +100,38 @@ export function register(app: App) {
       input.cancellationDeadline === undefined ? undefined : Date.parse(input.cancellationDeadline);
     const minBid = input.limits?.minBidAmount;
     const settlement = input.settlement;
-    const round = orThrow(
-      await openRound(
-        c.env,
-        c.get("db"),
-        {
-          roundId: await transferIdFor(principal.ownerId, c.req.valid("header")["idempotency-key"], "auc"),
-          poolId: input.poolId,
-          closesAtMs,
-          ...(cancellationDeadlineMs === undefined ? {} : { cancellationDeadlineMs }),
-          ...(input.reference === undefined ? {} : { reference: input.reference }),
-          ...(input.rules === undefined ? {} : { rules: defined(input.rules) }),
-          limits: defined({
-            minBidMinor:
-              minBid === undefined ? undefined : minorOf("TFP", minBid, "limits.minBidAmount").toString(),
-            bidsPerRoundMax: input.limits?.maxBidsPerRound,
-            bidsPerOwnerMax: input.limits?.maxBidsPerOwner,
-          }),
-          settlement: defined({
-            transfersPerBatch: settlement?.transfersPerBatch,
-            batchesPerAlarm: settlement?.batchesPerAlarm,
-            holdMarginMs:
-              settlement?.holdMarginSeconds === undefined ? undefined : settlement.holdMarginSeconds * 1000,
-            referenceWaitMs:
-              settlement?.referenceWaitSeconds === undefined
-                ? undefined
-                : settlement.referenceWaitSeconds * 1000,
-          }),
-          createdBy: principal.ownerId,
-        },
-        nowMs,
-      ),
+    const body = {
+      roundId: await transferIdFor(principal.ownerId, c.req.valid("header")["idempotency-key"], "auc"),
+      poolId: input.poolId,
+      closesAtMs,
+      ...(cancellationDeadlineMs === undefined ? {} : { cancellationDeadlineMs }),
+      ...(input.reference === undefined ? {} : { reference: input.reference }),
+      ...(input.rules === undefined ? {} : { rules: defined(input.rules) }),
+      limits: defined({
+        minBidMinor:
+          minBid === undefined ? undefined : minorOf("TFP", minBid, "limits.minBidAmount").toString(),
+        bidsPerRoundMax: input.limits?.maxBidsPerRound,
+        bidsPerOwnerMax: input.limits?.maxBidsPerOwner,
+      }),
+      settlement: defined({
+        transfersPerBatch: settlement?.transfersPerBatch,
+        batchesPerAlarm: settlement?.batchesPerAlarm,
+        holdMarginMs:
+          settlement?.holdMarginSeconds === undefined ? undefined : settlement.holdMarginSeconds * 1000,
+        referenceWaitMs:
+          settlement?.referenceWaitSeconds === undefined ? undefined : settlement.referenceWaitSeconds * 1000,
+      }),
+      createdBy: principal.ownerId,
+    };
+    // The Idempotency-Key's record, the round if it exists, its pool, the pool's figures and the
+    // TFT price: one round trip. The round's row and the record of this 201: one more.
+    const facts = openRoundFacts(await firstReads(c, openRoundReads(body, nowMs)), nowMs);
+    const render = ({ round, cap }: OpenedRound) => roundJson(round, cap, nowMs);
+    const opened = orThrow(
+      await openRoundWith(c.env, c.get("db"), body, facts, nowMs, { response: recordFor(c, 201), render }),
     );
-    // The allowance is known at open: show it (and its TFP at the ceiling) like GET does.
-    const shownAtMs = now();
-    const cap =
-      round.result === null && round.state === "open"
-        ? await indicativeCap(c.get("db"), round, shownAtMs)
-        : null;
-    return c.json(roundJson(round, cap, shownAtMs), 201);
+    if (opened.recorded) recordedByEffect(c);
+    // The allowance is known at open: it is shown (and its TFP at the ceiling) like GET does.
+    return c.json(render(opened), 201);
   });
 }

@@ -587,7 +587,6 @@ const overTarget: Record<string, number> = {
   setNodeState: 3,
   commitToBidPackage: 9,
   rotateApiKey: 3,
-  openAuction: 9,
   putBidPackage: 3,
   auditLedger: 4,
   createCapacityOffer: 4,
