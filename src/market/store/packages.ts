@@ -11,7 +11,7 @@
  * package lease pays is exactly the monthly price ÷ hoursPerMonth (a fraction, `1.2/720`), so a
  * month of a package lease charges the monthly price to the minor unit.
  */
-import type { Client, InStatement, Row } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
 import { fail, ok, type Result } from "../../kit/result";
@@ -98,35 +98,59 @@ export async function listPackages(client: Client, nowMs: number): Promise<Packa
 }
 
 export async function getPackage(client: Client, id: string): Promise<PackageRecord | null> {
-  const result = await client.execute({ sql: `${packageSelect} WHERE p.id = ?`, args: [id] });
-  const row = result.rows[0];
+  return packageFrom(await client.execute(packageStatement(id)));
+}
+
+/** The read of `getPackage`, to batch with others. */
+export function packageStatement(id: string): InStatement {
+  return { sql: `${packageSelect} WHERE p.id = ?`, args: [id] };
+}
+
+/** The package `packageStatement` read, or null. */
+export function packageFrom(result: ResultSet | undefined): PackageRecord | null {
+  const row = result?.rows[0];
   return row ? packageFromRow(row) : null;
 }
 
-/** Creates or replaces a package's configuration. */
+/**
+ * Creates or replaces a package's configuration and reads it back, in one round trip (with the
+ * spec's packages created first if this isolate has not yet).
+ */
 export async function savePackage(
   client: Client,
   pkg: Omit<PackageRecord, "slicesFilled" | "createdAtMs" | "updatedAtMs">,
   nowMs: number,
-): Promise<void> {
-  await client.execute({
-    sql: `INSERT INTO bid_packages (id, name, requirements, price_cc_per_slice_month, slices_committed, lease_hours, active, created_at, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT (id) DO UPDATE SET name = excluded.name, requirements = excluded.requirements,
-            price_cc_per_slice_month = excluded.price_cc_per_slice_month, slices_committed = excluded.slices_committed,
-            lease_hours = excluded.lease_hours, active = excluded.active, updated_at = excluded.updated_at`,
-    args: [
-      pkg.id,
-      pkg.name,
-      JSON.stringify(pkg.requirements),
-      pkg.priceCcPerSliceMonth,
-      pkg.slicesCommitted,
-      pkg.leaseHours,
-      pkg.active ? 1 : 0,
-      nowMs,
-      nowMs,
+): Promise<PackageRecord> {
+  const defaults = defaultsEnsured ? [] : defaultPackagesStatements(nowMs);
+  const results = await client.batch(
+    [
+      ...defaults,
+      {
+        sql: `INSERT INTO bid_packages (id, name, requirements, price_cc_per_slice_month, slices_committed, lease_hours, active, created_at, updated_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (id) DO UPDATE SET name = excluded.name, requirements = excluded.requirements,
+                price_cc_per_slice_month = excluded.price_cc_per_slice_month, slices_committed = excluded.slices_committed,
+                lease_hours = excluded.lease_hours, active = excluded.active, updated_at = excluded.updated_at`,
+        args: [
+          pkg.id,
+          pkg.name,
+          JSON.stringify(pkg.requirements),
+          pkg.priceCcPerSliceMonth,
+          pkg.slicesCommitted,
+          pkg.leaseHours,
+          pkg.active ? 1 : 0,
+          nowMs,
+          nowMs,
+        ],
+      },
+      { sql: `${packageSelect} WHERE p.id = ?`, args: [pkg.id] },
     ],
-  });
+    "write",
+  );
+  defaultsEnsured = true;
+  const row = results.at(-1)?.rows[0];
+  if (!row) throw new Error("the package is missing from its own write");
+  return packageFromRow(row);
 }
 
 /**
@@ -160,35 +184,38 @@ export async function reserveCommitment(
   client: Client,
   commitment: CommitmentRecord,
 ): Promise<Result<CommitmentRecord>> {
-  const inserted = await client.execute({
-    sql: `INSERT OR IGNORE INTO package_commitments (id, package_id, node_id, farmer_id, slices, lease_id, status, created_at, updated_at)
+  // The conditional insert and the read of what stands under the id: one round trip.
+  const [inserted, stored] = await client.batch(
+    [
+      {
+        sql: `INSERT OR IGNORE INTO package_commitments (id, package_id, node_id, farmer_id, slices, lease_id, status, created_at, updated_at)
           SELECT ?, ?, ?, ?, ?, ?, 'active', ?, ?
           WHERE (SELECT COALESCE(SUM(slices), 0) FROM package_commitments WHERE package_id = ? AND status = 'active') + ?
             <= (SELECT slices_committed FROM bid_packages WHERE id = ? AND active = 1)`,
-    args: [
-      commitment.id,
-      commitment.packageId,
-      commitment.nodeId,
-      commitment.farmerId,
-      commitment.slices,
-      commitment.leaseId,
-      commitment.createdAtMs,
-      commitment.createdAtMs,
-      commitment.packageId,
-      commitment.slices,
-      commitment.packageId,
+        args: [
+          commitment.id,
+          commitment.packageId,
+          commitment.nodeId,
+          commitment.farmerId,
+          commitment.slices,
+          commitment.leaseId,
+          commitment.createdAtMs,
+          commitment.createdAtMs,
+          commitment.packageId,
+          commitment.slices,
+          commitment.packageId,
+        ],
+      },
+      { sql: "SELECT * FROM package_commitments WHERE id = ?", args: [commitment.id] },
     ],
-  });
-  const stored = await client.execute({
-    sql: "SELECT * FROM package_commitments WHERE id = ?",
-    args: [commitment.id],
-  });
-  const row = stored.rows[0];
+    "write",
+  );
+  const row = stored!.rows[0];
   if (!row) {
     return fail("LIMIT_REACHED", "The package has no room for that many more slices", "slices");
   }
   const { updatedAtMs: _updatedAtMs, ...record } = decodeRow(tables.packageCommitments, row);
-  if (inserted.rowsAffected === 0 && (record.status === "refused" || record.nodeId !== commitment.nodeId)) {
+  if (inserted!.rowsAffected === 0 && (record.status === "refused" || record.nodeId !== commitment.nodeId)) {
     return fail("CONFLICT", "This Idempotency-Key was used for another commitment; send a new one");
   }
   return ok(record);

@@ -8,7 +8,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { idempotent, requireRoles, transferIdFor } from "../../kit/http/middleware";
+import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   idempotencyHeaderSchema,
   jsonBody,
@@ -23,16 +24,17 @@ import { hourMs, marketConfig } from "../../market/config";
 import { checkRequirements } from "../../market/core/requirements";
 import { bookOf } from "../../market/flows/books";
 import { getLeaseRow } from "../../market/store/leases";
-import { sliceOfferOf } from "../../market/store/nodes";
+import { nodeStatement, sliceOfferOf } from "../../market/store/nodes";
 import {
   ensureDefaultPackages,
-  getPackage,
+  packageFrom,
   packagePriceCcPerSliceHour,
+  packageStatement,
   reserveCommitment,
   withdrawCommitment,
 } from "../../market/store/packages";
 import { leaseJson, leaseSchema } from "../leases/schemas";
-import { requireOwnNode } from "../nodes/schemas";
+import { ownNodeFrom } from "../nodes/schemas";
 import { packageIdParamSchema } from "./schemas";
 
 const bodySchema = z
@@ -53,7 +55,7 @@ const route = createRoute({
   tags: ["marketplace"],
   summary: "Commit a node's slices to a ThreeFold bid package (the node's farmer or an admin)",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles("farmer", "admin"), idempotent] as const,
+  middleware: [requireRoles("farmer", "admin"), idempotentBatched] as const,
   request: {
     query: noQuerySchema,
     params: z.strictObject({ id: packageIdParamSchema }),
@@ -74,10 +76,15 @@ export function register(app: App) {
     const packageId = c.req.valid("param").id;
     const nowMs = now();
     await ensureDefaultPackages(db, nowMs);
-    const pkg = await getPackage(db, packageId);
+    // The Idempotency-Key's record, the package and the node: one round trip.
+    const [packageRead, nodeRead] = await firstReads(c, [
+      packageStatement(packageId),
+      nodeStatement(input.nodeId),
+    ]);
+    const pkg = packageFrom(packageRead);
     if (!pkg) throw new ApiError("NOT_FOUND", `No bid package ${packageId}`);
     if (!pkg.active) throw new ApiError("CONFLICT", `Bid package ${packageId} takes no new commitments`);
-    const node = await requireOwnNode(db, principal, input.nodeId);
+    const node = ownNodeFrom(nodeRead, principal, input.nodeId);
     const met = checkRequirements(sliceOfferOf(node), pkg.requirements);
     if (!met.ok)
       throw new ApiError("REQUIREMENTS_NOT_MET", met.detail, [{ field: "nodeId", detail: met.detail }]);
@@ -122,10 +129,11 @@ export function register(app: App) {
       if (lease.code !== "CONFLICT") await withdrawCommitment(db, commitment.id, commitment.leaseId);
       throw ApiError.from(lease);
     }
-    const row = await getLeaseRow(db, lease.value.id);
-    return c.json(
-      { commitmentId: commitment.id, packageId, lease: leaseJson(lease.value, row?.chargedMinor ?? 0n) },
-      201,
-    );
+    // Nothing is charged before the lease's first settlement period is recorded.
+    const charged =
+      lease.value.settledThroughMs === lease.value.startedAtMs
+        ? 0n
+        : ((await getLeaseRow(db, lease.value.id))?.chargedMinor ?? 0n);
+    return c.json({ commitmentId: commitment.id, packageId, lease: leaseJson(lease.value, charged) }, 201);
   });
 }

@@ -15,7 +15,7 @@ import {
   textField,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { ensureDefaultPackages, getPackage, savePackage } from "../../market/store/packages";
+import { savePackage } from "../../market/store/packages";
 import { requirementsOf, requirementsSchema } from "../capacity-requests/schemas";
 import { packageIdParamSchema, packageJson, packageSchema } from "./schemas";
 
@@ -59,10 +59,11 @@ export function register(app: App) {
     const id = c.req.valid("param").id;
     const input = c.req.valid("json");
     const nowMs = now();
-    await ensureDefaultPackages(db, nowMs);
-    await savePackage(db, { ...input, id, requirements: requirementsOf(input.requirements) }, nowMs);
-    const saved = await getPackage(db, id);
-    if (!saved) throw new Error("the package vanished after it was saved");
+    const saved = await savePackage(
+      db,
+      { ...input, id, requirements: requirementsOf(input.requirements) },
+      nowMs,
+    );
     return c.json(packageJson(saved), 200);
   });
 }
