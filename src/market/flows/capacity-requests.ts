@@ -187,8 +187,17 @@ export function offersFrom(result: ResultSet | undefined): CapacityOffer[] {
 }
 
 export async function getOffer(client: Client, id: string): Promise<CapacityOffer | null> {
-  const result = await client.execute({ sql: "SELECT * FROM capacity_offers WHERE id = ?", args: [id] });
-  const row = result.rows[0];
+  return offerFrom(await client.execute(offerStatement(id)));
+}
+
+/** The read of `getOffer`, to batch with others. */
+export function offerStatement(id: string): InStatement {
+  return { sql: "SELECT * FROM capacity_offers WHERE id = ?", args: [id] };
+}
+
+/** The offer `offerStatement` read, or null. */
+export function offerFrom(result: ResultSet | undefined): CapacityOffer | null {
+  const row = result?.rows[0];
   return row ? offerFromRow(row) : null;
 }
 

@@ -8,7 +8,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { idempotent, requireRoles } from "../../kit/http/middleware";
+import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { requireRoles } from "../../kit/http/middleware";
 import {
   idempotencyHeaderSchema,
   jsonBody,
@@ -17,10 +18,16 @@ import {
   problemResponses,
 } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
-import { acceptOffer, getOffer } from "../../market/flows/capacity-requests";
+import {
+  acceptOffer,
+  offerFrom,
+  offerStatement,
+  requestFrom,
+  requestStatement,
+} from "../../market/flows/capacity-requests";
 import { getLeaseRow } from "../../market/store/leases";
 import { leaseJson, leaseSchema } from "../leases/schemas";
-import { requestParamsSchema, requireVisibleRequest } from "./get";
+import { requestParamsSchema, visibleRequest } from "./get";
 
 const bodySchema = z
   .strictObject({
@@ -38,7 +45,7 @@ const route = createRoute({
   tags: ["marketplace"],
   summary: "Accept an offer: it becomes a lease (the requester or an admin)",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles("user", "admin"), idempotent] as const,
+  middleware: [requireRoles("user", "admin"), idempotentBatched] as const,
   request: {
     query: noQuerySchema,
     params: requestParamsSchema,
@@ -55,19 +62,29 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const db = c.get("db");
     const principal = c.get("principal");
-    const request = await requireVisibleRequest(db, principal, c.req.valid("param").id);
+    const requestId = c.req.valid("param").id;
+    const offerId = c.req.valid("json").offerId;
+    // The Idempotency-Key's record, the request and the offer: one round trip.
+    const [requestRead, offerRead] = await firstReads(c, [
+      requestStatement(requestId),
+      offerStatement(offerId),
+    ]);
+    const request = visibleRequest(requestFrom(requestRead), principal, requestId);
     if (principal.role !== "admin" && request.ownerId !== principal.ownerId) {
       throw new ApiError("FORBIDDEN", "Only the requester accepts an offer");
     }
-    const offerId = c.req.valid("json").offerId;
-    const offer = await getOffer(db, offerId);
+    const offer = offerFrom(offerRead);
     if (!offer || offer.requestId !== request.id) {
       throw new ApiError("NOT_FOUND", `No offer ${offerId} on this request`, [
         { field: "offerId", detail: "not found" },
       ]);
     }
     const lease = orThrow(await acceptOffer(c.env, db, request, offer, now()));
-    const row = await getLeaseRow(db, lease.id);
-    return c.json(leaseJson(lease, row?.chargedMinor ?? 0n), 201);
+    // Nothing is charged before the lease's first settlement period is recorded.
+    const charged =
+      lease.settledThroughMs === lease.startedAtMs
+        ? 0n
+        : ((await getLeaseRow(db, lease.id))?.chargedMinor ?? 0n);
+    return c.json(leaseJson(lease, charged), 201);
   });
 }

@@ -3,7 +3,6 @@
  * offer; a farmer sees an open request and its own offers on it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Client } from "@libsql/client";
 import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { anyRole, requireRoles } from "../../kit/http/middleware";
@@ -11,7 +10,6 @@ import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/sc
 import type { App } from "../../kit/http/types";
 import {
   type CapacityRequest,
-  getRequest,
   offersFrom,
   offersStatement,
   requestFrom,
@@ -21,17 +19,15 @@ import { requestIdParamSchema, requestJson, requestSchema } from "./schemas";
 
 export const requestParamsSchema = z.strictObject({ id: requestIdParamSchema });
 
-/** The request, or 404 (also for a farmer once it is no longer open, and for other users). */
-export async function requireVisibleRequest(
-  db: Client,
+/**
+ * The request (`requestFrom(requestStatement(id))`) if `principal` may see it, or 404: also for a
+ * farmer once it is no longer open, and for other users.
+ */
+export function visibleRequest(
+  request: CapacityRequest | null,
   principal: Principal,
   id: string,
-): Promise<CapacityRequest> {
-  return visibleRequest(await getRequest(db, id), principal, id);
-}
-
-/** The request if `principal` may see it, or 404 (the rule of `requireVisibleRequest`). */
-function visibleRequest(request: CapacityRequest | null, principal: Principal, id: string): CapacityRequest {
+): CapacityRequest {
   const visible =
     request !== null &&
     (principal.role === "admin" ||

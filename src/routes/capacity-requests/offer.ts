@@ -24,11 +24,12 @@ import { priceKey } from "../../market/core/bidbook/model";
 import { checkPriceInBand } from "../../market/core/pricing";
 import { checkRequirements } from "../../market/core/requirements";
 import { chargeForUsage } from "../../market/core/revenue";
-import { liveCcUsd } from "../../market/flows/books";
-import { insertOffer } from "../../market/flows/capacity-requests";
-import { sliceOfferOf } from "../../market/store/nodes";
-import { ccPricePerHourSchema, requireOwnNode } from "../nodes/schemas";
-import { requestParamsSchema, requireVisibleRequest } from "./get";
+import { ccUsdOf } from "../../market/flows/books";
+import { insertOffer, requestFrom, requestStatement } from "../../market/flows/capacity-requests";
+import { nodeStatement, sliceOfferOf } from "../../market/store/nodes";
+import { readWithPeg } from "../../oracle/prices";
+import { ccPricePerHourSchema, ownNodeFrom } from "../nodes/schemas";
+import { requestParamsSchema, visibleRequest } from "./get";
 import { offerJson, offerSchema } from "./schemas";
 
 const bodySchema = z
@@ -58,12 +59,18 @@ export function register(app: App) {
     const db = c.get("db");
     const principal = c.get("principal");
     const input = c.req.valid("json");
-    const request = await requireVisibleRequest(db, principal, c.req.valid("param").id);
+    const requestId = c.req.valid("param").id;
     const nowMs = now();
+    // The request, the node and the peg: one round trip; the offer is the one write.
+    const {
+      results: [requestRead, nodeRead],
+      peg,
+    } = await readWithPeg(db, [requestStatement(requestId), nodeStatement(input.nodeId)], nowMs);
+    const request = visibleRequest(requestFrom(requestRead), principal, requestId);
     if (request.status !== "open" || request.deadlineAtMs <= nowMs) {
       throw new ApiError("CONFLICT", "The request no longer takes offers");
     }
-    const node = await requireOwnNode(db, principal, input.nodeId);
+    const node = ownNodeFrom(nodeRead, principal, input.nodeId);
     const fail = (code: "VALIDATION_FAILED" | "SLICES_UNAVAILABLE", detail: string, field: string) =>
       new ApiError(code, detail, [{ field, detail }]);
     const met = checkRequirements(sliceOfferOf(node), request.requirements);
@@ -96,7 +103,7 @@ export function register(app: App) {
     // The farmer's band applies to offers too: the CC price at the live peg, in the band currency.
     let inBand = new Dec(price);
     if (node.band.currency === "USD") {
-      const ccUsd = await liveCcUsd(db);
+      const ccUsd = ccUsdOf(peg);
       if (ccUsd === null)
         throw new ApiError("ORACLE_HALTED", "No live CC price to check the offer against the band");
       inBand = inBand.mul(ccUsd);

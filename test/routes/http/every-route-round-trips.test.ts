@@ -588,8 +588,7 @@ const overTarget: Record<string, number> = {
   commitToBidPackage: 4,
   rotateApiKey: 3,
   auditLedger: 4,
-  createCapacityOffer: 4,
-  acceptCapacityOffer: 8,
+  acceptCapacityOffer: 5,
 };
 
 describe("every operation of the API document", () => {
