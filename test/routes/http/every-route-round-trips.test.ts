@@ -568,16 +568,13 @@ const recipes: Record<string, Recipe> = {
 /**
  * Over the target today (reads 1, the rest 2), with the figure measured here: the open part of
  * the round-trip work, each kept from growing. Why, in short:
- * - a bid book's change (accept / reject / cancel a bid, a node's state, a bid package's
- *   commitment) commits, then its money pass releases holds and mirrors; ending a lease also
- *   settles its last period and the route reads the row back;
- * - admin and setup routes (keys, manual transfers, pools, opening a round, bid packages, the
- *   audit) still read and write one query after another;
- * - conversions read the peg, the pool and both accounts separately before one write; an offer on a
- *   capacity request reads the request, the node and the peg one after another, and accepting one
- *   reserves through the book, then records the acceptance;
- * - a few reads (a round with its status, a node's projection, a
- *   farmer's nodes, a capacity request, the bid packages, a round's own bids) make two or three.
+ * - a bid book's change (accept / reject / cancel a bid, a node's state) commits, then its money
+ *   pass releases holds and mirrors; ending a lease also settles its last period and the route
+ *   reads the row back;
+ * - a bid package's commitment and an accepted capacity offer claim their row (the package's room,
+ *   the request's lock) before the book reserves, and record the outcome after it;
+ * - rotating a key reads the old key, writes the new one and revokes the old one in turn;
+ * - the ledger audit is an admin's full scan, paged, that asks every node's book between its reads.
  */
 const overTarget: Record<string, number> = {
   endLease: 8,
