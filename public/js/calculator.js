@@ -250,8 +250,14 @@ function drawIncomeChart(result) {
       // highest), not at the chart's edges, so it reads against the income line above that price.
       label: "Expected range: lowest and highest",
       data: [
-        { x: Number(result.band.minPerSliceMonth?.USD ?? low), y: Number(result.income.min.grossPerMonth.USD) },
-        { x: Number(result.band.maxPerSliceMonth?.USD ?? high), y: Number(result.income.max.grossPerMonth.USD) },
+        {
+          x: Number(result.band.minPerSliceMonth?.USD ?? low),
+          y: Number(result.income.min.grossPerMonth.USD),
+        },
+        {
+          x: Number(result.band.maxPerSliceMonth?.USD ?? high),
+          y: Number(result.income.max.grossPerMonth.USD),
+        },
       ],
       showLine: false,
       pointStyle: "triangle",

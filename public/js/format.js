@@ -19,10 +19,10 @@ const decimalsMax = 8;
 
 /**
  * The decimals that show `value` without rounding it away: `minimumDecimals` for amounts of 1 and
- * more, and for smaller ones enough to keep `significant` significant digits (0.000335 → 6, so it
- * reads "0.000335", not "0.00"), at most 8.
+ * more, and for smaller ones enough to keep `significant` significant digits (0.000335 → 7, so it
+ * reads "0.0003350", not "0.00"), at most 8.
  */
-export function decimalsFor(value, minimumDecimals = 2, significant = 3) {
+export function decimalsFor(value, minimumDecimals = 2, significant = 4) {
   const size = Math.abs(Number(value));
   if (!Number.isFinite(size) || size === 0 || size >= 1) return minimumDecimals;
   const leadingZeros = -Math.floor(Math.log10(size)) - 1;
@@ -31,7 +31,7 @@ export function decimalsFor(value, minimumDecimals = 2, significant = 3) {
 
 /**
  * An amount at a precision that fits it: `minimumDecimals` fixed decimals (2: "23.44"), more for
- * small amounts so they never show as zero ("0.000335"). The one formatter of money on the pages.
+ * small amounts so they never show as zero ("0.0003350"). The one formatter of money on the pages.
  */
 export function precise(value, minimumDecimals = 2) {
   if (value === null || value === undefined || value === "") return "–";
@@ -39,7 +39,7 @@ export function precise(value, minimumDecimals = 2) {
   return number(value, decimals, minimumDecimals);
 }
 
-/** An amount with its unit at a precision that fits it, e.g. "12.50 USD", "0.000335 CC"; "–" when absent. */
+/** An amount with its unit at a precision that fits it, e.g. "12.50 USD", "0.0003350 CC"; "–" when absent. */
 export function amount(value, unit, minimumDecimals = 2) {
   if (value === null || value === undefined) return "–";
   return `${precise(value, minimumDecimals)} ${unit}`;
