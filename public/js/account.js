@@ -205,8 +205,14 @@ function requestCard(request) {
 
 async function loadRequests() {
   const requests = await api("/v1/capacity-requests?limit=50");
+  // The list leaves the offers out; an open request's own answer has them.
+  const detailed = await Promise.all(
+    requests.data.map((request) =>
+      request.status === "open" ? api(`/v1/capacity-requests/${encodeURIComponent(request.id)}`) : request,
+    ),
+  );
   const list = document.getElementById("request-list");
-  list.replaceChildren(...requests.data.map(requestCard));
+  list.replaceChildren(...detailed.map(requestCard));
   if (requests.data.length === 0) list.append(element("p", "No capacity requests yet.", { class: "hint" }));
 }
 
@@ -241,7 +247,7 @@ onSubmit(checkoutForm, document.getElementById("checkout-problem"), async () => 
     },
   });
   const result = document.getElementById("checkout-result");
-  const line = element("p", "", { class: "summary-line" });
+  const line = element("p", "", { class: "summary-line", "data-quote": quote.id });
   line.append(
     `${precise(quote.amountUsd)} USD buys ${cc(quote.amountCc)} at ${precise(quote.ccUsd, 4)} USD per CC (quote ${quote.reference}, valid until ${time(quote.expiresAt)}). `,
   );
