@@ -455,7 +455,7 @@ async function loadProjection() {
   });
   const last = projection.months.at(-1);
   note.textContent = `Per calendar month: bars are what the ledger paid you; lines are the projection for the hours the node existed in that month (so a month the node joined late, and this month so far${
-    last ? ` — ${number(last.hours, 0)} h of ${last.month}` : ""
+    last ? ` — ${number(last.hours, 1)} h of ${last.month}` : ""
   }, show a part of a month). A whole month (720 h) at your price with every slice rented earns you ${cc(projection.perMonth.listed.CC)}${
     projection.perMonth.listed.USD ? ` (${precise(projection.perMonth.listed.USD)} USD)` : ""
   }.${projection.peg.note ? ` ${projection.peg.note}` : ""}`;
