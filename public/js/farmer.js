@@ -462,25 +462,31 @@ async function loadProjection() {
 }
 
 /** Reads the nodes again (free slices after a decision) without redrawing the other panels. */
-async function reloadNodes() {
+async function reloadNodes(id = farmerId) {
+  const found = await farmerNodes(id);
+  // Signed out or switched farmer meanwhile: this answer is no longer the page's.
+  if (farmerId !== id) return;
   nodes.clear();
-  for (const node of await farmerNodes(farmerId)) nodes.set(node.id, node);
+  for (const node of found) nodes.set(node.id, node);
   renderNodes();
 }
 
+/** Loads every panel for the farmer shown now; stops when the farmer changes (sign-out) meanwhile. */
 async function loadAll() {
   clearProblem(problemRegion, form);
-  if (!farmerId) return;
-  document.getElementById("farmer-name").textContent = `of ${farmerId}`;
+  const id = farmerId;
+  if (!id) return;
+  document.getElementById("farmer-name").textContent = `of ${id}`;
   try {
     await withProgress(
       nodesPanel,
       async () => {
-        await reloadNodes();
-        await loadEarnings(farmerId);
+        await reloadNodes(id);
+        if (farmerId === id) await loadEarnings(id);
       },
       "Loading your nodes",
     );
+    if (farmerId !== id) return;
     const outcomes = await Promise.allSettled([
       loadInbox(),
       loadRequests(),
@@ -488,9 +494,9 @@ async function loadAll() {
       withProgress(document.getElementById("projection-panel"), loadProjection, "Loading projection"),
     ]);
     const failed = outcomes.find((outcome) => outcome.status === "rejected");
-    if (failed) showProblem(problemRegion, failed.reason);
+    if (failed && farmerId === id) showProblem(problemRegion, failed.reason);
   } catch (error) {
-    showProblem(problemRegion, error, form);
+    if (farmerId === id) showProblem(problemRegion, error, form);
   }
 }
 
