@@ -115,6 +115,10 @@ describe("user flows", () => {
     const book = await apiCall<{ data: Bid[] }>("GET", `/v1/nodes/${nodeId}/bids`, { key: farmerKey });
     expect(book.data).toEqual([expect.objectContaining({ status: "open", priceCcPerSliceHour: "0.1" })]);
     expect(await held()).toBeCloseTo(6.15, 6);
+    // The long ids in the confirmations wrap: the phone page does not scroll sideways.
+    expect(
+      await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth"),
+    ).toBeLessThanOrEqual(0);
     await screenshot(page, "market-order-phone");
     expect(unexpectedErrors(errors, [422])).toEqual([]);
     await context.close();
