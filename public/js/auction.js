@@ -215,15 +215,23 @@ async function loadRounds() {
         const show = element("button", "Show curve", { type: "button" });
         show.disabled = round.result === null;
         show.addEventListener("click", () => showResult(round.result, `Round ${round.id} (${round.state}).`));
+        // Bidding, and one's own bids and fills, live on the pool's page.
+        const actions = element("div", "", { class: "actions" });
+        actions.append(
+          show,
+          element("a", round.state === "open" ? "Bid / your bids" : "Your bids", {
+            href: `/pools.html?pool=${encodeURIComponent(round.poolId)}`,
+          }),
+        );
         return [
-          element("th", round.id, { scope: "row" }),
+          element("th", round.id, { scope: "row", class: "id" }),
           round.state,
           time(round.closesAt),
           element("td", String(round.bidsCount), { class: "num" }),
           element("td", round.result?.clearingPrice ? number(round.result.clearingPrice, 6) : "–", {
             class: "num",
           }),
-          show,
+          actions,
         ];
       }),
     );
