@@ -167,7 +167,8 @@ function requestCard(request) {
   card.append(head);
   if (request.leaseId) card.append(element("p", `Lease ${request.leaseId}`, { class: "success" }));
   if (request.offers.length === 0) {
-    card.append(element("p", "No offers yet.", { class: "hint" }));
+    // Offers are read for open requests only (the list leaves them out).
+    if (request.status === "open") card.append(element("p", "No offers yet.", { class: "hint" }));
     return card;
   }
   const list = element("ul", "");
@@ -239,6 +240,7 @@ function showSections() {
 }
 
 onSubmit(checkoutForm, document.getElementById("checkout-problem"), async () => {
+  document.getElementById("checkout-result").replaceChildren();
   const quote = await api("/v1/credits/checkout", {
     method: "POST",
     body: {

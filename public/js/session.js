@@ -30,11 +30,10 @@ export function rememberKey(key) {
   return true;
 }
 
-/** Forgets the stored key and its owner. */
+/** Forgets the stored key and its owner (the header announces the change: `apikeychange`). */
 export function forgetKey() {
   sessionStorage.removeItem(storageKey);
   sessionStorage.removeItem(meStorageKey);
-  window.dispatchEvent(new CustomEvent("apikeychange"));
 }
 
 /** The cached answer of GET /v1/me for the stored key, or null. */

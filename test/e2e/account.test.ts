@@ -181,6 +181,7 @@ describe("user flows", () => {
     expect(accepted.status).toBe("accepted");
     const leases = await apiCall<{ data: Lease[] }>("GET", "/v1/leases", { key: userKey });
     expect(leases.data.find((lease) => lease.id === accepted.leaseId)?.source).toBe("capacity_request");
+    await page.locator(`[data-request="${requestId}"]`, { hasText: `Lease ${accepted.leaseId}` }).waitFor();
 
     // Buying CC by card: a quote at the peg (10 USD → 78.125 CC) with the checkout link when configured.
     await page.selectOption("#checkout-account", accountId);
@@ -201,6 +202,8 @@ describe("user flows", () => {
     await page.fill("#checkout-amount", "-1");
     await page.getByRole("button", { name: "Get a checkout link" }).click();
     await page.locator("#checkout-amount[aria-invalid=true]").waitFor();
+    expect(await page.locator("#checkout-amount + .field-error").textContent()).toContain("decimal");
+    expect(await page.locator("#checkout-result").textContent()).toBe(""); // no stale quote beside the error
     await screenshot(page, "account-requests-desktop");
     expect(unexpectedErrors(errors, [422])).toEqual([]);
     await context.close();
