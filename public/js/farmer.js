@@ -634,6 +634,16 @@ function start() {
     );
     return;
   }
+  if (me.role !== "farmer" && me.role !== "admin") {
+    farmerId = null;
+    showProblem(
+      problemRegion,
+      new ApiProblem({
+        title: `The farmer view is for farmer keys: this key is ${me.ownerId}'s, a ${me.role} key.`,
+      }),
+    );
+    return;
+  }
   if (me.role === "admin") {
     form.elements.farmerId.value = sessionStorage.getItem(farmerStorageKey) ?? "";
     farmerId = form.elements.farmerId.value || null;

@@ -92,6 +92,14 @@ describe("farmer view", () => {
     await context.close();
   });
 
+  it("tells a key of another role that the view is for farmers, without calling farmer routes", async () => {
+    const { page, context, errors } = await openPage(browser, "/farmer.html", "phone", { apiKey: userKey });
+    await page.locator("#farmer-problem", { hasText: "is for farmer keys" }).waitFor();
+    expect(await page.locator("#farmer-problem").textContent()).toContain(`${userId}'s, a user key`);
+    expect(unexpectedErrors(errors)).toEqual([]);
+    await context.close();
+  });
+
   it("edits a price inside the band and shows the problem beside the field outside it", async () => {
     const { page, context, errors } = await openPage(browser, "/farmer.html", "desktop", {
       apiKey: farmerKey,
