@@ -28,8 +28,6 @@ export function pagesFor(me, here) {
   );
 }
 
-let current = null;
-
 /** The owner and role of the key in use (GET /v1/me, cached for the tab), or null. */
 export async function whoAmI() {
   if (!apiKey()) return null;
@@ -151,7 +149,6 @@ export async function setUpPage() {
   const nav = document.createElement("nav");
   nav.setAttribute("aria-label", "Pages");
   const show = (me, announce) => {
-    current = me;
     renderNav(nav, me);
     const box = me ? signedInBox(me, (next) => show(next, true)) : signInForm((next) => show(next, true));
     header?.replaceChildren(brand, nav, box);
@@ -171,9 +168,4 @@ export async function setUpPage() {
     if (status) status.textContent = `The stored key was not accepted: ${failure.title ?? failure}`;
   }
   return me;
-}
-
-/** The owner and role shown in the header now (after `setUpPage`), or null. */
-export function signedIn() {
-  return current;
 }
