@@ -73,6 +73,22 @@ export function clearProblem(region, form) {
 }
 
 /**
+ * The input of `form` a problem's field names: by `data-field` (the API's own name, e.g.
+ * `query.minCores`, `hardware.cores`), else by `name`, trying the name without its `query.`,
+ * `param.` or `header.` prefix too.
+ */
+export function fieldInput(form, field) {
+  if (!form || typeof field !== "string" || field === "") return null;
+  const bare = field.replace(/^(query|param|header)\./, "");
+  for (const candidate of bare === field ? [field] : [field, bare]) {
+    const name = CSS.escape(candidate);
+    const found = form.querySelector(`[data-field="${name}"]`) ?? form.querySelector(`[name="${name}"]`);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
  * Shows `error` in `region` (role=alert): the problem's title, its detail, and one line per field
  * error. When `form` is given, inputs whose `data-field` (or name) matches a field are marked
  * invalid with the message beside them.
@@ -100,7 +116,7 @@ export function showProblem(region, error, form) {
       const item = document.createElement("li");
       item.textContent = `${fieldError.field}: ${fieldError.detail}`;
       list.append(item);
-      const input = form?.querySelector(`[data-field="${CSS.escape(fieldError.field)}"]`);
+      const input = fieldInput(form, fieldError.field);
       if (input) {
         input.setAttribute("aria-invalid", "true");
         const note = document.createElement("span");
@@ -144,8 +160,33 @@ export function haveKey(region, what = "This") {
   region.replaceChildren();
   const title = document.createElement("strong");
   title.className = "problem-title";
-  title.textContent = `${what} needs an API key: type one in the header.`;
+  title.textContent = `${what} needs an API key: sign in with one in the header.`;
   region.append(title);
   region.hidden = false;
   return false;
+}
+
+/**
+ * The one way every dashboard form submits: on submit, clears the previous problem, runs `task`
+ * (given the form) with the form marked busy, and shows a failure's problem details in `region`
+ * with each named field marked and its message beside it. Resolves to the task's result, or
+ * undefined after a failure.
+ */
+export function onSubmit(form, region, task) {
+  form.noValidate = true;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void submit(form, region, task);
+  });
+}
+
+/** Runs one submission of `form` as `onSubmit` does (also for buttons outside a submit). */
+export async function submit(form, region, task) {
+  clearProblem(region, form);
+  try {
+    return await withProgress(form, () => task(form));
+  } catch (error) {
+    showProblem(region, error, form);
+    return undefined;
+  }
 }

@@ -5,10 +5,10 @@
  */
 import { api, clearProblem, haveKey, showProblem, withProgress } from "./api.js";
 import { drawChart, palette } from "./charts.js";
-import { element, fillRows, number, time } from "./format.js";
+import { element, fillRows, number, precise, time } from "./format.js";
 import { setUpPage } from "./layout.js";
 
-setUpPage();
+await setUpPage();
 
 const form = document.getElementById("simulate-form");
 const bidRows = document.getElementById("bid-rows");
@@ -99,6 +99,7 @@ function showResult(result, source) {
     `${number(result.cap.amount, 2)} (${result.cap.binding})`;
   document.getElementById("filled-amount").textContent = number(result.filled, 2);
   document.getElementById("payout-total").textContent = number(result.payoutTotal, 2);
+  document.getElementById("margin-total").textContent = result.margin ? precise(result.margin.created) : "–";
   document.getElementById("price-ceiling").textContent =
     result.priceCeiling === null ? "none" : number(result.priceCeiling, 6);
 
@@ -214,15 +215,23 @@ async function loadRounds() {
         const show = element("button", "Show curve", { type: "button" });
         show.disabled = round.result === null;
         show.addEventListener("click", () => showResult(round.result, `Round ${round.id} (${round.state}).`));
+        // Bidding, and one's own bids and fills, live on the pool's page.
+        const actions = element("div", "", { class: "actions" });
+        actions.append(
+          show,
+          element("a", round.state === "open" ? "Bid / your bids" : "Your bids", {
+            href: `/pools.html?pool=${encodeURIComponent(round.poolId)}`,
+          }),
+        );
         return [
-          element("th", round.id, { scope: "row" }),
+          element("th", round.id, { scope: "row", class: "id" }),
           round.state,
           time(round.closesAt),
           element("td", String(round.bidsCount), { class: "num" }),
           element("td", round.result?.clearingPrice ? number(round.result.clearingPrice, 6) : "–", {
             class: "num",
           }),
-          show,
+          actions,
         ];
       }),
     );

@@ -185,8 +185,8 @@ function render(result) {
     element("td", months(scenario.farmerBreakEvenMonths), { class: "num" }),
   ];
   fillRows(document.getElementById("scenario-rows"), [
-    scenarioRow("Minimum (§12.4)", income.min),
-    scenarioRow("Maximum (§12.4)", income.max),
+    scenarioRow("Lowest expected", income.min),
+    scenarioRow("Highest expected", income.max),
     ...(chosen
       ? [scenarioRow(`Your price at ${number(Number(chosen.utilisation) * 100, 0)} %`, chosen)]
       : []),
@@ -246,10 +246,18 @@ function drawIncomeChart(result) {
       borderDash: [6, 4],
     },
     {
-      label: "Spec minimum and maximum income",
+      // Each end of the expected range sits at the price it assumes (the band's lowest and
+      // highest), not at the chart's edges, so it reads against the income line above that price.
+      label: "Expected range: lowest and highest",
       data: [
-        { x: low, y: Number(result.income.min.grossPerMonth.USD) },
-        { x: high, y: Number(result.income.max.grossPerMonth.USD) },
+        {
+          x: Number(result.band.minPerSliceMonth?.USD ?? low),
+          y: Number(result.income.min.grossPerMonth.USD),
+        },
+        {
+          x: Number(result.band.maxPerSliceMonth?.USD ?? high),
+          y: Number(result.income.max.grossPerMonth.USD),
+        },
       ],
       showLine: false,
       pointStyle: "triangle",

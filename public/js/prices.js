@@ -7,7 +7,7 @@ import { drawChart, palette } from "./charts.js";
 import { element, number, time } from "./format.js";
 import { setUpPage } from "./layout.js";
 
-setUpPage();
+await setUpPage();
 
 const healthPanel = document.getElementById("health-panel");
 const problemRegion = document.getElementById("prices-problem");
@@ -80,15 +80,21 @@ async function loadHistory() {
     const entry = series[index];
     const points = history.points.map((point) => ({ x: Date.parse(point.start), y: Number(point.close) }));
     document.getElementById(`empty-${entry.kind}`).hidden = points.length > 0;
+    // A price stays in force until the next one: the line holds the last close up to now, so a
+    // fresh service with one accepted round still draws a line, not a lone dot.
+    const last = points.at(-1);
+    const line = last && last.x < to.getTime() ? [...points, { x: to.getTime(), y: last.y }] : points;
+    const ticks = alignedTicks(from.getTime(), to.getTime());
     drawChart(document.getElementById(`chart-${entry.kind}`), {
       type: "scatter",
       data: {
         datasets: [
           {
             label: entry.label,
-            data: points,
+            data: line,
             showLine: true,
-            pointRadius: points.length > 60 ? 0 : 3,
+            stepped: "before",
+            pointRadius: (context) => (context.dataIndex >= points.length || points.length > 60 ? 0 : 3),
             borderColor: entry.colour,
             backgroundColor: entry.colour,
           },
@@ -100,11 +106,11 @@ async function loadHistory() {
             type: "linear",
             min: from.getTime(),
             max: to.getTime(),
-            ticks: {
-              maxTicksLimit: 6,
-              callback: (value) =>
-                new Date(value).toLocaleString("en-GB", { month: "short", day: "numeric", hour: "2-digit" }),
+            // Ticks on round times (every 4 h, day, week…), not wherever the range happened to start.
+            afterBuildTicks: (axis) => {
+              axis.ticks = ticks.values.map((value) => ({ value }));
             },
+            ticks: { autoSkip: false, maxRotation: 0, callback: (value) => ticks.label(value) },
           },
           y: { ticks: { callback: (value) => number(value, entry.decimals) } },
         },
@@ -120,6 +126,39 @@ async function loadHistory() {
       },
     });
   });
+}
+
+const hourMs = 3_600_000;
+/** Tick spacings from an hour to a month, and how a tick at each reads. */
+const tickSteps = [
+  { ms: hourMs, format: { hour: "2-digit", minute: "2-digit" } },
+  { ms: 3 * hourMs, format: { hour: "2-digit", minute: "2-digit" } },
+  { ms: 6 * hourMs, format: { day: "numeric", month: "short", hour: "2-digit" } },
+  { ms: 12 * hourMs, format: { day: "numeric", month: "short", hour: "2-digit" } },
+  { ms: 24 * hourMs, format: { day: "numeric", month: "short" } },
+  { ms: 2 * 24 * hourMs, format: { day: "numeric", month: "short" } },
+  { ms: 7 * 24 * hourMs, format: { day: "numeric", month: "short" } },
+  { ms: 30 * 24 * hourMs, format: { month: "short", year: "numeric" } },
+  { ms: 61 * 24 * hourMs, format: { month: "short", year: "numeric" } },
+];
+/** Most ticks on a time axis (fewer on a phone). */
+function ticksMax() {
+  return window.matchMedia("(max-width: 600px)").matches ? 4 : 7;
+}
+
+/**
+ * Ticks at whole multiples of the smallest step (UTC) that keeps at most `ticksMax()` of them
+ * between `fromMs` and `toMs`, with their labels.
+ */
+function alignedTicks(fromMs, toMs) {
+  const step =
+    tickSteps.find((candidate) => (toMs - fromMs) / candidate.ms <= ticksMax()) ?? tickSteps.at(-1);
+  const values = [];
+  for (let value = Math.ceil(fromMs / step.ms) * step.ms; value <= toMs; value += step.ms) values.push(value);
+  return {
+    values,
+    label: (value) => new Date(value).toLocaleString("en-GB", { ...step.format, timeZone: "UTC" }),
+  };
 }
 
 async function load() {

@@ -1,8 +1,10 @@
 /**
  * The API key typed into the page, kept in sessionStorage (this tab only, gone when it closes),
- * and the header's key form shared by every page.
+ * with who the key belongs to (GET /v1/me: owner, role) cached beside it, so every page knows the
+ * signed-in owner without asking for an id.
  */
 const storageKey = "tfgrid-market.apiKey";
+const meStorageKey = "tfgrid-market.me";
 const keyPattern = /^tfm_[0-9A-Za-z]{12}_[0-9A-Za-z]{32}$/;
 
 /** The stored API key, or null. */
@@ -14,48 +16,37 @@ export function apiKey() {
   }
 }
 
-/** Stores `key` for this tab; returns false when it does not look like an API key. */
+/** True when `key` looks like an API key (tfm_…_…). */
+export function looksLikeKey(key) {
+  return keyPattern.test(key.trim());
+}
+
+/** Stores `key` for this tab (and forgets the owner cached for the previous key). */
 export function rememberKey(key) {
   const trimmed = key.trim();
   if (!keyPattern.test(trimmed)) return false;
   sessionStorage.setItem(storageKey, trimmed);
-  window.dispatchEvent(new CustomEvent("apikeychange"));
+  sessionStorage.removeItem(meStorageKey);
   return true;
 }
 
-/** Forgets the stored key. */
+/** Forgets the stored key and its owner (the header announces the change: `apikeychange`). */
 export function forgetKey() {
   sessionStorage.removeItem(storageKey);
-  window.dispatchEvent(new CustomEvent("apikeychange"));
+  sessionStorage.removeItem(meStorageKey);
 }
 
-/** Wires the header's key form (`#key-form`): save, forget, and a status line. */
-export function setUpKeyForm() {
-  const form = document.getElementById("key-form");
-  if (!form) return;
-  const input = form.querySelector("input[name=apiKey]");
-  const status = form.querySelector(".key-status");
-  const forget = form.querySelector("button[data-action=forget]");
-  const show = () => {
-    const key = apiKey();
-    status.textContent = key ? `Key ${key.slice(0, 16)}… in use (this tab only)` : "No key: public data only";
-    forget.hidden = !key;
-  };
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    if (rememberKey(input.value)) {
-      input.value = "";
-      input.removeAttribute("aria-invalid");
-    } else {
-      input.setAttribute("aria-invalid", "true");
-      status.textContent = "That does not look like an API key (tfm_…_…)";
-      return;
-    }
-    show();
-  });
-  forget.addEventListener("click", () => {
-    forgetKey();
-    show();
-  });
-  show();
+/** The cached answer of GET /v1/me for the stored key, or null. */
+export function cachedMe() {
+  try {
+    const text = sessionStorage.getItem(meStorageKey);
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Caches the answer of GET /v1/me for the stored key. */
+export function rememberMe(me) {
+  sessionStorage.setItem(meStorageKey, JSON.stringify(me));
 }

@@ -47,6 +47,8 @@ describe("auction page", () => {
     expect(await page.locator("#filled-amount").textContent()).toBe("30,000");
     expect(await page.locator("#payout-total").textContent()).toBe("1,080"); // 30,000 × 0.036
     expect(await page.locator("#price-ceiling").textContent()).toBe("0.04");
+    // The exit margin left to the remaining LPs: 30,000 × (0.05 − 0.036) = 420 USDC.
+    expect(await page.locator("#margin-total").textContent()).toBe("420.00");
     const outcome = await page.locator("#outcome-rows tr").allTextContents();
     expect(outcome).toHaveLength(5);
     expect(outcome[3]).toContain("rejected");

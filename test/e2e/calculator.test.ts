@@ -44,6 +44,18 @@ describe("calculator page", () => {
       await settled(page);
       expect(await page.locator("#min-income").textContent()).toContain("10.92 USD");
       expect(await grossCurve(page)).toHaveLength(21);
+      // The expected range's markers sit at the band's lowest and highest prices (the curve's
+      // ends), and a caption explains them; the scenario names cite no spec section.
+      const curve = await grossCurve(page);
+      const markers = await page.evaluate<number[][]>(`(() => {
+        const chart = Chart.getChart(document.getElementById("income-chart"));
+        const set = chart.data.datasets.find((each) => each.label.startsWith("Expected range"));
+        return set.data.map((point) => [point.x, point.y]);
+      })()`);
+      expect(markers.map(([x]) => x)).toEqual([curve[0]?.[0], curve.at(-1)?.[0]]);
+      expect(await page.locator("#income-caption").textContent()).toContain("expected range");
+      expect(await page.locator("#scenario-rows").textContent()).toContain("Lowest expected");
+      expect(await page.locator("main").textContent()).not.toContain("§");
       // Nothing overflows the viewport sideways (wide tables scroll inside their own box).
       expect(
         await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth"),

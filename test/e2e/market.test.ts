@@ -109,6 +109,9 @@ describe("market page", () => {
 
   it("shows a bad filter's field error from the problem details", async () => {
     const { page, context, errors } = await openPage(browser, "/", "phone");
+    // On a phone the filters start folded so the slices come first.
+    await page.locator("#filters:not([open])").waitFor({ state: "attached" });
+    await page.locator("#filters summary").click();
     await page.fill("#minCores", "1.23456");
     await page.getByRole("button", { name: "Show slices" }).click();
     const problem = page.locator("#market-problem");
@@ -118,6 +121,9 @@ describe("market page", () => {
       "query.minCores: must be a decimal with at most 3 decimals",
     );
     expect(await page.locator("#minCores").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator("#minCores + .field-error").textContent()).toBe(
+      "must be a decimal with at most 3 decimals",
+    );
     expect(unexpectedErrors(errors, [422])).toEqual([]);
     await context.close();
   });
