@@ -22,6 +22,8 @@ const empty = document.getElementById("market-empty");
 /** Rows per page (the API allows up to 200). */
 const pageSize = 50;
 let nextCursor = null;
+/** Hours of use a new lease or bid holds up front, from the last listing read. */
+let prepaidHours = null;
 let shown = [];
 
 /** The filter form as query parameters (empty fields left out). */
@@ -93,6 +95,7 @@ async function load(append) {
     );
     shown = append ? [...shown, ...page.data] : page.data;
     nextCursor = page.nextCursor;
+    prepaidHours = page.prepaidHours;
     render();
   } catch (error) {
     showProblem(problemRegion, error, form);
@@ -108,11 +111,11 @@ form.addEventListener("submit", (event) => {
 if (window.matchMedia("(max-width: 640px)").matches) document.getElementById("filters").open = false;
 
 /*
- * Ordering. A reservation holds its price × slices for the prepaid window (24 h, the service's
- * MARKET_PREPAID_HOURS; a shorter lease only its duration); a bid holds its price × slices for the
- * window. The figure shown before confirming is that product; the service places the hold.
+ * Ordering. A reservation holds its price × slices for the prepaid window (the listing's
+ * `prepaidHours`, the service's MARKET_PREPAID_HOURS; a shorter lease only its duration); a bid
+ * holds its price × slices for the window. The figure shown before confirming is that product;
+ * the service places the hold.
  */
-const prepaidHours = 24;
 const orderPanel = document.getElementById("order-panel");
 const orderForm = document.getElementById("order-form");
 const orderProblem = document.getElementById("order-problem");
@@ -139,7 +142,7 @@ function mode() {
 /** The CC this order would hold now, or null when an input is not a number yet. */
 function holdOf() {
   const slices = Number(orderForm.elements.slices.value);
-  if (!Number.isInteger(slices) || slices < 1 || !ordering) return null;
+  if (!Number.isInteger(slices) || slices < 1 || !ordering || prepaidHours === null) return null;
   if (mode() === "reserve") {
     const price = Number(listedCcPerSliceHour(ordering));
     const durationText = orderForm.elements.durationHours.value.trim();

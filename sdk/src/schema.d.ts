@@ -2356,6 +2356,8 @@ export interface components {
             nextCursor: string | null;
             /** @description The peg the CC prices were computed at (USD per CC). */
             ccUsd: string | null;
+            /** @description Hours of use a new lease or bid holds up front (MARKET_PREPAID_HOURS): a reservation holds its price × slices × these hours (or its whole duration when shorter), a bid its price × slices × these hours. */
+            prepaidHours: number;
         };
         Lease: {
             id: string;

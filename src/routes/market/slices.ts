@@ -11,7 +11,7 @@ import { ApiError } from "../../kit/http/errors";
 import { jsonResponse, pageSizeDefault, pageSizeMax, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { Dec } from "../../ledger/core/money";
-import { marketConfig } from "../../market/config";
+import { hourMs, marketConfig } from "../../market/config";
 import { nodeStates } from "../../market/core/bidbook/model";
 import { scaledFloor } from "../../market/core/quote";
 import { ccUsdOf } from "../../market/flows/books";
@@ -88,6 +88,10 @@ const pageSchema = z
       .string()
       .nullable()
       .openapi({ description: "The peg the CC prices were computed at (USD per CC)." }),
+    prepaidHours: z.number().openapi({
+      description:
+        "Hours of use a new lease or bid holds up front (MARKET_PREPAID_HOURS): a reservation holds its price × slices × these hours (or its whole duration when shorter), a bid its price × slices × these hours.",
+    }),
   })
   .openapi("SliceListing");
 
@@ -179,6 +183,7 @@ export function register(app: App) {
         data: page.nodes.map((node) => nodeJson(node, ccUsd)),
         nextCursor: page.nextCursor === null ? null : `${page.nextCursor.value}.${page.nextCursor.id}`,
         ccUsd,
+        prepaidHours: marketConfig(c.env).prepaidWindowMs / hourMs,
       },
       200,
     );

@@ -144,11 +144,13 @@ describe("registration and prices", () => {
       expect(decimalsOf(text)).toBeLessThanOrEqual(6);
     }
     // The listing and the node's page show the same figures.
-    const listed = await call<{ data: NodeJson[] }>(
+    const listed = await call<{ data: NodeJson[]; prepaidHours: number }>(
       "GET",
       `/v1/market/slices?region=eu-west&limit=200&minCores=2.285`,
     );
     expect(listed.body.data.find((row) => row.id === node.id)).toEqual(node);
+    // What a new lease or bid holds up front, for a page to show before it orders.
+    expect(listed.body.prepaidHours).toBe(Number(env.MARKET_PREPAID_HOURS));
     // Prices at the shown band's ends are inside the real band.
     for (const [month, hour] of [
       [node.band.minPerSliceMonth, node.band.minPerSliceHour],
