@@ -418,11 +418,15 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
   headerEvents(before, after, nowMs, events);
   bidEvents(before, after, notes, nowMs, events);
   leaseEvents(before, after, notes, nowMs, events);
+  // A lease that starts paused (waiting for its agent) says so after it started.
+  const rankOf = (event: BidBookEvent) =>
+    event.type === "paused" &&
+    event.leaseId !== undefined &&
+    !before.leases.some((lease) => lease.id === event.leaseId)
+      ? eventRank.started + 0.5
+      : eventRank[event.type];
   return events
-    .map((event, order) => ({ event, order }))
-    .sort(
-      (a, b) =>
-        a.event.atMs - b.event.atMs || eventRank[a.event.type] - eventRank[b.event.type] || a.order - b.order,
-    )
+    .map((event, order) => ({ event, order, rank: rankOf(event) }))
+    .sort((a, b) => a.event.atMs - b.event.atMs || a.rank - b.rank || a.order - b.order)
     .map(({ event }) => event);
 }
