@@ -8,6 +8,7 @@ import { dayMs } from "../../kit/clock";
 import { invariant } from "../../kit/errors";
 import { formatAmount } from "../../ledger/core/money";
 import {
+  type AgentSettings,
   type Bid,
   type BidBook,
   type BidBookEvent,
@@ -91,7 +92,8 @@ export type CommitOptions = {
   intent?: { id: string; rest: Intent | null };
 };
 
-type Header = Omit<BidBook, "leases" | "bids">;
+/** What the book stores of itself besides its records; its agent settings are stored apart (`agent`). */
+type Header = Omit<BidBook, "leases" | "bids" | "agent">;
 type Table = "leases" | "bids" | "funding" | "intents";
 
 /** Events older than this are dropped when the book is compacted: 90 days. */
@@ -160,7 +162,13 @@ export class BookStorage {
     for (const funding of this.bodies<Funding>("funding")) this.funding.set(funding.id, funding);
     for (const intent of this.bodies<Intent>("intents")) this.intents.set(intent.id, intent);
     const parsedHeader = JSON.parse(header) as Header;
-    this.book = { ...parsedHeader, leases, bids };
+    const agent = meta.get("agent");
+    this.book = {
+      ...parsedHeader,
+      ...(agent === undefined ? {} : { agent: JSON.parse(agent) as AgentSettings }),
+      leases,
+      bids,
+    };
     this.storedHeader = parsedHeader;
     for (const lease of leases) this.storedLeases.set(lease.id, lease);
     for (const bid of bids) this.storedBids.set(bid.id, bid);
@@ -198,7 +206,7 @@ export class BookStorage {
     this.mirrorDirty = true;
   }
 
-  private putMeta(key: "config" | "header", value: unknown): void {
+  private putMeta(key: "config" | "header" | "agent", value: unknown): void {
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, JSON.stringify(value));
   }
 
@@ -237,10 +245,12 @@ export class BookStorage {
     const droppedBids =
       next.bids.length < this.storedBids.size + addedBids ? missingIds(this.storedBids, next.bids) : [];
     const headerChanged = this.storedHeader === null || !sameHeader(this.storedHeader, header);
+    const agentChanged = next.agent !== this.book?.agent && next.agent !== undefined;
     const assignments = this.assignments.plan(next);
     this.storage.transactionSync(() => {
       this.assignments.write(assignments, options.deployments ?? []);
       if (headerChanged) this.putMeta("header", header);
+      if (agentChanged) this.putMeta("agent", next.agent);
       this.putRecords("leases", changedLeases);
       this.deleteRecords("leases", droppedLeases);
       this.putRecords("bids", changedBids);
@@ -459,14 +469,11 @@ export function headerOf(book: BidBook): Header {
     listedPriceCcPerSliceHour: book.listedPriceCcPerSliceHour,
     minBidCcPerSliceHour: book.minBidCcPerSliceHour,
     autoAcceptAboveCcPerSliceHour: book.autoAcceptAboveCcPerSliceHour,
-    ...(book.agent === undefined ? {} : { agent: book.agent }),
   };
 }
 
 function sameHeader(a: Header, b: Header): boolean {
   return (
-    a.agent?.chargeFrom === b.agent?.chargeFrom &&
-    a.agent?.provisioningTimeoutMs === b.agent?.provisioningTimeoutMs &&
     a.state === b.state &&
     a.sliceCount === b.sliceCount &&
     a.listedPriceCcPerSliceHour === b.listedPriceCcPerSliceHour &&

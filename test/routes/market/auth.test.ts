@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../../../src/kit/db/schema";
 import { call, fundedAccount, type Seeded, seedKey } from "../../support/harness";
-import { agentNode, ccMinor, idempotencyKey, registerNode, reserve, setPeg } from "./support";
+import { agentNode, ccMinor, idempotencyKey, reserve, setPeg } from "./support";
 
 const everyRole: Role[] = ["admin", "user", "farmer", "lp", "oracle", "node"];
 /** Roles with keys of their own; the node's key is made for the node below. */
