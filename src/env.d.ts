@@ -15,6 +15,8 @@ declare namespace Cloudflare {
     MARKET_TOP_UP_BELOW_HOURS?: string;
     MARKET_GRACE_HOURS?: string;
     MARKET_HEARTBEAT_TIMEOUT_HOURS?: string;
+    MARKET_CHARGE_FROM?: string;
+    MARKET_PROVISIONING_TIMEOUT_MINUTES?: string;
     NODE_BOOK: DurableObjectNamespace<import("./market/object/node-bid-book").NodeBidBook>;
     AUCTION_ROUND: DurableObjectNamespace<import("./pools/object/auction-round").AuctionRound>;
     // Cloud Credits (src/credits/config.ts, src/scheduled.ts): vars, then secrets.

@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller: owner, role and the key in use (any role) */
+        /** The caller: owner, role and the key in use (any role, a node's agent too) */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -106,7 +106,10 @@ export interface paths {
          */
         get: operations["listApiKeys"];
         put?: never;
-        /** Create an API key for an owner and role (admin); the secret is returned once */
+        /**
+         * Create an API key for an owner and role (admin); the secret is returned once
+         * @description Any role but `node`: a node agent's key is bound to its node and created with `POST /v1/nodes/{id}/keys`.
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -680,8 +683,65 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record that a node is up this hour (its farmer's key, or an admin) */
+        /** Record that a node is up this hour, with its agent's view of its leases (the node's key, its farmer's, or an admin's) */
         post: operations["recordNodeHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/nodes/{id}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create the node agent's key, bound to this node (its farmer, or an admin); the secret is returned once
+         * @description The key has role `node` and its farmer as owner. It may call only this node's agent routes: heartbeat, assignments (and their WebSocket feed) and lease reports. The node's book hands every lease accepted from now on to the agent first (see `GET /v1/nodes/{id}/assignments`).
+         */
+        post: operations["createNodeKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/nodes/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The leases the node must run, with a change cursor (the node's key, its farmer, or an admin)
+         * @description Without `after` (or with `after=0`) every lease the node holds, from scratch (`reset: true`); with the previous answer's `cursor`, only the leases that changed since, ended ones under `removed`. While `more` is true, ask again with the new cursor. The same pages arrive over the live feed (`GET /v1/nodes/{id}/agent`).
+         */
+        get: operations["listNodeAssignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/nodes/{id}/assignments/{leaseId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** The node's agent reports a lease provisioning, running, failed or stopped */
+        put: operations["reportLeaseStatus"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1207,7 +1267,7 @@ export interface components {
             /** @example usr_alice */
             ownerId: string;
             /** @enum {string} */
-            role: "admin" | "user" | "farmer" | "lp" | "oracle";
+            role: "admin" | "user" | "farmer" | "lp" | "oracle" | "node";
             /** @example key_3XkPq0fJ2m9Zb7Lr1sYtWc */
             keyId: string;
             keyName: string | null;
@@ -1215,7 +1275,7 @@ export interface components {
             keyExpiresAt: string | null;
             /** @description When a rotated or revoked key stops working; null while it is current. */
             keyRetiresAt: string | null;
-            /** @description The node the key is bound to; always null for now (no node-bound keys yet). */
+            /** @description The node a `node` key is bound to (its agent's key); null for every other role. */
             nodeId: string | null;
         };
         Account: {
@@ -1286,13 +1346,15 @@ export interface components {
             prefix: string;
             ownerId: string;
             /** @enum {string} */
-            role: "admin" | "user" | "farmer" | "lp" | "oracle";
+            role: "admin" | "user" | "farmer" | "lp" | "oracle" | "node";
             name: string | null;
             createdAt: string;
             expiresAt: string | null;
             /** @description When the key stops (or stopped) working. */
             revokedAt: string | null;
             rotatedFromId: string | null;
+            /** @description The node a `node` key is bound to (its agent's key); null for other roles. */
+            nodeId: string | null;
         };
         ApiKeyPage: {
             data: components["schemas"]["ListedApiKey"][];
@@ -2346,6 +2408,105 @@ export interface components {
              * @enum {string}
              */
             state: "online" | "offline" | "maintenance";
+            /** @description Each lease of the agent's view the book has, after the view was applied. */
+            leases: components["schemas"]["ReportedLease"][];
+        };
+        ReportedLease: {
+            leaseId: string;
+            /** @enum {string} */
+            status: "running" | "paused" | "ended";
+            /** @enum {string|null} */
+            pausedReason: "preempted" | "insufficient_funds" | "node_offline" | "provisioning" | "failed" | null;
+            /** @enum {string|null} */
+            agentStatus: "provisioning" | "running" | "failed" | null;
+        };
+        NodeHeartbeatBody: {
+            /** @description The agent's view: each lease it runs and its status (as `PUT …/status` reports one). */
+            leases?: {
+                leaseId: string;
+                /** @enum {string} */
+                status: "provisioning" | "running" | "failed" | "stopped";
+            }[];
+        };
+        NodeKeyRequest: {
+            /** @example agent on rack 3 */
+            name?: string;
+            expiresInDays?: number;
+        };
+        AssignmentsPage: {
+            nodeId: string;
+            /**
+             * @description Pass it back as `after` (or over the socket) for what changes next.
+             * @example 42
+             */
+            cursor: string;
+            /** @description This answer starts from scratch: the node runs only the leases in it (and in the pages after it while `more`); stop and forget any other. */
+            reset: boolean;
+            /** @description More changes wait after `cursor`: ask again at once. */
+            more: boolean;
+            assignments: components["schemas"]["Assignment"][];
+            /** @description Leases that ended: stop them and forget them. */
+            removed: {
+                leaseId: string;
+                seq: number;
+                endedAt: string;
+            }[];
+            /** @description The last cursor the node's agent acknowledged over its socket. */
+            acknowledged: {
+                cursor: string;
+                at: string;
+            } | null;
+        };
+        Assignment: {
+            leaseId: string;
+            /** @description The number of this lease's last change. */
+            seq: number;
+            /** @enum {string} */
+            kind: "onDemand" | "interruptible" | "package";
+            slices: number;
+            /** @description Which of the node's slices (0 … n−1) the lease occupies; empty while it holds none. */
+            sliceIndices: number[];
+            resources: components["schemas"]["AssignmentResources"];
+            /** @description Whether the node must run the lease now (it is running, or waits only for the agent: provisioning or failed). False: stop it and keep its data (pre-empted, node offline, unpaid); it may come back. */
+            run: boolean;
+            /** @enum {string} */
+            status: "running" | "paused";
+            /** @enum {string|null} */
+            pausedReason: "preempted" | "insufficient_funds" | "node_offline" | "provisioning" | "failed" | null;
+            /**
+             * @description What the agent last reported (provisioning until it reports running).
+             * @enum {string|null}
+             */
+            agentStatus: "provisioning" | "running" | "failed" | null;
+            agentStatusSince: string | null;
+            /** @description While provisioning: the lease is cancelled at this time unless the agent reports it running. */
+            provisionBy: string | null;
+            /**
+             * @description Whether the lease is charged from the agent's `running` report or from its acceptance.
+             * @enum {string}
+             */
+            chargedFrom: "running" | "acceptance";
+            startedAt: string;
+            endsAt: string | null;
+            /** @description The deployment document the payer attached to the lease (any JSON, at most 16 KiB), or null. */
+            deployment?: unknown;
+        };
+        /** @description What the lease's slices add up to, each rounded down to its unit (as a slice's figures). */
+        AssignmentResources: {
+            cores: string;
+            passmark: string;
+            memGb: string;
+            ssdGb: string;
+            aiGb: string;
+            tps: string;
+        } | null;
+        LeaseReport: {
+            /**
+             * @description provisioning (starting it), running, failed, or stopped (the lease ends).
+             * @example running
+             * @enum {string}
+             */
+            status: "provisioning" | "running" | "failed" | "stopped";
         };
         FarmerNodePage: {
             data: components["schemas"]["MarketNode"][];
@@ -2387,8 +2548,11 @@ export interface components {
             endsAt: string | null;
             /** @enum {string} */
             status: "running" | "paused" | "ended";
-            /** @enum {string|null} */
-            pausedReason: "preempted" | "insufficient_funds" | "node_offline" | null;
+            /**
+             * @description Why a paused lease is paused. `provisioning`: on a node with an agent, waiting for the agent to report it running (not charged until then, with MARKET_CHARGE_FROM=running); `failed`: its agent reports it failed (not charged while it is).
+             * @enum {string|null}
+             */
+            pausedReason: "preempted" | "insufficient_funds" | "node_offline" | "provisioning" | "failed" | null;
             /** @description While paused for funds: when the slices are reclaimed. */
             graceUntil: string | null;
             settledThrough: string;
@@ -2415,6 +2579,16 @@ export interface components {
              * @example acc_3XkPq0fJ2m9Zb7Lr1sYtWc
              */
             accountId?: string;
+            /**
+             * @description What the node's agent should run: any JSON (a workload manifest or a reference to one), at most 16384 bytes serialized. Stored with the lease and handed to the agent with its assignment; null or absent: none.
+             * @example {
+             *       "image": "ghcr.io/example/app:1.4",
+             *       "ports": [
+             *         8080
+             *       ]
+             *     }
+             */
+            deployment?: unknown;
         };
         LeasePage: {
             data: components["schemas"]["Lease"][];
@@ -3195,7 +3369,7 @@ export interface operations {
                     /** @example usr_alice */
                     ownerId: string;
                     /** @enum {string} */
-                    role: "admin" | "user" | "farmer" | "lp" | "oracle";
+                    role: "admin" | "user" | "farmer" | "lp" | "oracle" | "node";
                     name?: string;
                     expiresInDays?: number;
                 };
@@ -6530,7 +6704,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional: the agent's view of its leases */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NodeHeartbeatBody"];
+            };
+        };
         responses: {
             /** @description The hour recorded and the node's reliability */
             200: {
@@ -6561,6 +6740,313 @@ export interface operations {
             };
             /** @description Problem (404) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (413) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (415) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createNodeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Request body */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NodeKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The node's key, with its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (413) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (415) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNodeAssignments: {
+        parameters: {
+            query?: {
+                /** @description The `cursor` of the previous answer: only what changed after it. Absent or `0`: every lease the node holds, from scratch (`reset: true`). */
+                after?: string;
+                /** @description Most assignments in one answer (at most 200). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of assignment changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentsPage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportLeaseStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                leaseId: string;
+            };
+            cookie?: never;
+        };
+        /** @description Request body */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeaseReport"];
+            };
+        };
+        responses: {
+            /** @description The lease after the report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportedLease"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (413) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (415) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,9 +16,14 @@ import { afterCursor, pageOf, type TimeCursor } from "./db/cursor";
 import { decodeRow } from "./db/rows";
 import type { Role } from "./db/schema";
 import * as tables from "./db/schema";
+import { invariant } from "./errors";
 import { newId, randomBase62, sha256Hex } from "./ids";
 
-export type Principal = { keyId: string; ownerId: string; role: Role };
+/**
+ * Who a request's key speaks for. `nodeId` is the node a `node` key is bound to (null for every
+ * other role): such a key may act only on that node, as its agent.
+ */
+export type Principal = { keyId: string; ownerId: string; role: Role; nodeId: string | null };
 
 export type ApiKeyRecord = {
   id: string;
@@ -30,6 +35,8 @@ export type ApiKeyRecord = {
   expiresAtMs: number | null;
   revokedAtMs: number | null;
   rotatedFromId: string | null;
+  /** The node a `node` key is bound to; null for every other role. */
+  nodeId: string | null;
 };
 
 /** Longest grace period during which a rotated key still works: 7 days. */
@@ -59,31 +66,62 @@ export async function createApiKey(
     name?: string | null;
     expiresAtMs?: number | null;
     rotatedFromId?: string | null;
+    /** Required for (and only for) role `node`: the node the key is bound to. */
+    nodeId?: string | null;
     plaintext?: string;
   },
   nowMs = now(),
 ): Promise<{ record: ApiKeyRecord; plaintext: string }> {
+  const { statement, record, plaintext } = await newApiKey(input, nowMs);
+  await client.execute(statement);
+  return { record, plaintext };
+}
+
+/**
+ * A new key's INSERT, the record it writes and its plaintext (returned once, never stored), to send
+ * alone (`createApiKey`) or in a batch with other statements. A `node` key is bound to a node and
+ * no other key is: asserted here, so no code path can mint an unbound node key.
+ */
+export async function newApiKey(
+  input: Parameters<typeof createApiKey>[1],
+  nowMs: number,
+): Promise<{ statement: InStatement; record: ApiKeyRecord; plaintext: string }> {
+  const nodeId = input.nodeId ?? null;
+  invariant(
+    (input.role === "node") === (nodeId !== null),
+    "a key is bound to a node exactly when its role is node",
+  );
   const plaintext = input.plaintext ?? `tfm_${randomBase62(12)}_${randomBase62(32)}`;
   const match = keyPattern.exec(plaintext);
   if (!match) throw new Error("API key plaintext has the wrong shape");
-  const id = newId("key");
-  await client.execute({
-    sql: "INSERT INTO api_keys (id, prefix, hash, owner_id, role, name, created_at, expires_at, rotated_from_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  const record: ApiKeyRecord = {
+    id: newId("key"),
+    prefix: match[1]!,
+    ownerId: input.ownerId,
+    role: input.role,
+    name: input.name ?? null,
+    createdAtMs: nowMs,
+    expiresAtMs: input.expiresAtMs ?? null,
+    revokedAtMs: null,
+    rotatedFromId: input.rotatedFromId ?? null,
+    nodeId,
+  };
+  const statement: InStatement = {
+    sql: "INSERT INTO api_keys (id, prefix, hash, owner_id, role, name, created_at, expires_at, rotated_from_id, node_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     args: [
-      id,
-      match[1]!,
+      record.id,
+      record.prefix,
       await sha256Hex(plaintext),
-      input.ownerId,
-      input.role,
-      input.name ?? null,
+      record.ownerId,
+      record.role,
+      record.name,
       nowMs,
-      input.expiresAtMs ?? null,
-      input.rotatedFromId ?? null,
+      record.expiresAtMs,
+      record.rotatedFromId,
+      nodeId,
     ],
-  });
-  const record = await getApiKey(client, id);
-  if (!record) throw new Error("API key vanished after insert");
-  return { record, plaintext };
+  };
+  return { statement, record, plaintext };
 }
 
 export async function getApiKey(client: Client, id: string): Promise<ApiKeyRecord | null> {
@@ -173,7 +211,7 @@ export async function authenticate(
   if (record === null) return null;
   if (record.revokedAtMs !== null && record.revokedAtMs <= nowMs) return null;
   if (record.expiresAtMs !== null && record.expiresAtMs <= nowMs) return null;
-  return { keyId: record.id, ownerId: record.ownerId, role: record.role };
+  return { keyId: record.id, ownerId: record.ownerId, role: record.role, nodeId: record.nodeId };
 }
 
 /** Drops this isolate's cached verification of key `id` (after it was revoked or rotated). */
@@ -195,7 +233,7 @@ export async function revokeApiKey(client: Client, id: string, nowMs = now()): P
 export type RotationRefusal = "not_found" | "not_active";
 
 /**
- * Issues a new key with the same owner and role; the old key stops working after `graceMs`
+ * Issues a new key with the same owner, role and node; the old key stops working after `graceMs`
  * (0 = at once). A key is rotated at most once: the database decides, in one atomic batch, by
  * inserting the new key only from an old key that is still unretired (`revoked_at IS NULL`) and
  * then retiring the old key only if that new key exists. Of concurrent rotations of one key,
@@ -219,8 +257,8 @@ export async function rotateApiKey(
   const [inserted] = await client.batch(
     [
       {
-        sql: `INSERT INTO api_keys (id, prefix, hash, owner_id, role, name, created_at, expires_at, rotated_from_id)
-              SELECT ?, ?, ?, owner_id, role, name, ?, expires_at, id FROM api_keys WHERE id = ? AND revoked_at IS NULL`,
+        sql: `INSERT INTO api_keys (id, prefix, hash, owner_id, role, name, created_at, expires_at, rotated_from_id, node_id)
+              SELECT ?, ?, ?, owner_id, role, name, ?, expires_at, id, node_id FROM api_keys WHERE id = ? AND revoked_at IS NULL`,
         args: [newKeyId, match[1]!, await sha256Hex(plaintext), nowMs, id],
       },
       {

@@ -1,8 +1,9 @@
 /**
  * The marketplace's configuration, read from the Worker's vars (wrangler.toml [vars]) with the
  * spec's defaults: the market parameters of ECONOMICS §1 (src/market/core/parameters.ts), the
- * band currency (§20 Q7), and the funding rules of leases (prepaid window, top-up threshold,
- * grace). A malformed value throws at first use: configuration errors are bugs, not requests.
+ * band currency (§20 Q7), the funding rules of leases (prepaid window, top-up threshold,
+ * grace) and how leases on nodes with an agent are charged (from its `running` report or from
+ * acceptance; the provisioning timeout). A malformed value throws at first use: configuration errors are bugs, not requests.
  */
 
 import { hourMs } from "../kit/clock";
@@ -35,6 +36,16 @@ export type MarketConfig = {
    * ago is taken offline by the cron, pausing its leases uncharged, until a heartbeat (default 3 h).
    */
   readonly heartbeatTimeoutMs: number;
+  /**
+   * On a node with an agent (a `node` key), when a lease starts being charged: when the agent
+   * reports it `running` (default), or at `acceptance` as on a node without one.
+   */
+  readonly chargeFrom: "running" | "acceptance";
+  /**
+   * A lease on a node with an agent that is still `provisioning` this long after the node was
+   * handed it is cancelled and its hold released (default 30 minutes).
+   */
+  readonly provisioningTimeoutMs: number;
 };
 
 type MarketVars = {
@@ -44,6 +55,8 @@ type MarketVars = {
   MARKET_TOP_UP_BELOW_HOURS?: string;
   MARKET_GRACE_HOURS?: string;
   MARKET_HEARTBEAT_TIMEOUT_HOURS?: string;
+  MARKET_CHARGE_FROM?: string;
+  MARKET_PROVISIONING_TIMEOUT_MINUTES?: string;
 };
 
 /** Most hours any of the hour settings may name: 30 days. */
@@ -56,6 +69,26 @@ function hours(text: string | undefined, fallback: number, name: string): number
     throw new Error(`${name} must be a whole number of hours from 1 to ${configHoursMax}, got ${text}`);
   }
   return value * hourMs;
+}
+
+/** Most minutes `MARKET_PROVISIONING_TIMEOUT_MINUTES` may name: 7 days. */
+export const provisioningTimeoutMinutesMax = 7 * 24 * 60;
+
+function provisioningTimeoutMs(text: string | undefined): number {
+  if (text === undefined || text === "") return 30 * 60_000;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > provisioningTimeoutMinutesMax) {
+    throw new Error(
+      `MARKET_PROVISIONING_TIMEOUT_MINUTES must be a whole number of minutes from 1 to ${provisioningTimeoutMinutesMax}, got ${text}`,
+    );
+  }
+  return value * 60_000;
+}
+
+function chargeFrom(text: string | undefined): "running" | "acceptance" {
+  if (text === undefined || text === "" || text === "running") return "running";
+  if (text === "acceptance") return "acceptance";
+  throw new Error(`MARKET_CHARGE_FROM must be running or acceptance, got ${text}`);
 }
 
 const cache = new Map<string, MarketConfig>();
@@ -73,6 +106,8 @@ export function marketConfig(vars: MarketVars): MarketConfig {
     vars.MARKET_TOP_UP_BELOW_HOURS,
     vars.MARKET_GRACE_HOURS,
     vars.MARKET_HEARTBEAT_TIMEOUT_HOURS,
+    vars.MARKET_CHARGE_FROM,
+    vars.MARKET_PROVISIONING_TIMEOUT_MINUTES,
   ]);
   const known = cache.get(key);
   if (known) return known;
@@ -100,6 +135,8 @@ export function marketConfig(vars: MarketVars): MarketConfig {
     graceMs: hours(vars.MARKET_GRACE_HOURS, 24, "MARKET_GRACE_HOURS"),
     holdSlackMs: 24 * hourMs,
     heartbeatTimeoutMs: hours(vars.MARKET_HEARTBEAT_TIMEOUT_HOURS, 3, "MARKET_HEARTBEAT_TIMEOUT_HOURS"),
+    chargeFrom: chargeFrom(vars.MARKET_CHARGE_FROM),
+    provisioningTimeoutMs: provisioningTimeoutMs(vars.MARKET_PROVISIONING_TIMEOUT_MINUTES),
   });
   cache.set(key, config);
   return config;

@@ -45,6 +45,8 @@ import * as audit from "./ledger/audit";
 import * as supply from "./ledger/supply";
 import * as marketSlices from "./market/slices";
 import * as me from "./me/get";
+import * as nodeAgentFeed from "./nodes/agent";
+import * as nodeAssignments from "./nodes/assignments";
 import * as nodeBidPlace from "./nodes/bid";
 import { acceptBid as nodeBidAccept, rejectBid as nodeBidReject } from "./nodes/bid-decision";
 import * as nodeBids from "./nodes/bids";
@@ -52,7 +54,9 @@ import * as nodeBidCancel from "./nodes/cancel-bid";
 import * as nodeCreate from "./nodes/create";
 import * as nodeGet from "./nodes/get";
 import * as nodeHeartbeat from "./nodes/heartbeat";
+import * as nodeKeys from "./nodes/keys";
 import * as nodePrice from "./nodes/price";
+import * as nodeReport from "./nodes/report";
 import * as nodeState from "./nodes/state";
 import * as contributeToPool from "./pools/contribute";
 import * as createPool from "./pools/create";
@@ -117,6 +121,11 @@ const modules = [
   nodePrice,
   nodeState,
   nodeHeartbeat,
+  // Node agents: their keys, assignments (by cursor and as a live WebSocket feed) and lease reports
+  nodeKeys,
+  nodeAssignments,
+  nodeReport,
+  nodeAgentFeed,
   farmerNodes,
   marketSlices,
   leaseCreate,

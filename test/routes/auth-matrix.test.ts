@@ -1,23 +1,39 @@
 // Proves the access rules of every route: no key → 401, a bad or revoked key → 401, a key of a
 // role the route does not allow → 403, an allowed role gets past authentication (any non-401/403).
+// A node's key (role node, bound to one node) passes only its node's agent routes and GET /v1/me:
+// it can do no farmer's, user's or admin's work.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../../src/kit/db/schema";
 import { call, fundedAccount, type Seeded, seedKey } from "../support/harness";
+import { agentNode, setPeg } from "./market/support";
 
-const everyRole: Role[] = ["admin", "user", "farmer", "lp", "oracle"];
+const everyRole: Role[] = ["admin", "user", "farmer", "lp", "oracle", "node"];
 let keys: Record<Role, Seeded>;
 let ownAccount: Record<Role, string>;
+/** The farmer's node, whose agent holds the node key. */
+let nodeId: string;
 
 beforeAll(async () => {
+  await setPeg();
   keys = Object.fromEntries(
-    await Promise.all(everyRole.map(async (role) => [role, await seedKey(role)] as const)),
+    await Promise.all(
+      everyRole.filter((role) => role !== "node").map(async (role) => [role, await seedKey(role)] as const),
+    ),
   ) as Record<Role, Seeded>;
+  const agent = await agentNode(keys.farmer);
+  nodeId = agent.node.id;
+  keys.node = agent.agent;
   ownAccount = Object.fromEntries(
     await Promise.all(
-      everyRole.map(async (role) => [role, await fundedAccount(keys[role].ownerId, "CC", 0n)] as const),
+      people.map(async (role) => [role, await fundedAccount(keys[role].ownerId, "CC", 0n)] as const),
     ),
   ) as Record<Role, string>;
+  // The node's key has its farmer as owner: the farmer's account is "its own" by owner id, and still refused.
+  ownAccount.node = ownAccount.farmer;
 });
+
+/** Every role but a node's agent. */
+const people: Role[] = ["admin", "user", "farmer", "lp", "oracle"];
 
 type RouteCase = {
   name: string;
@@ -40,13 +56,13 @@ const routes: RouteCase[] = [
     name: "get own account",
     method: "GET",
     path: (role) => `/v1/accounts/${ownAccount[role]}`,
-    allowed: everyRole,
+    allowed: people,
   },
   {
     name: "own account transfers",
     method: "GET",
     path: (role) => `/v1/accounts/${ownAccount[role]}/transfers`,
-    allowed: everyRole,
+    allowed: people,
   },
   {
     name: "create key",
@@ -63,12 +79,79 @@ const routes: RouteCase[] = [
     body: () => ({}),
     allowed: ["admin"],
   },
-  { name: "supply", method: "GET", path: () => "/v1/ledger/supply", allowed: everyRole },
+  { name: "supply", method: "GET", path: () => "/v1/ledger/supply", allowed: people },
   { name: "me", method: "GET", path: () => "/v1/me", allowed: everyRole },
-  { name: "own accounts", method: "GET", path: () => "/v1/accounts", allowed: everyRole },
-  { name: "own leases", method: "GET", path: () => "/v1/leases", allowed: everyRole },
-  { name: "own bids", method: "GET", path: () => "/v1/bids", allowed: everyRole },
-  { name: "own keys", method: "GET", path: () => "/v1/keys", allowed: everyRole },
+  { name: "own accounts", method: "GET", path: () => "/v1/accounts", allowed: people },
+  { name: "own leases", method: "GET", path: () => "/v1/leases", allowed: people },
+  { name: "own bids", method: "GET", path: () => "/v1/bids", allowed: people },
+  { name: "own keys", method: "GET", path: () => "/v1/keys", allowed: people },
+  { name: "prices", method: "GET", path: () => "/v1/prices/latest", allowed: people },
+  { name: "pools", method: "GET", path: () => "/v1/pools", allowed: people },
+  // A farmer's and a user's work on the node: not for its agent's key.
+  {
+    name: "set node state",
+    method: "PUT",
+    path: () => `/v1/nodes/${nodeId}/state`,
+    body: () => ({ state: "online" }),
+    allowed: ["admin", "farmer"],
+  },
+  {
+    name: "set node price",
+    method: "PUT",
+    path: () => `/v1/nodes/${nodeId}/price`,
+    body: () => ({ pricePerSliceMonth: "3", pricePerSliceHour: "0.01" }),
+    allowed: ["admin", "farmer"],
+  },
+  { name: "node bids", method: "GET", path: () => `/v1/nodes/${nodeId}/bids`, allowed: ["admin", "farmer"] },
+  {
+    name: "farmer earnings",
+    method: "GET",
+    path: (role) => `/v1/farmers/${keys[role].ownerId}/earnings`,
+    allowed: ["admin", "farmer"],
+  },
+  {
+    name: "reserve a lease",
+    method: "POST",
+    path: () => "/v1/leases",
+    body: () => ({ nodeId, slices: 1, durationHours: 1 }),
+    idempotent: true,
+    allowed: ["admin", "user"],
+  },
+  {
+    name: "bid on the node",
+    method: "POST",
+    path: () => `/v1/nodes/${nodeId}/bids`,
+    body: () => ({ slices: 1, priceCcPerSliceHour: "0.5" }),
+    idempotent: true,
+    allowed: ["admin", "user"],
+  },
+  // The agent's routes.
+  {
+    name: "node key",
+    method: "POST",
+    path: () => `/v1/nodes/${nodeId}/keys`,
+    body: () => ({}),
+    allowed: ["admin", "farmer"],
+  },
+  {
+    name: "heartbeat",
+    method: "POST",
+    path: () => `/v1/nodes/${nodeId}/heartbeat`,
+    allowed: ["admin", "farmer", "node"],
+  },
+  {
+    name: "assignments",
+    method: "GET",
+    path: () => `/v1/nodes/${nodeId}/assignments`,
+    allowed: ["admin", "farmer", "node"],
+  },
+  {
+    name: "lease report",
+    method: "PUT",
+    path: () => `/v1/nodes/${nodeId}/assignments/lse_doesnotexist/status`,
+    body: () => ({ status: "running" }),
+    allowed: ["admin", "farmer", "node"],
+  },
   { name: "audit", method: "GET", path: () => "/v1/ledger/audit", allowed: ["admin"] },
   {
     name: "manual transfer",
@@ -137,14 +220,29 @@ describe("ownership", () => {
   });
 
   it("the mine lists show a key only its owner's items; naming another owner is for admins", async () => {
-    for (const role of everyRole.filter((candidate) => candidate !== "admin")) {
+    for (const role of people.filter((candidate) => candidate !== "admin")) {
       const seeded = keys[role];
       const accounts = await call<{ data: { id: string; ownerId: string }[] }>("GET", "/v1/accounts", {
         key: seeded.key,
       });
-      expect(accounts.body.data.map((account) => account.id)).toEqual([ownAccount[role]]);
-      const ownKeys = await call<{ data: { id: string }[] }>("GET", "/v1/keys", { key: seeded.key });
-      expect(ownKeys.body.data.map((key) => key.id)).toEqual([seeded.keyId]);
+      // The farmer also has its node's payout account, and its node's agent key.
+      expect(accounts.body.data.map((account) => account.id)).toContain(ownAccount[role]);
+      expect(accounts.body.data.every((account) => account.ownerId === seeded.ownerId)).toBe(true);
+      expect(accounts.body.data).toHaveLength(role === "farmer" ? 2 : 1);
+      const ownKeys = await call<{ data: { id: string; role: string; nodeId: string | null }[] }>(
+        "GET",
+        "/v1/keys",
+        {
+          key: seeded.key,
+        },
+      );
+      // The farmer's other keys are its node's agent keys (the matrix above made some more).
+      expect(ownKeys.body.data.filter((key) => key.role !== "node").map((key) => key.id)).toEqual([
+        seeded.keyId,
+      ]);
+      const agentKeys = ownKeys.body.data.filter((key) => key.role === "node");
+      expect(agentKeys.every((key) => key.nodeId === nodeId)).toBe(true);
+      expect(agentKeys.length > 0).toBe(role === "farmer");
       const me = await call("GET", "/v1/me", { key: seeded.key });
       expect(me.body).toMatchObject({ ownerId: seeded.ownerId, role, keyId: seeded.keyId });
       const other = role === "user" ? keys.farmer.ownerId : keys.user.ownerId;
@@ -156,12 +254,12 @@ describe("ownership", () => {
     }
     const byAdmin = await call<{ data: { id: string }[] }>(
       "GET",
-      `/v1/accounts?ownerId=${keys.farmer.ownerId}`,
+      `/v1/accounts?ownerId=${keys.user.ownerId}`,
       {
         key: keys.admin.key,
       },
     );
-    expect(byAdmin.body.data.map((account) => account.id)).toEqual([ownAccount.farmer]);
+    expect(byAdmin.body.data.map((account) => account.id)).toEqual([ownAccount.user]);
   });
 
   it("a revoked key stops working at once", async () => {

@@ -111,6 +111,10 @@ export function requireRoles(...roles: Role[]): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * Every role that acts for a person or a service: a `node` key (a node's agent) is left out, so it
+ * reaches only the routes that name it (its node's heartbeat, assignments and their states, `GET /v1/me`).
+ */
 export const anyRole: Role[] = ["admin", "user", "farmer", "lp", "oracle"];
 
 /** Throws 403 unless the principal is an admin or owns the resource. */
@@ -119,6 +123,23 @@ export function assertOwner(principal: { role: Role; ownerId: string }, ownerId:
   if (ownerId === null || ownerId !== principal.ownerId) {
     throw new ApiError("FORBIDDEN", "This resource belongs to another owner");
   }
+}
+
+/**
+ * Throws 403 unless the principal may act as node `nodeId`'s agent: an admin, the node's farmer
+ * (`farmerId`; a farmer's key keeps working for its own nodes), or a `node` key bound to that node.
+ * A node key bound to another node is refused without looking the node up.
+ */
+export function assertNodeAgent(
+  principal: { role: Role; ownerId: string; nodeId: string | null },
+  nodeId: string,
+  farmerId: string | null,
+): void {
+  if (principal.role === "node") {
+    if (principal.nodeId !== nodeId) throw new ApiError("FORBIDDEN", "This key is bound to another node");
+    return;
+  }
+  assertOwner(principal, farmerId);
 }
 
 /**

@@ -44,6 +44,11 @@ const tags = [
     description: "Nodes, slices, leases, interruptible bids, capacity requests and bid packages.",
   },
   {
+    name: "agents",
+    description:
+      "A node's agent: its key (role `node`), the leases it must run (`assignments`, by cursor or as a live WebSocket feed) and its reports of their state.",
+  },
+  {
     name: "development",
     description: "Development only (404 elsewhere): the service's clock and a node's settlement now.",
   },

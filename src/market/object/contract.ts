@@ -5,11 +5,28 @@
  */
 import { z } from "zod";
 import { recordedResponseSchema } from "../../kit/db/idempotency";
+import { figureText } from "../../kit/http/figures";
 import { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema } from "../../kit/ids";
-import { formatAmount } from "../../ledger/core/money";
-import type { BidStatus, EventDetails, NodeState } from "../core/bidbook/model";
-import { bidDurationMsMax, leaseDurationMsMax, nodeStates, priceKey } from "../core/bidbook/model";
+import { Dec, formatAmount } from "../../ledger/core/money";
+import type {
+  AgentReport,
+  AgentStatus,
+  BidStatus,
+  EventDetails,
+  LeaseKind,
+  NodeState,
+  PausedReason,
+} from "../core/bidbook/model";
+import {
+  agentReports,
+  bidDurationMsMax,
+  leaseDurationMsMax,
+  leasesPerBookMax,
+  nodeStates,
+  priceKey,
+} from "../core/bidbook/model";
 import { exactPriceCharsMax, parseExactPrice } from "../core/bidbook/rate";
+import type { SliceResources } from "../core/slices";
 import { type LeaseView, leaseSources } from "../core/views";
 
 export { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema };
@@ -44,6 +61,9 @@ export const openSchema = z.strictObject({ nodeId: nodeIdSchema });
 
 const decimalString = z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/);
 
+/** A slice's resource as the market computed it (a decimal.js string, full precision). */
+const sliceFigureSchema = z.string().min(1).max(100);
+
 /**
  * A node as its registration wrote its libSQL row, for `open` to open the book from without
  * reading that row back (see src/market/object/open.ts).
@@ -65,6 +85,18 @@ export const registeredNodeSchema = z.strictObject({
   }),
   minBidCcPerSliceHour: decimalString,
   autoAcceptAboveCcPerSliceHour: decimalString.nullable(),
+  /** One slice's resources, told to the node's agent with each assignment. */
+  slice: z
+    .strictObject({
+      sliceCount: z.number().int().min(1).max(1024),
+      cores: sliceFigureSchema,
+      passmark: sliceFigureSchema,
+      memGb: sliceFigureSchema,
+      ssdGb: sliceFigureSchema,
+      aiGb: sliceFigureSchema,
+      tps: sliceFigureSchema,
+    })
+    .optional(),
 });
 export type RegisteredNode = z.infer<typeof registeredNodeSchema>;
 
@@ -72,6 +104,27 @@ export type RegisteredNode = z.infer<typeof registeredNodeSchema>;
 export const openBookSchema = openSchema.extend({
   registered: z.strictObject({ node: registeredNodeSchema, ccUsd: decimalText.nullable() }).optional(),
 });
+
+/** Longest deployment document kept with a lease, serialized as JSON: 16 KiB. */
+export const deploymentBytesMax = 16 * 1024;
+
+/** Bytes of a text in UTF-8. */
+export function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** A deployment document as JSON text: valid JSON, at most `deploymentBytesMax` bytes. */
+export const deploymentTextSchema = z
+  .string()
+  .refine((text) => utf8Bytes(text) <= deploymentBytesMax, `must be at most ${deploymentBytesMax} bytes`)
+  .refine((text) => {
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be JSON");
 
 export const reserveSchema = z.strictObject({
   nodeId: nodeIdSchema,
@@ -95,6 +148,11 @@ export const reserveSchema = z.strictObject({
   ]),
   source: z.enum(leaseSources),
   sourceId: z.string().max(128).nullable(),
+  /**
+   * The deployment document the payer attached (JSON text, at most `deploymentBytesMax` bytes),
+   * stored with the lease and handed to the node's agent with its assignment.
+   */
+  deployment: deploymentTextSchema.optional(),
   /** The Idempotency-Key's record, stored with the lease's hold (the body: `leaseJson` of the new lease). */
   record: recordedResponseSchema.optional(),
 });
@@ -267,3 +325,144 @@ export type SettleSummary = {
   leasesFailed: number;
   nextWakeMs: number | null;
 };
+
+/** Most assignments one page holds. */
+export const assignmentsPageMax = 200;
+/** A page stops growing once its deployment documents reach this many bytes (at least one assignment goes out). */
+export const assignmentsPageBytesMax = 256 * 1024;
+
+/**
+ * Who calls on behalf of a node's agent, when it is a farmer's key: the book refuses (FORBIDDEN) a
+ * farmer who is not the node's. Null for the node's own key (checked by the Worker) or an admin.
+ */
+const asFarmerSchema = ownerIdSchema.nullable();
+
+/** Arguments of `assignments`: the changes after cursor `after` (null: everything, from scratch). */
+export const assignmentsSchema = z.strictObject({
+  nodeId: nodeIdSchema,
+  asFarmer: asFarmerSchema,
+  after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
+  limit: z.number().int().min(1).max(assignmentsPageMax),
+});
+export type AssignmentsInput = z.infer<typeof assignmentsSchema>;
+
+/** One report of the node's agent about a lease. */
+export const leaseReportSchema = z.strictObject({
+  leaseId: leaseIdSchema,
+  status: z.enum(agentReports as [AgentReport, ...AgentReport[]]),
+});
+export type LeaseReport = z.infer<typeof leaseReportSchema>;
+
+/** Arguments of `reportLeases`: the agent's reports (a heartbeat carries its whole view). */
+export const reportLeasesSchema = z.strictObject({
+  nodeId: nodeIdSchema,
+  asFarmer: asFarmerSchema,
+  /** Refuse at the first report the book cannot apply (one report), or skip those (a heartbeat's view). */
+  strict: z.boolean(),
+  reports: z.array(leaseReportSchema).max(leasesPerBookMax),
+});
+
+/** The agent's word on an assigned lease, as the book keeps it. */
+export type AssignmentAgentView = {
+  status: AgentStatus;
+  sinceMs: number;
+  chargeFromRunning: boolean;
+  /** While provisioning: the lease is cancelled at this time unless reported running first. */
+  deadlineMs: number | null;
+};
+
+/** A lease the node holds, as its agent is told it. */
+export type AssignmentView = {
+  leaseId: string;
+  /** The number of the lease's last change (cursors count these). */
+  seq: number;
+  kind: LeaseKind;
+  slices: number;
+  sliceIndices: number[];
+  status: "running" | "paused";
+  pausedReason: PausedReason | null;
+  /** Null for a lease accepted before the node had an agent. */
+  agent: AssignmentAgentView | null;
+  startedAtMs: number;
+  endsAtMs: number | null;
+  /** The deployment document as stored JSON text, or null. */
+  deployment: string | null;
+};
+
+/** A page of a node's assignment changes (NodeBidBook `assignments`). */
+export type AssignmentsPage = {
+  nodeId: string;
+  /** One slice's resources (null until the book knows them). */
+  slice: SliceResources | null;
+  /** Pass back as `after` for what changes next. */
+  cursor: number;
+  /** This page starts from scratch: the node runs only the leases of this page and the pages after it. */
+  reset: boolean;
+  /** More changes wait after `cursor`: ask again at once. */
+  more: boolean;
+  assignments: AssignmentView[];
+  removed: { leaseId: string; seq: number; endedAtMs: number }[];
+  acknowledged: { cursor: number; atMs: number } | null;
+};
+
+/** What `reportLeases` did: each lease's status after the reports, in the order reported. */
+export type ReportedLeases = {
+  nodeId: string;
+  leases: {
+    leaseId: string;
+    status: LeaseView["status"];
+    pausedReason: PausedReason | null;
+    agentStatus: AgentStatus | null;
+  }[];
+};
+
+const lowerResources = (slice: SliceResources, slices: number) => ({
+  cores: figureText(new Dec(slice.cores).mul(slices), "cores", "floor"),
+  passmark: figureText(new Dec(slice.passmark).mul(slices), "passmark", "floor"),
+  memGb: figureText(new Dec(slice.memGb).mul(slices), "gb", "floor"),
+  ssdGb: figureText(new Dec(slice.ssdGb).mul(slices), "gb", "floor"),
+  aiGb: figureText(new Dec(slice.aiGb).mul(slices), "gb", "floor"),
+  tps: figureText(new Dec(slice.tps).mul(slices), "tokensPerSecond", "floor"),
+});
+
+/** An assignment as the API and the live feed show it (`run`: whether the node must run it now). */
+export function assignmentJson(view: AssignmentView, slice: SliceResources | null) {
+  return {
+    leaseId: view.leaseId,
+    seq: view.seq,
+    kind: view.kind,
+    slices: view.slices,
+    sliceIndices: view.sliceIndices,
+    resources: slice === null ? null : lowerResources(slice, view.slices),
+    run: view.status === "running" || view.pausedReason === "provisioning" || view.pausedReason === "failed",
+    status: view.status,
+    pausedReason: view.pausedReason,
+    agentStatus: view.agent?.status ?? null,
+    agentStatusSince: iso(view.agent?.sinceMs ?? null),
+    provisionBy: iso(view.agent?.deadlineMs ?? null),
+    chargedFrom: view.agent?.chargeFromRunning ? ("running" as const) : ("acceptance" as const),
+    startedAt: new Date(view.startedAtMs).toISOString(),
+    endsAt: iso(view.endsAtMs),
+    deployment: view.deployment === null ? null : (JSON.parse(view.deployment) as unknown),
+  };
+}
+
+/** A page of assignment changes as the API and the live feed show it. */
+export function assignmentsPageJson(page: AssignmentsPage) {
+  return {
+    nodeId: page.nodeId,
+    cursor: String(page.cursor),
+    reset: page.reset,
+    more: page.more,
+    assignments: page.assignments.map((view) => assignmentJson(view, page.slice)),
+    removed: page.removed.map((removal) => ({
+      leaseId: removal.leaseId,
+      seq: removal.seq,
+      endedAt: new Date(removal.endedAtMs).toISOString(),
+    })),
+    acknowledged:
+      page.acknowledged === null
+        ? null
+        : { cursor: String(page.acknowledged.cursor), at: new Date(page.acknowledged.atMs).toISOString() },
+  };
+}

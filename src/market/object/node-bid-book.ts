@@ -32,20 +32,27 @@ import { openDatabase } from "../../kit/db/client";
 import { fail, ok, parseWith, type Result } from "../../kit/result";
 import { type MarketConfig, marketConfig } from "../config";
 import {
+  type AgentSettings,
   acceptBid,
   type BidBook,
+  bindAgent,
   cancelBid,
   endLease,
   rejectBid,
+  reportLease,
   setPrices,
   setState,
   type Transition,
 } from "../core/bidbook";
 import type { BookAuditView, LeaseView } from "../core/views";
+import { getNode } from "../store/nodes";
+import { AgentFeed } from "./agent-feed";
 import { BookAlarm, nextWakeMs } from "./alarm";
 import { BidWriter } from "./bid-writer";
 import type { BookContext } from "./context";
 import {
+  type AssignmentsPage,
+  assignmentsSchema,
   type BidView,
   type BookView,
   bidActionSchema,
@@ -57,7 +64,9 @@ import {
   openSchema,
   type PlacedBid,
   placeBidSchema,
+  type ReportedLeases,
   type ReservedLease,
+  reportLeasesSchema,
   reserveSchema,
   type SettleSummary,
   setPricesSchema,
@@ -65,7 +74,7 @@ import {
 } from "./contract";
 import { BookMirror } from "./mirror";
 import { MoneyPass } from "./money-pass";
-import { bookFromNode, listedCcPrice, openFromNode } from "./open";
+import { bookFromNode, listedCcPrice, openFromNode, sliceOf } from "./open";
 import { recoverReservation, reserveExclusive } from "./reservation";
 import { BookStorage } from "./storage";
 import { auditRecords, bidFunding, bidView, bookView, leaseView, openBidViews } from "./views";
@@ -80,6 +89,7 @@ export class NodeBidBook extends DurableObject<Env> {
   private readonly alarmClock: BookAlarm;
   private readonly money: MoneyPass;
   private readonly bids: BidWriter;
+  private readonly feed: AgentFeed;
   /** The end of the queue of book changes (see `exclusive`). */
   private changes: Promise<unknown> = Promise.resolve();
 
@@ -101,9 +111,16 @@ export class NodeBidBook extends DurableObject<Env> {
     this.money = new MoneyPass(context);
     this.bids = new BidWriter(context);
     this.context = context;
+    this.feed = new AgentFeed(
+      ctx,
+      (after, limit) => this.assignmentsPage(after, limit),
+      (cursor) => this.state.assignments.acknowledge(cursor, now()),
+    );
+    this.state.onAssignmentsChanged = () => this.feed.publish();
     void ctx
       .blockConcurrencyWhile(async () => {
         this.state.load();
+        this.refreshAgentSettings();
         await this.alarmClock.load();
       })
       .then(() => {
@@ -130,6 +147,59 @@ export class NodeBidBook extends DurableObject<Env> {
     if (book === null) return fail("NOT_FOUND", `No node ${nodeId}`, "nodeId");
     if (book.nodeId !== nodeId) return fail("CONFLICT", `This book belongs to ${book.nodeId}`, "nodeId");
     return ok(book);
+  }
+
+  /** The agent settings the configuration asks for (src/market/config.ts). */
+  private agentSettings(): AgentSettings {
+    return { chargeFrom: this.market.chargeFrom, provisioningTimeoutMs: this.market.provisioningTimeoutMs };
+  }
+
+  /**
+   * A book with an agent takes the configuration's agent settings when it loads (they apply to the
+   * leases it accepts from then on; a lease keeps the way it is charged). Not while a change awaits
+   * its recovery (see `exclusive`): the next load does it.
+   */
+  private refreshAgentSettings(): void {
+    const book = this.state.book;
+    if (book?.agent === undefined || this.state.intents.size > 0) return;
+    const wanted = this.agentSettings();
+    if (
+      book.agent.chargeFrom === wanted.chargeFrom &&
+      book.agent.provisioningTimeoutMs === wanted.provisioningTimeoutMs
+    )
+      return;
+    const rebound = bindAgent(book, wanted, now());
+    if (rebound.ok) this.state.commit(rebound.value);
+  }
+
+  /**
+   * The book's configuration learns its node's slice resources (for the agent's assignments) from
+   * the node's row, once, when it was opened before it kept them.
+   */
+  private async ensureSlice(nodeId: string): Promise<void> {
+    const config = this.state.requireConfig();
+    if (config.slice !== undefined) return;
+    const node = await getNode(this.db, nodeId);
+    if (node !== null && this.state.config?.slice === undefined) {
+      this.state.saveConfig({ ...this.state.requireConfig(), slice: sliceOf(node.slice) });
+    }
+  }
+
+  /** The assignments after cursor `after` (null: from scratch), as the agent is told them. */
+  private assignmentsPage(after: number | null, limit: number): AssignmentsPage {
+    const book = this.state.requireBook();
+    const config = this.state.requireConfig();
+    return {
+      nodeId: book.nodeId,
+      slice: config.slice ?? null,
+      ...this.state.assignments.page(book, after, limit),
+    };
+  }
+
+  /** FORBIDDEN when a farmer's key asks about another farmer's node (`asFarmer`, see the contract). */
+  private checkFarmer(asFarmer: string | null): Result<void> {
+    if (asFarmer === null || asFarmer === this.state.requireConfig().farmerId) return ok(undefined);
+    return fail("FORBIDDEN", "This node belongs to another farmer");
   }
 
   /** Parses the argument of an RPC method and loads the book it names. */
@@ -361,6 +431,109 @@ export class NodeBidBook extends DurableObject<Env> {
       return transition;
     });
     return changed.ok ? ok(bookView(this.state.requireBook())) : changed;
+  }
+
+  /**
+   * Gives the node an agent (its farmer or an admin created a `node` key): leases accepted from now
+   * on start `provisioning` and are charged as MARKET_CHARGE_FROM says (src/market/core/bidbook/agent.ts).
+   * Binding again applies the configuration's settings and changes nothing else.
+   */
+  async bindAgent(input: z.input<typeof openSchema>): Promise<Result<BookView>> {
+    const loaded = await this.parseAndLoad(openSchema, input);
+    if (!loaded.ok) return loaded;
+    await this.ensureSlice(loaded.value.request.nodeId);
+    const bound = await this.change((book, nowMs) => bindAgent(book, this.agentSettings(), nowMs));
+    return bound.ok ? ok(bookView(this.state.requireBook())) : bound;
+  }
+
+  /** The node's assignments changed after cursor `after` (null: all of them, from scratch). */
+  async assignments(input: z.input<typeof assignmentsSchema>): Promise<Result<AssignmentsPage>> {
+    const loaded = await this.parseAndLoad(assignmentsSchema, input);
+    if (!loaded.ok) return loaded;
+    const { nodeId, after, limit, asFarmer } = loaded.value.request;
+    const allowed = this.checkFarmer(asFarmer);
+    if (!allowed.ok) return allowed;
+    await this.ensureSlice(nodeId);
+    return ok(this.assignmentsPage(after, limit));
+  }
+
+  /**
+   * The node's agent reports its leases (one from `PUT …/assignments/{leaseId}/status`, its whole
+   * view from a heartbeat), applied in order as one change each. With `strict`, the first report
+   * the book refuses (an unknown or ended lease, a lease from before the agent) is the answer and
+   * nothing after it is applied; otherwise refused reports are skipped (a heartbeat's view may be a
+   * moment old). A lease reported `stopped` ends, and the money pass settles it and releases its
+   * holds; other reports only mirror the change.
+   */
+  async reportLeases(input: z.input<typeof reportLeasesSchema>): Promise<Result<ReportedLeases>> {
+    const loaded = await this.parseAndLoad(reportLeasesSchema, input);
+    if (!loaded.ok) return loaded;
+    const { nodeId, reports, strict, asFarmer } = loaded.value.request;
+    const allowed = this.checkFarmer(asFarmer);
+    if (!allowed.ok) return allowed;
+    const applied = await this.exclusive((): Result<ReportedLeases> => {
+      const leases: ReportedLeases["leases"] = [];
+      for (const report of reports) {
+        const book = this.state.requireBook();
+        const lease = book.leases.find((candidate) => candidate.id === report.leaseId);
+        const unchanged = lease?.agent?.status === report.status && lease.status !== "ended";
+        const transition = unchanged ? null : reportLease(book, report.leaseId, report.status, now());
+        if (transition !== null && !transition.ok) {
+          if (strict) return transition;
+          continue;
+        }
+        if (transition !== null) this.state.commit(transition.value);
+        const after = this.state.requireBook().leases.find((candidate) => candidate.id === report.leaseId);
+        if (after !== undefined) {
+          leases.push({
+            leaseId: after.id,
+            status: after.status,
+            pausedReason: after.pausedReason ?? null,
+            agentStatus: after.agent?.status ?? null,
+          });
+        }
+      }
+      return ok({ nodeId, leases });
+    });
+    if (!applied.ok) return applied;
+    if (applied.value.leases.some((lease) => lease.status === "ended")) await this.money.request();
+    else {
+      if (this.state.mirrorDirty) await this.mirror.flush();
+      await this.alarmClock.schedule();
+    }
+    return applied;
+  }
+
+  /**
+   * An agent's WebSocket (`GET /v1/nodes/{id}/agent`, its key checked by the Worker), accepted with
+   * the Hibernation API (./agent-feed.ts). The request names the node (`nodeId`) and may name the
+   * cursor to resume after (`after`; `reset` from scratch) and the farmer asking (`asFarmer`).
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    }
+    const url = new URL(request.url);
+    const loaded = await this.parseAndLoad(openSchema, { nodeId: url.searchParams.get("nodeId") ?? "" });
+    if (!loaded.ok) return new Response(loaded.detail, { status: loaded.code === "NOT_FOUND" ? 404 : 400 });
+    const allowed = this.checkFarmer(url.searchParams.get("asFarmer"));
+    if (!allowed.ok) return new Response(allowed.detail, { status: 403 });
+    await this.ensureSlice(loaded.value.request.nodeId);
+    const after = url.searchParams.get("after");
+    return this.feed.accept(after === null ? undefined : after === "reset" ? null : Number(after));
+  }
+
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    if (this.state.book === null) return;
+    this.feed.message(socket, message);
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    try {
+      socket.close(code, reason);
+    } catch {
+      // already closed
+    }
   }
 
   /** Runs the money pass now (what the alarm does): settles what is due, tops up, releases, mirrors. */

@@ -10,6 +10,7 @@ import { defaultPegParameters } from "../../oracle/core/peg";
 import { currentPeg } from "../../oracle/prices";
 import { type BidBook, openBook } from "../core/bidbook";
 import { ccPriceText } from "../core/quote";
+import type { SliceResources } from "../core/slices";
 import { getNode } from "../store/nodes";
 import type { RegisteredNode } from "./contract";
 import type { NodeConfig } from "./storage";
@@ -56,8 +57,15 @@ export function bookFromNode(
     pricePerSliceMonth: node.pricePerSliceMonth,
     pricePerSliceHour: node.pricePerSliceHour,
     band: node.band,
+    ...(node.slice === undefined ? {} : { slice: sliceOf(node.slice) }),
   };
   return { config, book: opened.value };
+}
+
+/** Only a slice's resources (a node row carries more). */
+export function sliceOf(slice: SliceResources): SliceResources {
+  const { sliceCount, cores, passmark, memGb, ssdGb, aiGb, tps } = slice;
+  return { sliceCount, cores, passmark, memGb, ssdGb, aiGb, tps };
 }
 
 /** The book's listed CC price after new listed prices (in band currency; USD needs the peg). */

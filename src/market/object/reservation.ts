@@ -70,6 +70,7 @@ export async function reserveExclusive(
     funding: [funding],
     extraEvents: [holdPlacedEvent(request, held.value.remainingMinor, hold.holdId, nowMs)],
     intent: { id: intent.id, rest: null },
+    deployments: deploymentOf(request),
   });
   mirror.written();
   if (mirror.complete) state.mirrorDirty = false;
@@ -115,7 +116,13 @@ export async function recoverReservation(
     funding: [funding],
     extraEvents: [holdPlacedEvent(request, hold!.remainingMinor, holdId, nowMs)],
     intent: { id: intent.id, rest: null },
+    deployments: deploymentOf(request),
   });
+}
+
+/** The deployment document a reservation stores with its lease, if it carries one. */
+function deploymentOf(request: ReserveInput): { leaseId: string; body: string }[] {
+  return request.deployment === undefined ? [] : [{ leaseId: request.leaseId, body: request.deployment }];
 }
 
 /** What a reservation checked against `current` at `nowMs` commits, and the hold it needs. */

@@ -8,6 +8,7 @@ import { dayMs } from "../../kit/clock";
 import { invariant } from "../../kit/errors";
 import { formatAmount } from "../../ledger/core/money";
 import {
+  type AgentSettings,
   type Bid,
   type BidBook,
   type BidBookEvent,
@@ -20,8 +21,10 @@ import {
 } from "../core/bidbook";
 import type { BandCurrency } from "../core/parameters";
 import type { PriceBand } from "../core/pricing";
+import type { SliceResources } from "../core/slices";
 import type { LeaseSource } from "../core/views";
 import type { PeriodFigures } from "../store/settlement";
+import { AssignmentLog } from "./assignments";
 import type { EventView, PlaceBidInput, ReserveInput } from "./contract";
 
 /** What the book keeps about its node besides the book itself. */
@@ -33,6 +36,11 @@ export type NodeConfig = {
   pricePerSliceMonth: string;
   pricePerSliceHour: string;
   band: PriceBand;
+  /**
+   * One slice's resources, for the assignments its agent is told (absent in books opened before
+   * node agents until the book reads its node's row again; see NodeBidBook `ensureLoaded`).
+   */
+  slice?: SliceResources;
 };
 
 /** Who pays for a lease or a bid and the holds that stand behind it (oldest first). */
@@ -76,13 +84,16 @@ export type Intent =
 /** What `commit` writes besides the transition itself. */
 export type CommitOptions = {
   funding?: Funding[];
+  /** Deployment documents of leases this commit starts (JSON text, at most `deploymentBytesMax`). */
+  deployments?: { leaseId: string; body: string }[];
   extraEvents?: ExtraEvent[];
   settled?: Map<string, PeriodFigures>;
   /** The intent this commit completes, and what is left of it (null: nothing). */
   intent?: { id: string; rest: Intent | null };
 };
 
-type Header = Omit<BidBook, "leases" | "bids">;
+/** What the book stores of itself besides its records; its agent settings are stored apart (`agent`). */
+type Header = Omit<BidBook, "leases" | "bids" | "agent">;
 type Table = "leases" | "bids" | "funding" | "intents";
 
 /** Events older than this are dropped when the book is compacted: 90 days. */
@@ -110,12 +121,18 @@ export class BookStorage {
   readonly intents = new Map<string, Intent>();
   /** Set when a change reaches what the libSQL mirror shows (leases, the node's header). */
   mirrorDirty = true;
+  /** The node agent's assignments: slice placement, change numbers, deployment documents. */
+  readonly assignments: AssignmentLog;
+  /** Called after a commit that changed an assignment (the live feed sends the change). */
+  onAssignmentsChanged: () => void = () => undefined;
   /** The lease and bid records as last written to storage. */
   private readonly storedLeases = new Map<string, Lease>();
   private readonly storedBids = new Map<string, Bid>();
   private storedHeader: Header | null = null;
 
-  constructor(private readonly storage: DurableObjectStorage) {}
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.assignments = new AssignmentLog(storage.sql);
+  }
 
   private get sql(): SqlStorage {
     return this.storage.sql;
@@ -135,6 +152,7 @@ export class BookStorage {
         .toArray()
         .map((row) => [row.key, row.value]),
     );
+    this.assignments.load(meta);
     const config = meta.get("config");
     const header = meta.get("header");
     if (config === undefined || header === undefined) return;
@@ -144,10 +162,22 @@ export class BookStorage {
     for (const funding of this.bodies<Funding>("funding")) this.funding.set(funding.id, funding);
     for (const intent of this.bodies<Intent>("intents")) this.intents.set(intent.id, intent);
     const parsedHeader = JSON.parse(header) as Header;
-    this.book = { ...parsedHeader, leases, bids };
+    const agent = meta.get("agent");
+    this.book = {
+      ...parsedHeader,
+      ...(agent === undefined ? {} : { agent: JSON.parse(agent) as AgentSettings }),
+      leases,
+      bids,
+    };
     this.storedHeader = parsedHeader;
     for (const lease of leases) this.storedLeases.set(lease.id, lease);
     for (const bid of bids) this.storedBids.set(bid.id, bid);
+    // A book stored before its assignments were kept gets them now (nothing to write otherwise).
+    const plan = this.assignments.plan(this.book);
+    if (plan.upserts.length > 0 || plan.deletes.length > 0) {
+      this.storage.transactionSync(() => this.assignments.write(plan, []));
+      this.assignments.keep(plan);
+    }
   }
 
   private bodies<T>(table: Table): T[] {
@@ -176,7 +206,7 @@ export class BookStorage {
     this.mirrorDirty = true;
   }
 
-  private putMeta(key: "config" | "header", value: unknown): void {
+  private putMeta(key: "config" | "header" | "agent", value: unknown): void {
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, JSON.stringify(value));
   }
 
@@ -215,8 +245,12 @@ export class BookStorage {
     const droppedBids =
       next.bids.length < this.storedBids.size + addedBids ? missingIds(this.storedBids, next.bids) : [];
     const headerChanged = this.storedHeader === null || !sameHeader(this.storedHeader, header);
+    const agentChanged = next.agent !== this.book?.agent && next.agent !== undefined;
+    const assignments = this.assignments.plan(next);
     this.storage.transactionSync(() => {
+      this.assignments.write(assignments, options.deployments ?? []);
       if (headerChanged) this.putMeta("header", header);
+      if (agentChanged) this.putMeta("agent", next.agent);
       this.putRecords("leases", changedLeases);
       this.deleteRecords("leases", droppedLeases);
       this.putRecords("bids", changedBids);
@@ -236,6 +270,7 @@ export class BookStorage {
     for (const bidId of movedBidIds) this.funding.delete(bidId);
     for (const funding of fundingChanges) this.funding.set(funding.id, funding);
     if (changedLeases.length > 0 || droppedLeases.length > 0 || headerChanged) this.mirrorDirty = true;
+    if (this.assignments.keep(assignments)) this.onAssignmentsChanged();
   }
 
   /** Funding written with a change; an accepted bid's funding moves to the lease it became. */
@@ -455,7 +490,10 @@ function sameLease(a: Lease, b: Lease): boolean {
     a.settledThroughMs !== b.settledThroughMs ||
     a.graceUntilMs !== b.graceUntilMs ||
     a.endsAtMs !== b.endsAtMs ||
-    a.pauses.length !== b.pauses.length
+    a.pauses.length !== b.pauses.length ||
+    a.agent?.status !== b.agent?.status ||
+    a.agent?.sinceMs !== b.agent?.sinceMs ||
+    a.agent?.deadlineMs !== b.agent?.deadlineMs
   ) {
     return false;
   }

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createApiKey } from "../../kit/auth";
 import { dayMs, now } from "../../kit/clock";
 import { roles } from "../../kit/db/schema";
+import { ApiError } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
 import {
   jsonBody,
@@ -33,6 +34,8 @@ const route = createRoute({
   operationId: "createApiKey",
   tags: ["keys"],
   summary: "Create an API key for an owner and role (admin); the secret is returned once",
+  description:
+    "Any role but `node`: a node agent's key is bound to its node and created with `POST /v1/nodes/{id}/keys`.",
   security: [{ apiKey: [] }],
   middleware: [requireRoles("admin")] as const,
   request: { query: noQuerySchema, body: jsonBody(bodySchema) },
@@ -45,6 +48,13 @@ const route = createRoute({
 export function register(app: App) {
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
+    if (input.role === "node") {
+      throw new ApiError(
+        "VALIDATION_FAILED",
+        "A node key is bound to its node: create it with POST /v1/nodes/{id}/keys",
+        [{ field: "role", detail: "node keys are created with POST /v1/nodes/{id}/keys" }],
+      );
+    }
     const nowMs = now();
     const { record, plaintext } = await createApiKey(
       c.get("db"),

@@ -13,6 +13,10 @@ export const apiKeySchema = z
     expiresAt: z.string().nullable(),
     revokedAt: z.string().nullable().openapi({ description: "When the key stops (or stopped) working." }),
     rotatedFromId: z.string().nullable(),
+    nodeId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The node a `node` key is bound to (its agent's key); null for other roles." }),
   })
   .openapi("ApiKey");
 
@@ -38,6 +42,7 @@ export function apiKeyJson(record: ApiKeyRecord): z.infer<typeof apiKeySchema> {
     expiresAt: iso(record.expiresAtMs),
     revokedAt: iso(record.revokedAtMs),
     rotatedFromId: record.rotatedFromId,
+    nodeId: record.nodeId,
   };
 }
 

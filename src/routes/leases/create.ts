@@ -4,7 +4,9 @@
  * src/market/core/quote.ts: monthly rate for a month or more, hourly otherwise, through the live
  * peg); the payer's CC is held for the prepaid window and topped up as the lease runs. On-demand
  * leases are never pre-empted. Users and admins; moves value, so an Idempotency-Key is required
- * (the lease id derives from it).
+ * (the lease id derives from it). An optional deployment document (any JSON, at most 16 KiB) is
+ * stored with the lease and handed to the node's agent with its assignment; on a node with an
+ * agent the lease starts `provisioning` (GET /v1/nodes/{id}/assignments).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
@@ -24,6 +26,7 @@ import type { App } from "../../kit/http/types";
 import { hourMs } from "../../market/config";
 import { leaseDurationMsMax } from "../../market/core/bidbook/model";
 import { bookOf, ccUsdOf } from "../../market/flows/books";
+import { deploymentBytesMax, utf8Bytes } from "../../market/object/contract";
 import { getLeaseRow } from "../../market/store/leases";
 import { nodeFrom, nodeStatement } from "../../market/store/nodes";
 import { pegFrom, pegStatements } from "../../oracle/prices";
@@ -43,6 +46,18 @@ const bodySchema = z
     accountId: accountIdSchema
       .optional()
       .openapi({ description: "The CC account that pays; default: your CC user account." }),
+    deployment: z
+      .unknown()
+      .refine(
+        (value) =>
+          value === null || value === undefined || utf8Bytes(JSON.stringify(value)) <= deploymentBytesMax,
+        `must be at most ${deploymentBytesMax} bytes as JSON`,
+      )
+      .optional()
+      .openapi({
+        description: `What the node's agent should run: any JSON (a workload manifest or a reference to one), at most ${deploymentBytesMax} bytes serialized. Stored with the lease and handed to the agent with its assignment; null or absent: none.`,
+        example: { image: "ghcr.io/example/app:1.4", ports: [8080] },
+      }),
   })
   .openapi("LeaseRequest");
 
@@ -96,6 +111,9 @@ export function register(app: App) {
         pricing: { type: "listed", ccUsd },
         source: "reservation",
         sourceId: null,
+        ...(input.deployment === undefined || input.deployment === null
+          ? {}
+          : { deployment: JSON.stringify(input.deployment) }),
         // Stored with the lease's hold: the response below (a new lease, charged nothing).
         record: recordFor(c, 201),
       }),

@@ -42,7 +42,13 @@ export const leaseSchema = z
       .nullable()
       .openapi({ description: "Planned end, or the actual end once ended; null: open-ended." }),
     status: z.enum(["running", "paused", "ended"]),
-    pausedReason: z.enum(["preempted", "insufficient_funds", "node_offline"]).nullable(),
+    pausedReason: z
+      .enum(["preempted", "insufficient_funds", "node_offline", "provisioning", "failed"])
+      .nullable()
+      .openapi({
+        description:
+          "Why a paused lease is paused. `provisioning`: on a node with an agent, waiting for the agent to report it running (not charged until then, with MARKET_CHARGE_FROM=running); `failed`: its agent reports it failed (not charged while it is).",
+      }),
     graceUntil: z
       .string()
       .nullable()

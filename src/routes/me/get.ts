@@ -1,7 +1,7 @@
 /**
  * `GET /v1/me`: who the caller's key says they are: owner, role, the key's id, name and expiry, and
- * the node the key is bound to (none yet: node-bound keys come with the node agents). Any role;
- * one round trip (the key's row, read fresh rather than from the isolate's cache).
+ * the node the key is bound to (a node agent's key). Any role, a node's key too (an agent learns its
+ * node here); one round trip (the key's row, read fresh rather than from the isolate's cache).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { apiKeyFrom, apiKeyStatement } from "../../kit/auth";
@@ -23,7 +23,7 @@ const meSchema = z
       .nullable()
       .openapi({ description: "When a rotated or revoked key stops working; null while it is current." }),
     nodeId: z.string().nullable().openapi({
-      description: "The node the key is bound to; always null for now (no node-bound keys yet).",
+      description: "The node a `node` key is bound to (its agent's key); null for every other role.",
     }),
   })
   .openapi("Me");
@@ -33,9 +33,9 @@ const route = createRoute({
   path: "/v1/me",
   operationId: "getMe",
   tags: ["keys"],
-  summary: "The caller: owner, role and the key in use (any role)",
+  summary: "The caller: owner, role and the key in use (any role, a node's agent too)",
   security: [{ apiKey: [] }],
-  middleware: [requireRoles(...anyRole)] as const,
+  middleware: [requireRoles(...anyRole, "node")] as const,
   request: { query: noQuerySchema },
   responses: { 200: jsonResponse(meSchema, "The caller"), ...problemResponses(401, 422) },
 });
@@ -56,7 +56,7 @@ export function register(app: App) {
         keyName: key.name,
         keyExpiresAt: iso(key.expiresAtMs),
         keyRetiresAt: iso(key.revokedAtMs),
-        nodeId: null,
+        nodeId: key.nodeId,
       },
       200,
     );

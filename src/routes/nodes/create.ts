@@ -189,5 +189,14 @@ function registeredNodeOf(node: NodeRecord): RegisteredNode {
     band: node.band,
     minBidCcPerSliceHour: node.minBidCcPerSliceHour,
     autoAcceptAboveCcPerSliceHour: node.autoAcceptAboveCcPerSliceHour,
+    slice: {
+      sliceCount: node.slice.sliceCount,
+      cores: node.slice.cores,
+      passmark: node.slice.passmark,
+      memGb: node.slice.memGb,
+      ssdGb: node.slice.ssdGb,
+      aiGb: node.slice.aiGb,
+      tps: node.slice.tps,
+    },
   };
 }

@@ -4,7 +4,7 @@ import type { Client, ResultSet } from "@libsql/client";
 import type { Principal } from "../../kit/auth";
 import { ApiError } from "../../kit/http/errors";
 import { bandFigures, figureText, sliceFigures } from "../../kit/http/figures";
-import { assertOwner } from "../../kit/http/middleware";
+import { assertNodeAgent, assertOwner } from "../../kit/http/middleware";
 import { nodeIdSchema } from "../../kit/http/schemas";
 import { nodeStates } from "../../market/core/bidbook/model";
 import { inCc } from "../../market/core/quote";
@@ -185,5 +185,23 @@ export function ownNodeFrom(result: ResultSet | undefined, principal: Principal,
   const node = nodeFrom(result);
   if (!node) throw new ApiError("NOT_FOUND", `No node ${id}`);
   assertOwner(principal, node.farmerId);
+  return node;
+}
+
+/**
+ * Who calls a node's agent routes, for the book: 403 at once for a `node` key bound to another
+ * node; null for the node's own key or an admin; the farmer's id for a farmer's key (the book
+ * refuses it for another farmer's node, so the route reads no node row).
+ */
+export function agentCaller(principal: Principal, nodeId: string): string | null {
+  assertNodeAgent(principal, nodeId, principal.role === "farmer" ? principal.ownerId : null);
+  return principal.role === "farmer" ? principal.ownerId : null;
+}
+
+/** The node, or 404; 403 unless the principal may act as its agent (`assertNodeAgent`). */
+export async function requireAgentNode(db: Client, principal: Principal, id: string): Promise<NodeRecord> {
+  if (principal.role === "node") assertNodeAgent(principal, id, null);
+  const node = await requireNode(db, id);
+  assertNodeAgent(principal, id, node.farmerId);
   return node;
 }

@@ -23,7 +23,14 @@ import {
   stripeEvent,
   uniqueId,
 } from "../credits/support";
-import { fundedUser, idempotencyKey, type NodeBody, registerNode, setPeg } from "../market/support";
+import {
+  agentNode,
+  fundedUser,
+  idempotencyKey,
+  type NodeBody,
+  registerNode,
+  setPeg,
+} from "../market/support";
 
 let admin: Seeded;
 let user: Seeded & { accountId: string };
@@ -92,6 +99,13 @@ async function created(request: () => Promise<ApiResponse<Json>>, what: string):
 async function newLease(): Promise<Json> {
   return created(
     send("POST", "/v1/leases", user.key, { nodeId: node.id, slices: 1, durationHours: 2 }, true),
+    "lease",
+  );
+}
+
+async function newLeaseOn(nodeId: string): Promise<Json> {
+  return created(
+    send("POST", "/v1/leases", user.key, { nodeId, slices: 1, durationHours: 2 }, true),
     "lease",
   );
 }
@@ -375,6 +389,28 @@ const recipes: Record<string, Recipe> = {
     status: 200,
   }),
   listNodeBids: async () => ({ call: get(`/v1/nodes/${node.id}/bids`, farmer.key), status: 200 }),
+  // Node agents, on nodes of their own (a node with an agent starts its leases provisioning).
+  createNodeKey: async () => {
+    const fresh = await registerNode(farmer);
+    return { call: send("POST", `/v1/nodes/${fresh.id}/keys`, farmer.key, {}), status: 201 };
+  },
+  listNodeAssignments: async () => {
+    const { node: agentsNode, agent } = await agentNode(farmer);
+    await newLeaseOn(agentsNode.id);
+    await get(`/v1/nodes/${agentsNode.id}/assignments`, agent.key)();
+    return { call: get(`/v1/nodes/${agentsNode.id}/assignments`, agent.key), status: 200 };
+  },
+  reportLeaseStatus: async () => {
+    const { node: agentsNode, agent } = await agentNode(farmer);
+    const lease = await newLeaseOn(agentsNode.id);
+    await get(`/v1/nodes/${agentsNode.id}/assignments`, agent.key)();
+    return {
+      call: send("PUT", `/v1/nodes/${agentsNode.id}/assignments/${lease.id}/status`, agent.key, {
+        status: "running",
+      }),
+      status: 200,
+    };
+  },
   placeNodeBid: async () => ({
     call: send(
       "POST",

@@ -1,10 +1,12 @@
-// Proves the marketplace's access rules: public reads need no key; every other route answers 401 without a key, 403 to a role it does not allow (or to a farmer or user acting on another's node, lease or earnings), and lets its roles through.
+// Proves the marketplace's access rules: public reads need no key; every other route answers 401 without a key, 403 to a role it does not allow (or to a farmer or user acting on another's node, lease or earnings, or a node's key on another node), and lets its roles through; a node's key (role node) passes only its node's agent routes.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../../../src/kit/db/schema";
 import { call, fundedAccount, type Seeded, seedKey } from "../../support/harness";
-import { ccMinor, idempotencyKey, registerNode, reserve, setPeg } from "./support";
+import { agentNode, ccMinor, idempotencyKey, reserve, setPeg } from "./support";
 
-const everyRole: Role[] = ["admin", "user", "farmer", "lp", "oracle"];
+const everyRole: Role[] = ["admin", "user", "farmer", "lp", "oracle", "node"];
+/** Roles with keys of their own; the node's key is made for the node below. */
+const personRoles: Role[] = everyRole.filter((role) => role !== "node");
 let keys: Record<Role, Seeded>;
 let nodeId: string;
 let leaseId: string;
@@ -13,10 +15,12 @@ let requestId: string;
 beforeAll(async () => {
   await setPeg();
   keys = Object.fromEntries(
-    await Promise.all(everyRole.map(async (role) => [role, await seedKey(role)] as const)),
+    await Promise.all(personRoles.map(async (role) => [role, await seedKey(role)] as const)),
   ) as Record<Role, Seeded>;
-  await Promise.all(everyRole.map((role) => fundedAccount(keys[role].ownerId, "CC", 100n * ccMinor)));
-  nodeId = (await registerNode(keys.farmer)).id;
+  await Promise.all(personRoles.map((role) => fundedAccount(keys[role].ownerId, "CC", 100n * ccMinor)));
+  const agent = await agentNode(keys.farmer);
+  nodeId = agent.node.id;
+  keys.node = agent.agent;
   const lease = await reserve(keys.user, nodeId, 1, 2);
   expect(lease.status).toBe(201);
   leaseId = lease.body.id;
@@ -81,7 +85,27 @@ const routes: RouteCase[] = [
     name: "heartbeat",
     method: "POST",
     path: () => `/v1/nodes/${nodeId}/heartbeat`,
+    allowed: ["admin", "farmer", "node"],
+  },
+  {
+    name: "node key",
+    method: "POST",
+    path: () => `/v1/nodes/${nodeId}/keys`,
+    body: () => ({ name: "matrix" }),
     allowed: ["admin", "farmer"],
+  },
+  {
+    name: "assignments",
+    method: "GET",
+    path: () => `/v1/nodes/${nodeId}/assignments`,
+    allowed: ["admin", "farmer", "node"],
+  },
+  {
+    name: "report a lease",
+    method: "PUT",
+    path: () => `/v1/nodes/${nodeId}/assignments/lse_doesnotexist/status`,
+    body: () => ({ status: "running" }),
+    allowed: ["admin", "farmer", "node"],
   },
   { name: "open bids", method: "GET", path: () => `/v1/nodes/${nodeId}/bids`, allowed: ["admin", "farmer"] },
   {
@@ -145,12 +169,17 @@ const routes: RouteCase[] = [
     }),
     allowed: ["admin", "user"],
   },
-  { name: "list capacity requests", method: "GET", path: () => "/v1/capacity-requests", allowed: everyRole },
+  {
+    name: "list capacity requests",
+    method: "GET",
+    path: () => "/v1/capacity-requests",
+    allowed: personRoles,
+  },
   {
     name: "get capacity request",
     method: "GET",
     path: () => `/v1/capacity-requests/${requestId}`,
-    allowed: everyRole,
+    allowed: personRoles,
   },
   {
     name: "offer",
@@ -242,6 +271,27 @@ describe("ownership", () => {
     });
     expect(price.status).toBe(403);
     expect((await call("POST", `/v1/nodes/${nodeId}/heartbeat`, { key: otherFarmer.key })).status).toBe(403);
+    for (const path of [`/v1/nodes/${nodeId}/assignments`, `/v1/nodes/${nodeId}/keys`]) {
+      const method = path.endsWith("keys") ? "POST" : "GET";
+      const response = await call(method, path, {
+        key: otherFarmer.key,
+        ...(method === "POST" ? { body: {} } : {}),
+      });
+      expect(response.status, path).toBe(403);
+    }
+    const foreignReport = await call("PUT", `/v1/nodes/${nodeId}/assignments/${leaseId}/status`, {
+      key: otherFarmer.key,
+      body: { status: "running" },
+    });
+    expect(foreignReport.status).toBe(403);
+    // A node's key on another node of the same farmer.
+    const sibling = await agentNode(keys.farmer);
+    expect((await call("POST", `/v1/nodes/${nodeId}/heartbeat`, { key: sibling.agent.key })).status).toBe(
+      403,
+    );
+    expect((await call("GET", `/v1/nodes/${nodeId}/assignments`, { key: sibling.agent.key })).status).toBe(
+      403,
+    );
     expect(
       (await call("GET", `/v1/farmers/${keys.farmer.ownerId}/earnings`, { key: otherFarmer.key })).status,
     ).toBe(403);

@@ -2,7 +2,7 @@
  * Helpers shared by the marketplace's route and Durable Object tests: the peg, farmers with
  * registered nodes, funded users, the bid book's stub, its clock, and reading settlements.
  */
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { expect } from "vitest";
 import { hourMs, shiftClock } from "../../../src/kit/clock";
 import { recordRound } from "../../../src/oracle/prices";
@@ -175,4 +175,136 @@ export async function posted(accountId: string): Promise<bigint> {
     args: [accountId],
   });
   return BigInt(result.rows[0]?.posted as bigint);
+}
+
+/** A node registered for `farmer`, with its agent's key (`POST /v1/nodes/{id}/keys`). */
+export async function agentNode(
+  farmer: Seeded,
+  overrides: Record<string, unknown> = {},
+): Promise<{ node: NodeBody; agent: Seeded & { nodeId: string } }> {
+  const node = await registerNode(farmer, overrides);
+  const created = await call<{ id: string; key: string; ownerId: string; nodeId: string }>(
+    "POST",
+    `/v1/nodes/${node.id}/keys`,
+    { key: farmer.key, body: { name: "test agent" } },
+  );
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return {
+    node,
+    agent: {
+      key: created.body.key,
+      keyId: created.body.id,
+      ownerId: created.body.ownerId,
+      role: "node",
+      nodeId: node.id,
+    },
+  };
+}
+
+export type AssignmentJson = {
+  leaseId: string;
+  seq: number;
+  slices: number;
+  sliceIndices: number[];
+  run: boolean;
+  status: string;
+  pausedReason: string | null;
+  agentStatus: string | null;
+  provisionBy: string | null;
+  chargedFrom: string;
+  resources: Record<string, string> | null;
+  deployment: unknown;
+};
+export type AssignmentsJson = {
+  nodeId: string;
+  cursor: string;
+  reset: boolean;
+  more: boolean;
+  assignments: AssignmentJson[];
+  removed: { leaseId: string; seq: number; endedAt: string }[];
+  acknowledged: { cursor: string; at: string } | null;
+};
+
+/** `GET /v1/nodes/{id}/assignments` with `key`, after `after` when given. */
+export async function assignmentsOf(key: string, nodeId: string, after?: string, limit?: number) {
+  const query = new URLSearchParams();
+  if (after !== undefined) query.set("after", after);
+  if (limit !== undefined) query.set("limit", String(limit));
+  const suffix = query.size > 0 ? `?${query}` : "";
+  return call<AssignmentsJson>("GET", `/v1/nodes/${nodeId}/assignments${suffix}`, { key });
+}
+
+/** The agent reports a lease's status (`PUT …/assignments/{leaseId}/status`). */
+export async function reportLease(key: string, nodeId: string, leaseId: string, status: string) {
+  return call<{ leaseId: string; status: string; pausedReason: string | null; agentStatus: string | null }>(
+    "PUT",
+    `/v1/nodes/${nodeId}/assignments/${leaseId}/status`,
+    { key, body: { status } },
+  );
+}
+
+/** An agent's open WebSocket to its node's book, with the messages it received in order. */
+export type AgentSocket = {
+  socket: WebSocket;
+  /** The next message not yet taken (waits up to `timeoutMs`). */
+  next(timeoutMs?: number): Promise<AssignmentsJson & { type: string; detail?: string }>;
+  /** Messages received and not yet taken. */
+  pending(): number;
+  send(message: unknown): void;
+  close(): void;
+};
+
+/** Opens `GET /v1/nodes/{id}/agent` as a WebSocket with `key` (the upgrade's status when refused). */
+export async function openFeed(
+  key: string,
+  nodeId: string,
+  after?: string,
+): Promise<AgentSocket | ApiStatus> {
+  const suffix = after === undefined ? "" : `?after=${after}`;
+  const response = await SELF.fetch(`http://market.test/v1/nodes/${nodeId}/agent${suffix}`, {
+    headers: { upgrade: "websocket", authorization: `Bearer ${key}` },
+  });
+  const socket = response.webSocket;
+  if (response.status !== 101 || socket === null) {
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+  socket.accept();
+  const received: string[] = [];
+  const waiting: ((text: string) => void)[] = [];
+  socket.addEventListener("message", (event) => {
+    const text = String(event.data);
+    const waiter = waiting.shift();
+    if (waiter) waiter(text);
+    else received.push(text);
+  });
+  return {
+    socket,
+    pending: () => received.length,
+    next: (timeoutMs = 5_000) =>
+      new Promise((resolve, reject) => {
+        const first = received.shift();
+        if (first !== undefined) {
+          resolve(parsedOrText(first));
+          return;
+        }
+        const timer = setTimeout(() => reject(new Error("no message from the book")), timeoutMs);
+        waiting.push((text) => {
+          clearTimeout(timer);
+          resolve(parsedOrText(text));
+        });
+      }),
+    send: (message) => socket.send(typeof message === "string" ? message : JSON.stringify(message)),
+    close: () => socket.close(1000, "done"),
+  };
+}
+
+export type ApiStatus = { status: number; body: Record<string, unknown> };
+
+// biome-ignore lint/suspicious/noExplicitAny: a socket message is JSON, or the text `pong`
+function parsedOrText(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

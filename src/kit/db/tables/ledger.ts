@@ -131,7 +131,12 @@ export const holds = sqliteTable(
   ],
 );
 
-export const roles = ["admin", "user", "farmer", "lp", "oracle"] as const;
+/**
+ * Roles of API keys. `node` is a node's agent: a key bound to one node (`api_keys.node_id`), allowed
+ * only the agent's calls on that node (its heartbeat, its assignments and their states); its owner is
+ * the node's farmer.
+ */
+export const roles = ["admin", "user", "farmer", "lp", "oracle", "node"] as const;
 export type Role = (typeof roles)[number];
 
 export const apiKeys = sqliteTable(
@@ -147,6 +152,8 @@ export const apiKeys = sqliteTable(
     expiresAtMs: int("expires_at"),
     revokedAtMs: int("revoked_at"),
     rotatedFromId: text("rotated_from_id"),
+    /** The node a `node` key is bound to; null for every other role. */
+    nodeId: text("node_id"),
   },
   (table) => [
     uniqueIndex("api_keys_prefix").on(table.prefix),

@@ -11,6 +11,7 @@
 
 import { invariant } from "../../../kit/errors";
 import { type Failure, fail, ok, type Result } from "../../../kit/result";
+import { newLeaseAgent, settleAgents } from "./agent";
 import { acceptInto, advanceClock, planVictims, preempt, rebalance } from "./capacity";
 import {
   diffEvents,
@@ -24,12 +25,17 @@ import {
   type Work,
 } from "./draft";
 import {
+  type AgentReport,
+  type AgentSettings,
+  agentReports,
   assertBookInvariants,
   type BidBook,
   bidDurationMsMax,
   bidsPerBookMax,
   exactPriceMatches,
   graceMsMax,
+  isAgentSettings,
+  isAssigned,
   isBidId,
   isLeaseId,
   isPlainId,
@@ -45,6 +51,7 @@ import {
   priceCcPerSliceHourMax,
   priceDecimalsMax,
   priceKey,
+  provisioningTimeoutMsMax,
   sliceCountMax,
   storedPriceKey,
   type Transition,
@@ -73,6 +80,7 @@ function transition(
   const failure = operation(work);
   if (failure !== undefined) return failure;
   rebalance(work);
+  settleAgents(book, work);
   const next = finishWork(work);
   assertBookInvariants(next);
   return ok({ book: next, events: diffEvents(book, next, work.notes, nowMs) });
@@ -247,6 +255,7 @@ function reserveInto(
     status: "running",
     settledThroughMs: nowMs,
     pauses: [],
+    ...newLeaseAgent(book, nowMs),
   });
   return undefined;
 }
@@ -498,8 +507,8 @@ export function endLease(book: BidBook, leaseId: string, nowMs: number): Result<
 
 /**
  * Sets the node's state. Leaving `online` (for `offline` or `maintenance`) pauses every running
- * lease with reason node_offline; on-demand and package leases keep their slices, interruptible
- * ones do not. Returning to `online` resumes them: on-demand and package leases at once,
+ * lease (and every lease waiting for its agent) with reason node_offline; on-demand and package
+ * leases keep their slices, interruptible ones do not. Returning to `online` resumes them: on-demand and package leases at once,
  * interruptible ones by the usual priority. The same state again changes nothing.
  */
 export function setState(book: BidBook, state: NodeState, nowMs: number): Result<Transition> {
@@ -509,6 +518,7 @@ export function setState(book: BidBook, state: NodeState, nowMs: number): Result
     if (state !== "online") {
       for (const lease of work.book.leases) {
         if (lease.status === "running") pause(lease, "node_offline", nowMs);
+        else if (isAssigned(lease)) lease.pausedReason = "node_offline";
       }
     }
     return undefined;
@@ -641,6 +651,69 @@ export function recordSettlement(
     );
     const recorded = work.notes.settlementIds.get(leaseId) ?? [];
     work.notes.settlementIds.set(leaseId, [...recorded, next.settlementId]);
+    return undefined;
+  });
+}
+
+/**
+ * Gives the node an agent (its first `node` key), or new settings for the one it has: leases
+ * accepted from now on start `provisioning` (see agent.ts). The node's current leases become its
+ * agent's too, as `running` (they were run, and charged, before it came) and charged as before.
+ * Fails VALIDATION_FAILED for unusable settings.
+ */
+export function bindAgent(book: BidBook, settings: AgentSettings, nowMs: number): Result<Transition> {
+  return transition(book, nowMs, (work) => {
+    if (!isAgentSettings(settings)) {
+      return fail(
+        "VALIDATION_FAILED",
+        `provisioningTimeoutMs must be from 1 to ${provisioningTimeoutMsMax}`,
+        "agent",
+      );
+    }
+    work.book.agent = {
+      chargeFrom: settings.chargeFrom,
+      provisioningTimeoutMs: settings.provisioningTimeoutMs,
+    };
+    for (const lease of work.book.leases) {
+      if (lease.status !== "ended" && lease.agent === undefined) {
+        lease.agent = { status: "running", sinceMs: nowMs, chargeFromRunning: false };
+      }
+    }
+    return undefined;
+  });
+}
+
+/**
+ * The node's agent reports a lease: `provisioning` (starting it), `running`, `failed`, or
+ * `stopped` (the lease ends now, as on the payer's request, cause `stopped`). The same status again
+ * changes nothing. How the status bears on charging is agent.ts's. Fails NOT_FOUND, CONFLICT (the
+ * lease has ended, or the node has no agent) or VALIDATION_FAILED (unknown report).
+ */
+export function reportLease(
+  book: BidBook,
+  leaseId: string,
+  report: AgentReport,
+  nowMs: number,
+): Result<Transition> {
+  return transition(book, nowMs, (work) => {
+    if (!agentReports.includes(report)) return fail("VALIDATION_FAILED", "unknown report", "status");
+    const lease = findLease(work, leaseId);
+    if ("ok" in lease) return lease;
+    if (lease.agent === undefined) {
+      return fail(
+        "CONFLICT",
+        `lease ${leaseId} is not run by an agent (it began before the node had one)`,
+        "leaseId",
+      );
+    }
+    if (report === "stopped") {
+      end(work, lease, nowMs, "stopped");
+      return undefined;
+    }
+    if (lease.agent.status === report) return undefined;
+    const { deadlineMs: _deadlineMs, ...rest } = lease.agent;
+    lease.agent = { ...rest, status: report, sinceMs: nowMs };
+    work.notes.reported.add(lease.id);
     return undefined;
   });
 }

@@ -5,7 +5,8 @@
  * Rules (one total order, so the outcome is deterministic):
  * - On-demand and package leases are never pre-empted and hold their slices until they end.
  *   A new one may pre-empt running interruptible leases.
- * - Victims are pre-empted lowest price first; among equal prices the latest started first
+ * - Running interruptible leases and those waiting only for their agent (`isAssigned`) may be
+ *   pre-empted. Victims are pre-empted lowest price first; among equal prices the latest started first
  *   (then the larger lease id). Only as many as needed are taken, whole leases at a time.
  * - An interruptible claim (a waiting lease or a bid) may pre-empt only running interruptible
  *   leases priced strictly below it, and only if that makes it fit; otherwise it is skipped and
@@ -18,18 +19,24 @@
  *   pass twice changes nothing the second time.
  */
 import { invariant } from "../../../kit/errors";
+import { newLeaseAgent } from "./agent";
 import { type BookDraft, end, type LeaseDraft, pause, resume, setBidStatus, type Work } from "./draft";
-import { type Bid, freeSlices, leaseIdForBid, leasesPerBookMax, storedPriceKey } from "./model";
+import { type Bid, freeSlices, isAssigned, leaseIdForBid, leasesPerBookMax, storedPriceKey } from "./model";
 import { endReachedMs } from "./settlement";
 
-/** Ends leases whose term or grace has passed (at that time) and expires bids whose open time ran out. */
+/**
+ * Ends leases whose term, grace or agent's provisioning time has passed (at that time) and expires
+ * bids whose open time ran out.
+ */
 export function advanceClock(work: Work): void {
   const { book, nowMs } = work;
   for (const lease of book.leases) {
     if (lease.status === "ended") continue;
     const endMs = endReachedMs(lease, nowMs);
     if (endMs === null) continue;
-    end(work, lease, endMs, endMs === lease.endsAtMs ? "term" : "reclaimed");
+    const cause =
+      endMs === lease.endsAtMs ? "term" : endMs === lease.graceUntilMs ? "reclaimed" : "provisioning_timeout";
+    end(work, lease, endMs, cause);
   }
   for (const bid of book.bids) {
     if (bid.status === "open" && bid.expiresAtMs <= nowMs) setBidStatus(work, bid, "expired");
@@ -66,11 +73,10 @@ function queueOf(sorted: readonly LeaseDraft[]): VictimQueue {
   return { leases: sorted, keys: sorted.map((lease) => storedPriceKey(lease.priceCcPerSliceHour)), sums };
 }
 
+/** The interruptible leases holding slices (running, or waiting only for their agent), in victim order. */
 function victimQueue(book: BookDraft): VictimQueue {
   return queueOf(
-    book.leases
-      .filter((lease) => lease.kind === "interruptible" && lease.status === "running")
-      .sort(victimOrder),
+    book.leases.filter((lease) => lease.kind === "interruptible" && isAssigned(lease)).sort(victimOrder),
   );
 }
 
@@ -133,9 +139,15 @@ export function planVictims(
   return count === undefined ? undefined : queue.leases.slice(0, count);
 }
 
-/** Pre-empts the planned victims at now. */
+/**
+ * Pre-empts the planned victims at now: a running one pauses; one already paused, waiting for its
+ * agent, keeps its pause under the new reason.
+ */
 export function preempt(work: Work, victims: readonly LeaseDraft[]): void {
-  for (const victim of victims) pause(victim, "preempted", work.nowMs);
+  for (const victim of victims) {
+    if (victim.status === "running") pause(victim, "preempted", work.nowMs);
+    else victim.pausedReason = "preempted";
+  }
 }
 
 /** Turns an open bid into a running interruptible lease at the bid's price, open-ended, from now. */
@@ -160,6 +172,7 @@ export function acceptInto(work: Work, bid: Bid, by: "auto-accept" | "farmer"): 
     status: "running",
     settledThroughMs: nowMs,
     pauses: [],
+    ...newLeaseAgent(book, nowMs),
   };
   book.leases.push(lease);
   work.notes.acceptedBy.set(bid.id, by);

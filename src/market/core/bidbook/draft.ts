@@ -33,14 +33,20 @@ export type BookDraft = Omit<Mutable<BidBook>, "leases" | "bids"> & {
   bids: Bid[];
 };
 
-/** How a lease came to end, for the event type and detail. */
-export type EndCause = "term" | "request" | "reclaimed";
+/**
+ * How a lease came to end, for the event type and detail: its term, a request (the payer or an
+ * admin), its grace running out, its agent reporting it stopped, or its agent not reporting it
+ * running in time.
+ */
+export type EndCause = "term" | "request" | "reclaimed" | "stopped" | "provisioning_timeout";
 
 /** Facts the before/after comparison cannot see. */
 export type Notes = {
   readonly endCauses: Map<string, EndCause>;
   readonly acceptedBy: Map<string, "auto-accept" | "farmer">;
   readonly settlementIds: Map<string, string[]>;
+  /** Leases whose agent status changed because the agent said so (else the book handed them anew). */
+  readonly reported: Set<string>;
 };
 
 export type Work = { readonly book: BookDraft; readonly nowMs: number; readonly notes: Notes };
@@ -54,7 +60,7 @@ export function startWork(book: BidBook, nowMs: number): Work {
       bids: [...book.bids],
     },
     nowMs,
-    notes: { endCauses: new Map(), acceptedBy: new Map(), settlementIds: new Map() },
+    notes: { endCauses: new Map(), acceptedBy: new Map(), settlementIds: new Map(), reported: new Set() },
   };
 }
 
@@ -149,6 +155,7 @@ const eventRank: Record<BidBookEventType, number> = {
   ended: 1,
   reclaimed: 1,
   settled: 2,
+  agent_status: 3,
   paused: 3,
   preempted: 3,
   placed: 4,
@@ -176,7 +183,47 @@ function leaseDetails(lease: Lease): EventDetails {
 function describeEnd(cause: EndCause | undefined): string {
   if (cause === "term") return "reached its end time";
   if (cause === "reclaimed") return "grace ran out; slices reclaimed";
+  if (cause === "stopped") return "stopped by the node's agent";
+  if (cause === "provisioning_timeout")
+    return "cancelled: the node's agent did not report it running in time";
   return "ended on request";
+}
+
+/** Why a lease is paused, in words. */
+function describePause(reason: PausedReason | undefined): string {
+  if (reason === "provisioning")
+    return "waiting for the node's agent to report it running (not charged until then)";
+  if (reason === "failed") return "the node's agent reports it failed (not charged while it is)";
+  return `paused: ${reason}`;
+}
+
+/** The agent status event of a lease whose agent status changed, if it did. */
+function agentEvent(
+  previous: Lease | undefined,
+  lease: Lease,
+  notes: Notes,
+  nowMs: number,
+): BidBookEvent | undefined {
+  const before = previous?.agent;
+  const after = lease.agent;
+  if (after === undefined || before === undefined) return undefined;
+  if (before.status === after.status && before.sinceMs === after.sinceMs) return undefined;
+  const by = notes.reported.has(lease.id) ? "agent" : "book";
+  return {
+    type: "agent_status",
+    leaseId: lease.id,
+    atMs: nowMs,
+    detail:
+      by === "agent"
+        ? `the node's agent reports it ${after.status} (was ${before.status})`
+        : `handed to the node's agent again: ${after.status} (was ${before.status})`,
+    details: {
+      status: after.status,
+      previousStatus: before.status,
+      by,
+      provisionByAtMs: after.deadlineMs ?? null,
+    },
+  };
 }
 
 /** The node's state and price events of a transition, appended to `events`. */
@@ -311,6 +358,8 @@ function leaseEvents(
         details: { settlementId: id },
       });
     }
+    const agentChange = agentEvent(previous, lease, notes, nowMs);
+    if (agentChange) events.push(agentChange);
     const previousStatus = previous?.status ?? "running";
     const previousReason = previous?.pausedReason;
     if (lease.status === "ended") {
@@ -334,7 +383,9 @@ function leaseEvents(
           leaseId: lease.id,
           atMs: nowMs,
           detail:
-            reason === "preempted" ? "slices given to a higher-priced claim" : `paused: ${reason}${grace}`,
+            reason === "preempted"
+              ? "slices given to a higher-priced claim"
+              : `${describePause(reason)}${grace}`,
           details: { reason: reason ?? null, reclaimAtMs },
         });
       } else if (previousReason !== reason) {
@@ -351,7 +402,10 @@ function leaseEvents(
         type: "resumed",
         leaseId: lease.id,
         atMs: nowMs,
-        detail: `resumed after ${previousReason}`,
+        detail:
+          previousReason === "provisioning" || previousReason === "failed"
+            ? `the node's agent reports it running: charged from now (after ${previousReason})`
+            : `resumed after ${previousReason}`,
         details: { previousReason: previousReason ?? null },
       });
     }
@@ -364,11 +418,15 @@ export function diffEvents(before: BidBook, after: BidBook, notes: Notes, nowMs:
   headerEvents(before, after, nowMs, events);
   bidEvents(before, after, notes, nowMs, events);
   leaseEvents(before, after, notes, nowMs, events);
+  // A lease that starts paused (waiting for its agent) says so after it started.
+  const rankOf = (event: BidBookEvent) =>
+    event.type === "paused" &&
+    event.leaseId !== undefined &&
+    !before.leases.some((lease) => lease.id === event.leaseId)
+      ? eventRank.started + 0.5
+      : eventRank[event.type];
   return events
-    .map((event, order) => ({ event, order }))
-    .sort(
-      (a, b) =>
-        a.event.atMs - b.event.atMs || eventRank[a.event.type] - eventRank[b.event.type] || a.order - b.order,
-    )
+    .map((event, order) => ({ event, order, rank: rankOf(event) }))
+    .sort((a, b) => a.event.atMs - b.event.atMs || a.rank - b.rank || a.order - b.order)
     .map(({ event }) => event);
 }

@@ -5,6 +5,7 @@
 export {
   acceptBid,
   type BatchTransition,
+  bindAgent,
   cancelBid,
   compact,
   endLease,
@@ -21,6 +22,7 @@ export {
   reclaimExpired,
   recordSettlement,
   rejectBid,
+  reportLease,
   reserve,
   reservePackage,
   resumeFunded,

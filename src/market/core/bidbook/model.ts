@@ -49,8 +49,70 @@ export type LeaseStatus = "running" | "paused" | "ended";
 /**
  * Why a lease is paused. `preempted` also covers an interruptible lease that is waiting for
  * capacity after its funds came back; `node_offline` covers both `offline` and `maintenance`.
+ * `provisioning` and `failed` pause a lease the node must run but whose agent has not reported it
+ * running (charged from the agent's `running` only) or reported it failed (never charged while
+ * failed): such a lease keeps its slices, whatever its kind (see `isAssigned`).
  */
-export type PausedReason = "preempted" | "insufficient_funds" | "node_offline";
+export type PausedReason = "preempted" | "insufficient_funds" | "node_offline" | "provisioning" | "failed";
+export const pausedReasons: readonly PausedReason[] = [
+  "preempted",
+  "insufficient_funds",
+  "node_offline",
+  "provisioning",
+  "failed",
+];
+
+/**
+ * What a node's agent last said about a lease it must run: starting it (`provisioning`), `running`
+ * it, or that it `failed`. (`stopped` is a report, not a status: it ends the lease.)
+ */
+export type AgentStatus = "provisioning" | "running" | "failed";
+export const agentStatuses: readonly AgentStatus[] = ["provisioning", "running", "failed"];
+/** What an agent may report about a lease: a status, or `stopped` (the lease ends). */
+export type AgentReport = AgentStatus | "stopped";
+export const agentReports: readonly AgentReport[] = ["provisioning", "running", "failed", "stopped"];
+
+/**
+ * A lease on a node run by an agent (see `AgentSettings`): the agent's last word about it. A lease
+ * starts `provisioning` when it is accepted and again whenever the node must start it anew (after
+ * a pre-emption, the node being offline, a pause for funds).
+ */
+export type LeaseAgent = {
+  readonly status: AgentStatus;
+  /** When `status` began: the report, or the time the node was (re)handed the lease. */
+  readonly sinceMs: number;
+  /** Charged only while the agent reports `running` (true), or from acceptance (false). */
+  readonly chargeFromRunning: boolean;
+  /**
+   * Present exactly while `provisioning` and assigned (`isAssigned`): the lease is cancelled (ends,
+   * cause `provisioning_timeout`) at this time unless its agent reports it running first.
+   */
+  readonly deadlineMs?: number;
+};
+
+/**
+ * A node whose leases go through its agent (it has a `node` key): every lease accepted from then
+ * on starts `provisioning`; `chargeFrom` `running` charges it only from the agent's `running`
+ * report, `acceptance` from acceptance as on a node without an agent. Either way a lease still
+ * provisioning `provisioningTimeoutMs` after the node was handed it is cancelled, and a lease
+ * reported `failed` is not charged while it is.
+ */
+export type AgentSettings = {
+  readonly chargeFrom: "running" | "acceptance";
+  readonly provisioningTimeoutMs: number;
+};
+/** Longest time a node's agent may take to start a lease: 7 days. */
+export const provisioningTimeoutMsMax = 7 * dayMs;
+
+/** Whether `settings` are usable agent settings (a known `chargeFrom`, a timeout of 1 ms to 7 days). */
+export function isAgentSettings(settings: AgentSettings): boolean {
+  return (
+    (settings.chargeFrom === "running" || settings.chargeFrom === "acceptance") &&
+    Number.isSafeInteger(settings.provisioningTimeoutMs) &&
+    settings.provisioningTimeoutMs >= 1 &&
+    settings.provisioningTimeoutMs <= provisioningTimeoutMsMax
+  );
+}
 export type BidStatus = "open" | "accepted" | "rejected" | "expired" | "cancelled";
 
 /** A time span during which a lease was paused; `untilMs` is null while it still is. */
@@ -93,6 +155,8 @@ export type Lease = {
   readonly graceUntilMs?: number;
   /** Pauses not yet wholly settled, oldest first, disjoint; the last is open iff paused. */
   readonly pauses: readonly PauseInterval[];
+  /** Present on leases of a node run by an agent (`BidBook.agent`), and only there. */
+  readonly agent?: LeaseAgent;
 };
 
 export type Bid = {
@@ -119,6 +183,8 @@ export type BidBook = {
   readonly minBidCcPerSliceHour: string;
   /** Bids at or above this price are accepted without the farmer; null: every bid waits for the farmer. */
   readonly autoAcceptAboveCcPerSliceHour: string | null;
+  /** Present once the node has an agent (a `node` key): its leases go through it. */
+  readonly agent?: AgentSettings;
   readonly leases: readonly Lease[];
   readonly bids: readonly Bid[];
 };
@@ -137,7 +203,8 @@ export type BidBookEventType =
   | "expired"
   | "cancelled"
   | "state_changed"
-  | "prices_changed";
+  | "prices_changed"
+  | "agent_status";
 
 /**
  * An event's structured fields: flat, JSON-safe values. A time is epoch milliseconds in a field
@@ -265,9 +332,33 @@ export function exactPriceOf(
   return storedExactPrice(lease.exactPriceCcPerSliceHour ?? lease.priceCcPerSliceHour);
 }
 
+/**
+ * Whether the node must run the lease now: it is running, or it waits only for its agent
+ * (paused `provisioning` or `failed`: not charged, but the node's to run). An assigned lease holds
+ * its slices, whatever its kind.
+ */
+export function isAssigned(lease: Pick<Lease, "status" | "pausedReason">): boolean {
+  return (
+    lease.status === "running" || lease.pausedReason === "provisioning" || lease.pausedReason === "failed"
+  );
+}
+
+/**
+ * The pause an agent's word puts on an assigned lease: `failed` while it reports failed,
+ * `provisioning` while it has not reported it running and the lease is charged from running only;
+ * undefined when the lease is charged (no agent, or reported running, or charged from acceptance).
+ */
+export function agentPause(lease: Pick<Lease, "agent">): "provisioning" | "failed" | undefined {
+  const agent = lease.agent;
+  if (agent === undefined) return undefined;
+  if (agent.status === "failed") return "failed";
+  if (agent.status === "provisioning" && agent.chargeFromRunning) return "provisioning";
+  return undefined;
+}
+
 /** Slices held by a lease under the capacity rule above. */
 export function heldBy(lease: Lease): number {
-  if (lease.status === "running") return lease.slices;
+  if (isAssigned(lease)) return lease.slices;
   if (lease.status === "paused" && lease.kind !== "interruptible") return lease.slices;
   return 0;
 }
@@ -287,6 +378,36 @@ export function freeSlices(book: Pick<BidBook, "leases" | "sliceCount">): number
   return book.sliceCount - heldSlices(book);
 }
 
+/** The agent's part of a lease agrees with its status (see `LeaseAgent`, `agentPause`). */
+function assertLeaseAgent(book: BidBook, lease: Lease): void {
+  const agent = lease.agent;
+  const reason = lease.pausedReason;
+  if (agent === undefined) {
+    invariant(reason !== "provisioning" && reason !== "failed", "lease: an agent's pause without an agent");
+    return;
+  }
+  invariant(book.agent !== undefined, "lease: an agent's lease on a node without an agent");
+  invariant(agentStatuses.includes(agent.status), "lease: unknown agent status");
+  invariant(agent.sinceMs >= lease.startedAtMs, "lease: agent status before the lease's start");
+  if (lease.status === "ended") return;
+  const assigned = isAssigned(lease);
+  if (assigned) {
+    const expected = agentPause(lease);
+    invariant(
+      expected === undefined ? lease.status === "running" : reason === expected,
+      () => `lease ${lease.id}: agent ${agent.status} but ${lease.status} ${reason ?? ""}`,
+    );
+  }
+  invariant(
+    (agent.deadlineMs !== undefined) === (assigned && agent.status === "provisioning"),
+    "lease: a provisioning deadline exactly while assigned and provisioning",
+  );
+  invariant(
+    agent.deadlineMs === undefined || agent.deadlineMs > agent.sinceMs,
+    "lease: provisioning deadline at or before its start",
+  );
+}
+
 /**
  * Asserts everything a book must satisfy after every transition; throws `InvariantError`.
  * The main one: running slices ≤ held slices ≤ n.
@@ -302,6 +423,7 @@ export function assertBookInvariants(book: BidBook): void {
   storedPriceKey(book.listedPriceCcPerSliceHour);
   storedPriceKey(book.minBidCcPerSliceHour);
   if (book.autoAcceptAboveCcPerSliceHour !== null) storedPriceKey(book.autoAcceptAboveCcPerSliceHour);
+  if (book.agent !== undefined) invariant(isAgentSettings(book.agent), "bid book: bad agent settings");
 
   const leaseIds = new Set<string>();
   for (const lease of book.leases) {
@@ -340,6 +462,8 @@ export function assertBookInvariants(book: BidBook): void {
       book.state !== "online" || lease.pausedReason !== "node_offline",
       "lease: paused for an online node",
     );
+    invariant(book.state === "online" || !isAssigned(lease), "lease: assigned to a node that is not online");
+    assertLeaseAgent(book, lease);
     invariant(lease.pauses.length <= pausesPerLeaseMax, "lease: too many pause intervals");
     let previousEndMs = lease.startedAtMs;
     lease.pauses.forEach((pause, index) => {

@@ -51,15 +51,19 @@ export function isSettlementPeriodMs(periodMs: number): boolean {
 
 /**
  * When the lease ended or will be found to have ended by `nowMs`, as the book's catch-up would
- * end it: its end time once reached, or the end of its grace if that ran out first; null while
- * it runs on. So periods computed from a book that has not caught up yet agree with one that has.
+ * end it: its end time once reached, or the end of its grace or of its agent's provisioning time
+ * if that ran out first; null while it runs on. So periods computed from a book that has not
+ * caught up yet agree with one that has.
  */
 export function endReachedMs(lease: Lease, nowMs: number): number | null {
   const termMs = lease.endsAtMs !== null && lease.endsAtMs <= nowMs ? lease.endsAtMs : null;
   if (lease.status === "ended") return termMs;
-  const graceMs = lease.graceUntilMs !== undefined && lease.graceUntilMs <= nowMs ? lease.graceUntilMs : null;
-  if (termMs !== null && (graceMs === null || termMs <= graceMs)) return termMs;
-  return graceMs;
+  let endMs = termMs;
+  for (const candidate of [lease.graceUntilMs, lease.agent?.deadlineMs]) {
+    if (candidate !== undefined && candidate <= nowMs && (endMs === null || candidate < endMs))
+      endMs = candidate;
+  }
+  return endMs;
 }
 
 /**
