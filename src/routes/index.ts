@@ -29,6 +29,7 @@ import * as creditsCheckout from "./credits/checkout";
 import * as creditsCheckoutGet from "./credits/checkout-get";
 import * as devClock from "./dev/clock";
 import * as devSettle from "./dev/settle";
+import * as listEvents from "./events/list";
 import * as farmerEarnings from "./farmers/earnings";
 import * as farmerNodes from "./farmers/nodes";
 import * as health from "./health/get";
@@ -139,6 +140,8 @@ const modules = [
   bidPackagePut,
   bidPackageCommit,
   farmerEarnings,
+  // Events and outbound webhooks
+  listEvents,
   // Development only (404 unless ENVIRONMENT is development or test): the clock, settling a node now
   devClock,
   devSettle,
