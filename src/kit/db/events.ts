@@ -41,6 +41,8 @@ export type EventData = Readonly<Record<string, string | number | boolean | null
  */
 export type EventOwner =
   | { readonly ownerId: string }
+  /** An SQL expression of the owner (a sub-select of the area's own row), with its arguments. */
+  | { readonly ownerSql: string; readonly args: readonly string[] }
   | { readonly accountId: string }
   | { readonly leaseId: string; readonly holdId?: string };
 
@@ -54,6 +56,11 @@ export type NewEvent = {
   /** When it took effect, epoch ms. */
   readonly atMs: number;
   readonly data: EventData;
+  /**
+   * A condition the event also needs, checked in the batch (e.g. that the effect's row exists when
+   * the effect's own statement may write nothing).
+   */
+  readonly onlyIf?: { readonly sql: string; readonly args: readonly (string | number)[] };
 };
 
 /** The event id of an effect: `evt_` and 32 hex characters of SHA-256 of the type and source id. */
@@ -63,6 +70,7 @@ export function eventIdOf(type: EventType, sourceId: string): string {
 
 function ownerSql(owner: EventOwner): { sql: string; args: string[] } {
   if ("ownerId" in owner) return { sql: "?", args: [owner.ownerId] };
+  if ("ownerSql" in owner) return { sql: `(${owner.ownerSql})`, args: [...owner.args] };
   if ("accountId" in owner)
     return { sql: "(SELECT owner_id FROM accounts WHERE id = ?)", args: [owner.accountId] };
   return {
@@ -83,8 +91,18 @@ export function eventStatements(event: NewEvent, nowMs: number): InStatement[] {
   return [
     {
       sql: `INSERT OR IGNORE INTO events (id, owner_id, type, subject_id, data, at, created_at)
-            SELECT ?, owner, ?, ?, ?, ?, ? FROM (SELECT ${owner.sql} AS owner) WHERE owner IS NOT NULL`,
-      args: [id, event.type, event.subjectId, JSON.stringify(event.data), event.atMs, nowMs, ...owner.args],
+            SELECT ?, owner, ?, ?, ?, ?, ? FROM (SELECT ${owner.sql} AS owner)
+            WHERE owner IS NOT NULL AND ${event.onlyIf?.sql ?? "1 = 1"}`,
+      args: [
+        id,
+        event.type,
+        event.subjectId,
+        JSON.stringify(event.data),
+        event.atMs,
+        nowMs,
+        ...owner.args,
+        ...(event.onlyIf?.args ?? []),
+      ],
     },
     {
       sql: `INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, event_seq, event_id, subject_id, status,
