@@ -64,6 +64,14 @@ import * as pricesLatest from "./prices/latest";
 import * as pricesManual from "./prices/manual";
 import * as pricesRound from "./prices/round";
 import * as createTransfers from "./transfers/create";
+import * as webhookEndpointCreate from "./webhook-endpoints/create";
+import * as webhookEndpointDelete from "./webhook-endpoints/delete";
+import * as webhookDeliveries from "./webhook-endpoints/deliveries";
+import * as webhookEndpointGet from "./webhook-endpoints/get";
+import * as webhookEndpointList from "./webhook-endpoints/list";
+import * as webhookDeliveryReplay from "./webhook-endpoints/replay";
+import * as webhookEndpointRotate from "./webhook-endpoints/rotate";
+import * as webhookEndpointUpdate from "./webhook-endpoints/update";
 import * as webhookStripe from "./webhooks/stripe";
 import * as webhookTftBridge from "./webhooks/tft-bridge";
 import * as withdrawalCreate from "./withdrawals/create";
@@ -142,6 +150,14 @@ const modules = [
   farmerEarnings,
   // Events and outbound webhooks
   listEvents,
+  webhookEndpointCreate,
+  webhookEndpointList,
+  webhookEndpointGet,
+  webhookEndpointUpdate,
+  webhookEndpointRotate,
+  webhookEndpointDelete,
+  webhookDeliveries,
+  webhookDeliveryReplay,
   // Development only (404 unless ENVIRONMENT is development or test): the clock, settling a node now
   devClock,
   devSettle,
