@@ -61,7 +61,7 @@ export function claimStatements(deliveryId: string, nowMs: number): InStatement[
 export function readClaim(results: readonly ResultSet[]): ClaimedDelivery | null {
   const [claim, read] = results;
   const row = read?.rows[0];
-  if (!claim || claim.rowsAffected !== 1 || !row) return null;
+  if (claim?.rowsAffected !== 1 || !row) return null;
   return {
     id: String(row.delivery_id),
     status: String(row.delivery_status) as WebhookDeliveryStatus,
