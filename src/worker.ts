@@ -20,7 +20,7 @@ export default {
     await runScheduled(env, now(), controller.cron === minuteCron ? { steps: minuteSteps } : {});
   },
   // The webhook delivery queue and its dead-letter queue (wrangler.toml [[queues.consumers]]).
-  async queue(batch, env) {
+  async queue(batch, env, _context) {
     const db = openDatabase(env);
     if (batch.queue.endsWith("-dead")) await consumeDeadLetters(batch as MessageBatch<DeliveryMessage>, db);
     else await consumeDeliveries(batch as MessageBatch<DeliveryMessage>, env, db);
