@@ -69,6 +69,15 @@ const routes: RouteCase[] = [
   { name: "own leases", method: "GET", path: () => "/v1/leases", allowed: everyRole },
   { name: "own bids", method: "GET", path: () => "/v1/bids", allowed: everyRole },
   { name: "own keys", method: "GET", path: () => "/v1/keys", allowed: everyRole },
+  { name: "own events", method: "GET", path: () => "/v1/events", allowed: everyRole },
+  { name: "own webhook endpoints", method: "GET", path: () => "/v1/webhook-endpoints", allowed: everyRole },
+  {
+    name: "create webhook endpoint",
+    method: "POST",
+    path: () => "/v1/webhook-endpoints",
+    body: () => ({ url: "https://example.com/hooks/matrix", eventTypes: ["lease.started"] }),
+    allowed: everyRole,
+  },
   { name: "audit", method: "GET", path: () => "/v1/ledger/audit", allowed: ["admin"] },
   {
     name: "manual transfer",
