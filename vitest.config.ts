@@ -36,6 +36,7 @@ export default defineConfig({
                 // Webhook deliveries time out fast here: test/routes/events proves the timeout
                 // against the local receiver (test/setup/webhook-receiver.ts).
                 WEBHOOK_TIMEOUT_MS: "300",
+                EVENTS_STREAM_POLL_MS: "50",
                 WEBHOOK_RECEIVER_URL: inject("webhookReceiverUrl"),
               },
               // The suite sends thousands of requests from one address with few keys, so the

@@ -40,6 +40,8 @@ declare namespace Cloudflare {
     WEBHOOK_DELIVERIES: Queue<import("./events/consumer").DeliveryMessage>;
     WEBHOOK_DEAD_LETTERS: Queue<import("./events/consumer").DeliveryMessage>;
     WEBHOOK_TIMEOUT_MS?: string;
+    /** Time between two polls of `GET /v1/events/stream`, ms (src/routes/events/stream.ts; default 2000). */
+    EVENTS_STREAM_POLL_MS?: string;
     // Rate Limiting bindings (wrangler.toml [[ratelimits]], src/kit/http/rate-limit.ts); absent = no limit.
     RATE_LIMIT_KEY?: RateLimit;
     RATE_LIMIT_ANONYMOUS?: RateLimit;

@@ -30,6 +30,7 @@ import * as creditsCheckoutGet from "./credits/checkout-get";
 import * as devClock from "./dev/clock";
 import * as devSettle from "./dev/settle";
 import * as listEvents from "./events/list";
+import * as streamEvents from "./events/stream";
 import * as farmerEarnings from "./farmers/earnings";
 import * as farmerNodes from "./farmers/nodes";
 import * as health from "./health/get";
@@ -150,6 +151,7 @@ const modules = [
   farmerEarnings,
   // Events and outbound webhooks
   listEvents,
+  streamEvents,
   webhookEndpointCreate,
   webhookEndpointList,
   webhookEndpointGet,

@@ -592,6 +592,7 @@ const recipes: Record<string, Recipe> = {
     return { call: get("/v1/bids", user.key), status: 200 };
   },
   listEvents: async () => ({ call: get("/v1/events?type=lease.started,lease.ended", user.key), status: 200 }),
+  streamEvents: async () => ({ call: get("/v1/events/stream?follow=false", user.key), status: 200 }),
   createWebhookEndpoint: async () => ({
     call: send("POST", "/v1/webhook-endpoints", tfpHolder.key, {
       url: "https://example.com/hooks/every",
