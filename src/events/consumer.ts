@@ -3,8 +3,8 @@
  * `queue`). Each message names one delivery. The consumer claims it (src/events/deliveries.ts),
  * signs the event with the Standard Webhooks scheme (`standardwebhooks`, every secret the endpoint
  * signs with at once: the current one and, during a rotation's grace, the previous one), POSTs it
- * with a timeout, and records the attempt. A 2xx delivers it and enqueues the next pending event
- * of the same subject; anything else retries the message after the backoff
+ * with a timeout, and records the attempt. A 2xx delivers it and goes on with the next pending
+ * event of the same subject (`deliverChain`); anything else retries the message after the backoff
  * (src/events/core/backoff.ts); after the last attempt the delivery is failed and its message goes
  * to the dead-letter queue.
  *
@@ -99,17 +99,26 @@ async function post(
 /** What to do with a delivery's message after an attempt. */
 export type MessageVerdict = { ack: true } | { ack: false; delaySeconds: number };
 
+/** An attempt's verdict, and the subject's next pending delivery once this one is settled. */
+export type AttemptResult = { verdict: MessageVerdict; next: string | null };
+
+/**
+ * Most deliveries of one subject a message delivers one after another in the same invocation
+ * (the next one is then enqueued): a subject's events need not wait for a queue batch each.
+ */
+export const chainedDeliveriesMax = 20;
+
 /** One attempt of one delivery: claim, sign, POST, record. Returns what to do with its message. */
 export async function attemptDelivery(
   env: DeliveryEnv,
   db: Client,
   deliveryId: string,
-): Promise<MessageVerdict> {
+): Promise<AttemptResult> {
   const claimedAtMs = now();
   const delivery = readClaim(await db.batch(claimStatements(deliveryId, claimedAtMs), "write"));
   // Not due, settled, behind an earlier pending event of its subject, or claimed by another
   // message: nothing to do (the earlier one's settling, or the outbox sweep, enqueues it).
-  if (delivery === null) return { ack: true };
+  if (delivery === null) return { verdict: { ack: true }, next: null };
   let outcome: AttemptOutcome;
   if (delivery.endpoint === null || delivery.endpoint.disabledAtMs !== null) {
     const error = delivery.endpoint === null ? "endpoint deleted" : "endpoint disabled";
@@ -131,14 +140,38 @@ export async function attemptDelivery(
   }
   const nowMs = now();
   const results = await db.batch(outcomeStatements(delivery, outcome, nowMs), "write");
-  const next = nextOfSubject(results);
-  if (next !== null) await env.WEBHOOK_DELIVERIES.send({ deliveryId: next });
   if (outcome.next.status === "failed" && delivery.endpoint !== null) {
     await env.WEBHOOK_DEAD_LETTERS.send({ deliveryId });
   }
   return outcome.next.status === "pending"
-    ? { ack: false, delaySeconds: Math.ceil((outcome.next.retryAtMs - nowMs) / 1000) }
-    : { ack: true };
+    ? {
+        verdict: { ack: false, delaySeconds: Math.ceil((outcome.next.retryAtMs - nowMs) / 1000) },
+        next: null,
+      }
+    : { verdict: { ack: true }, next: nextOfSubject(results) };
+}
+
+/**
+ * A message's delivery, then the following pending deliveries of its subject in the same
+ * invocation (at most `chainedDeliveriesMax`): a chained one that fails is enqueued with its
+ * backoff delay, and what is left of the chain after the bound is enqueued.
+ */
+export async function deliverChain(
+  env: DeliveryEnv,
+  db: Client,
+  deliveryId: string,
+): Promise<MessageVerdict> {
+  const first = await attemptDelivery(env, db, deliveryId);
+  let next = first.next;
+  for (let chained = 0; next !== null && chained < chainedDeliveriesMax; chained++) {
+    const attempt = await attemptDelivery(env, db, next);
+    if (!attempt.verdict.ack) {
+      await env.WEBHOOK_DELIVERIES.send({ deliveryId: next }, { delaySeconds: attempt.verdict.delaySeconds });
+      next = null;
+    } else next = attempt.next;
+  }
+  if (next !== null) await env.WEBHOOK_DELIVERIES.send({ deliveryId: next });
+  return first.verdict;
 }
 
 /**
@@ -155,7 +188,7 @@ export async function consumeDeliveries(
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        const verdict = await attemptDelivery(env, db, message.body.deliveryId);
+        const verdict = await deliverChain(env, db, message.body.deliveryId);
         if (verdict.ack) message.ack();
         else message.retry({ delaySeconds: verdict.delaySeconds });
       } catch (error) {

@@ -22,8 +22,8 @@ export class QueueDriver {
   readonly batches: { size: number; retried: number }[] = [];
 
   private readonly queue = {
-    send: async (body: DeliveryMessage) => {
-      this.add(body);
+    send: async (body: DeliveryMessage, options?: QueueSendOptions) => {
+      this.add(body, 1, now() + (options?.delaySeconds ?? 0) * 1000);
     },
     sendBatch: async (messages: Iterable<{ body: DeliveryMessage }>) => {
       for (const message of messages) this.add(message.body);
