@@ -16,7 +16,7 @@ export default {
   fetch: app.fetch,
   // The cron (wrangler.toml [triggers]): the steps listed in src/scheduled.ts `scheduledSteps`.
   // The every-minute cron runs only the webhook outbox sweep.
-  async scheduled(controller, env, _context) {
+  async scheduled(controller, env) {
     await runScheduled(env, now(), controller.cron === minuteCron ? { steps: minuteSteps } : {});
   },
   // The webhook delivery queue and its dead-letter queue (wrangler.toml [[queues.consumers]]).

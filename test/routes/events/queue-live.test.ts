@@ -54,9 +54,7 @@ describe("webhook deliveries through the real queue", () => {
     const endpoint = await endpointAtReceiver(user, ["lease.started"]);
     const lease = await reserve(user, node.id, 1, 5);
     expect(lease.status).toBe(201);
-    const context = createExecutionContext();
-    await worker.scheduled!(createScheduledController({ cron: minuteCron }), env, context);
-    await waitOnExecutionContext(context);
+    await worker.scheduled!(createScheduledController({ cron: minuteCron }), env);
     let statuses: string[] = [];
     for (let round = 0; round < 100; round++) {
       const page = await call<DeliveryPage>("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`, {
