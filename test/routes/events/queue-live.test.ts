@@ -1,10 +1,5 @@
 // Proves the real queue path: the outbox sweep (run directly, and by the every-minute cron) sends due deliveries to the WEBHOOK_DELIVERIES queue (a real producer binding under Miniflare), the Worker's own queue consumer delivers them to the receiver, signed so the official library verifies them, and the delivery log shows them delivered.
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { createScheduledController, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { enqueueDueDeliveries } from "../../../src/events/consumer";
 import { now } from "../../../src/kit/clock";
