@@ -3,7 +3,7 @@
  * Areas: market, credits, pools, oracle; the ledger and the kit serve them all. Inside an area:
  * core/ (pure) ← store/ (its tables) ← object/ (its Durable Object) ← flows/ (orchestration).
  */
-const area = "(market|credits|pools|oracle|ledger)";
+const area = "(market|credits|pools|oracle|ledger|events)";
 const kitPure = "^src/kit/(result|errors|ids|text|clock)\\.ts$";
 const cores = "^src/(market|credits|pools|oracle|ledger)/core/";
 

@@ -33,6 +33,11 @@ export default defineConfig({
                 // The local stand-in of Stripe's API (test/setup/stripe.ts). No STRIPE_SECRET_KEY
                 // here: checkout only quotes unless a test adds a key to the bindings it calls with.
                 STRIPE_API_BASE: inject("stripeApiUrl"),
+                // Webhook deliveries time out fast here: test/routes/events proves the timeout
+                // against the local receiver (test/setup/webhook-receiver.ts).
+                WEBHOOK_TIMEOUT_MS: "300",
+                EVENTS_STREAM_POLL_MS: "50",
+                WEBHOOK_RECEIVER_URL: inject("webhookReceiverUrl"),
               },
               // The suite sends thousands of requests from one address with few keys, so the
               // production limits (wrangler.toml) are raised out of reach here; the LOW binding
@@ -50,7 +55,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/routes/**/*.test.ts", "test/durable/**/*.test.ts", "test/ledger/**/*.test.ts"],
-          globalSetup: ["test/setup/libsql.ts", "test/setup/stripe.ts"],
+          globalSetup: ["test/setup/libsql.ts", "test/setup/stripe.ts", "test/setup/webhook-receiver.ts"],
           // Files share one database; audits and row counts read it whole, so files run one at a time.
           fileParallelism: false,
           testTimeout: 30_000,

@@ -38,6 +38,12 @@ declare namespace Cloudflare {
     STRIPE_WEBHOOK_SECRET_PREVIOUS?: string;
     BRIDGE_WEBHOOK_SECRET?: string;
     BRIDGE_WEBHOOK_SECRET_PREVIOUS?: string;
+    // Outbound webhooks (wrangler.toml [[queues.producers]], src/events/consumer.ts).
+    WEBHOOK_DELIVERIES: Queue<import("./events/consumer").DeliveryMessage>;
+    WEBHOOK_DEAD_LETTERS: Queue<import("./events/consumer").DeliveryMessage>;
+    WEBHOOK_TIMEOUT_MS?: string;
+    /** Time between two polls of `GET /v1/events/stream`, ms (src/routes/events/stream.ts; default 2000). */
+    EVENTS_STREAM_POLL_MS?: string;
     // Rate Limiting bindings (wrangler.toml [[ratelimits]], src/kit/http/rate-limit.ts); absent = no limit.
     RATE_LIMIT_KEY?: RateLimit;
     RATE_LIMIT_ANONYMOUS?: RateLimit;

@@ -9,6 +9,7 @@
  * Steps must be idempotent (a cron can fire twice, or be retried) and bounded in work.
  */
 import type { Client } from "@libsql/client";
+import { enqueueDueDeliveries } from "./events/consumer";
 import { now } from "./kit/clock";
 import { openDatabase } from "./kit/db/client";
 import { pruneIdempotencyRecords } from "./kit/db/idempotency";
@@ -102,6 +103,18 @@ export async function oracleRoundStep(context: ScheduledContext): Promise<Record
   return summary;
 }
 
+/** The webhook outbox sweep: enqueues due deliveries (src/events/consumer.ts). */
+const webhookOutboxStep: ScheduledStep = {
+  name: "webhook_outbox",
+  run: ({ env, db, nowMs }) => enqueueDueDeliveries(env, db, nowMs),
+};
+
+/** The every-minute cron (wrangler.toml): it runs `minuteSteps` only. */
+export const minuteCron = "* * * * *";
+
+/** What the every-minute cron runs: the webhook outbox sweep, so a delivery waits at most a minute. */
+export const minuteSteps: readonly ScheduledStep[] = [webhookOutboxStep];
+
 /**
  * The cron's steps, in order. The oracle goes first so that minting sees fresh prices as soon as
  * possible; the sweepers after it. Append new steps here.
@@ -123,6 +136,7 @@ export const scheduledSteps: readonly ScheduledStep[] = [
     name: "auction_rounds",
     run: async ({ env, db, nowMs }) => ({ opened: await openScheduledRounds(env, nowMs, db) }),
   },
+  webhookOutboxStep,
 ];
 
 export type RunScheduledOptions = {

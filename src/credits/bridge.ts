@@ -17,8 +17,10 @@
  * it; a deposit is also unique by `depositId`, so a deposit announced twice under two event ids
  * still mints once.
  */
+
 import type { Client } from "@libsql/client";
 import { z } from "zod";
+import { eventStatements } from "../kit/db/events";
 import { accountIdSchema } from "../kit/ids";
 import { fail, ok, type Result, zodFailure } from "../kit/result";
 import { isSafeText, unsafeTextMessage } from "../kit/text";
@@ -397,6 +399,22 @@ async function applyWithdrawalOutcome(
           sql: "UPDATE withdrawals SET status = 'paid', tx_hash = ?, settled_event_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
           args: [outcome.txHash, event.id, nowMs, withdrawal.id],
         },
+        ...eventStatements(
+          {
+            sourceId: withdrawal.id,
+            type: "withdrawal.paid",
+            owner: { accountId: withdrawal.accountId },
+            subjectId: withdrawal.id,
+            atMs: nowMs,
+            data: {
+              withdrawalId: withdrawal.id,
+              accountId: withdrawal.accountId,
+              amountTft: formatAmount("TFT", withdrawal.tftMinor),
+              txHash: outcome.txHash,
+            },
+          },
+          nowMs,
+        ),
       ],
     });
   }
@@ -428,6 +446,22 @@ async function applyWithdrawalOutcome(
           sql: "UPDATE withdrawals SET status = 'failed', failure_reason = ?, settled_event_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
           args: [outcome.reason, event.id, nowMs, withdrawal.id],
         },
+        ...eventStatements(
+          {
+            sourceId: withdrawal.id,
+            type: "withdrawal.failed",
+            owner: { accountId: withdrawal.accountId },
+            subjectId: withdrawal.id,
+            atMs: nowMs,
+            data: {
+              withdrawalId: withdrawal.id,
+              accountId: withdrawal.accountId,
+              amountTft: formatAmount("TFT", withdrawal.tftMinor),
+              reason: outcome.reason,
+            },
+          },
+          nowMs,
+        ),
       ],
     },
   );

@@ -24,9 +24,11 @@
  * (expired quote, other amount, quote already used) is priced at the current peg; if the oracle is
  * halted then, the delivery is refused with 503 ORACLE_HALTED and Stripe delivers it again later.
  */
+
 import type { Client, InStatement, Row } from "@libsql/client";
 import Stripe from "stripe";
 import { z } from "zod";
+import { eventStatements } from "../kit/db/events";
 import { decodeColumns } from "../kit/db/rows";
 import * as tables from "../kit/db/schema";
 import { fail, ok, type Result, zodFailure } from "../kit/result";
@@ -523,12 +525,41 @@ async function applyPayment(
         ]
       : []),
     ...claimStatement(account.id, payment.paymentId, plan.claimDeltaMinor, event.id, nowMs),
+    ...mintedEventStatements(payment.paymentId, account.id, payment.usdMinor, ccMintedMinor, ccUsd, nowMs),
   ];
   const detail =
     `${formatAmount("CC", ccMintedMinor)} CC for ${formatAmount("USD", payment.usdMinor)} USD at ${ccUsd} USD/CC ` +
     `(${quoted ? "quoted" : "current peg"}) to ${account.id}` +
     (plan.next.usdReversedMinor > 0n ? `; earlier reversals applied: ${describePlan(plan)}` : "");
   return record(client, event, "minted", detail, nowMs, { transfers, statements });
+}
+
+/** The `payment.minted` event of a card payment, in the mint's batch. */
+function mintedEventStatements(
+  paymentId: string,
+  accountId: string,
+  usdMinor: bigint,
+  ccMintedMinor: bigint,
+  ccUsd: string,
+  nowMs: number,
+): InStatement[] {
+  return eventStatements(
+    {
+      sourceId: paymentId,
+      type: "payment.minted",
+      owner: { accountId },
+      subjectId: paymentId,
+      atMs: nowMs,
+      data: {
+        paymentId,
+        accountId,
+        paidUsd: formatAmount("USD", usdMinor),
+        mintedCc: formatAmount("CC", ccMintedMinor),
+        ccUsd,
+      },
+    },
+    nowMs,
+  );
 }
 
 type ReversalFact =
@@ -619,6 +650,24 @@ async function applyReversalFact(
       ],
     },
     ...claimStatement(payment.accountId, payment.id, plan.claimDeltaMinor, event.id, nowMs),
+    ...eventStatements(
+      {
+        sourceId: `${payment.id}:${event.id}`,
+        type: "payment.refunded",
+        owner: { accountId: payment.accountId },
+        subjectId: payment.id,
+        atMs: nowMs,
+        data: {
+          paymentId: payment.id,
+          accountId: payment.accountId,
+          cause: fact.kind,
+          reversedUsd: formatAmount("USD", plan.next.usdReversedMinor),
+          burnedCc: formatAmount("CC", plan.next.ccBurnedMinor),
+          claimedCc: formatAmount("CC", plan.next.ccClaimedMinor),
+        },
+      },
+      nowMs,
+    ),
   ];
   return record(client, event, "reversed", describePlan(plan), nowMs, {
     transfers: reversalTransfers(event, payment.id, payment.accountId, plan),

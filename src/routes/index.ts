@@ -29,6 +29,8 @@ import * as creditsCheckout from "./credits/checkout";
 import * as creditsCheckoutGet from "./credits/checkout-get";
 import * as devClock from "./dev/clock";
 import * as devSettle from "./dev/settle";
+import * as listEvents from "./events/list";
+import * as streamEvents from "./events/stream";
 import * as farmerEarnings from "./farmers/earnings";
 import * as farmerNodes from "./farmers/nodes";
 import * as health from "./health/get";
@@ -67,6 +69,14 @@ import * as pricesLatest from "./prices/latest";
 import * as pricesManual from "./prices/manual";
 import * as pricesRound from "./prices/round";
 import * as createTransfers from "./transfers/create";
+import * as webhookEndpointCreate from "./webhook-endpoints/create";
+import * as webhookEndpointDelete from "./webhook-endpoints/delete";
+import * as webhookDeliveries from "./webhook-endpoints/deliveries";
+import * as webhookEndpointGet from "./webhook-endpoints/get";
+import * as webhookEndpointList from "./webhook-endpoints/list";
+import * as webhookDeliveryReplay from "./webhook-endpoints/replay";
+import * as webhookEndpointRotate from "./webhook-endpoints/rotate";
+import * as webhookEndpointUpdate from "./webhook-endpoints/update";
 import * as webhookStripe from "./webhooks/stripe";
 import * as webhookTftBridge from "./webhooks/tft-bridge";
 import * as withdrawalCreate from "./withdrawals/create";
@@ -148,6 +158,17 @@ const modules = [
   bidPackagePut,
   bidPackageCommit,
   farmerEarnings,
+  // Events and outbound webhooks
+  listEvents,
+  streamEvents,
+  webhookEndpointCreate,
+  webhookEndpointList,
+  webhookEndpointGet,
+  webhookEndpointUpdate,
+  webhookEndpointRotate,
+  webhookEndpointDelete,
+  webhookDeliveries,
+  webhookDeliveryReplay,
   // Development only (404 unless ENVIRONMENT is development or test): the clock, settling a node now
   devClock,
   devSettle,

@@ -152,6 +152,15 @@ const routes: RouteCase[] = [
     body: () => ({ status: "running" }),
     allowed: ["admin", "farmer", "node"],
   },
+  { name: "own events", method: "GET", path: () => "/v1/events", allowed: people },
+  { name: "own webhook endpoints", method: "GET", path: () => "/v1/webhook-endpoints", allowed: people },
+  {
+    name: "create webhook endpoint",
+    method: "POST",
+    path: () => "/v1/webhook-endpoints",
+    body: () => ({ url: "https://example.com/hooks/matrix", eventTypes: ["lease.started"] }),
+    allowed: people,
+  },
   { name: "audit", method: "GET", path: () => "/v1/ledger/audit", allowed: ["admin"] },
   {
     name: "manual transfer",

@@ -6,6 +6,7 @@
  * nothing to generate) and test/tools/db-schema.test.ts checks it against a migrated database.
  */
 export * from "./tables/credits";
+export * from "./tables/events";
 export * from "./tables/ledger";
 export * from "./tables/market";
 export * from "./tables/pools";

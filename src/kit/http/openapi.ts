@@ -36,6 +36,15 @@ const tags = [
     name: "webhooks",
     description: "Incoming events from Stripe and the TFT bridge, authenticated by their signatures.",
   },
+  {
+    name: "events",
+    description:
+      "Your events (leases, bids, capacity requests, payments, withdrawals, auctions) and their live stream.",
+  },
+  {
+    name: "webhook-endpoints",
+    description: "Outbound webhooks: your endpoints, signed deliveries of your events, their log and replay.",
+  },
   { name: "calculator", description: "Node catalogue, income calculator and projections." },
   { name: "pools", description: "Liquidity pools and positions." },
   { name: "auctions", description: "Dutch-auction exit rounds and their sealed bids." },

@@ -12,7 +12,9 @@
  * offer is marked `failed`, since it can no longer be kept; when it is the requester's (say, too
  * little CC) the offer stays open and nothing is left changed.
  */
+
 import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
+import { eventStatements } from "../../kit/db/events";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
 import type { ErrorCode } from "../../kit/errors";
@@ -201,6 +203,27 @@ export function offerFrom(result: ResultSet | undefined): CapacityOffer | null {
   return row ? offerFromRow(row) : null;
 }
 
+/** The `capacity_request.offer_received` event of an offer, for the request's owner, if the offer was stored. */
+function offerReceivedEvent(offer: CapacityOffer, nowMs: number): InStatement[] {
+  return eventStatements(
+    {
+      sourceId: offer.id,
+      type: "capacity_request.offer_received",
+      owner: { ownerSql: "SELECT owner_id FROM capacity_requests WHERE id = ?", args: [offer.requestId] },
+      subjectId: offer.requestId,
+      atMs: offer.createdAtMs,
+      data: {
+        requestId: offer.requestId,
+        offerId: offer.id,
+        nodeId: offer.nodeId,
+        priceCcPerSliceHour: offer.priceCcPerSliceHour,
+      },
+      onlyIf: { sql: "EXISTS (SELECT 1 FROM capacity_offers WHERE id = ?)", args: [offer.id] },
+    },
+    nowMs,
+  );
+}
+
 /**
  * Stores an offer while the request is open and before its deadline, within
  * `offersPerRequestMax` offers, one per node (CONFLICT for a second offer from the same node).
@@ -213,26 +236,32 @@ export async function insertOffer(
 ): Promise<Result<CapacityOffer>> {
   let inserted: number;
   try {
-    const result = await client.execute({
-      sql: `INSERT INTO capacity_offers (id, request_id, node_id, farmer_id, price_cc, price_pico, status, detail, created_at)
+    const [result] = await client.batch(
+      [
+        {
+          sql: `INSERT INTO capacity_offers (id, request_id, node_id, farmer_id, price_cc, price_pico, status, detail, created_at)
             SELECT ?, ?, ?, ?, ?, ?, 'open', NULL, ?
             WHERE EXISTS (SELECT 1 FROM capacity_requests WHERE id = ? AND status = 'open' AND deadline_at > ?)
               AND (SELECT count(*) FROM capacity_offers WHERE request_id = ?) < ?`,
-      args: [
-        offer.id,
-        offer.requestId,
-        offer.nodeId,
-        offer.farmerId,
-        offer.priceCcPerSliceHour,
-        pricePico,
-        offer.createdAtMs,
-        offer.requestId,
-        nowMs,
-        offer.requestId,
-        offersPerRequestMax,
+          args: [
+            offer.id,
+            offer.requestId,
+            offer.nodeId,
+            offer.farmerId,
+            offer.priceCcPerSliceHour,
+            pricePico,
+            offer.createdAtMs,
+            offer.requestId,
+            nowMs,
+            offer.requestId,
+            offersPerRequestMax,
+          ],
+        },
+        ...offerReceivedEvent(offer, nowMs),
       ],
-    });
-    inserted = result.rowsAffected;
+      "write",
+    );
+    inserted = result?.rowsAffected ?? 0;
   } catch (error) {
     if (String(error).includes("UNIQUE")) {
       return fail("CONFLICT", "This node has already made an offer on this request", "nodeId");
@@ -316,6 +345,23 @@ export async function acceptOffer(
         sql: "UPDATE capacity_offers SET status = 'lost' WHERE request_id = ? AND id <> ? AND status = 'open'",
         args: [request.id, offer.id],
       },
+      ...eventStatements(
+        {
+          sourceId: offer.id,
+          type: "capacity_request.offer_accepted",
+          owner: { ownerId: offer.farmerId },
+          subjectId: request.id,
+          atMs: nowMs,
+          data: {
+            requestId: request.id,
+            offerId: offer.id,
+            nodeId: offer.nodeId,
+            leaseId,
+            priceCcPerSliceHour: offer.priceCcPerSliceHour,
+          },
+        },
+        nowMs,
+      ),
     ],
     "write",
   );

@@ -8,7 +8,7 @@ import type { Client, InStatement } from "@libsql/client";
 import { now } from "../../kit/clock";
 import { type BidBook, freeSlices, type Lease } from "../core/bidbook";
 import type { LeaseView } from "../core/views";
-import { leaseMirrorStatements } from "../store/mirror";
+import { type BookLogEvent, bookEventStatements, leaseMirrorStatements } from "../store/mirror";
 import { nodeMirrorStatement } from "../store/nodes";
 import { RunInRounds } from "./rounds";
 import { type BookStorage, headerOf } from "./storage";
@@ -16,6 +16,8 @@ import { leaseView } from "./views";
 
 export class BookMirror {
   private readonly mirrored = new Map<string, string>();
+  /** The event-log seq written to libSQL so far (read from the book's storage on first use). */
+  private eventsSeq: number | null = null;
   private readonly runs = new RunInRounds(() => this.flushOnce(), Number.POSITIVE_INFINITY);
 
   constructor(
@@ -29,9 +31,17 @@ export class BookMirror {
   }
 
   private async flushOnce(): Promise<void> {
-    const plan = this.plan(this.state.requireBook(), (lease) => leaseView(this.state, lease), true, now());
+    const nowMs = now();
+    const plan = this.plan(this.state.requireBook(), (lease) => leaseView(this.state, lease), true, nowMs);
+    const log = this.pendingEvents();
+    plan.statements.push(...bookEventStatements(this.state.requireConfig().nodeId, log, nowMs));
     this.state.mirrorDirty = false;
-    if (plan.statements.length === 0) return;
+    const lastSeq = log.at(-1)?.seq;
+    if (lastSeq !== undefined && log.length === eventsPerFlushMax) this.state.mirrorDirty = true;
+    if (plan.statements.length === 0) {
+      if (lastSeq !== undefined) this.markEventsWritten(lastSeq);
+      return;
+    }
     try {
       await this.db.batch(plan.statements, "write");
     } catch (error) {
@@ -39,6 +49,18 @@ export class BookMirror {
       throw error;
     }
     plan.written();
+    if (lastSeq !== undefined) this.markEventsWritten(lastSeq);
+  }
+
+  /** The book's event-log lines not yet written to libSQL (at most `eventsPerFlushMax`). */
+  private pendingEvents(): (BookLogEvent & { seq: number })[] {
+    this.eventsSeq ??= this.state.eventsMirroredSeq();
+    return this.state.eventsAfter(this.eventsSeq, eventsPerFlushMax);
+  }
+
+  private markEventsWritten(seq: number): void {
+    this.eventsSeq = seq;
+    this.state.saveEventsMirroredSeq(seq);
   }
 
   /**
@@ -70,9 +92,14 @@ export class BookMirror {
     book: BidBook,
     viewOf: (lease: Lease) => LeaseView,
     nowMs: number,
+    events: readonly BookLogEvent[] = [],
   ): MirrorPlan & { complete: boolean } {
     const complete = !this.runs.busy;
-    return { ...this.plan(book, viewOf, complete, nowMs), complete };
+    const plan = this.plan(book, viewOf, complete, nowMs);
+    // The change's product events go with it; the flush after the commit writes them again
+    // (from the log), which their derived ids make a no-op.
+    plan.statements.push(...bookEventStatements(this.state.requireConfig().nodeId, events, nowMs));
+    return { ...plan, complete };
   }
 
   private plan(
@@ -112,6 +139,9 @@ export class BookMirror {
     };
   }
 }
+
+/** Most event-log lines one flush writes; a longer backlog leaves the mirror dirty for the next flush. */
+export const eventsPerFlushMax = 200;
 
 /** Mirror rows to write, and how to record them as mirrored once written. */
 export type MirrorPlan = { statements: InStatement[]; written: () => void };

@@ -51,6 +51,7 @@ export async function reserveExclusive(
     transition.book,
     (other) => (other.id === lease.id ? view : leaseView(state, other)),
     nowMs,
+    transition.events,
   );
   const intent: Intent = { id: `reserve_${request.leaseId}`, kind: "reserve", nowMs, request };
   state.putIntent(intent);

@@ -374,6 +374,61 @@ export class BookStorage {
     }));
   }
 
+  /**
+   * The event log after `afterSeq`, oldest first, at most `limit` lines: what the libSQL mirror
+   * turns into product events (src/market/object/mirror.ts).
+   */
+  eventsAfter(
+    afterSeq: number,
+    limit: number,
+  ): {
+    seq: number;
+    type: string;
+    leaseId: string | null;
+    bidId: string | null;
+    atMs: number;
+    details: EventDetails;
+  }[] {
+    return this.sql
+      .exec<{
+        seq: number;
+        type: string;
+        lease_id: string | null;
+        bid_id: string | null;
+        at_ms: number;
+        details: string | null;
+      }>(
+        "SELECT seq, type, lease_id, bid_id, at_ms, details FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        afterSeq,
+        limit,
+      )
+      .toArray()
+      .map((row) => ({
+        seq: Number(row.seq),
+        type: row.type,
+        leaseId: row.lease_id,
+        bidId: row.bid_id,
+        atMs: Number(row.at_ms),
+        details: row.details === null ? {} : (JSON.parse(row.details) as EventDetails),
+      }));
+  }
+
+  /** The last event-log seq the mirror wrote to libSQL (0: none yet). */
+  eventsMirroredSeq(): number {
+    const row = this.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'events_mirrored_seq'")
+      .toArray()[0];
+    return row === undefined ? 0 : Number(JSON.parse(row.value));
+  }
+
+  /** Records that the mirror wrote the event log through `seq`. */
+  saveEventsMirroredSeq(seq: number): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO meta (key, value) VALUES ('events_mirrored_seq', ?)",
+      JSON.stringify(seq),
+    );
+  }
+
   /** How many periods the book has settled (its `settled` events). */
   settledCount(): number {
     return this.sql

@@ -7,6 +7,8 @@
  * batch replayed after a crash is answered by the ledger with its first result.
  */
 import { now } from "../../kit/clock";
+import { eventStatements } from "../../kit/db/events";
+import { formatAmount } from "../../ledger/core/money";
 import { createTransfers } from "../../ledger/store";
 import type { ExitBid } from "../core/auction/clearing";
 import { computeOutcome, outcomeJson } from "../core/outcome";
@@ -142,6 +144,32 @@ export async function closeRound(context: RoundContext, config: RoundConfig): Pr
 }
 
 /**
+ * The `auction.round_settled` event of each bid of a settlement batch, for the owner of its payout
+ * account, in the batch's own ledger write: the bid's fill (TFP taken) and payout (USDC paid).
+ */
+function roundSettledEvents(roundId: string, batch: SettlementBatch, nowMs: number) {
+  return batch.bids.flatMap((bid) =>
+    eventStatements(
+      {
+        sourceId: `${roundId}:${bid.bidId}`,
+        type: "auction.round_settled",
+        owner: { accountId: bid.payoutAccountId },
+        subjectId: bid.bidId,
+        atMs: nowMs,
+        data: {
+          roundId,
+          bidId: bid.bidId,
+          status: bid.status,
+          filledTfp: formatAmount("TFP", BigInt(bid.acceptedMinor)),
+          paidUsdc: formatAmount("USDC", BigInt(bid.payoutMinor)),
+        },
+      },
+      nowMs,
+    ),
+  );
+}
+
+/**
  * Writes up to `batchesPerAlarm` batches, each with its mirror rows in one ledger write; finishes
  * the round when none are left. Returns whether batches are left (the alarm runs again at once).
  */
@@ -153,7 +181,10 @@ export async function settleSome(context: RoundContext, config: RoundConfig): Pr
       db,
       batchRequests(accounts, batch),
       { linkId: `${config.roundId}.batch${idx}` },
-      settlementMirrorStatements(config.roundId, batch, now()),
+      [
+        ...settlementMirrorStatements(config.roundId, batch, now()),
+        ...roundSettledEvents(config.roundId, batch, now()),
+      ],
     );
     if (!written.ok) throw new Error(`settlement batch ${idx}: ${written.code}: ${written.detail}`);
     storage.markBatchDone(idx);

@@ -1,6 +1,9 @@
 // Proves the round-trip budget of every operation in the API document, with a warm isolate (the keys verified once): each operation has a recipe here (a new route without one fails the coverage test), its setup runs unmeasured, and its one call succeeds within its budget — reads 1, everything else 2 — or within the figure of a named exception that is over the target today.
+import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { now } from "../../../src/kit/clock";
 import { databaseRoundTrips } from "../../../src/kit/db/client";
+import { eventStatements } from "../../../src/kit/db/events";
 import {
   contributeUsdc,
   createPool,
@@ -13,7 +16,7 @@ import {
   tfp,
   usdc,
 } from "../../durable/auction-support";
-import { type ApiResponse, call, fundedAccount, type Seeded, seedKey } from "../../support/harness";
+import { type ApiResponse, call, database, fundedAccount, type Seeded, seedKey } from "../../support/harness";
 import {
   bridgeEvent,
   checkoutSession,
@@ -94,6 +97,40 @@ async function created(request: () => Promise<ApiResponse<Json>>, what: string):
   const response = await request();
   expect(response.status, `${what}: ${JSON.stringify(response.body)}`).toBeLessThan(300);
   return response.body;
+}
+
+/** A product event of `user` (as an area's batch writes one), with its deliveries. */
+async function newEvent(): Promise<void> {
+  const nowMs = now();
+  await database().batch(
+    eventStatements(
+      {
+        sourceId: `every_${nowMs}_${Math.random()}`,
+        type: "lease.started",
+        owner: { ownerId: user.ownerId },
+        subjectId: `lse_every_${nowMs}`,
+        atMs: nowMs,
+        data: {},
+      },
+      nowMs,
+    ),
+    "write",
+  );
+}
+
+/** A webhook endpoint of `user` at the local receiver, for lease starts (deleted ones leave room under the limit). */
+async function newEndpoint(): Promise<string> {
+  const existing = await call<{ data: { id: string }[] }>("GET", "/v1/webhook-endpoints", { key: user.key });
+  for (const endpoint of existing.body.data.slice(0, -1)) {
+    await call("DELETE", `/v1/webhook-endpoints/${endpoint.id}`, { key: user.key });
+  }
+  const receiver = (env as unknown as { WEBHOOK_RECEIVER_URL: string }).WEBHOOK_RECEIVER_URL;
+  const created = await call<{ id: string }>("POST", "/v1/webhook-endpoints", {
+    key: user.key,
+    body: { url: `${receiver}/hooks/every-route`, eventTypes: ["lease.started"] },
+  });
+  expect(created.status).toBe(201);
+  return created.body.id;
 }
 
 async function newLease(): Promise<Json> {
@@ -589,6 +626,57 @@ const recipes: Record<string, Recipe> = {
   listBids: async () => {
     await newBid();
     return { call: get("/v1/bids", user.key), status: 200 };
+  },
+  listEvents: async () => ({ call: get("/v1/events?type=lease.started,lease.ended", user.key), status: 200 }),
+  streamEvents: async () => ({ call: get("/v1/events/stream?follow=false", user.key), status: 200 }),
+  createWebhookEndpoint: async () => ({
+    call: send("POST", "/v1/webhook-endpoints", tfpHolder.key, {
+      url: "https://example.com/hooks/every",
+      eventTypes: ["payment.minted"],
+    }),
+    status: 201,
+  }),
+  listWebhookEndpoints: async () => ({ call: get("/v1/webhook-endpoints", user.key), status: 200 }),
+  getWebhookEndpoint: async () => {
+    const endpoint = await newEndpoint();
+    return { call: get(`/v1/webhook-endpoints/${endpoint}`, user.key), status: 200 };
+  },
+  updateWebhookEndpoint: async () => {
+    const endpoint = await newEndpoint();
+    return {
+      call: send("PUT", `/v1/webhook-endpoints/${endpoint}`, user.key, { disabled: true }),
+      status: 200,
+    };
+  },
+  rotateWebhookEndpointSecret: async () => {
+    const endpoint = await newEndpoint();
+    return {
+      call: send("POST", `/v1/webhook-endpoints/${endpoint}/rotate-secret`, user.key, {}),
+      status: 200,
+    };
+  },
+  deleteWebhookEndpoint: async () => {
+    const endpoint = await newEndpoint();
+    return { call: send("DELETE", `/v1/webhook-endpoints/${endpoint}`, user.key), status: 200 };
+  },
+  listWebhookDeliveries: async () => {
+    const endpoint = await newEndpoint();
+    await newEvent();
+    return { call: get(`/v1/webhook-endpoints/${endpoint}/deliveries`, user.key), status: 200 };
+  },
+  replayWebhookDelivery: async () => {
+    const endpoint = await newEndpoint();
+    await newEvent();
+    const db = database();
+    const delivery = await db.execute({
+      sql: "UPDATE webhook_deliveries SET status = 'failed' WHERE endpoint_id = ? RETURNING id",
+      args: [endpoint],
+    });
+    const deliveryId = String(delivery.rows[0]!.id);
+    return {
+      call: send("POST", `/v1/webhook-endpoints/${endpoint}/deliveries/${deliveryId}/replay`, user.key),
+      status: 202,
+    };
   },
   getDevClock: async () => ({ call: get("/v1/dev/clock", admin.key), status: 200 }),
   advanceDevClock: async () => ({

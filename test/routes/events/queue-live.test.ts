@@ -1,0 +1,65 @@
+// Proves the real queue path: the outbox sweep (run directly, and by the every-minute cron) sends due deliveries to the WEBHOOK_DELIVERIES queue (a real producer binding under Miniflare), the Worker's own queue consumer delivers them to the receiver, signed so the official library verifies them, and the delivery log shows them delivered.
+import { createScheduledController, env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { enqueueDueDeliveries } from "../../../src/events/consumer";
+import { now } from "../../../src/kit/clock";
+import { minuteCron } from "../../../src/scheduled";
+import worker from "../../../src/worker";
+import { call, database, seedKey } from "../../support/harness";
+import { ccMinor, fundedUser, registerNode, reserve, setPeg } from "../market/support";
+import { endpointAtReceiver, receiverLog } from "./support";
+
+type DeliveryPage = { data: { status: string; eventType: string; subjectId: string }[] };
+
+describe("webhook deliveries through the real queue", () => {
+  beforeAll(async () => {
+    await setPeg();
+  });
+
+  it("delivers a lease's start through the queue consumer", async () => {
+    const farmer = await seedKey("farmer");
+    const node = await registerNode(farmer);
+    const user = await fundedUser(100n * ccMinor);
+    const endpoint = await endpointAtReceiver(user, ["lease.started"]);
+    const lease = await reserve(user, node.id, 1, 5);
+    expect(lease.status).toBe(201);
+    const swept = await enqueueDueDeliveries(env, database(), now());
+    expect(swept.enqueued).toBeGreaterThanOrEqual(1);
+    let page: DeliveryPage = { data: [] };
+    // The queue hands its batch to the consumer after its batch timeout (1 s): poll, bounded.
+    for (let round = 0; round < 100; round++) {
+      page = (
+        await call<DeliveryPage>("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`, { key: user.key })
+      ).body;
+      if (page.data.length > 0 && page.data.every((delivery) => delivery.status === "delivered")) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(page.data.map((delivery) => [delivery.eventType, delivery.subjectId, delivery.status])).toEqual([
+      ["lease.started", lease.body.id, "delivered"],
+    ]);
+    const log = await receiverLog(endpoint.path);
+    expect(log.received.every((delivery) => delivery.verified)).toBe(true);
+    expect(log.processed).toHaveLength(1);
+  });
+
+  it("the every-minute cron runs the outbox sweep, and the queue delivers what it sent", async () => {
+    const farmer = await seedKey("farmer");
+    const node = await registerNode(farmer);
+    const user = await fundedUser(100n * ccMinor);
+    const endpoint = await endpointAtReceiver(user, ["lease.started"]);
+    const lease = await reserve(user, node.id, 1, 5);
+    expect(lease.status).toBe(201);
+    await worker.scheduled!(createScheduledController({ cron: minuteCron }), env);
+    let statuses: string[] = [];
+    for (let round = 0; round < 100; round++) {
+      const page = await call<DeliveryPage>("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`, {
+        key: user.key,
+      });
+      statuses = page.body.data.map((delivery) => delivery.status);
+      if (statuses.length > 0 && statuses.every((status) => status === "delivered")) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(statuses).toEqual(["delivered"]);
+    expect((await receiverLog(endpoint.path)).processed).toHaveLength(1);
+  });
+});
