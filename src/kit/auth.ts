@@ -254,7 +254,8 @@ export async function rotateApiKey(
   if (!match) throw new Error("API key plaintext has the wrong shape");
   const newKeyId = newId("key");
   const retireAtMs = nowMs + Math.min(Math.max(0, graceMs), rotationGraceMsMax);
-  const [inserted] = await client.batch(
+  // The new key, the old one's retirement and both as they now stand: one round trip.
+  const [inserted, , newRead, previousRead] = await client.batch(
     [
       {
         sql: `INSERT INTO api_keys (id, prefix, hash, owner_id, role, name, created_at, expires_at, rotated_from_id, node_id)
@@ -266,14 +267,16 @@ export async function rotateApiKey(
               AND EXISTS (SELECT 1 FROM api_keys WHERE id = ? AND rotated_from_id = ?)`,
         args: [retireAtMs, id, newKeyId, id],
       },
+      apiKeyStatement(newKeyId),
+      apiKeyStatement(id),
     ],
     "write",
   );
-  if (inserted?.rowsAffected !== 1) {
-    return { ok: false, reason: (await getApiKey(client, id)) ? "not_active" : "not_found" };
-  }
+  const previousRow = previousRead?.rows[0];
+  if (inserted?.rowsAffected !== 1) return { ok: false, reason: previousRow ? "not_active" : "not_found" };
   forgetKey(id);
-  const [record, previous] = await Promise.all([getApiKey(client, newKeyId), getApiKey(client, id)]);
-  if (!record || !previous) throw new Error("API key vanished after rotation");
+  const newRow = newRead?.rows[0];
+  if (!newRow || !previousRow) throw new Error("API key missing from its own rotation");
+  const [record, previous] = [keyFromRow(newRow), keyFromRow(previousRow)];
   return { ok: true, record, plaintext, previous };
 }

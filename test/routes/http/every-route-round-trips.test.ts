@@ -697,7 +697,6 @@ const recipes: Record<string, Recipe> = {
  *   reads the row back;
  * - a bid package's commitment and an accepted capacity offer claim their row (the package's room,
  *   the request's lock) before the book reserves, and record the outcome after it;
- * - rotating a key reads the old key, writes the new one and revokes the old one in turn;
  * - the ledger audit is an admin's full scan, paged, that asks every node's book between its reads.
  */
 const overTarget: Record<string, number> = {
@@ -707,7 +706,6 @@ const overTarget: Record<string, number> = {
   cancelNodeBid: 3,
   setNodeState: 3,
   commitToBidPackage: 4,
-  rotateApiKey: 3,
   auditLedger: 4,
   acceptCapacityOffer: 5,
 };
