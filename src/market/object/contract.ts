@@ -179,6 +179,11 @@ export const bidActionSchema = z.strictObject({
   /** For `cancel`: the bidder; the book refuses a cancel by anyone else unless `asAdmin`. */
   ownerId: ownerIdSchema,
   asAdmin: z.boolean(),
+  /**
+   * For `accept` and `reject`: the deciding farmer, refused FORBIDDEN unless the node is theirs
+   * (so the route reads no node row); null for an admin.
+   */
+  asFarmer: ownerIdSchema.nullable().optional(),
 });
 export type BidActionInput = z.infer<typeof bidActionSchema>;
 

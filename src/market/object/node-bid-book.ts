@@ -308,6 +308,10 @@ export class NodeBidBook extends DurableObject<Env> {
     const loaded = await this.parseAndLoad(bidActionSchema, input);
     if (!loaded.ok) return loaded;
     const { request } = loaded.value;
+    if (request.action !== "cancel") {
+      const allowed = this.checkFarmer(request.asFarmer ?? null);
+      if (!allowed.ok) return allowed;
+    }
     const done = await this.change((book, nowMs) => {
       const bid = book.bids.find((candidate) => candidate.id === request.bidId);
       if (!bid) return fail("NOT_FOUND", `No bid ${request.bidId} on this node`, "bidId");
