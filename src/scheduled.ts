@@ -10,6 +10,7 @@
  */
 import type { Client } from "@libsql/client";
 import { enqueueDueDeliveries } from "./events/consumer";
+import { pruneEvents } from "./events/deliveries";
 import { now } from "./kit/clock";
 import { openDatabase } from "./kit/db/client";
 import { pruneIdempotencyRecords } from "./kit/db/idempotency";
@@ -137,6 +138,7 @@ export const scheduledSteps: readonly ScheduledStep[] = [
     run: async ({ env, db, nowMs }) => ({ opened: await openScheduledRounds(env, nowMs, db) }),
   },
   webhookOutboxStep,
+  { name: "prune_events", run: ({ db, nowMs }) => pruneEvents(db, nowMs) },
 ];
 
 export type RunScheduledOptions = {

@@ -280,3 +280,42 @@ export async function replayDelivery(
     pending: delivery.status === "pending",
   };
 }
+
+/** How long events, and settled deliveries with their attempts, are kept: 90 days (as the bid books keep their logs). */
+export const eventsRetentionMs = 90 * 24 * 3_600_000;
+/** Most rows of each table one pruning removes. */
+export const prunedRowsMax = 5000;
+
+/**
+ * Removes events, settled deliveries and their attempts older than `eventsRetentionMs`, at most
+ * `prunedRowsMax` of each, in one batch (the scheduled step `prune_events`). Pending deliveries stay
+ * (and their events with them).
+ */
+export async function pruneEvents(
+  client: Client,
+  nowMs: number,
+): Promise<{ events: number; deliveries: number }> {
+  const before = nowMs - eventsRetentionMs;
+  const [, deliveries, events] = await client.batch(
+    [
+      {
+        sql: `DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries
+                WHERE status <> 'pending' AND updated_at < ? LIMIT ?)`,
+        args: [before, prunedRowsMax],
+      },
+      {
+        sql: `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+                WHERE status <> 'pending' AND updated_at < ? LIMIT ?)`,
+        args: [before, prunedRowsMax],
+      },
+      {
+        sql: `DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE e.created_at < ?
+                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+                ORDER BY seq LIMIT ?)`,
+        args: [before, prunedRowsMax],
+      },
+    ],
+    "write",
+  );
+  return { events: events?.rowsAffected ?? 0, deliveries: deliveries?.rowsAffected ?? 0 };
+}

@@ -1,4 +1,4 @@
-// Proves the bid book's product events reach the owners through its mirror: a bid accepted automatically (bid.accepted, then the lease's lease.started), a bid whose open time ran out (bid.expired), and a lease whose hold cannot be topped up (hold.low_balance, once per refused top-up), each once.
+// Proves the bid book's product events reach the owners through its mirror: a bid accepted automatically (bid.accepted, then the lease's lease.started), a bid whose open time ran out (bid.expired), a lease paused and resumed with its node going offline and back, and a lease whose hold cannot be topped up (hold.low_balance, once per refused top-up), each once.
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, type Seeded, seedKey } from "../../support/harness";
 import {
@@ -62,5 +62,25 @@ describe("bid book events", () => {
       subjectId: lease.body.id,
       data: { leaseId: lease.body.id, code: "INSUFFICIENT_FUNDS" },
     });
+  });
+
+  it("a lease paused while its node is offline and resumed when it is back", async () => {
+    const farmer = await seedKey("farmer");
+    const node = await registerNode(farmer);
+    const user = await fundedUser(100n * ccMinor);
+    const lease = await reserve(user, node.id, 1, null);
+    expect(lease.status).toBe(201);
+    for (const state of ["offline", "online"]) {
+      const changed = await call("PUT", `/v1/nodes/${node.id}/state`, { key: farmer.key, body: { state } });
+      expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    }
+    await settle(node.id);
+    const events = await eventsOf(user, "lease.started,lease.paused,lease.resumed,lease.ended");
+    expect(events.map((event) => [event.type, event.subjectId])).toEqual([
+      ["lease.started", lease.body.id],
+      ["lease.paused", lease.body.id],
+      ["lease.resumed", lease.body.id],
+    ]);
+    expect(events[1]!.data).toMatchObject({ nodeId: node.id, leaseId: lease.body.id });
   });
 });

@@ -64,7 +64,7 @@ describe("webhook deliveries", () => {
     expect(claim?.rowsAffected).toBe(1);
 
     const driver = new QueueDriver();
-    await driver.sweep();
+    await driver.sweep([endpoint.id]);
     await driver.drain();
     // The second lease went on; the first waits on the dead consumer's claim, its end behind its start.
     expect((await deliveriesOf(user, endpoint.id)).map((delivery) => delivery.status)).toEqual([
@@ -73,7 +73,7 @@ describe("webhook deliveries", () => {
       "pending",
     ]);
     shiftClock(claimMs);
-    await driver.sweep(); // the claim lapsed: the first lease's start is due again
+    await driver.sweep([endpoint.id]); // the claim lapsed: the first lease's start is due again
     await driver.drain();
 
     const delivered = await deliveriesOf(user, endpoint.id);
@@ -117,7 +117,7 @@ describe("webhook deliveries", () => {
     expect((await call("DELETE", `/v1/leases/${lease.body.id}`, { key: user.key })).status).toBe(200);
     const driver = new QueueDriver();
     const startMs = now();
-    await driver.sweep();
+    await driver.sweep([endpoint.id]);
     await driver.drain();
     const scheduleMs = retryDelaysSeconds.reduce((sum, seconds) => sum + seconds * 1000, 0);
     expect(now() - startMs).toBeGreaterThanOrEqual(scheduleMs);
@@ -197,7 +197,7 @@ describe("webhook deliveries", () => {
     // The receiver knows only the old secret: the delivery still verifies.
     expect((await reserve(user, node.id, 1, 5)).status).toBe(201);
     const driver = new QueueDriver();
-    await driver.sweep();
+    await driver.sweep([endpoint.id]);
     await driver.drain();
     let log = await receiverLog(endpoint.path);
     expect(log.received.map((request) => [request.verified, request.signatures])).toEqual([[true, 2]]);
@@ -205,7 +205,7 @@ describe("webhook deliveries", () => {
     shiftClock(601_000);
     await configure(endpoint.path, { secrets: [rotated.body.secret] });
     expect((await reserve(user, node.id, 1, 5)).status).toBe(201);
-    await driver.sweep();
+    await driver.sweep([endpoint.id]);
     await driver.drain();
     log = await receiverLog(endpoint.path);
     expect(log.received.map((request) => [request.verified, request.signatures])).toEqual([

@@ -47,9 +47,21 @@ export class QueueDriver {
     this.waiting.push({ id: `msg_${this.counter}`, body, attempts, availableAtMs });
   }
 
-  /** Runs the outbox sweep into this queue. */
-  async sweep(): Promise<number> {
-    return (await enqueueDueDeliveries(this.env, database(), now())).enqueued;
+  /**
+   * Runs the outbox sweep into this queue, keeping only the deliveries of `endpointIds` (the
+   * database is shared with other test files, whose due deliveries are theirs to deliver).
+   */
+  async sweep(endpointIds: readonly string[]): Promise<number> {
+    const all = new QueueDriver();
+    await enqueueDueDeliveries(all.env, database(), now());
+    const ids = all.waiting.map((message) => message.body.deliveryId);
+    const mine = await database().execute({
+      sql: "SELECT id FROM webhook_deliveries WHERE id IN (SELECT value FROM json_each(?)) AND endpoint_id IN (SELECT value FROM json_each(?))",
+      args: [JSON.stringify(ids), JSON.stringify(endpointIds)],
+    });
+    const kept = new Set(mine.rows.map((row) => String(row.id)));
+    for (const id of ids) if (kept.has(id)) this.add({ deliveryId: id });
+    return kept.size;
   }
 
   /** Delivers batches until the queue is empty, moving the clock to each retry; returns the clock moved. */

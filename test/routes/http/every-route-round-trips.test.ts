@@ -631,7 +631,7 @@ const recipes: Record<string, Recipe> = {
   streamEvents: async () => ({ call: get("/v1/events/stream?follow=false", user.key), status: 200 }),
   createWebhookEndpoint: async () => ({
     call: send("POST", "/v1/webhook-endpoints", tfpHolder.key, {
-      url: "https://example.com/hooks/every",
+      url: "http://127.0.0.1:9/hooks/every",
       eventTypes: ["payment.minted"],
     }),
     status: 201,
