@@ -34,7 +34,7 @@ export class BookMirror {
     const nowMs = now();
     const plan = this.plan(this.state.requireBook(), (lease) => leaseView(this.state, lease), true, nowMs);
     const log = this.pendingEvents();
-    plan.statements.push(...bookEventStatements(this.state.requireConfig().nodeId, log, nowMs));
+    plan.statements.push(...bookEventStatements(this.state.requireConfig(), log, nowMs));
     this.state.mirrorDirty = false;
     const lastSeq = log.at(-1)?.seq;
     if (lastSeq !== undefined && log.length === eventsPerFlushMax) this.state.mirrorDirty = true;
@@ -98,7 +98,7 @@ export class BookMirror {
     const plan = this.plan(book, viewOf, complete, nowMs);
     // The change's product events go with it; the flush after the commit writes them again
     // (from the log), which their derived ids make a no-op.
-    plan.statements.push(...bookEventStatements(this.state.requireConfig().nodeId, events, nowMs));
+    plan.statements.push(...bookEventStatements(this.state.requireConfig(), events, nowMs));
     return { ...plan, complete };
   }
 

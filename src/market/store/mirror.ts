@@ -95,28 +95,40 @@ function productData(event: BookLogEvent, nodeId: string): EventData {
 /**
  * The product events of book events (their owner: the lease's, else the bid's payer's), each
  * with an id derived from the node, the book event's type, subject and time — so the mirror can
- * write one ahead of the book's commit and again after it, and it is written once.
+ * write one ahead of the book's commit and again after it, and it is written once. A lease's
+ * events (`lease.*`) also go to the node's farmer (`farmerId`), unless the farmer owns the lease.
  */
 export function bookEventStatements(
-  nodeId: string,
+  node: { nodeId: string; farmerId: string },
   log: readonly BookLogEvent[],
   nowMs: number,
 ): InStatement[] {
+  const { nodeId, farmerId } = node;
   const statements: InStatement[] = [];
   for (const event of log) {
     const type = productTypeOf[event.type];
     if (type === undefined) continue;
     const leaseId = event.leaseId ?? (event.bidId ? leaseIdForBid(event.bidId) : null);
     if (leaseId === null) continue;
+    const sourceId = `${nodeId}:${event.type}:${leaseId}:${event.bidId ?? ""}:${event.atMs}`;
+    const common = { type, subjectId: leaseId, atMs: event.atMs, data: productData(event, nodeId) };
+    statements.push(
+      ...eventStatements(
+        { ...common, sourceId, owner: { leaseId, holdId: event.bidId ? bidHoldId(event.bidId) : "" } },
+        nowMs,
+      ),
+    );
+    if (!type.startsWith("lease.")) continue;
     statements.push(
       ...eventStatements(
         {
-          sourceId: `${nodeId}:${event.type}:${leaseId}:${event.bidId ?? ""}:${event.atMs}`,
-          type,
-          owner: { leaseId, holdId: event.bidId ? bidHoldId(event.bidId) : "" },
-          subjectId: leaseId,
-          atMs: event.atMs,
-          data: productData(event, nodeId),
+          ...common,
+          sourceId: `${sourceId}:farmer`,
+          owner: { ownerId: farmerId },
+          onlyIf: {
+            sql: "NOT EXISTS (SELECT 1 FROM leases WHERE id = ? AND owner_id = ?)",
+            args: [leaseId, farmerId],
+          },
         },
         nowMs,
       ),

@@ -1,4 +1,4 @@
-// Proves the bid book's product events reach the owners through its mirror: a bid accepted automatically (bid.accepted, then the lease's lease.started), a bid whose open time ran out (bid.expired), a lease paused and resumed with its node going offline and back, and a lease whose hold cannot be topped up (hold.low_balance, once per refused top-up), each once.
+// Proves the bid book's product events reach the owners through its mirror: a bid accepted automatically (bid.accepted, then the lease's lease.started), a bid whose open time ran out (bid.expired), a lease paused and resumed with its node going offline and back (told to its user and to the node's farmer), and a lease whose hold cannot be topped up (hold.low_balance, once per refused top-up), each once.
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, type Seeded, seedKey } from "../../support/harness";
 import {
@@ -82,5 +82,12 @@ describe("bid book events", () => {
       ["lease.resumed", lease.body.id],
     ]);
     expect(events[1]!.data).toMatchObject({ nodeId: node.id, leaseId: lease.body.id });
+    // The node's farmer is told the same about the lease on their node (and owns those copies).
+    const farmers = await eventsOf(farmer, "lease.started,lease.paused,lease.resumed,lease.ended");
+    expect(farmers.map((event) => [event.type, event.subjectId, event.ownerId])).toEqual(
+      events.map((event) => [event.type, event.subjectId, farmer.ownerId]),
+    );
+    expect(farmers.map((event) => event.data)).toEqual(events.map((event) => event.data));
   });
+
 });
