@@ -89,5 +89,4 @@ describe("bid book events", () => {
     );
     expect(farmers.map((event) => event.data)).toEqual(events.map((event) => event.data));
   });
-
 });
