@@ -1,5 +1,6 @@
 // Proves the node agent's routes: a node key is created by the node's farmer or an admin and bound to that node; GET /v1/nodes/{id}/assignments tells the agent which leases to run (slice indices, resources, status, deployment document) with a cursor that returns only what changed; the agent's reports move a lease provisioning → running → failed / stopped, and it is charged from its `running` report only (failed hours uncharged, a stopped lease ended like its payer's end); a lease not reported running in time is cancelled with its hold released; a heartbeat carries the agent's view; and bad input gets problem details naming the field and writes nothing.
 import { beforeAll, describe, expect, it } from "vitest";
+import { databaseRoundTrips } from "../../../src/kit/db/client";
 import {
   balances,
   call,
@@ -386,6 +387,30 @@ describe("reports and charging", () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({ errors: [expect.objectContaining({ field: "leases.0.status" })] });
+  });
+
+  it("keep the agent's calls within their round-trip budgets", async () => {
+    const { node, agent } = await agentNode(farmer);
+    const user = await fundedUser(100n * ccMinor);
+    const lease = await reserve(user, node.id, 1, null);
+    const trips = async (request: () => Promise<{ status: number }>) => {
+      const before = databaseRoundTrips();
+      const response = await request();
+      expect(response.status).toBe(200);
+      return databaseRoundTrips() - before;
+    };
+    await assignmentsOf(agent.key, node.id); // the key verified and cached
+    // Answered by the book alone; a report mirrors its change; a heartbeat writes once (and mirrors a change).
+    expect(await trips(() => assignmentsOf(agent.key, node.id))).toBe(0);
+    expect(await trips(() => reportLease(agent.key, node.id, lease.body.id, "running"))).toBe(1);
+    expect(await trips(() => reportLease(agent.key, node.id, lease.body.id, "running"))).toBe(0);
+    const beat = (status: string) => () =>
+      call("POST", `/v1/nodes/${node.id}/heartbeat`, {
+        key: agent.key,
+        body: { leases: [{ leaseId: lease.body.id, status }] },
+      });
+    expect(await trips(beat("running"))).toBe(1);
+    expect(await trips(beat("failed"))).toBe(2);
   });
 
   it("leaves a node without an agent charged from acceptance, as before", async () => {
