@@ -13,6 +13,7 @@ import {
 import {
   agentNode,
   assignmentsOf,
+  book,
   ccMinor,
   fundedUser,
   hourMs,
@@ -112,6 +113,18 @@ describe("node keys", () => {
     expect(viaKeys.status).toBe(422);
     expect(viaKeys.body).toMatchObject({ code: "VALIDATION_FAILED", errors: [{ field: "role" }] });
     expect(await tableCounts()).toEqual(before);
+  });
+
+  it("are revoked by their farmer (who may revoke no other key) or an admin, at once", async () => {
+    const { node, agent } = await agentNode(farmer);
+    const other = await seedKey("farmer");
+    expect((await call("DELETE", `/v1/keys/${agent.keyId}`, { key: other.key })).status).toBe(404);
+    expect((await call("DELETE", `/v1/keys/${farmer.keyId}`, { key: farmer.key })).status).toBe(403);
+    const revoked = await call("DELETE", `/v1/keys/${agent.keyId}`, { key: farmer.key });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id: agent.keyId, role: "node", nodeId: node.id });
+    expect((await assignmentsOf(agent.key, node.id)).status).toBe(401);
+    expect((await call("GET", "/v1/ledger/supply", { key: farmer.key })).status).toBe(200);
   });
 
   it("a node key works only on its own node, and only for the agent's calls", async () => {
@@ -321,6 +334,11 @@ describe("reports and charging", () => {
     const user = await fundedUser(100n * ccMinor);
     const lease = await reserve(user, node.id, 2, 24);
     expect((await balances(user.accountId)).pendingDebits).toBeGreaterThan(0n);
+    // The book wakes at the deadline (not at the end of the lease's first hour).
+    const summary = await book(node.id).settleNow({ nodeId: node.id });
+    expect(summary.ok && summary.value.nextWakeMs).toBe(
+      Date.parse(String(lease.body.startedAt)) + 30 * 60_000,
+    );
     shift(29 * 60_000);
     await settle(node.id);
     expect((await leaseOf(user, lease.body.id)).status).toBe("paused");
