@@ -127,7 +127,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key at once (admin) */
+        /** Revoke an API key at once (admin; a farmer its nodes' agent keys) */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -2752,7 +2752,7 @@ export interface components {
             /** @description The event in a sentence, for people (times in ISO 8601). */
             detail: string;
             /**
-             * @description The event's facts as fields; every time is an ISO 8601 string in a field named `…At`. By type: started {kind, slices, priceCcPerSliceHour, endsAt}; placed {slices, priceCcPerSliceHour, expiresAt}; accepted {by, leaseId}; rejected, cancelled {by}; expired {expiresAt}; settled {settlementId, periodStartAt, periodEndAt, chargedCc, unpaidCc, farmerCc, burnedCc, threefoldCc, alreadySettled}; paused, preempted {reason, previousReason?, reclaimAt}; resumed {previousReason}; ended, reclaimed {cause}; hold_placed, topped_up {amountCc, accountId, holdId}; top_up_failed {amountCc, accountId, code}; released {holdIds, retryHoldIds, accountId}; settlement_failed {reason}; state_changed {from, to}; prices_changed {listedPriceCcPerSliceHour, minBidCcPerSliceHour, autoAcceptAboveCcPerSliceHour}. Events recorded before these fields existed have none.
+             * @description The event's facts as fields; every time is an ISO 8601 string in a field named `…At`. By type: started {kind, slices, priceCcPerSliceHour, endsAt}; placed {slices, priceCcPerSliceHour, expiresAt}; accepted {by, leaseId}; rejected, cancelled {by}; expired {expiresAt}; settled {settlementId, periodStartAt, periodEndAt, chargedCc, unpaidCc, farmerCc, burnedCc, threefoldCc, alreadySettled}; paused, preempted {reason, previousReason?, reclaimAt}; resumed {previousReason}; ended, reclaimed {cause: term, request, reclaimed, stopped (by the node's agent) or provisioning_timeout}; agent_status {status, previousStatus, by (agent: its report; book: handed to the node anew), provisionByAt}; hold_placed, topped_up {amountCc, accountId, holdId}; top_up_failed {amountCc, accountId, code}; released {holdIds, retryHoldIds, accountId}; settlement_failed {reason}; state_changed {from, to}; prices_changed {listedPriceCcPerSliceHour, minBidCcPerSliceHour, autoAcceptAboveCcPerSliceHour}. Events recorded before these fields existed have none.
              * @example {
              *       "kind": "reservation",
              *       "slices": 2,

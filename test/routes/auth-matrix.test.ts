@@ -71,7 +71,12 @@ const routes: RouteCase[] = [
     body: () => ({ ownerId: "usr_matrix", role: "user" }),
     allowed: ["admin"],
   },
-  { name: "revoke key", method: "DELETE", path: () => "/v1/keys/key_doesnotexist", allowed: ["admin"] },
+  {
+    name: "revoke key",
+    method: "DELETE",
+    path: () => "/v1/keys/key_doesnotexist",
+    allowed: ["admin", "farmer"],
+  },
   {
     name: "rotate key",
     method: "POST",

@@ -26,6 +26,8 @@ export function nextWakeMs(state: BookStorage, nowMs: number, lastPassFailed: bo
     at(lease.startedAtMs + (periods + 1) * settlementPeriodMsDefault);
     if (lease.endsAtMs !== null) at(lease.endsAtMs);
     if (lease.graceUntilMs !== undefined) at(lease.graceUntilMs);
+    // A lease its agent has not reported running is cancelled, and its hold released, on time.
+    if (lease.agent?.deadlineMs !== undefined) at(lease.agent.deadlineMs);
   }
   for (const bid of book.bids) if (bid.status === "open") at(bid.expiresAtMs);
   for (const funding of state.funding.values()) {

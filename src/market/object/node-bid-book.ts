@@ -522,8 +522,11 @@ export class NodeBidBook extends DurableObject<Env> {
     if (!loaded.ok) return new Response(loaded.detail, { status: loaded.code === "NOT_FOUND" ? 404 : 400 });
     const allowed = this.checkFarmer(url.searchParams.get("asFarmer"));
     if (!allowed.ok) return new Response(allowed.detail, { status: 403 });
-    await this.ensureSlice(loaded.value.request.nodeId);
     const after = url.searchParams.get("after");
+    if (after !== null && after !== "reset" && !/^(0|[1-9][0-9]{0,14})$/.test(after)) {
+      return new Response("after must be a cursor or reset", { status: 400 });
+    }
+    await this.ensureSlice(loaded.value.request.nodeId);
     return this.feed.accept(after === null ? undefined : after === "reset" ? null : Number(after));
   }
 

@@ -276,18 +276,27 @@ export async function recordHeartbeat(
   client: Client,
   nodeId: string,
   nowMs: number,
-): Promise<{ hour: number; reliabilityBp: number }> {
+): Promise<{ hour: number; reliabilityBp: number; state: NodeState; autoOfflineAtMs: number | null }> {
   const hour = Math.floor(nowMs / hourMs);
   const [, , , score] = await client.batch(
     [
       { sql: "INSERT OR IGNORE INTO node_uptime (node_id, hour) VALUES (?, ?)", args: [nodeId, hour] },
       { sql: "UPDATE nodes SET last_heartbeat_at = ? WHERE id = ?", args: [nowMs, nodeId] },
       { sql: reliabilitySql("id = ?2"), args: [BigInt(hour), nodeId] },
-      { sql: "SELECT reliability_bp FROM nodes WHERE id = ?", args: [nodeId] },
+      { sql: "SELECT reliability_bp, state, auto_offline_at FROM nodes WHERE id = ?", args: [nodeId] },
     ],
     "write",
   );
-  return { hour, reliabilityBp: Number(score?.rows[0]?.reliability_bp ?? 0) };
+  const row = score?.rows[0];
+  return {
+    hour,
+    reliabilityBp: Number(row?.reliability_bp ?? 0),
+    state: (row?.state ?? "offline") as NodeState,
+    autoOfflineAtMs:
+      row?.auto_offline_at === null || row?.auto_offline_at === undefined
+        ? null
+        : Number(row.auto_offline_at),
+  };
 }
 
 /**

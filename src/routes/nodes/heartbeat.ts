@@ -24,7 +24,7 @@ import {
 import { bookOf } from "../../market/flows/books";
 import { recordHeartbeat, setAutoOffline } from "../../market/store/nodes";
 import { reportedLeaseSchema } from "./report";
-import { nodeParamsSchema, reliabilityText, requireAgentNode } from "./schemas";
+import { agentCaller, nodeParamsSchema, reliabilityText, requireAgentNode } from "./schemas";
 
 const responseSchema = z
   .object({
@@ -85,10 +85,14 @@ export function register(app: App) {
     const db = c.get("db");
     const id = c.req.valid("param").id;
     const view = (c.req.valid("json") as z.infer<typeof bodySchema> | undefined)?.leases ?? [];
-    const node = await requireAgentNode(db, c.get("principal"), id);
+    const principal = c.get("principal");
+    // A node's own key is bound to an existing node: no read first (the heartbeat's write reads
+    // back the node's state). A farmer's key must be the node's farmer's before anything is written.
+    if (principal.role === "node") agentCaller(principal, id);
+    else await requireAgentNode(db, principal, id);
     const recorded = await recordHeartbeat(db, id, now());
-    let state = node.state;
-    if (node.autoOfflineAtMs !== null) {
+    let state = recorded.state;
+    if (recorded.autoOfflineAtMs !== null) {
       if (state === "offline")
         state = orThrow(await bookOf(c.env, id).setState({ nodeId: id, state: "online" })).state;
       await setAutoOffline(db, id, null);

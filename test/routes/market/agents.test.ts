@@ -1,5 +1,6 @@
 // Proves the node agent's routes: a node key is created by the node's farmer or an admin and bound to that node; GET /v1/nodes/{id}/assignments tells the agent which leases to run (slice indices, resources, status, deployment document) with a cursor that returns only what changed; the agent's reports move a lease provisioning → running → failed / stopped, and it is charged from its `running` report only (failed hours uncharged, a stopped lease ended like its payer's end); a lease not reported running in time is cancelled with its hold released; a heartbeat carries the agent's view; and bad input gets problem details naming the field and writes nothing.
 import { beforeAll, describe, expect, it } from "vitest";
+import { databaseRoundTrips } from "../../../src/kit/db/client";
 import {
   balances,
   call,
@@ -12,6 +13,7 @@ import {
 import {
   agentNode,
   assignmentsOf,
+  book,
   ccMinor,
   fundedUser,
   hourMs,
@@ -111,6 +113,18 @@ describe("node keys", () => {
     expect(viaKeys.status).toBe(422);
     expect(viaKeys.body).toMatchObject({ code: "VALIDATION_FAILED", errors: [{ field: "role" }] });
     expect(await tableCounts()).toEqual(before);
+  });
+
+  it("are revoked by their farmer (who may revoke no other key) or an admin, at once", async () => {
+    const { node, agent } = await agentNode(farmer);
+    const other = await seedKey("farmer");
+    expect((await call("DELETE", `/v1/keys/${agent.keyId}`, { key: other.key })).status).toBe(404);
+    expect((await call("DELETE", `/v1/keys/${farmer.keyId}`, { key: farmer.key })).status).toBe(403);
+    const revoked = await call("DELETE", `/v1/keys/${agent.keyId}`, { key: farmer.key });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id: agent.keyId, role: "node", nodeId: node.id });
+    expect((await assignmentsOf(agent.key, node.id)).status).toBe(401);
+    expect((await call("GET", "/v1/ledger/supply", { key: farmer.key })).status).toBe(200);
   });
 
   it("a node key works only on its own node, and only for the agent's calls", async () => {
@@ -320,6 +334,11 @@ describe("reports and charging", () => {
     const user = await fundedUser(100n * ccMinor);
     const lease = await reserve(user, node.id, 2, 24);
     expect((await balances(user.accountId)).pendingDebits).toBeGreaterThan(0n);
+    // The book wakes at the deadline (not at the end of the lease's first hour).
+    const summary = await book(node.id).settleNow({ nodeId: node.id });
+    expect(summary.ok && summary.value.nextWakeMs).toBe(
+      Date.parse(String(lease.body.startedAt)) + 30 * 60_000,
+    );
     shift(29 * 60_000);
     await settle(node.id);
     expect((await leaseOf(user, lease.body.id)).status).toBe("paused");
@@ -386,6 +405,30 @@ describe("reports and charging", () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({ errors: [expect.objectContaining({ field: "leases.0.status" })] });
+  });
+
+  it("keep the agent's calls within their round-trip budgets", async () => {
+    const { node, agent } = await agentNode(farmer);
+    const user = await fundedUser(100n * ccMinor);
+    const lease = await reserve(user, node.id, 1, null);
+    const trips = async (request: () => Promise<{ status: number }>) => {
+      const before = databaseRoundTrips();
+      const response = await request();
+      expect(response.status).toBe(200);
+      return databaseRoundTrips() - before;
+    };
+    await assignmentsOf(agent.key, node.id); // the key verified and cached
+    // Answered by the book alone; a report mirrors its change; a heartbeat writes once (and mirrors a change).
+    expect(await trips(() => assignmentsOf(agent.key, node.id))).toBe(0);
+    expect(await trips(() => reportLease(agent.key, node.id, lease.body.id, "running"))).toBe(1);
+    expect(await trips(() => reportLease(agent.key, node.id, lease.body.id, "running"))).toBe(0);
+    const beat = (status: string) => () =>
+      call("POST", `/v1/nodes/${node.id}/heartbeat`, {
+        key: agent.key,
+        body: { leases: [{ leaseId: lease.body.id, status }] },
+      });
+    expect(await trips(beat("running"))).toBe(1);
+    expect(await trips(beat("failed"))).toBe(2);
   });
 
   it("leaves a node without an agent charged from acceptance, as before", async () => {
