@@ -187,7 +187,10 @@ async function showNodeLeases(nodeId) {
 async function loadInbox() {
   const inbox = document.getElementById("inbox-problem");
   const open = [];
+  const id = farmerId;
   for (const node of nodes.values()) {
+    // Signed out or switched farmer meanwhile: the rest is no longer the page's to ask.
+    if (farmerId !== id) return;
     const bids = await api(`/v1/nodes/${encodeURIComponent(node.id)}/bids`);
     open.push(...bids.data.filter((bid) => bid.status === "open"));
   }
