@@ -1,6 +1,7 @@
 // Proves conservation on nodes run by agents: over a randomised day of reservations, bids and the agents' reports (provisioning, running, failed, stopped, or none until the provisioning timeout), every CC a user paid is exactly what settlements charged, nothing is charged while a lease was not reported running, no hold is left behind and the ledger audit is clean; and concurrent reports of one lease (running and stopped racing) end it once, settle it once and release its hold once.
 import { beforeAll, describe, expect, it } from "vitest";
 import { audit } from "../../src/ledger/accounts";
+import { Prng } from "../../tools/sim/prng";
 import {
   agentNode,
   bid,
@@ -17,18 +18,6 @@ import {
 } from "../routes/market/support";
 import { balances, call, database, expectAuditClean, type Seeded, seedKey } from "../support/harness";
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 let farmer: Seeded;
 
 beforeAll(async () => {
@@ -40,7 +29,9 @@ describe("a randomised day on agents' nodes", () => {
   it("charges exactly what users paid, only for reported running time, and leaves no hold", {
     timeout: 120_000,
   }, async () => {
-    const next = random(20_261_205);
+    // Seeded (the simulation's generator), so a failure can be replayed.
+    const prng = new Prng(20_261_205);
+    const next = () => prng.next();
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const nodes = await Promise.all([0, 1].map(() => agentNode(farmer)));
     const users = await Promise.all(Array.from({ length: 4 }, () => fundedUser(40n * ccMinor)));

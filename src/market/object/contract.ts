@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { recordedResponseSchema } from "../../kit/db/idempotency";
-import { figureText } from "../../kit/http/figures";
+import { sliceFigures } from "../../kit/http/figures";
 import { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema } from "../../kit/ids";
 import { Dec, formatAmount } from "../../ledger/core/money";
 import type {
@@ -421,14 +421,18 @@ export type ReportedLeases = {
   }[];
 };
 
-const lowerResources = (slice: SliceResources, slices: number) => ({
-  cores: figureText(new Dec(slice.cores).mul(slices), "cores", "floor"),
-  passmark: figureText(new Dec(slice.passmark).mul(slices), "passmark", "floor"),
-  memGb: figureText(new Dec(slice.memGb).mul(slices), "gb", "floor"),
-  ssdGb: figureText(new Dec(slice.ssdGb).mul(slices), "gb", "floor"),
-  aiGb: figureText(new Dec(slice.aiGb).mul(slices), "gb", "floor"),
-  tps: figureText(new Dec(slice.tps).mul(slices), "tokensPerSecond", "floor"),
-});
+/** What `slices` slices add up to, each figure rounded down as a slice's are (`sliceFigures`). */
+function leaseResources(slice: SliceResources, slices: number) {
+  const times = (figure: string) => new Dec(figure).mul(slices).toFixed();
+  return sliceFigures({
+    cores: times(slice.cores),
+    passmark: times(slice.passmark),
+    memGb: times(slice.memGb),
+    ssdGb: times(slice.ssdGb),
+    aiGb: times(slice.aiGb),
+    tps: times(slice.tps),
+  });
+}
 
 /** An assignment as the API and the live feed show it (`run`: whether the node must run it now). */
 export function assignmentJson(view: AssignmentView, slice: SliceResources | null) {
@@ -438,7 +442,7 @@ export function assignmentJson(view: AssignmentView, slice: SliceResources | nul
     kind: view.kind,
     slices: view.slices,
     sliceIndices: view.sliceIndices,
-    resources: slice === null ? null : lowerResources(slice, view.slices),
+    resources: slice === null ? null : leaseResources(slice, view.slices),
     run: view.status === "running" || view.pausedReason === "provisioning" || view.pausedReason === "failed",
     status: view.status,
     pausedReason: view.pausedReason,

@@ -38,7 +38,7 @@ export type NodeConfig = {
   band: PriceBand;
   /**
    * One slice's resources, for the assignments its agent is told (absent in books opened before
-   * node agents until the book reads its node's row again; see NodeBidBook `ensureLoaded`).
+   * node agents until the book reads its node's row again; see NodeBidBook `ensureSlice`).
    */
   slice?: SliceResources;
 };

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { agentStatuses, pausedReasons } from "../../market/core/bidbook/model";
 import { assignmentsPageMax } from "../../market/object/contract";
+import { sliceSchema } from "./schemas";
 
 /** A change cursor as text: a whole number (`"0"`: from scratch). */
 export const cursorTextSchema = z
@@ -26,18 +27,9 @@ export const assignmentQuerySchema = z.strictObject({
     }),
 });
 
-const resourcesSchema = z
-  .object({
-    cores: z.string(),
-    passmark: z.string(),
-    memGb: z.string(),
-    ssdGb: z.string(),
-    aiGb: z.string(),
-    tps: z.string(),
-  })
-  .openapi("AssignmentResources", {
-    description: "What the lease's slices add up to, each rounded down to its unit (as a slice's figures).",
-  });
+const resourcesSchema = z.object(sliceSchema.shape).openapi("AssignmentResources", {
+  description: "What the lease's slices add up to, each rounded down to its unit (as a slice's figures).",
+});
 
 export const assignmentSchema = z
   .object({

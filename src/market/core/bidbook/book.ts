@@ -508,8 +508,9 @@ export function endLease(book: BidBook, leaseId: string, nowMs: number): Result<
 /**
  * Sets the node's state. Leaving `online` (for `offline` or `maintenance`) pauses every running
  * lease (and every lease waiting for its agent) with reason node_offline; on-demand and package
- * leases keep their slices, interruptible ones do not. Returning to `online` resumes them: on-demand and package leases at once,
- * interruptible ones by the usual priority. The same state again changes nothing.
+ * leases keep their slices, interruptible ones do not. Returning to `online` resumes them:
+ * on-demand and package leases at once, interruptible ones by the usual priority (a node with an
+ * agent is handed them anew: agent.ts). The same state again changes nothing.
  */
 export function setState(book: BidBook, state: NodeState, nowMs: number): Result<Transition> {
   return transition(book, nowMs, (work) => {
