@@ -5,14 +5,16 @@
  * took offline for silence, so no heartbeat undoes it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
 import { jsonBody, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { nodeStates } from "../../market/core/bidbook/model";
-import { bookOf, liveCcUsd } from "../../market/flows/books";
-import { getNode, setAutoOffline } from "../../market/store/nodes";
-import { nodeJson, nodeParamsSchema, nodeSchema, requireOwnNode } from "./schemas";
+import { bookOf, ccUsdOf } from "../../market/flows/books";
+import { nodeStatement, setAutoOffline } from "../../market/store/nodes";
+import { readWithPeg } from "../../oracle/prices";
+import { nodeJson, nodeParamsSchema, nodeSchema, ownNodeFrom } from "./schemas";
 
 const bodySchema = z
   .strictObject({ state: z.enum(nodeStates as ["online", "offline", "maintenance"]) })
@@ -37,10 +39,15 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const db = c.get("db");
     const id = c.req.valid("param").id;
-    const node = await requireOwnNode(db, c.get("principal"), id);
-    orThrow(await bookOf(c.env, id).setState({ nodeId: id, state: c.req.valid("json").state }));
+    // The node and the peg: one round trip; the answer is that row with what the book now says.
+    const {
+      results: [nodeRead],
+      peg,
+    } = await readWithPeg(db, [nodeStatement(id)], now());
+    const node = ownNodeFrom(nodeRead, c.get("principal"), id);
+    const book = orThrow(await bookOf(c.env, id).setState({ nodeId: id, state: c.req.valid("json").state }));
     if (node.autoOfflineAtMs !== null) await setAutoOffline(db, id, null);
-    const updated = await getNode(db, id);
-    return c.json(nodeJson(updated ?? node, await liveCcUsd(db)), 200);
+    const updated = { ...node, state: book.state, freeSlices: book.freeSlices, autoOfflineAtMs: null };
+    return c.json(nodeJson(updated, ccUsdOf(peg)), 200);
   });
 }
