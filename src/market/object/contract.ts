@@ -8,6 +8,7 @@ import { recordedResponseSchema } from "../../kit/db/idempotency";
 import { sliceFigures } from "../../kit/http/figures";
 import { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema } from "../../kit/ids";
 import { Dec, formatAmount } from "../../ledger/core/money";
+import { holdStateSchema } from "../../ledger/core/transfers";
 import type {
   AgentReport,
   AgentStatus,
@@ -28,6 +29,7 @@ import {
 import { exactPriceCharsMax, parseExactPrice } from "../core/bidbook/rate";
 import type { SliceResources } from "../core/slices";
 import { type LeaseView, leaseSources } from "../core/views";
+import { type LeaseEndFacts, leaseEndRowsMax } from "../store/settlement";
 
 export { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema };
 export const ownerIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
@@ -198,6 +200,35 @@ export const bidsLookupSchema = z.strictObject({
 
 export const leaseRefSchema = z.strictObject({ nodeId: nodeIdSchema, leaseId: leaseIdSchema });
 export type LeaseRef = z.infer<typeof leaseRefSchema>;
+
+const minorUnits = z.bigint().min(0n);
+
+/** What the ending request read for the book to settle and release the lease in one write. */
+const leaseEndFactsSchema = z.strictObject({
+  holds: z.array(holdStateSchema).max(leaseEndRowsMax + 1),
+  written: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1).max(256),
+        owedMinor: minorUnits,
+        chargeMinor: minorUnits,
+        unpaidMinor: minorUnits,
+        farmerMinor: minorUnits,
+        burnMinor: minorUnits,
+        threefoldMinor: minorUnits,
+        burnTftMinor: minorUnits,
+        burnedTftMinor: minorUnits,
+      }),
+    )
+    .max(leaseEndRowsMax),
+  prices: z.strictObject({ ccUsd: decimalText, tftUsd: decimalText }).nullable(),
+  vaultAvailableMinor: z.bigint(),
+}) satisfies z.ZodType<LeaseEndFacts>;
+
+export const endLeaseSchema = leaseRefSchema.extend({ facts: leaseEndFactsSchema.optional() });
+
+/** An ended lease, and what its last periods charged when they were settled at once (else null). */
+export type EndedLease = LeaseView & { chargedMinor: bigint | null };
 
 export const leaseEventsSchema = z.strictObject({
   nodeId: nodeIdSchema,

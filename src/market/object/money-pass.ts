@@ -25,15 +25,47 @@ import { topUpFor } from "../core/funding";
 import { type LeaseParties, type LeaseSettlement, settleLeases } from "../store/settlement";
 import type { BookContext } from "./context";
 import { RunInRounds } from "./rounds";
-import { cc, type ExtraEvent, type Funding } from "./storage";
+import { type BookStorage, cc, type ExtraEvent, type Funding } from "./storage";
 import { isClosed } from "./views";
 
 /** Periods settled per lease in one pass (the rest follow in the next pass of the same run). */
-const periodsPerLeasePerPassMax = 48;
+export const periodsPerLeasePerPassMax = 48;
 /** Most passes of one money run (each settles up to `periodsPerLeasePerPassMax` periods per lease). */
 const passesPerRunMax = 50;
 /** Compact the book once it holds this many closed records. */
 const closedRecordsBeforeCompact = 256;
+
+/** Who pays and who is paid for a lease of this book, and the holds behind it. */
+export function leaseParties(state: BookStorage, lease: Lease): LeaseParties {
+  const config = state.requireConfig();
+  const funding = state.funding.get(lease.id);
+  return {
+    leaseId: lease.id,
+    nodeId: config.nodeId,
+    farmerId: config.farmerId,
+    farmerAccountId: config.payoutAccountId,
+    payerAccountId: funding?.payerAccountId ?? lease.accountId,
+    holdIds: funding?.holdIds ?? [],
+  };
+}
+
+/** The book's record that a closed record's holds were released (`kept`: those to retry). */
+export function releasedEvent(funding: Funding, kept: readonly string[], nowMs: number): ExtraEvent {
+  return {
+    type: "released",
+    ...(isBidId(funding.id) ? { bidId: funding.id } : { leaseId: funding.id }),
+    atMs: nowMs,
+    detail:
+      kept.length === 0
+        ? `what was left of ${funding.holdIds.join(", ")} went back to ${funding.payerAccountId}`
+        : `release of ${kept.join(", ")} will be retried`,
+    details: {
+      holdIds: funding.holdIds.join(","),
+      retryHoldIds: kept.length === 0 ? null : kept.join(","),
+      accountId: funding.payerAccountId,
+    },
+  };
+}
 
 export class MoneyPass {
   private readonly runs = new RunInRounds(() => this.pass(), passesPerRunMax);
@@ -86,19 +118,6 @@ export class MoneyPass {
     this.book.state.commit(matched.value);
   }
 
-  private partiesOf(lease: Lease): LeaseParties {
-    const config = this.book.state.requireConfig();
-    const funding = this.book.state.funding.get(lease.id);
-    return {
-      leaseId: lease.id,
-      nodeId: config.nodeId,
-      farmerId: config.farmerId,
-      farmerAccountId: config.payoutAccountId,
-      payerAccountId: funding?.payerAccountId ?? lease.accountId,
-      holdIds: funding?.holdIds ?? [],
-    };
-  }
-
   /** Settles every due period and records each in the book; failures are logged as events once. */
   private async settleDue(): Promise<void> {
     const { state, db, market } = this.book;
@@ -108,7 +127,11 @@ export class MoneyPass {
       const due = duePeriods(lease, nowMs, settlementPeriodMsDefault);
       if (due.length === 0) continue;
       if (due.length > periodsPerLeasePerPassMax) this.runs.repeat();
-      works.push({ lease, parties: this.partiesOf(lease), periods: due.slice(0, periodsPerLeasePerPassMax) });
+      works.push({
+        lease,
+        parties: leaseParties(state, lease),
+        periods: due.slice(0, periodsPerLeasePerPassMax),
+      });
     }
     if (works.length === 0) return;
     const results = await settleLeases(db, works, { nowMs, parameters: market.parameters });
@@ -174,20 +197,7 @@ export class MoneyPass {
           this.book.alarm.lastPassFailed = true;
         }
       }
-      const event: ExtraEvent = {
-        type: "released",
-        ...(isBidId(funding.id) ? { bidId: funding.id } : { leaseId: funding.id }),
-        atMs: nowMs,
-        detail:
-          kept.length === 0
-            ? `what was left of ${funding.holdIds.join(", ")} went back to ${funding.payerAccountId}`
-            : `release of ${kept.join(", ")} will be retried`,
-        details: {
-          holdIds: funding.holdIds.join(","),
-          retryHoldIds: kept.length === 0 ? null : kept.join(","),
-          accountId: funding.payerAccountId,
-        },
-      };
+      const event = releasedEvent(funding, kept, nowMs);
       const current = state.funding.get(funding.id);
       invariant(current !== undefined, `funding ${funding.id} vanished during its release`);
       state.saveFunding([{ ...current, holdIds: kept }], [event]);

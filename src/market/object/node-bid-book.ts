@@ -37,7 +37,6 @@ import {
   type BidBook,
   bindAgent,
   cancelBid,
-  endLease,
   rejectBid,
   reportLease,
   setPrices,
@@ -57,7 +56,9 @@ import {
   type BookView,
   bidActionSchema,
   bidsLookupSchema,
+  type EndedLease,
   type EventView,
+  endLeaseSchema,
   leaseEventsSchema,
   leaseRefSchema,
   openBookSchema,
@@ -72,6 +73,7 @@ import {
   setPricesSchema,
   setStateSchema,
 } from "./contract";
+import { endLeaseExclusive } from "./lease-end";
 import { BookMirror } from "./mirror";
 import { MoneyPass } from "./money-pass";
 import { bookFromNode, listedCcPrice, openFromNode, sliceOf } from "./open";
@@ -328,14 +330,20 @@ export class NodeBidBook extends DurableObject<Env> {
     return after ? ok(bidView(this.state, after)) : fail("INTERNAL", "the bid is missing");
   }
 
-  /** Ends a lease now: settles its last period and releases what its holds have left. */
-  async endLease(input: z.input<typeof leaseRefSchema>): Promise<Result<LeaseView>> {
-    const loaded = await this.parseAndLoad(leaseRefSchema, input);
+  /**
+   * Ends a lease now: settles its last period and releases what its holds have left — in one
+   * write when the caller read the facts for it (./lease-end.ts), else by the money pass.
+   */
+  async endLease(input: z.input<typeof endLeaseSchema>): Promise<Result<EndedLease>> {
+    const loaded = await this.parseAndLoad(endLeaseSchema, input);
     if (!loaded.ok) return loaded;
     const { request } = loaded.value;
-    const ended = await this.change((book, nowMs) => endLease(book, request.leaseId, nowMs));
+    const ended = await this.exclusive(() => endLeaseExclusive(this.context, request.leaseId, request.facts));
     if (!ended.ok) return ended;
-    return this.getLease(request);
+    if (ended.value.chargedMinor === null) await this.money.request();
+    else await this.alarmClock.schedule();
+    const lease = await this.getLease({ nodeId: request.nodeId, leaseId: request.leaseId });
+    return lease.ok ? ok({ ...lease.value, chargedMinor: ended.value.chargedMinor }) : lease;
   }
 
   /** A lease of this book. */

@@ -23,8 +23,16 @@ function leaseFromRow(row: Row): LeaseRow {
 }
 
 export async function getLeaseRow(client: Client, id: string): Promise<LeaseRow | null> {
-  const result = await client.execute({ sql: "SELECT * FROM leases WHERE id = ?", args: [id] });
-  const row = result.rows[0];
+  return leaseRowFrom(await client.execute(leaseRowStatement(id)));
+}
+
+/** The read of a lease's mirror row (to batch with other reads), and its reading. */
+export function leaseRowStatement(id: string): InStatement {
+  return { sql: "SELECT * FROM leases WHERE id = ?", args: [id] };
+}
+
+export function leaseRowFrom(result: ResultSet | undefined): LeaseRow | null {
+  const row = result?.rows[0];
   return row ? leaseFromRow(row) : null;
 }
 

@@ -28,7 +28,9 @@
  * is retried lease by lease so one lease's trouble never holds back the others.
  */
 import type { Client, InStatement, ResultSet } from "@libsql/client";
+import { bidHoldId, voidId } from "../../kit/ids";
 import { type Failure, fail } from "../../kit/result";
+import type { HoldState, TransferRequest } from "../../ledger/core/transfers";
 import {
   escrowAccountId,
   type HoldInfo,
@@ -37,7 +39,7 @@ import {
   loadHolds,
   treasuryAccountId,
 } from "../../ledger/holds";
-import { createTransfers } from "../../ledger/store";
+import { createTransfers, transferHoldsFrom } from "../../ledger/store";
 import { currentPeg, type Peg, pegFrom, pegStatements } from "../../oracle/prices";
 import type { SettlementPeriod } from "../core/bidbook/settlement";
 import type { MarketParameters } from "../core/parameters";
@@ -167,32 +169,59 @@ function existingStatements(works: readonly SettlementWork[]): InStatement[] {
   return statements;
 }
 
+/** A `settlements` row's figures, as read (minor units). */
+export type WrittenSettlement = {
+  id: string;
+  owedMinor: bigint;
+  chargeMinor: bigint;
+  unpaidMinor: bigint;
+  farmerMinor: bigint;
+  burnMinor: bigint;
+  threefoldMinor: bigint;
+  burnTftMinor: bigint;
+  burnedTftMinor: bigint;
+};
+
+function writtenSettlementsFrom(results: readonly ResultSet[]): WrittenSettlement[] {
+  return results
+    .flatMap((result) => result.rows)
+    .map((row) => {
+      const minor = (name: string) => BigInt(row[name] as bigint);
+      return {
+        id: String(row.id),
+        owedMinor: minor("owed_minor"),
+        chargeMinor: minor("charge_minor"),
+        unpaidMinor: minor("unpaid_minor"),
+        farmerMinor: minor("farmer_minor"),
+        burnMinor: minor("burn_minor"),
+        threefoldMinor: minor("threefold_minor"),
+        burnTftMinor: minor("burn_tft_minor"),
+        burnedTftMinor: minor("burned_tft_minor"),
+      };
+    });
+}
+
+/** The written settlements of `works`' periods, by id, as figures of their periods (others are ignored). */
+export function existingFigures(
+  works: readonly SettlementWork[],
+  written: readonly WrittenSettlement[],
+): Map<string, PeriodFigures> {
+  const periods = new Map<string, SettlementPeriod>();
+  for (const work of works) for (const period of work.periods) periods.set(period.settlementId, period);
+  const found = new Map<string, PeriodFigures>();
+  for (const { id, ...figures } of written) {
+    const period = periods.get(id);
+    if (period) found.set(id, { period, ...figures, alreadySettled: true });
+  }
+  return found;
+}
+
 /** The settlements `existingStatements` found, by id, as figures of their periods. */
 function existingFrom(
   works: readonly SettlementWork[],
   results: readonly ResultSet[],
 ): Map<string, PeriodFigures> {
-  const periods = new Map<string, SettlementPeriod>();
-  for (const work of works) for (const period of work.periods) periods.set(period.settlementId, period);
-  const found = new Map<string, PeriodFigures>();
-  for (const row of results.flatMap((result) => result.rows)) {
-    const period = periods.get(String(row.id));
-    if (!period) continue;
-    const minor = (name: string) => BigInt(row[name] as bigint);
-    found.set(String(row.id), {
-      period,
-      owedMinor: minor("owed_minor"),
-      chargeMinor: minor("charge_minor"),
-      unpaidMinor: minor("unpaid_minor"),
-      farmerMinor: minor("farmer_minor"),
-      burnMinor: minor("burn_minor"),
-      threefoldMinor: minor("threefold_minor"),
-      burnTftMinor: minor("burn_tft_minor"),
-      burnedTftMinor: minor("burned_tft_minor"),
-      alreadySettled: true,
-    });
-  }
-  return found;
+  return existingFigures(works, writtenSettlementsFrom(results));
 }
 
 async function existingSettlements(
@@ -349,4 +378,139 @@ export async function settleLeases(
   }
   await flush();
   return results;
+}
+
+// ---------------------------------------------------------------- a lease's end in one write
+
+/** Most holds of one lease, and written settlements past its mirrored settled-through time, the end's read takes. */
+export const leaseEndRowsMax = 200;
+
+/**
+ * What ending a lease needs to settle its last periods and release its holds in one write, read
+ * in the ending request's one read (`leaseEndQuery`): the holds that may fund the lease (its own,
+ * `hold_<lease>_…`, and those of the bid it came from), the settlements written past the lease
+ * row's settled-through time, the peg's prices and the vault's available TFT. A copy gone stale
+ * by the write is harmless: the database refuses the write, and the book's money pass settles
+ * the lease instead, reading afresh.
+ */
+export type LeaseEndFacts = {
+  holds: HoldState[];
+  written: WrittenSettlement[];
+  prices: Prices;
+  vaultAvailableMinor: bigint;
+};
+
+/** The statements of a lease's end facts (to batch with the request's other reads), and their reading. */
+export function leaseEndQuery(
+  leaseId: string,
+  nowMs: number,
+): { statements: InStatement[]; read: (results: readonly ResultSet[]) => LeaseEndFacts } {
+  const ownPrefix = `hold_${leaseId}_`;
+  const bidHold = leaseId.startsWith("lse_") ? bidHoldId(`bid_${leaseId.slice(4)}`) : "";
+  const statements: InStatement[] = [
+    {
+      // Two index lookups on the holds' key: the lease's own holds by prefix, the bid's by id.
+      sql: `SELECT * FROM (SELECT * FROM holds WHERE id > ? AND id < ? LIMIT ${leaseEndRowsMax})
+            UNION ALL SELECT * FROM holds WHERE id = ?`,
+      args: [ownPrefix, `${ownPrefix}~`, bidHold],
+    },
+    {
+      sql: `SELECT ${settlementColumns} FROM settlements
+            WHERE lease_id = ? AND period_end > COALESCE((SELECT settled_through FROM leases WHERE id = ?), 0)
+            ORDER BY period_index LIMIT ${leaseEndRowsMax}`,
+      args: [leaseId, leaseId],
+    },
+    ...pegStatements(nowMs),
+    vaultStatement(),
+  ];
+  const read = (results: readonly ResultSet[]): LeaseEndFacts => ({
+    holds: [...transferHoldsFrom(results[0]).values()],
+    written: writtenSettlementsFrom(results.slice(1, 2)),
+    prices: pricesOf(pegFrom(results.slice(2, 4), nowMs)),
+    vaultAvailableMinor: vaultFrom(results[4]),
+  });
+  return { statements, read };
+}
+
+/** An ended lease's last settlement and release, planned from its end facts. */
+export type LeaseEndPlan = {
+  plan: LeasePlan;
+  /** The lease's holds the write closes: drawn to nothing, or what they have left released. */
+  closedHoldIds: string[];
+  /** What the last periods charge, beyond what the lease was charged before. */
+  chargedMinor: bigint;
+};
+
+/** Plans an ended lease's due periods (`work`) and the release of every hold the facts show pending. */
+export function planLeaseEnd(
+  work: SettlementWork,
+  facts: LeaseEndFacts,
+  options: { nowMs: number; parameters: MarketParameters },
+): LeaseEndPlan & { context: PlanContext; requests: TransferRequest[] } {
+  const context: PlanContext = {
+    nowMs: options.nowMs,
+    parameters: options.parameters,
+    prices: facts.prices,
+    accounts,
+    vault: { availableMinor: facts.vaultAvailableMinor },
+    existing: existingFigures([work], facts.written),
+  };
+  const holdsNow = new Map(
+    facts.holds.map((hold) => [
+      hold.id,
+      {
+        id: hold.id,
+        remainingMinor: hold.remainingMinor,
+        status: hold.status,
+        expiresAtMs: hold.expiresAtMs,
+      },
+    ]),
+  );
+  const plan = planLease(work, holdsNow, context, { collectShortfall: true, burnFromVault: true });
+  const releasing = [...plan.holds.values()].filter(
+    (hold) => hold.status === "pending" && hold.remainingMinor > 0n,
+  );
+  const requests: TransferRequest[] = [
+    ...plan.requests,
+    ...releasing.map((hold) => ({
+      type: "void_pending" as const,
+      id: voidId(hold.id),
+      pendingId: hold.id,
+      code: "lease_hold_released",
+    })),
+  ];
+  return {
+    plan,
+    context,
+    requests,
+    closedHoldIds: [...plan.holds.keys()],
+    chargedMinor: plan.settled.reduce((sum, { figures }) => sum + figures.chargeMinor, 0n),
+  };
+}
+
+/**
+ * Writes a lease end's plan — its settlements, their records and the release of its holds — with
+ * `extra` (the book's mirror of the change) in one atomic write. Null when it was written; else
+ * why not (nothing was written, or — when the database's answer was lost — perhaps all of it;
+ * either way the money pass finds out).
+ */
+export async function writeLeaseEnd(
+  client: Client,
+  planned: ReturnType<typeof planLeaseEnd>,
+  facts: LeaseEndFacts,
+  extra: readonly InStatement[],
+): Promise<Failure | null> {
+  const statements = [...recordsOf(planned.plan, planned.context), ...extra];
+  if (planned.requests.length === 0) {
+    await client.batch(statements, "write");
+    return null;
+  }
+  const holds = new Map(facts.holds.map((hold) => [hold.id, hold]));
+  const written = await createTransfers(
+    client,
+    planned.requests,
+    { nowMs: planned.context.nowMs, holds },
+    statements,
+  );
+  return written.ok ? null : written;
 }

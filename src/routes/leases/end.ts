@@ -3,13 +3,15 @@
  * and what its holds have left goes back to the payer. Its payer's owner or an admin.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
 import { jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { bookOf } from "../../market/flows/books";
-import { getLeaseRow } from "../../market/store/leases";
-import { leaseParamsSchema, requireVisibleLease } from "./get";
+import { getLeaseRow, leaseRowFrom, leaseRowStatement } from "../../market/store/leases";
+import { leaseEndQuery } from "../../market/store/settlement";
+import { leaseParamsSchema, visibleLease } from "./get";
 import { leaseJson, leaseSchema } from "./schemas";
 
 const route = createRoute({
@@ -31,12 +33,23 @@ export function register(app: App) {
   app.openapi(route, async (c) => {
     const db = c.get("db");
     const principal = c.get("principal");
-    const row = await requireVisibleLease(db, principal, c.req.valid("param").id);
+    const { id } = c.req.valid("param");
+    // One read: the lease, and what its book needs to settle and release it in one write.
+    const end = leaseEndQuery(id, now());
+    const results = await db.batch([leaseRowStatement(id), ...end.statements], "read");
+    const row = visibleLease(principal, id, leaseRowFrom(results[0]));
     if (principal.role !== "admin" && principal.ownerId !== row.ownerId) {
       throw new ApiError("FORBIDDEN", "Only the lease's payer ends it");
     }
-    const ended = orThrow(await bookOf(c.env, row.nodeId).endLease({ nodeId: row.nodeId, leaseId: row.id }));
-    const after = await getLeaseRow(db, row.id);
-    return c.json(leaseJson(ended, after?.chargedMinor ?? row.chargedMinor), 200);
+    const facts = end.read(results.slice(1));
+    const ended = orThrow(
+      await bookOf(c.env, row.nodeId).endLease({ nodeId: row.nodeId, leaseId: row.id, facts }),
+    );
+    // Settled by the money pass instead (the write was refused): what it charged is read back.
+    const charged =
+      ended.chargedMinor === null
+        ? ((await getLeaseRow(db, row.id))?.chargedMinor ?? row.chargedMinor)
+        : row.chargedMinor + ended.chargedMinor;
+    return c.json(leaseJson(ended, charged), 200);
   });
 }

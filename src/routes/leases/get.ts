@@ -17,7 +17,11 @@ export const leaseParamsSchema = z.strictObject({ id: leaseIdParamSchema });
 
 /** The lease's mirror row, or 404; 403 unless the principal pays for it, farms it, or is an admin. */
 export async function requireVisibleLease(db: Client, principal: Principal, id: string): Promise<LeaseRow> {
-  const row = await getLeaseRow(db, id);
+  return visibleLease(principal, id, await getLeaseRow(db, id));
+}
+
+/** `row` (lease `id`'s, as read), or 404; 403 unless the principal pays for it, farms it, or is an admin. */
+export function visibleLease(principal: Principal, id: string, row: LeaseRow | null): LeaseRow {
   if (!row) throw new ApiError("NOT_FOUND", `No lease ${id}`);
   if (principal.role !== "admin" && principal.ownerId !== row.ownerId && principal.ownerId !== row.farmerId) {
     throw new ApiError("FORBIDDEN", "This lease belongs to another owner");

@@ -711,7 +711,6 @@ const recipes: Record<string, Recipe> = {
  * - the ledger audit is an admin's full scan, paged, that asks every node's book between its reads.
  */
 const overTarget: Record<string, number> = {
-  endLease: 8,
   rejectNodeBid: 3,
   commitToBidPackage: 4,
   // The audit reads the nodes 500 and the holds 1,000 to a page: one more round trip each time the
