@@ -14,6 +14,7 @@ import { invariant } from "../../kit/errors";
 import { bidHoldId } from "../../kit/ids";
 import { type Failure, fail, ok, type Result } from "../../kit/result";
 import { bidHoldCode, type HoldRequest, loadHolds, placeHolds, releaseHold } from "../../ledger/holds";
+import type { MarketConfig } from "../config";
 import { type Bid, type BidBook, placeBids } from "../core/bidbook";
 import { chargeForUsage } from "../core/revenue";
 import type { BookContext } from "./context";
@@ -311,17 +312,22 @@ export class BidWriter {
   /** The hold behind a bid: one prepaid window at the bid's price, for as long as it may stay open. */
   private holdRequest(request: PlaceBidInput, record: InStatement[]): HoldRequest {
     const { market } = this.book;
-    const amountMinor = chargeForUsage(request.priceCcPerSliceHour, request.slices, market.prepaidWindowMs);
     return {
       holdId: bidHoldId(request.bidId),
       payerAccountId: request.payerAccountId,
-      amountMinor: amountMinor > 0n ? amountMinor : 1n,
+      amountMinor: bidHoldMinor(request.priceCcPerSliceHour, request.slices, market),
       timeoutMs: request.openMs + market.prepaidWindowMs + market.holdSlackMs,
       code: bidHoldCode,
       metadata: { bidId: request.bidId, nodeId: request.nodeId },
       with: record,
     };
   }
+}
+
+/** What a bid's hold holds: one prepaid window at the bid's price (at least one minor unit). */
+export function bidHoldMinor(priceCcPerSliceHour: string, slices: number, market: MarketConfig): bigint {
+  const amountMinor = chargeForUsage(priceCcPerSliceHour, slices, market.prepaidWindowMs);
+  return amountMinor > 0n ? amountMinor : 1n;
 }
 
 /** The book's inputs for bids taken at `nowMs`. */

@@ -47,6 +47,7 @@ import type { BookAuditView, LeaseView } from "../core/views";
 import { getNode } from "../store/nodes";
 import { AgentFeed } from "./agent-feed";
 import { BookAlarm, nextWakeMs } from "./alarm";
+import { releaseBidHolds } from "./bid-release";
 import { BidWriter } from "./bid-writer";
 import type { BookContext } from "./context";
 import {
@@ -314,7 +315,9 @@ export class NodeBidBook extends DurableObject<Env> {
       const allowed = this.checkFarmer(request.asFarmer ?? null);
       if (!allowed.ok) return allowed;
     }
-    const done = await this.change((book, nowMs) => {
+    const done = await this.exclusive(async (): Promise<Result<{ released: boolean }>> => {
+      const nowMs = now();
+      const book = this.state.requireBook();
       const bid = book.bids.find((candidate) => candidate.id === request.bidId);
       if (!bid) return fail("NOT_FOUND", `No bid ${request.bidId} on this node`, "bidId");
       if (request.action === "cancel" && !request.asAdmin) {
@@ -323,9 +326,19 @@ export class NodeBidBook extends DurableObject<Env> {
       }
       const action =
         request.action === "accept" ? acceptBid : request.action === "reject" ? rejectBid : cancelBid;
-      return action(book, request.bidId, nowMs);
+      const transition = action(book, request.bidId, nowMs);
+      if (!transition.ok) return transition;
+      this.state.commit(transition.value);
+      // A closed bid's hold goes back in this change's one write (./bid-release.ts).
+      const released =
+        request.action !== "accept" && (await releaseBidHolds(this.context, request.bidId, nowMs));
+      return ok({ released });
     });
     if (!done.ok) return done;
+    if (done.value.released) {
+      if (this.state.mirrorDirty) await this.mirror.flush();
+      await this.alarmClock.schedule();
+    } else await this.money.request();
     const after = this.state.requireBook().bids.find((candidate) => candidate.id === request.bidId);
     return after ? ok(bidView(this.state, after)) : fail("INTERNAL", "the bid is missing");
   }

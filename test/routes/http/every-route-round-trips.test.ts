@@ -703,15 +703,11 @@ const recipes: Record<string, Recipe> = {
 /**
  * Over the target today (reads 1, the rest 2), with the figure measured here: the open part of
  * the round-trip work, each kept from growing. Why, in short:
- * - rejecting a bid: the book commits, then its money pass releases the bid's hold (a read and a
- *   write); ending a lease also settles its last period and the route
- *   reads the row back;
  * - a bid package's commitment and an accepted capacity offer claim their row (the package's room,
  *   the request's lock) before the book reserves, and record the outcome after it;
  * - the ledger audit is an admin's full scan, paged, that asks every node's book between its reads.
  */
 const overTarget: Record<string, number> = {
-  rejectNodeBid: 3,
   commitToBidPackage: 4,
   // The audit reads the nodes 500 and the holds 1,000 to a page: one more round trip each time the
   // suite's shared database passes a multiple (the node agents' tests took it past 500 nodes).
