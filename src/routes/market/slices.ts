@@ -14,7 +14,7 @@ import { Dec } from "../../ledger/core/money";
 import { hourMs, marketConfig } from "../../market/config";
 import { nodeStates } from "../../market/core/bidbook/model";
 import { scaledFloor } from "../../market/core/quote";
-import { ccUsdOf } from "../../market/flows/books";
+import { ccUsdOf, recentListingCcUsd, rememberListingCcUsd } from "../../market/flows/books";
 import {
   type ListingCursor,
   type ListingFilters,
@@ -160,10 +160,12 @@ export function register(app: App) {
     const query = c.req.valid("query");
     const nowMs = now();
     const currency = marketConfig(c.env).parameters.bandCurrency;
-    // A CC price limit in a USD band is converted at the peg before the listing is read (two
-    // round trips); every other listing is read with the peg in one.
+    // A CC price limit in a USD band is converted at the peg before the listing is read: at the
+    // one a listing of this isolate read in the last 30 s, else read first (two round trips).
+    // Every other listing is read with the peg in one.
     const pegFirst = query.maxPriceCcPerSliceHour !== undefined && currency === "USD";
-    const early = pegFirst ? ccUsdOf(await currentPeg(db, nowMs)) : null;
+    const recent = pegFirst ? recentListingCcUsd(nowMs) : undefined;
+    const early = !pegFirst ? null : recent ? recent.value : ccUsdOf(await currentPeg(db, nowMs));
     const listing = listMarketQuery(
       filtersOf(query, maxPriceHourNanoOf(query, currency, early)),
       query.sort,
@@ -178,6 +180,7 @@ export function register(app: App) {
       page = listing.read(results[0]!);
       ccUsd = ccUsdOf(peg);
     }
+    if (recent === undefined) rememberListingCcUsd(ccUsd, nowMs);
     return c.json(
       {
         data: page.nodes.map((node) => nodeJson(node, ccUsd)),

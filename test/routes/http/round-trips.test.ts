@@ -1,6 +1,7 @@
 // Proves the request path's round-trip budget: with a warm isolate (the key verified once), each route below takes at most its budget of database round trips, counted at the database client's fetch (every libSQL HTTP request, one query or one batch, is one round trip; the Durable Objects' requests count too, as they share the isolate). Reads take one; a replayed or conflicting Idempotency-Key on a batched route is answered from the first read, moving nothing.
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseRoundTrips } from "../../../src/kit/db/client";
+import { listingCcUsdMaxAgeMs } from "../../../src/market/flows/books";
 import {
   contributeUsdc,
   createPool,
@@ -23,7 +24,7 @@ import {
   stripeEvent,
   uniqueId,
 } from "../credits/support";
-import { fundedUser, idempotencyKey, type NodeBody, registerNode, setPeg } from "../market/support";
+import { fundedUser, idempotencyKey, type NodeBody, registerNode, setPeg, shift } from "../market/support";
 
 let user: Seeded & { accountId: string };
 let farmer: Seeded;
@@ -128,6 +129,14 @@ const routes: { name: string; budget: number; status: number; request: () => () 
       budget: 1,
       status: 200,
       request: () => () => call("GET", "/v1/market/slices?minMemGb=1&sort=price", { key: user.key }),
+    },
+    {
+      // The band is in USD here: the CC limit is converted at the peg a listing of this isolate
+      // read at most 30 s ago (the warming call).
+      name: "GET /v1/market/slices with a CC price limit",
+      budget: 1,
+      status: 200,
+      request: () => () => call("GET", "/v1/market/slices?maxPriceCcPerSliceHour=5", { key: user.key }),
     },
     {
       name: "GET /v1/nodes/{id}",
@@ -338,6 +347,22 @@ describe("ending a lease", () => {
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(response.body.status).toBe("ended");
     expect(trips).toBeLessThanOrEqual(endLeaseBudget);
+  });
+});
+
+describe("a market listing with a CC price limit in a USD band", () => {
+  it("reads the peg first when this isolate has none younger than 30 s", async () => {
+    await call("GET", "/v1/market/slices?limit=1"); // a listing reads the peg with it
+    const warm = await measured(() => call("GET", "/v1/market/slices?maxPriceCcPerSliceHour=5"));
+    expect(warm.response.status).toBe(200);
+    expect(warm.trips).toBe(1);
+    shift(listingCcUsdMaxAgeMs);
+    const cold = await measured(() =>
+      call<{ ccUsd: string | null }>("GET", "/v1/market/slices?maxPriceCcPerSliceHour=5"),
+    );
+    expect(cold.response.status).toBe(200);
+    expect(cold.trips).toBe(2);
+    expect(cold.response.body.ccUsd).toBe((warm.response.body as { ccUsd: string | null }).ccUsd);
   });
 });
 
