@@ -396,6 +396,8 @@ export const reportLeasesSchema = z.strictObject({
   /** Refuse at the first report the book cannot apply (one report), or skip those (a heartbeat's view). */
   strict: z.boolean(),
   reports: z.array(leaseReportSchema).max(leasesPerBookMax),
+  /** With one `stopped` report: what its end needs, read by the caller (see `endLeaseSchema`). */
+  facts: leaseEndFactsSchema.optional(),
 });
 
 /** The agent's word on an assigned lease, as the book keeps it. */

@@ -31,12 +31,16 @@ export async function endLeaseExclusive(
   if (!ended.ok) return ended;
   state.commit(ended.value);
   if (facts === undefined) return ok({ chargedMinor: null });
-  const settled = await settleAtOnce(book, leaseId, facts, ended.value, nowMs, dirtyBefore);
+  const settled = await settleEndedAtOnce(book, leaseId, facts, ended.value, nowMs, dirtyBefore);
   return ok({ chargedMinor: settled.ok ? settled.value : null });
 }
 
-/** The last periods' settlement and the holds' release in one write (see the module comment). */
-async function settleAtOnce(
+/**
+ * The last periods' settlement and the holds' release of a lease that `ended` just ended (committed
+ * at `nowMs`), in one write (see the module comment); `dirtyBefore`: whether the mirror waited for a
+ * flush before that commit. Fails, having recorded nothing, when it is left to the money pass.
+ */
+export async function settleEndedAtOnce(
   book: BookContext,
   leaseId: string,
   facts: LeaseEndFacts,

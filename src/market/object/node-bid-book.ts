@@ -74,7 +74,7 @@ import {
   setPricesSchema,
   setStateSchema,
 } from "./contract";
-import { endLeaseExclusive } from "./lease-end";
+import { endLeaseExclusive, settleEndedAtOnce } from "./lease-end";
 import { BookMirror } from "./mirror";
 import { MoneyPass } from "./money-pass";
 import { bookFromNode, listedCcPrice, openFromNode, sliceOf } from "./open";
@@ -493,22 +493,38 @@ export class NodeBidBook extends DurableObject<Env> {
   async reportLeases(input: z.input<typeof reportLeasesSchema>): Promise<Result<ReportedLeases>> {
     const loaded = await this.parseAndLoad(reportLeasesSchema, input);
     if (!loaded.ok) return loaded;
-    const { nodeId, reports, strict, asFarmer } = loaded.value.request;
+    const { nodeId, reports, strict, asFarmer, facts } = loaded.value.request;
     const allowed = this.checkFarmer(asFarmer);
     if (!allowed.ok) return allowed;
-    const applied = await this.exclusive((): Result<ReportedLeases> => {
+    let settledAtOnce = false;
+    const applied = await this.exclusive(async (): Promise<Result<ReportedLeases>> => {
       const leases: ReportedLeases["leases"] = [];
       for (const report of reports) {
         const book = this.state.requireBook();
         const lease = book.leases.find((candidate) => candidate.id === report.leaseId);
         const unchanged = lease?.agent?.status === report.status && lease.status !== "ended";
-        const transition = unchanged ? null : reportLease(book, report.leaseId, report.status, now());
+        const nowMs = now();
+        const transition = unchanged ? null : reportLease(book, report.leaseId, report.status, nowMs);
         if (transition !== null && !transition.ok) {
           if (strict) return transition;
           continue;
         }
+        const dirtyBefore = this.state.mirrorDirty;
         if (transition !== null) this.state.commit(transition.value);
         const after = this.state.requireBook().leases.find((candidate) => candidate.id === report.leaseId);
+        // A lease its agent stopped, reported alone with the facts of its end: settled and
+        // released in one write, as `endLease` does (./lease-end.ts).
+        if (facts !== undefined && reports.length === 1 && transition !== null && after?.status === "ended") {
+          const settled = await settleEndedAtOnce(
+            this.context,
+            report.leaseId,
+            facts,
+            transition.value,
+            nowMs,
+            dirtyBefore,
+          );
+          settledAtOnce = settled.ok;
+        }
         if (after !== undefined) {
           leases.push({
             leaseId: after.id,
@@ -521,7 +537,8 @@ export class NodeBidBook extends DurableObject<Env> {
       return ok({ nodeId, leases });
     });
     if (!applied.ok) return applied;
-    if (applied.value.leases.some((lease) => lease.status === "ended")) await this.money.request();
+    if (!settledAtOnce && applied.value.leases.some((lease) => lease.status === "ended"))
+      await this.money.request();
     else {
       if (this.state.mirrorDirty) await this.mirror.flush();
       await this.alarmClock.schedule();

@@ -7,12 +7,14 @@
  * nothing. The node's key, its farmer's, or an admin's.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { now } from "../../kit/clock";
 import { orThrow } from "../../kit/http/errors";
 import { requireRoles } from "../../kit/http/middleware";
 import { jsonBody, jsonResponse, noQuerySchema, problemResponses } from "../../kit/http/schemas";
 import type { App } from "../../kit/http/types";
 import { agentReports, agentStatuses, pausedReasons } from "../../market/core/bidbook/model";
 import { bookOf } from "../../market/flows/books";
+import { leaseEndQuery } from "../../market/store/settlement";
 import { leaseIdParamSchema } from "../leases/schemas";
 import { agentCaller, nodeIdParamSchema } from "./schemas";
 
@@ -59,12 +61,16 @@ export function register(app: App) {
     const { id, leaseId } = c.req.valid("param");
     const asFarmer = agentCaller(c.get("principal"), id);
     const status = c.req.valid("json").status as (typeof agentReports)[number];
+    // A stopped lease ends: its book settles and releases it in one write from these facts.
+    const end = status === "stopped" ? leaseEndQuery(leaseId, now()) : null;
+    const facts = end === null ? undefined : end.read(await c.get("db").batch(end.statements, "read"));
     const reported = orThrow(
       await bookOf(c.env, id).reportLeases({
         nodeId: id,
         asFarmer,
         strict: true,
         reports: [{ leaseId, status }],
+        ...(facts === undefined ? {} : { facts }),
       }),
     );
     const lease = reported.leases[0];

@@ -10,6 +10,7 @@ import { formatAmount } from "../../../src/ledger/core/money";
 import { leaseEndQuery } from "../../../src/market/store/settlement";
 import { call, database, type Seeded, seedKey } from "../../support/harness";
 import {
+  agentNode,
   book,
   ccMinor,
   fundedUser,
@@ -132,6 +133,32 @@ describe("DELETE /v1/leases/{id}", () => {
     expect(ended.ok).toBe(true);
     if (!ended.ok) return;
     expect(ended.value.chargedMinor).toBeNull();
+    await expectSettledOnce(leaseId, user.accountId, before);
+  });
+
+  it("ends a lease its agent reports stopped the same way, in two round trips", async () => {
+    const user = await fundedUser(1_000n * ccMinor);
+    const { node, agent } = await agentNode(farmer);
+    const reserved = await reserve(user, node.id, 2, 24);
+    expect(reserved.status).toBe(201);
+    const leaseId = reserved.body.id;
+    const report = (status: string) =>
+      call<{ status: string }>("PUT", `/v1/nodes/${node.id}/assignments/${leaseId}/status`, {
+        key: agent.key,
+        body: { status },
+      });
+    expect((await report("running")).status).toBe(200);
+    shift(90 * 60_000);
+    const before = await posted(user.accountId);
+    await call("GET", "/v1/me", { key: agent.key }); // a warm isolate: the key is cached
+    const trips = databaseRoundTrips();
+    const stopped = await report("stopped");
+    expect(databaseRoundTrips() - trips).toBe(2);
+    expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
+    expect(stopped.body.status).toBe("ended");
+    // Charged from the running report: the hour and the half hour since, each once.
+    await expectSettledOnce(leaseId, user.accountId, before);
+    expect(await settle(node.id)).toBe(0);
     await expectSettledOnce(leaseId, user.accountId, before);
   });
 
