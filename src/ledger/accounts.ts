@@ -264,9 +264,12 @@ export const auditMismatchesMax = 100;
  * (src/market/flows/audit.ts), which need the bid books.
  */
 export async function audit(client: Client): Promise<AuditReport> {
-  const [recomputed, assetSums, holdCheck, counts] = await client.batch(
-    [
-      `WITH moves AS (
+  return auditFrom(await client.batch([...auditStatements], "read"));
+}
+
+/** The reads of `audit`, to send in a batch with other reads (one round trip). */
+export const auditStatements: readonly InStatement[] = [
+  `WITH moves AS (
          SELECT debit_account_id AS account_id,
            SUM(CASE WHEN type IN ('posted', 'post_pending') THEN amount ELSE 0 END) AS debits_posted,
            SUM(CASE WHEN type = 'pending' THEN amount WHEN type IN ('post_pending', 'void_pending') THEN -pending_released ELSE 0 END) AS debits_pending,
@@ -289,14 +292,16 @@ export async function audit(client: Client): Promise<AuditReport> {
        WHERE a.debits_posted <> COALESCE(t.dp, 0) OR a.debits_pending <> COALESCE(t.dpe, 0)
           OR a.credits_posted <> COALESCE(t.cp, 0) OR a.credits_pending <> COALESCE(t.cpe, 0)
        LIMIT ${auditMismatchesMax}`,
-      "SELECT asset, SUM(credits_posted - debits_posted) AS posted_sum, SUM(debits_pending) AS pending_debits, SUM(credits_pending) AS pending_credits FROM accounts GROUP BY asset ORDER BY asset",
-      `SELECT h.id, h.remaining, h.amount - COALESCE(SUM(t.pending_released), 0) AS recomputed
+  "SELECT asset, SUM(credits_posted - debits_posted) AS posted_sum, SUM(debits_pending) AS pending_debits, SUM(credits_pending) AS pending_credits FROM accounts GROUP BY asset ORDER BY asset",
+  `SELECT h.id, h.remaining, h.amount - COALESCE(SUM(t.pending_released), 0) AS recomputed
        FROM holds h LEFT JOIN transfers t ON t.pending_id = h.id
        GROUP BY h.id HAVING h.remaining <> recomputed LIMIT ${auditMismatchesMax}`,
-      "SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM transfers) AS transfers",
-    ],
-    "read",
-  );
+  "SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM transfers) AS transfers",
+];
+
+/** The report `auditStatements` read (their answers, in order). */
+export function auditFrom(results: readonly ResultSet[]): AuditReport {
+  const [recomputed, assetSums, holdCheck, counts] = results;
   const mismatches: AuditReport["mismatches"] = [];
   for (const row of recomputed!.rows) {
     for (const field of ["debits_posted", "debits_pending", "credits_posted", "credits_pending"]) {

@@ -82,22 +82,33 @@ function holdDetailFromRow(row: Row): HoldDetail {
   };
 }
 
-/** These holds with the transfers that placed them (missing ids are absent from the map). */
+/** These holds with the transfers that placed them (missing ids are absent from the map): one round trip. */
 export async function loadHoldDetails(
   client: Client,
   ids: Iterable<string>,
 ): Promise<Map<string, HoldDetail>> {
+  const statements = holdDetailsStatements(ids);
+  if (statements.length === 0) return new Map();
+  return holdDetailsOf((await client.batch(statements, "read")).flatMap((result) => result.rows));
+}
+
+/** The reads of `loadHoldDetails`, to send in a batch with other reads (one per 400 ids). */
+export function holdDetailsStatements(ids: Iterable<string>): InStatement[] {
   const unique = [...new Set(ids)];
-  const holds = new Map<string, HoldDetail>();
+  const statements: InStatement[] = [];
   for (let start = 0; start < unique.length; start += idsPerQueryMax) {
     const chunk = unique.slice(start, start + idsPerQueryMax);
-    const result = await client.execute({
+    statements.push({
       sql: `SELECT ${holdDetailColumns} WHERE h.id IN (${chunk.map(() => "?").join(", ")})`,
       args: chunk,
     });
-    for (const row of result.rows) holds.set(String(row.id), holdDetailFromRow(row));
   }
-  return holds;
+  return statements;
+}
+
+/** The holds in the rows `holdDetailsStatements` or `pendingHoldsPageStatement` read, by id. */
+export function holdDetailsOf(rows: readonly Row[]): Map<string, HoldDetail> {
+  return new Map(rows.map((row) => [String(row.id), holdDetailFromRow(row)]));
 }
 
 /** The code of the hold behind every interruptible bid (placed by the market's bid books). */
@@ -133,19 +144,21 @@ export function ownerBidHoldsQuery(
   return { statement, read };
 }
 
-/** One page, by id after `afterId`, of the pending holds with something left placed under one of `codes`. */
-export async function pendingHoldsPage(
-  client: Client,
+/**
+ * One page (by id, after `afterId`) of the live-looking holds — pending, something left — placed
+ * with one of `codes`, with their placing transfers: a read to batch with others
+ * (`holdDetailsFrom` reads its answer).
+ */
+export function pendingHoldsPageStatement(
   codes: readonly string[],
   afterId: string,
   limit: number,
-): Promise<HoldDetail[]> {
-  const page = await client.execute({
+): InStatement {
+  return {
     sql: `SELECT ${holdDetailColumns} WHERE h.status = 'pending' AND h.remaining > 0 AND h.id > ?
             AND t.code IN (${codes.map(() => "?").join(", ")}) ORDER BY h.id LIMIT ?`,
     args: [afterId, ...codes, limit],
-  });
-  return page.rows.map(holdDetailFromRow);
+  };
 }
 
 export type HoldRequest = {

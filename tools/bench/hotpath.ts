@@ -137,7 +137,7 @@ async function openRound(baseUrl: string, adminKey: string): Promise<string> {
   return body.id;
 }
 
-type Others = { farmer: User; lps: User[]; roundId: string };
+type Others = { farmer: User; lps: User[]; roundId: string; adminKey: string };
 
 /** The value-moving routes of farmers and LPs (each call its own new effect). */
 function otherRoutesOf(baseUrl: string, others: Others): Route[] {
@@ -151,9 +151,35 @@ function otherRoutesOf(baseUrl: string, others: Others): Route[] {
       },
       body: JSON.stringify(body),
     });
-  const { farmer, lps, roundId } = others;
+  const { farmer, lps, roundId, adminKey } = others;
   let turn = 0;
   const nextLp = () => lps[turn++ % lps.length]!;
+  /** Registers a node of the farmer's (untimed setup), so each call has free slices. */
+  const freshNode = async (): Promise<string> => {
+    const created = await send(
+      "POST",
+      "/v1/nodes",
+      farmer.key,
+      {
+        name: "hotpath node",
+        catalogueId: "3node-home",
+        region: "eu-west",
+        sliceCount: 7,
+        pricePerSliceMonth: "3",
+        pricePerSliceHour: "0.01",
+      },
+      false,
+    )();
+    const body = (await created.json()) as { id?: string };
+    if (!body.id) throw new Error(`registering a node: ${created.status} ${JSON.stringify(body)}`);
+    return body.id;
+  };
+  const json = async (response: Promise<Response>, what: string): Promise<{ id: string }> => {
+    const answered = await response;
+    const body = (await answered.json()) as { id?: string };
+    if (!body.id) throw new Error(`${what}: ${answered.status} ${JSON.stringify(body)}`);
+    return { id: body.id };
+  };
   return [
     {
       name: "POST /v1/nodes",
@@ -190,6 +216,69 @@ function otherRoutesOf(baseUrl: string, others: Others): Route[] {
       name: "POST /v1/nodes/{id}/heartbeat",
       kind: "write",
       call: () => send("POST", `/v1/nodes/${nodeId}/heartbeat`, farmer.key, {}, false),
+    },
+    {
+      name: "POST /v1/bid-packages/{id}/commitments",
+      kind: "write",
+      // A node registered before the timing; only the commitment (its lease and hold) is timed.
+      call: async () => {
+        const node = await freshNode();
+        return send(
+          "POST",
+          "/v1/bid-packages/standard-compute/commitments",
+          farmer.key,
+          { nodeId: node, slices: 1 },
+          true,
+        );
+      },
+    },
+    {
+      name: "POST /v1/capacity-requests/{id}/accept",
+      kind: "write",
+      // A request and a farmer's offer on a fresh node before the timing; only the acceptance is timed.
+      call: async (user) => {
+        const request = await json(
+          send(
+            "POST",
+            "/v1/capacity-requests",
+            user.key,
+            {
+              slices: 1,
+              requirements: { minMemGb: "4" },
+              durationHours: 2,
+              maxPriceCcPerSliceHour: "0.3",
+              budget: "5",
+              deadlineInHours: 1,
+              accountId: user.accountId,
+            },
+            false,
+          )(),
+          "posting a capacity request",
+        );
+        const offer = await json(
+          send(
+            "POST",
+            `/v1/capacity-requests/${request.id}/offers`,
+            farmer.key,
+            { nodeId: await freshNode(), priceCcPerSliceHour: "0.1" },
+            false,
+          )(),
+          "offering",
+        );
+        return send(
+          "POST",
+          `/v1/capacity-requests/${request.id}/accept`,
+          user.key,
+          { offerId: offer.id },
+          true,
+        );
+      },
+    },
+    {
+      name: "GET /v1/ledger/audit",
+      kind: "read",
+      call: () => () =>
+        fetch(`${baseUrl}/v1/ledger/audit`, { headers: { authorization: `Bearer ${adminKey}` } }),
     },
     {
       name: "POST /v1/pools/{id}/positions",
@@ -382,7 +471,11 @@ export async function run() {
     };
     const routes = routesOf(stack.baseUrl, node.prices.minBidCcPerSliceHour);
     const bidRoute = routes.find((route) => route.name === "POST /v1/nodes/{id}/bids")!;
-    const others = { ...(await seedOthers(client)), roundId: await openRound(stack.baseUrl, stack.adminKey) };
+    const others = {
+      ...(await seedOthers(client)),
+      roundId: await openRound(stack.baseUrl, stack.adminKey),
+      adminKey: stack.adminKey,
+    };
     routes.push(...otherRoutesOf(stack.baseUrl, others));
     const endLeases = async () => {
       for (let id = pending.shift(); id !== undefined; id = pending.shift()) {

@@ -30,9 +30,15 @@
  * bid it funds is committed, a lease ended just before its holds are released) can show as a
  * mismatch that the next audit no longer reports. An audit of a quiet market is exact.
  */
-import type { Client } from "@libsql/client";
+import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { now } from "../../kit/clock";
-import { type HoldDetail, isUsable, loadHoldDetails, pendingHoldsPage } from "../../ledger/holds";
+import {
+  type HoldDetail,
+  holdDetailsOf,
+  holdDetailsStatements,
+  isUsable,
+  pendingHoldsPageStatement,
+} from "../../ledger/holds";
 import type { BookAuditRecord, BookAuditView } from "../core/views";
 import { bookOf } from "./books";
 
@@ -47,10 +53,10 @@ export const withdrawalHoldCodes = ["tfp_withdrawal_hold", "tft_withdrawal_hold"
 
 /** Most bid books asked at the same time. */
 export const auditBookCallsConcurrentMax = 16;
-/** Nodes read from libSQL per page (each page's books are then asked, bounded as above). */
-export const auditNodesPerPage = 500;
-/** Live holds read per page while looking for holds that belong to nothing. */
-export const auditHoldsPerPage = 1_000;
+/** Nodes read from libSQL per page: the first page comes in the audit's first round trip, each further one costs one. */
+export const auditNodesPerPage = 5_000;
+/** Live lease and bid holds read per page: the first in the audit's first round trip, each further one costs one. */
+export const auditHoldsPerPage = 10_000;
 /** Most market mismatches listed in one report (the total is counted in full). */
 export const marketMismatchesMax = 100;
 /** Most ids per `IN (…)` list. */
@@ -129,216 +135,259 @@ async function forEachBounded<T>(
   await Promise.all(lanes);
 }
 
-/** Asks every node's book for its leases, open bids and the holds they count on. */
-async function readBooks(
+/**
+ * Reads every page of ids a paged query answers: `first` is the first page (read in the audit's
+ * first round trip); each full page costs one more round trip.
+ */
+async function everyPage(
   client: Client,
-  env: Env,
-  found: MarketMismatch[],
-): Promise<{ views: BookAuditView[]; nodesChecked: number }> {
-  const views: BookAuditView[] = [];
-  let nodesChecked = 0;
-  let afterId = "";
-  for (;;) {
-    const page = await client.execute({
-      sql: "SELECT id FROM nodes WHERE id > ? ORDER BY id LIMIT ?",
-      args: [afterId, auditNodesPerPage],
-    });
-    const nodeIds = page.rows.map((row) => String(row.id));
-    if (nodeIds.length === 0) break;
-    afterId = nodeIds.at(-1)!;
-    nodesChecked += nodeIds.length;
-    await forEachBounded(nodeIds, auditBookCallsConcurrentMax, async (nodeId) => {
-      let failure: string;
-      try {
-        const answer = await bookOf(env, nodeId).auditView({ nodeId });
-        if (answer.ok) {
-          views.push(answer.value);
-          return;
-        }
-        failure = `${answer.code}: ${answer.detail}`;
-      } catch (error) {
-        // The reason stays in the log: the report says only that the book did not answer.
-        console.error(JSON.stringify({ level: "error", event: "audit_book", nodeId, error: String(error) }));
-        failure = "the book did not answer";
-      }
-      found.push({
-        kind: "book_unreadable",
-        id: nodeId,
-        holdId: null,
-        nodeId,
-        holdCreatedAtMs: null,
-        holdSeq: null,
-        detail: `the audit could not read this node's book (${failure}): its leases and bids are unchecked`,
-      });
-    });
-    if (nodeIds.length < auditNodesPerPage) break;
+  first: ResultSet,
+  pageSize: number,
+  next: (afterId: string) => InStatement,
+): Promise<Row[]> {
+  const rows = [...first.rows];
+  let page = first.rows;
+  while (page.length === pageSize) {
+    page = (await client.execute(next(String(page.at(-1)!.id)))).rows;
+    rows.push(...page);
   }
-  return { views, nodesChecked };
+  return rows;
 }
 
-/** Leases and bids against their holds; returns which book owns each hold the books list. */
+function nodesPageStatement(afterId: string): InStatement {
+  return { sql: "SELECT id FROM nodes WHERE id > ? ORDER BY id LIMIT ?", args: [afterId, auditNodesPerPage] };
+}
+
+function bookHoldsPageStatement(afterId: string): InStatement {
+  return pendingHoldsPageStatement(bookHoldCodes, afterId, auditHoldsPerPage);
+}
+
+/** Asks every node's book for its leases, open bids and the holds they count on (no libSQL read). */
+async function readBooks(
+  env: Env,
+  nodeIds: readonly string[],
+  found: MarketMismatch[],
+): Promise<BookAuditView[]> {
+  const views: BookAuditView[] = [];
+  await forEachBounded(nodeIds, auditBookCallsConcurrentMax, async (nodeId) => {
+    let failure: string;
+    try {
+      const answer = await bookOf(env, nodeId).auditView({ nodeId });
+      if (answer.ok) {
+        views.push(answer.value);
+        return;
+      }
+      failure = `${answer.code}: ${answer.detail}`;
+    } catch (error) {
+      // The reason stays in the log: the report says only that the book did not answer.
+      console.error(JSON.stringify({ level: "error", event: "audit_book", nodeId, error: String(error) }));
+      failure = "the book did not answer";
+    }
+    found.push({
+      kind: "book_unreadable",
+      id: nodeId,
+      holdId: null,
+      nodeId,
+      holdCreatedAtMs: null,
+      holdSeq: null,
+      detail: `the audit could not read this node's book (${failure}): its leases and bids are unchecked`,
+    });
+  });
+  return views;
+}
+
+type OwnedRecord = { record: BookAuditRecord; nodeId: string; nowMs: number };
+
+/** Every lease and bid the books list, with its book. */
+function recordsOf(views: readonly BookAuditView[]): OwnedRecord[] {
+  return views.flatMap((view) =>
+    view.records.map((record) => ({ record, nodeId: view.nodeId, nowMs: view.nowMs })),
+  );
+}
+
+/** How many running or paused leases and open bids the books list. */
+function countRecords(views: readonly BookAuditView[]): { leases: number; bids: number } {
+  let leases = 0;
+  let bids = 0;
+  for (const record of views.flatMap((view) => view.records)) {
+    if (record.kind === "lease" && (record.status === "running" || record.status === "paused")) leases += 1;
+    if (record.kind === "bid" && record.status === "open") bids += 1;
+  }
+  return { leases, bids };
+}
+
+/** A record's mismatches with `holds` (the ledger's view of its holds) at its book's clock. */
+function recordMismatches(
+  { record, nodeId, nowMs }: OwnedRecord,
+  holds: ReadonlyMap<string, HoldDetail>,
+): MarketMismatch[] {
+  const found: MarketMismatch[] = [];
+  const lastHoldId = record.holdIds.at(-1) ?? null;
+  const mismatch = (kind: MarketMismatchKind, holdId: string | null, detail: string) =>
+    found.push({
+      kind,
+      id: record.id,
+      holdId,
+      nodeId,
+      holdCreatedAtMs: holdId === null ? null : (holds.get(holdId)?.createdAtMs ?? null),
+      holdSeq: holdId === null ? null : (holds.get(holdId)?.seq ?? null),
+      detail,
+    });
+  const counted = () =>
+    record.holdIds.length === 0
+      ? "it counts on no hold"
+      : record.holdIds.map((id) => describeHold(holds.get(id), id, nowMs)).join("; ");
+  const hasLive = record.holdIds.some((id) => isLive(holds.get(id), nowMs));
+  if (record.kind === "lease" && record.status === "running" && !hasLive) {
+    mismatch("lease_without_hold", lastHoldId, `running lease without a live hold: ${counted()}`);
+  } else if (record.kind === "bid" && record.status === "open" && !hasLive) {
+    mismatch("bid_without_hold", lastHoldId, `open bid without a live hold: ${counted()}`);
+  }
+  if (record.closed) {
+    for (const holdId of record.holdIds) {
+      if (!isLive(holds.get(holdId), nowMs)) continue;
+      mismatch(
+        "hold_owner_closed",
+        holdId,
+        `${holdId} is still held for ${record.kind} ${record.id}, which is ${record.status} and finished`,
+      );
+    }
+  }
+  return found;
+}
+
+/** A live lease or bid hold no book tracks, as a mismatch (null when it is not live at its node's clock). */
+function orphanMismatch(
+  hold: HoldDetail,
+  clockOf: ReadonlyMap<string, number>,
+  nodeOfLease: ReadonlyMap<string, string>,
+  nowMs: number,
+): MarketMismatch | null {
+  const named = hold.metadata?.nodeId ?? hold.metadata?.leaseId ?? hold.metadata?.bidId;
+  const nodeId =
+    typeof hold.metadata?.nodeId === "string"
+      ? hold.metadata.nodeId
+      : (nodeOfLease.get(String(hold.metadata?.leaseId)) ?? null);
+  // A hold the book dropped as timed out by its own (possibly shifted) clock is not an orphan.
+  const atMs = (nodeId === null ? undefined : clockOf.get(nodeId)) ?? nowMs;
+  if (!isLive(hold, atMs)) return null;
+  const owner = String(hold.metadata?.leaseId ?? hold.metadata?.bidId ?? named ?? "unknown");
+  return {
+    kind: "hold_without_owner",
+    id: hold.id,
+    holdId: hold.id,
+    nodeId,
+    holdCreatedAtMs: hold.createdAtMs,
+    holdSeq: hold.seq,
+    detail: `live ${hold.code} hold (${hold.remainingMinor} minor units) that no book tracks; it names ${owner}`,
+  };
+}
+
+/**
+ * The books' leases and bids against their holds, both ways. `snapshot` is the live-looking
+ * lease and bid holds read before the books were asked; what it makes suspect (a lease or bid
+ * without a live hold, a finished one with one, a hold no book tracks) is read again after the
+ * books answered — one more round trip, only then — and a mismatch is what both reads show. So a
+ * lease reserved or ended between the reads is not reported, and an audit that finds nothing
+ * takes no read after the books.
+ */
 async function checkBooks(
   client: Client,
   views: readonly BookAuditView[],
-  found: MarketMismatch[],
-): Promise<{
-  owners: Map<string, { record: BookAuditRecord; nodeId: string }>;
-  leases: number;
-  bids: number;
-}> {
-  const holds = await loadHoldDetails(
-    client,
-    views.flatMap((view) => view.records.flatMap((record) => record.holdIds)),
-  );
-  const owners = new Map<string, { record: BookAuditRecord; nodeId: string }>();
-  let leases = 0;
-  let bids = 0;
-  for (const view of views) {
-    for (const record of view.records) {
-      for (const holdId of record.holdIds) owners.set(holdId, { record, nodeId: view.nodeId });
-      const lastHoldId = record.holdIds.at(-1) ?? null;
-      const mismatch = (kind: MarketMismatchKind, holdId: string | null, detail: string) =>
-        found.push({
-          kind,
-          id: record.id,
-          holdId,
-          nodeId: view.nodeId,
-          holdCreatedAtMs: holdId === null ? null : (holds.get(holdId)?.createdAtMs ?? null),
-          holdSeq: holdId === null ? null : (holds.get(holdId)?.seq ?? null),
-          detail,
-        });
-      const counted =
-        record.holdIds.length === 0
-          ? "it counts on no hold"
-          : record.holdIds.map((id) => describeHold(holds.get(id), id, view.nowMs)).join("; ");
-      const hasLive = record.holdIds.some((id) => isLive(holds.get(id), view.nowMs));
-      if (record.kind === "lease" && record.status === "running") {
-        leases += 1;
-        if (!hasLive)
-          mismatch("lease_without_hold", lastHoldId, `running lease without a live hold: ${counted}`);
-      } else if (record.kind === "lease" && record.status === "paused") {
-        leases += 1;
-      } else if (record.kind === "bid" && record.status === "open") {
-        bids += 1;
-        if (!hasLive) mismatch("bid_without_hold", lastHoldId, `open bid without a live hold: ${counted}`);
-      }
-      if (record.closed) {
-        for (const holdId of record.holdIds) {
-          if (!isLive(holds.get(holdId), view.nowMs)) continue;
-          mismatch(
-            "hold_owner_closed",
-            holdId,
-            `${holdId} is still held for ${record.kind} ${record.id}, which is ${record.status} and finished`,
-          );
-        }
-      }
-    }
-  }
-  return { owners, leases, bids };
-}
-
-/** Live holds placed for leases and bids that no book tracks. */
-async function checkBookHolds(
-  client: Client,
-  views: readonly BookAuditView[],
-  owners: ReadonlyMap<string, unknown>,
+  snapshot: readonly HoldDetail[],
   nowMs: number,
-  found: MarketMismatch[],
-): Promise<number> {
-  const clockOf = new Map(views.map((view) => [view.nodeId, view.nowMs]));
-  const unowned: HoldDetail[] = [];
-  let checked = 0;
-  let afterId = "";
-  for (;;) {
-    const holds = await pendingHoldsPage(client, bookHoldCodes, afterId, auditHoldsPerPage);
-    if (holds.length === 0) break;
-    afterId = holds.at(-1)!.id;
-    checked += holds.length;
-    for (const hold of holds) if (!owners.has(hold.id)) unowned.push(hold);
-    if (holds.length < auditHoldsPerPage) break;
-  }
+): Promise<MarketMismatch[]> {
+  const records = recordsOf(views);
+  const owned = new Set(records.flatMap((item) => item.record.holdIds));
+  const byId = new Map(snapshot.map((hold) => [hold.id, hold]));
+  const suspectRecords = records.filter((item) => recordMismatches(item, byId).length > 0);
+  // Live by any clock (a book's clock decides below): only the pending holds with something left.
+  const suspectHolds = snapshot.filter((hold) => !owned.has(hold.id));
+  if (suspectRecords.length === 0 && suspectHolds.length === 0) return [];
   // A top-up names only its lease: its node comes from the lease mirror (the node never changes).
-  const leaseIds = unowned.flatMap((hold) =>
+  const leaseIds = suspectHolds.flatMap((hold) =>
     typeof hold.metadata?.nodeId === "string" || typeof hold.metadata?.leaseId !== "string"
       ? []
       : [hold.metadata.leaseId],
   );
-  const nodeOfLease = new Map<string, string>();
-  for (let start = 0; start < leaseIds.length; start += idsPerQueryMax) {
-    const chunk = leaseIds.slice(start, start + idsPerQueryMax);
-    const rows = await client.execute({
-      sql: `SELECT id, node_id FROM leases WHERE id IN (${chunk.map(() => "?").join(", ")})`,
-      args: chunk,
-    });
-    for (const row of rows.rows) nodeOfLease.set(String(row.id), String(row.node_id));
-  }
-  for (const hold of unowned) {
-    const named = hold.metadata?.nodeId ?? hold.metadata?.leaseId ?? hold.metadata?.bidId;
-    const nodeId =
-      typeof hold.metadata?.nodeId === "string"
-        ? hold.metadata.nodeId
-        : (nodeOfLease.get(String(hold.metadata?.leaseId)) ?? null);
-    // A hold the book dropped as timed out by its own (possibly shifted) clock is not an orphan.
-    const atMs = (nodeId === null ? undefined : clockOf.get(nodeId)) ?? nowMs;
-    if (!isLive(hold, atMs)) continue;
-    const owner = String(hold.metadata?.leaseId ?? hold.metadata?.bidId ?? named ?? "unknown");
-    found.push({
-      kind: "hold_without_owner",
-      id: hold.id,
-      holdId: hold.id,
-      nodeId,
-      holdCreatedAtMs: hold.createdAtMs,
-      holdSeq: hold.seq,
-      detail: `live ${hold.code} hold (${hold.remainingMinor} minor units) that no book tracks; it names ${owner}`,
-    });
-  }
-  return checked;
+  const detailStatements = holdDetailsStatements([
+    ...suspectRecords.flatMap((item) => item.record.holdIds),
+    ...suspectHolds.map((hold) => hold.id),
+  ]);
+  const leaseStatements = chunks(leaseIds).map((chunk) => ({
+    sql: `SELECT id, node_id FROM leases WHERE id IN (${chunk.map(() => "?").join(", ")})`,
+    args: chunk,
+  }));
+  const results = await client.batch([...detailStatements, ...leaseStatements], "read");
+  const fresh = holdDetailsOf(results.slice(0, detailStatements.length).flatMap((result) => result.rows));
+  const nodeOfLease = new Map(
+    results
+      .slice(detailStatements.length)
+      .flatMap((result) => result.rows.map((row) => [String(row.id), String(row.node_id)])),
+  );
+  const clockOf = new Map(views.map((view) => [view.nodeId, view.nowMs]));
+  return [
+    ...suspectRecords.flatMap((item) => recordMismatches(item, fresh)),
+    ...suspectHolds.flatMap((hold) => {
+      const now = fresh.get(hold.id);
+      const found = now === undefined ? null : orphanMismatch(now, clockOf, nodeOfLease, nowMs);
+      return found === null ? [] : [found];
+    }),
+  ];
+}
+
+function chunks(ids: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let start = 0; start < ids.length; start += idsPerQueryMax)
+    out.push(ids.slice(start, start + idsPerQueryMax));
+  return out;
 }
 
 /** Held auction bids and pending withdrawals against their holds, both ways (pure SQL: one write holds both). */
-async function checkAuctionsAndWithdrawals(
-  client: Client,
-  nowMs: number,
-  found: MarketMismatch[],
-): Promise<{ auctionBids: number; withdrawals: number }> {
+function auctionsAndWithdrawalsStatements(nowMs: number): InStatement[] {
   const live = "h.status = 'pending' AND h.remaining > 0 AND (h.expires_at IS NULL OR h.expires_at > ?)";
-  const [auctionCount, bidsWithout, auctionOrphans, withdrawalCount, withdrawalsWithout, withdrawalOrphans] =
-    await client.batch(
-      [
-        "SELECT count(*) AS n FROM auction_bids WHERE status = 'held'",
-        {
-          sql: `SELECT b.id, b.round_id, b.hold_id, h.status, h.remaining, h.expires_at, t.created_at AS held_at, t.seq AS held_seq
+  return [
+    "SELECT count(*) AS n FROM auction_bids WHERE status = 'held'",
+    {
+      sql: `SELECT b.id, b.round_id, b.hold_id, h.status, h.remaining, h.expires_at, t.created_at AS held_at, t.seq AS held_seq
                 FROM auction_bids b LEFT JOIN holds h ON h.id = b.hold_id LEFT JOIN transfers t ON t.id = b.hold_id
                 WHERE b.status = 'held' AND NOT COALESCE(${live}, 0) ORDER BY t.seq DESC, b.id LIMIT ?`,
-          args: [nowMs, marketMismatchesMax],
-        },
-        {
-          sql: `SELECT h.id, h.remaining, t.created_at AS held_at, t.seq AS held_seq, b.id AS bid_id, b.status AS bid_status
+      args: [nowMs, marketMismatchesMax],
+    },
+    {
+      sql: `SELECT h.id, h.remaining, t.created_at AS held_at, t.seq AS held_seq, b.id AS bid_id, b.status AS bid_status
                 FROM holds h JOIN transfers t ON t.id = h.id LEFT JOIN auction_bids b ON b.hold_id = h.id
                 WHERE ${live} AND t.code = ? AND (b.id IS NULL OR b.status <> 'held') ORDER BY t.seq DESC, h.id LIMIT ?`,
-          args: [nowMs, auctionBidHoldCode, marketMismatchesMax],
-        },
-        "SELECT count(*) AS n FROM withdrawals WHERE status = 'pending'",
-        {
-          sql: `SELECT w.id, w.tfp_hold_id, w.tft_hold_id, tfp.status AS tfp_status, tfp.remaining AS tfp_remaining,
+      args: [nowMs, auctionBidHoldCode, marketMismatchesMax],
+    },
+    "SELECT count(*) AS n FROM withdrawals WHERE status = 'pending'",
+    {
+      sql: `SELECT w.id, w.tfp_hold_id, w.tft_hold_id, tfp.status AS tfp_status, tfp.remaining AS tfp_remaining,
                   tft.status AS tft_status, tft.remaining AS tft_remaining, w.created_at,
                   (SELECT seq FROM transfers WHERE id = w.tfp_hold_id) AS held_seq
                 FROM withdrawals w LEFT JOIN holds tfp ON tfp.id = w.tfp_hold_id LEFT JOIN holds tft ON tft.id = w.tft_hold_id
                 WHERE w.status = 'pending' AND NOT (COALESCE(tfp.status = 'pending' AND tfp.remaining > 0, 0)
                   AND COALESCE(tft.status = 'pending' AND tft.remaining > 0, 0))
                 ORDER BY w.seq DESC LIMIT ?`,
-          args: [marketMismatchesMax],
-        },
-        {
-          sql: `SELECT h.id, h.remaining, t.code, t.created_at AS held_at, t.seq AS held_seq, w.id AS withdrawal_id, w.status AS withdrawal_status
+      args: [marketMismatchesMax],
+    },
+    {
+      sql: `SELECT h.id, h.remaining, t.code, t.created_at AS held_at, t.seq AS held_seq, w.id AS withdrawal_id, w.status AS withdrawal_status
                 FROM holds h JOIN transfers t ON t.id = h.id
                 LEFT JOIN withdrawals w ON w.tfp_hold_id = h.id OR w.tft_hold_id = h.id
                 WHERE ${live} AND t.code IN (?, ?) AND (w.id IS NULL OR w.status <> 'pending') ORDER BY t.seq DESC, h.id LIMIT ?`,
-          args: [nowMs, ...withdrawalHoldCodes, marketMismatchesMax],
-        },
-      ],
-      "read",
-    );
+      args: [nowMs, ...withdrawalHoldCodes, marketMismatchesMax],
+    },
+  ];
+}
+
+/** The mismatches and counts `auctionsAndWithdrawalsStatements` read (their answers, in order). */
+function auctionsAndWithdrawalsFrom(
+  results: readonly ResultSet[],
+  found: MarketMismatch[],
+): { auctionBids: number; withdrawals: number } {
+  const [auctionCount, bidsWithout, auctionOrphans, withdrawalCount, withdrawalsWithout, withdrawalOrphans] =
+    results;
   for (const row of bidsWithout!.rows) {
     const state =
       row.status === null
@@ -413,16 +462,39 @@ async function checkAuctionsAndWithdrawals(
   };
 }
 
+/** The market's audit report, and the answers of the reads sent with its first. */
+export type MarketAudit = { report: MarketAuditReport; alongside: ResultSet[] };
+
 /**
  * Checks the market against the ledger (see the module comment for the rules). A full scan of
- * the nodes, the live holds, the held auction bids and the pending withdrawals: an admin operation.
+ * the nodes, the live holds, the held auction bids and the pending withdrawals: an admin
+ * operation. One round trip reads them all, with `alongside` (say, the ledger's own audit); then
+ * the books are asked; a second read comes only when something looks wrong (see `checkBooks`),
+ * and one more per further page of nodes (`auditNodesPerPage`) or live holds (`auditHoldsPerPage`).
  */
-export async function auditMarket(client: Client, env: Env, nowMs = now()): Promise<MarketAuditReport> {
+export async function auditMarket(
+  client: Client,
+  env: Env,
+  nowMs = now(),
+  alongside: readonly InStatement[] = [],
+): Promise<MarketAudit> {
   const found: MarketMismatch[] = [];
-  const { views, nodesChecked } = await readBooks(client, env, found);
-  const books = await checkBooks(client, views, found);
-  const holdsChecked = await checkBookHolds(client, views, books.owners, nowMs, found);
-  const others = await checkAuctionsAndWithdrawals(client, nowMs, found);
+  const others = auctionsAndWithdrawalsStatements(nowMs);
+  const first = await client.batch(
+    [...alongside, nodesPageStatement(""), bookHoldsPageStatement(""), ...others],
+    "read",
+  );
+  const [nodesRead, holdsRead, ...otherReads] = first.slice(alongside.length);
+  const nodeIds = (await everyPage(client, nodesRead!, auditNodesPerPage, nodesPageStatement)).map((row) =>
+    String(row.id),
+  );
+  const snapshot = [
+    ...holdDetailsOf(await everyPage(client, holdsRead!, auditHoldsPerPage, bookHoldsPageStatement)).values(),
+  ];
+  const counted = auctionsAndWithdrawalsFrom(otherReads, found);
+  const views = await readBooks(env, nodeIds, found);
+  found.push(...(await checkBooks(client, views, snapshot, nowMs)));
+  const records = countRecords(views);
   // Newest hold first (those without a hold first of all): what broke last leads the capped list.
   const rank = (mismatch: MarketMismatch) => mismatch.holdSeq ?? 2n ** 63n;
   const order = (mismatch: MarketMismatch) => `${mismatch.kind} ${mismatch.id} ${mismatch.holdId ?? ""}`;
@@ -431,14 +503,15 @@ export async function auditMarket(client: Client, env: Env, nowMs = now()): Prom
     if (byHold !== 0n) return byHold > 0n ? 1 : -1;
     return order(left) < order(right) ? -1 : order(left) > order(right) ? 1 : 0;
   });
-  return {
-    nodesChecked,
-    leasesChecked: books.leases,
-    openBidsChecked: books.bids,
-    auctionBidsChecked: others.auctionBids,
-    withdrawalsChecked: others.withdrawals,
-    holdsChecked,
+  const report = {
+    nodesChecked: nodeIds.length,
+    leasesChecked: records.leases,
+    openBidsChecked: records.bids,
+    auctionBidsChecked: counted.auctionBids,
+    withdrawalsChecked: counted.withdrawals,
+    holdsChecked: snapshot.length,
     mismatchesTotal: found.length,
     mismatches: found.slice(0, marketMismatchesMax),
   };
+  return { report, alongside: first.slice(0, alongside.length) };
 }

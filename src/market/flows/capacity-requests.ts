@@ -5,23 +5,26 @@
  * offer is taken at the deadline by the market cron. Acceptance reserves the slices on the node at
  * the offer's price, as an on-demand lease (`lse_<offerId>`) paid like any other.
  *
- * Acceptance is serialised per request: a request moves `open → accepting` for one offer with a
- * conditional UPDATE, so two acceptances can never make two leases; the same offer may be retried
- * (the bid book answers a repeated lease id with the lease), and a refused one returns the request
- * to `open` as it was. When the refusal is the node's (its slices went, it is offline or full) the
- * offer is marked `failed`, since it can no longer be kept; when it is the requester's (say, too
- * little CC) the offer stays open and nothing is left changed.
+ * An acceptance is one write: the lease's hold, the request's move to `accepted`, the offers'
+ * outcome and the farmer's event go in one batch (src/market/store/claims.ts), and the database
+ * refuses the batch when the request is no longer open (migrations/0011_claim_guards.sql), so two
+ * acceptances can never make two leases and a refused one leaves everything as it was. The same
+ * offer may be retried (the bid book answers a repeated lease id with the lease). At the deadline
+ * the cron marks an offer `failed` when its node refused it (its slices went, it is offline or
+ * full), since it can no longer be kept. `accepting` is the status an earlier version held a
+ * request in while it asked the book; such a request is accepted for that offer only, or expires.
  */
 
 import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { eventStatements } from "../../kit/db/events";
+import type { RecordedResponse } from "../../kit/db/idempotency";
 import { decodeRow } from "../../kit/db/rows";
 import * as tables from "../../kit/db/schema";
 import type { ErrorCode } from "../../kit/errors";
 import { fail, ok, type Result } from "../../kit/result";
 import { hourMs } from "../config";
 import { requirementsFromStored, type SliceRequirements } from "../core/requirements";
-import type { LeaseView } from "../object/contract";
+import type { ReservedLease } from "../object/contract";
 import { bookOf } from "./books";
 
 /** Refusals of a reservation that say the offer's node cannot keep it: the offer is marked failed. */
@@ -276,39 +279,42 @@ export async function insertOffer(
   return fail("LIMIT_REACHED", `A request takes at most ${offersPerRequestMax} offers`);
 }
 
+/** How an acceptance is made: by the requester through the API (with its key's record), or by the cron. */
+export type AcceptOptions = {
+  /** The Idempotency-Key's record, stored with the lease's hold. */
+  record?: RecordedResponse;
+  /** Marks the offer failed when its node refuses it (the cron's deadline pass; a request refused writes nothing). */
+  markRefusedOffer?: boolean;
+};
+
 /**
  * Accepts one offer (see the module comment): reserves the slices at the offer's price for the
- * request's duration, paid from the request's account. Returns the lease, or why not.
+ * request's duration, paid from the request's account, with the request's acceptance written in
+ * the lease's hold batch. Returns the lease (and whether the record was stored), or why not.
  */
 export async function acceptOffer(
   env: Env,
   client: Client,
   request: CapacityRequest,
   offer: CapacityOffer,
-  nowMs: number,
-): Promise<Result<LeaseView>> {
+  options: AcceptOptions = {},
+): Promise<Result<ReservedLease>> {
   if (offer.requestId !== request.id) return fail("NOT_FOUND", "No such offer on this request", "offerId");
-  if (offer.status === "failed" || offer.status === "lost") {
+  const leaseId = `lse_${offer.id}`;
+  const book = bookOf(env, offer.nodeId);
+  if (request.status === "accepted" && request.leaseId === leaseId) {
+    // Accepted before (under another key, or by the cron): the same lease.
+    return book.getLease({ nodeId: offer.nodeId, leaseId });
+  }
+  if (request.status !== "open" && request.status !== "accepting") {
+    return fail("CONFLICT", `The request is ${request.status}`);
+  }
+  if (offer.status !== "open") {
     return fail(
       "CONFLICT",
       `This offer is ${offer.status}${offer.detail ? `: ${offer.detail}` : ""}`,
       "offerId",
     );
-  }
-  const locked = await client.execute({
-    sql: `UPDATE capacity_requests SET status = 'accepting', accepting_offer_id = ?, updated_at = ?
-          WHERE id = ? AND (status = 'open' OR (status = 'accepting' AND accepting_offer_id = ?))`,
-    args: [offer.id, nowMs, request.id, offer.id],
-  });
-  const leaseId = `lse_${offer.id}`;
-  const book = bookOf(env, offer.nodeId);
-  if (locked.rowsAffected === 0) {
-    const current = await getRequest(client, request.id);
-    if (current?.status === "accepted" && current.leaseId === leaseId) {
-      const lease = await book.getLease({ nodeId: offer.nodeId, leaseId });
-      if (lease.ok) return ok(lease.value);
-    }
-    return fail("CONFLICT", `The request is ${current?.status ?? "gone"}`);
   }
   const reserved = await book.reserve({
     nodeId: offer.nodeId,
@@ -321,51 +327,16 @@ export async function acceptOffer(
     pricing: { type: "fixed", priceCcPerSliceHour: offer.priceCcPerSliceHour },
     source: "capacity_request",
     sourceId: request.id,
+    claim: { type: "capacityAcceptance", requestId: request.id, offerId: offer.id, farmerId: offer.farmerId },
+    ...(options.record === undefined ? {} : { record: options.record }),
   });
-  if (!reserved.ok) {
-    const reopen: InStatement = {
-      sql: "UPDATE capacity_requests SET status = 'open', accepting_offer_id = NULL, updated_at = ? WHERE id = ? AND status = 'accepting' AND accepting_offer_id = ?",
-      args: [request.updatedAtMs, request.id, offer.id],
-    };
-    const offerFailed: InStatement = {
+  if (!reserved.ok && options.markRefusedOffer && nodeRefusals.has(reserved.code)) {
+    await client.execute({
       sql: "UPDATE capacity_offers SET status = 'failed', detail = ? WHERE id = ? AND status = 'open'",
       args: [`${reserved.code}: ${reserved.detail}`.slice(0, 500), offer.id],
-    };
-    await client.batch(nodeRefusals.has(reserved.code) ? [offerFailed, reopen] : [reopen], "write");
-    return fail(reserved.code, reserved.detail, reserved.field);
+    });
   }
-  await client.batch(
-    [
-      {
-        sql: "UPDATE capacity_requests SET status = 'accepted', lease_id = ?, updated_at = ? WHERE id = ?",
-        args: [leaseId, nowMs, request.id],
-      },
-      { sql: "UPDATE capacity_offers SET status = 'accepted' WHERE id = ?", args: [offer.id] },
-      {
-        sql: "UPDATE capacity_offers SET status = 'lost' WHERE request_id = ? AND id <> ? AND status = 'open'",
-        args: [request.id, offer.id],
-      },
-      ...eventStatements(
-        {
-          sourceId: offer.id,
-          type: "capacity_request.offer_accepted",
-          owner: { ownerId: offer.farmerId },
-          subjectId: request.id,
-          atMs: nowMs,
-          data: {
-            requestId: request.id,
-            offerId: offer.id,
-            nodeId: offer.nodeId,
-            leaseId,
-            priceCcPerSliceHour: offer.priceCcPerSliceHour,
-          },
-        },
-        nowMs,
-      ),
-    ],
-    "write",
-  );
-  return ok(reserved.value);
+  return reserved;
 }
 
 /**
@@ -395,7 +366,7 @@ export async function closeDueRequests(
           ? offers.filter((offer) => offer.status === "open")
           : [];
     for (const offer of candidates) {
-      const result = await acceptOffer(env, client, request, offer, nowMs);
+      const result = await acceptOffer(env, client, request, offer, { markRefusedOffer: true });
       if (result.ok) {
         done = true;
         accepted += 1;
@@ -404,7 +375,7 @@ export async function closeDueRequests(
     }
     if (!done) {
       const closed = await client.execute({
-        sql: "UPDATE capacity_requests SET status = 'expired', accepting_offer_id = NULL, updated_at = ? WHERE id = ? AND status = 'open'",
+        sql: "UPDATE capacity_requests SET status = 'expired', accepting_offer_id = NULL, updated_at = ? WHERE id = ? AND status IN ('open', 'accepting')",
         args: [nowMs, request.id],
       });
       expired += closed.rowsAffected;

@@ -29,6 +29,7 @@ import {
 import { exactPriceCharsMax, parseExactPrice } from "../core/bidbook/rate";
 import type { SliceResources } from "../core/slices";
 import { type LeaseView, leaseSources } from "../core/views";
+import { reservationClaimSchema } from "../store/claims";
 import { type LeaseEndFacts, leaseEndRowsMax } from "../store/settlement";
 
 export { accountIdSchema, bidIdSchema, leaseIdSchema, nodeIdSchema };
@@ -155,7 +156,15 @@ export const reserveSchema = z.strictObject({
    * stored with the lease and handed to the node's agent with its assignment.
    */
   deployment: deploymentTextSchema.optional(),
-  /** The Idempotency-Key's record, stored with the lease's hold (the body: `leaseJson` of the new lease). */
+  /**
+   * What the reservation claims beside the lease (src/market/store/claims.ts), written with its
+   * hold: a claim the database refuses refuses the reservation, and nothing is written.
+   */
+  claim: reservationClaimSchema.optional(),
+  /**
+   * The Idempotency-Key's record, stored with the lease's hold (the body: `leaseJson` of the new
+   * lease, inside the claim's response when there is a claim).
+   */
   record: recordedResponseSchema.optional(),
 });
 export type ReserveInput = z.infer<typeof reserveSchema>;

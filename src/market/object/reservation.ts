@@ -15,6 +15,7 @@ import { type BidBook, reserve, reservePackage, type Transition } from "../core/
 import { type LeaseQuote, quoteLease } from "../core/quote";
 import { chargeForUsage } from "../core/revenue";
 import type { LeaseView } from "../core/views";
+import { claimRefusal, claimResponse, claimStatements } from "../store/claims";
 import type { BookContext } from "./context";
 import { leaseJson, type ReservedLease, type ReserveInput } from "./contract";
 import { cc, type Funding, type Intent, type NodeConfig } from "./storage";
@@ -57,13 +58,16 @@ export async function reserveExclusive(
   state.putIntent(intent);
   const held = await placeHold(
     db,
-    { ...hold, with: [...mirror.statements, ...recordOf(request, view, nowMs)] },
+    {
+      ...hold,
+      with: [...mirror.statements, ...claimOf(request, view, nowMs), ...recordOf(request, view, nowMs)],
+    },
     nowMs,
   );
-  // Refused by the ledger (say, insufficient funds): it wrote nothing, so neither does the book.
+  // Refused by the ledger (say, insufficient funds) or the claim: it wrote nothing, so neither does the book.
   if (!held.ok) {
     state.settleIntent(intent.id, isUnknownOutcome(held) ? intent : null);
-    return held;
+    return request.claim === undefined || isUnknownOutcome(held) ? held : claimRefusal(request.claim, held);
   }
   // Nothing changed the book while the hold was written: the checked transition still applies.
   invariant(state.book === current, "the book changed during a reservation's hold");
@@ -163,7 +167,20 @@ function plan(
 /** The new lease's answer, stored with its hold when the request has a record (nothing charged yet). */
 function recordOf(request: ReserveInput, view: LeaseView, nowMs: number): InStatement[] {
   if (!request.record) return [];
-  return [idempotencyRecordStatement(request.record, JSON.stringify(leaseJson(view, 0n)), nowMs)];
+  const body = claimResponse(request.claim, leaseJson(view, 0n));
+  return [idempotencyRecordStatement(request.record, JSON.stringify(body), nowMs)];
+}
+
+/** What the reservation claims beside its lease, written with its hold (none without a claim). */
+function claimOf(request: ReserveInput, view: LeaseView, nowMs: number): InStatement[] {
+  if (!request.claim) return [];
+  const lease = {
+    leaseId: view.id,
+    nodeId: view.nodeId,
+    slices: view.slices,
+    priceCcPerSliceHour: view.priceCcPerSliceHour,
+  };
+  return claimStatements(request.claim, lease, nowMs);
 }
 
 function holdPlacedEvent(request: ReserveInput, remainingMinor: bigint, holdId: string, nowMs: number) {

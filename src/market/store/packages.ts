@@ -32,17 +32,6 @@ export type PackageRecord = BidPackage & {
   updatedAtMs: number;
 };
 
-export type CommitmentRecord = {
-  id: string;
-  packageId: string;
-  nodeId: string;
-  farmerId: string;
-  slices: number;
-  leaseId: string;
-  status: "active" | "ended" | "refused";
-  createdAtMs: number;
-};
-
 /** Reads a `bid_packages` row with its computed `slices_filled` (see `packageSelect`). */
 function packageFromRow(row: Row): PackageRecord {
   const { requirements, active, ...pkg } = decodeRow(tables.bidPackages, row);
@@ -173,63 +162,4 @@ export function packagePriceCcPerSliceHour(
   const price = floorPriceText(exact);
   if (!new Dec(price).gt(0)) return fail("VALIDATION_FAILED", "The package price rounds to zero per hour");
   return ok({ priceCcPerSliceHour: price, exactPriceCcPerSliceHour: exactText });
-}
-
-/**
- * Records a commitment while the package has room: active commitments plus these slices stay
- * within `slicesCommitted` (LIMIT_REACHED otherwise), checked and written in one statement. A
- * repeated id returns the stored commitment.
- */
-export async function reserveCommitment(
-  client: Client,
-  commitment: CommitmentRecord,
-): Promise<Result<CommitmentRecord>> {
-  // The conditional insert and the read of what stands under the id: one round trip.
-  const [inserted, stored] = await client.batch(
-    [
-      {
-        sql: `INSERT OR IGNORE INTO package_commitments (id, package_id, node_id, farmer_id, slices, lease_id, status, created_at, updated_at)
-          SELECT ?, ?, ?, ?, ?, ?, 'active', ?, ?
-          WHERE (SELECT COALESCE(SUM(slices), 0) FROM package_commitments WHERE package_id = ? AND status = 'active') + ?
-            <= (SELECT slices_committed FROM bid_packages WHERE id = ? AND active = 1)`,
-        args: [
-          commitment.id,
-          commitment.packageId,
-          commitment.nodeId,
-          commitment.farmerId,
-          commitment.slices,
-          commitment.leaseId,
-          commitment.createdAtMs,
-          commitment.createdAtMs,
-          commitment.packageId,
-          commitment.slices,
-          commitment.packageId,
-        ],
-      },
-      { sql: "SELECT * FROM package_commitments WHERE id = ?", args: [commitment.id] },
-    ],
-    "write",
-  );
-  const row = stored!.rows[0];
-  if (!row) {
-    return fail("LIMIT_REACHED", "The package has no room for that many more slices", "slices");
-  }
-  const { updatedAtMs: _updatedAtMs, ...record } = decodeRow(tables.packageCommitments, row);
-  if (inserted!.rowsAffected === 0 && (record.status === "refused" || record.nodeId !== commitment.nodeId)) {
-    return fail("CONFLICT", "This Idempotency-Key was used for another commitment; send a new one");
-  }
-  return ok(record);
-}
-
-/**
- * Takes back a commitment whose lease the book refused (it reserved nothing and held nothing): the
- * row goes, so a refused commitment leaves no record and its slices go back to the package at
- * once. The row stood meanwhile only to claim the package's room while the book was asked. A
- * commitment whose lease exists is never taken back (its lease id is asked too).
- */
-export async function withdrawCommitment(client: Client, id: string, leaseId: string): Promise<void> {
-  await client.execute({
-    sql: "DELETE FROM package_commitments WHERE id = ? AND lease_id = ? AND status = 'active' AND NOT EXISTS (SELECT 1 FROM leases WHERE id = ?)",
-    args: [id, leaseId, leaseId],
-  });
 }

@@ -4,11 +4,13 @@
  * package lease at the package's price for its lease length — never pre-empted — paid from the
  * ThreeFold treasury and settled 80 / 10 / 10. At most the package's committed slices are taken.
  * The node's farmer or an admin; Idempotency-Key required (the commitment id derives from it).
+ * Two round trips: the reads (with the key's record), then the hold with the commitment, checked
+ * against the package's room by the database, and the key's record.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
 import { requireRoles, transferIdFor } from "../../kit/http/middleware";
 import {
   idempotencyHeaderSchema,
@@ -30,8 +32,6 @@ import {
   packageFrom,
   packagePriceCcPerSliceHour,
   packageStatement,
-  reserveCommitment,
-  withdrawCommitment,
 } from "../../market/store/packages";
 import { leaseJson, leaseSchema } from "../leases/schemas";
 import { ownNodeFrom } from "../nodes/schemas";
@@ -93,47 +93,42 @@ export function register(app: App) {
         { field: "slices", detail: `at most ${node.sliceCount}` },
       ]);
     }
+    if (pkg.slicesFilled + input.slices > pkg.slicesCommitted) {
+      throw new ApiError("LIMIT_REACHED", "The package has no room for that many more slices", [
+        { field: "slices", detail: `at most ${Math.max(0, pkg.slicesCommitted - pkg.slicesFilled)} more` },
+      ]);
+    }
     const price = orThrow(packagePriceCcPerSliceHour(pkg, marketConfig(c.env).parameters));
     const commitmentId = await transferIdFor(
       principal.ownerId,
       c.req.valid("header")["idempotency-key"],
       "pcm",
     );
-    const commitment = orThrow(
-      await reserveCommitment(db, {
-        id: commitmentId,
-        packageId,
+    // The commitment is written with the lease's hold, and the database refuses it when the
+    // package has no room left: one write, or nothing written.
+    const lease = orThrow(
+      await bookOf(c.env, node.id).reserve({
         nodeId: node.id,
-        farmerId: node.farmerId,
-        slices: input.slices,
         leaseId: `lse_${commitmentId}`,
-        status: "active",
-        createdAtMs: nowMs,
+        ownerId: "threefold",
+        payerAccountId: treasuryAccountId,
+        kind: "package",
+        slices: input.slices,
+        durationMs: pkg.leaseHours * hourMs,
+        pricing: { type: "fixed", ...price },
+        source: "package",
+        sourceId: packageId,
+        claim: { type: "packageCommitment", commitmentId, packageId, farmerId: node.farmerId },
+        // Stored with the hold: the response below (a new lease, charged nothing).
+        record: recordFor(c, 201),
       }),
     );
-    const lease = await bookOf(c.env, node.id).reserve({
-      nodeId: node.id,
-      leaseId: commitment.leaseId,
-      ownerId: "threefold",
-      payerAccountId: treasuryAccountId,
-      kind: "package",
-      slices: commitment.slices,
-      durationMs: pkg.leaseHours * hourMs,
-      pricing: { type: "fixed", ...price },
-      source: "package",
-      sourceId: packageId,
-    });
-    if (!lease.ok) {
-      // The book reserved and held nothing, so the commitment goes too: a refusal leaves no record.
-      // CONFLICT says the lease id is taken, so the commitment may stand behind a lease: it stays.
-      if (lease.code !== "CONFLICT") await withdrawCommitment(db, commitment.id, commitment.leaseId);
-      throw ApiError.from(lease);
-    }
-    // Nothing is charged before the lease's first settlement period is recorded.
+    if (lease.recorded) recordedByEffect(c);
+    // A new lease has been charged nothing; a lease this key reserved before may have been.
     const charged =
-      lease.value.settledThroughMs === lease.value.startedAtMs
-        ? 0n
-        : ((await getLeaseRow(db, lease.value.id))?.chargedMinor ?? 0n);
-    return c.json({ commitmentId: commitment.id, packageId, lease: leaseJson(lease.value, charged) }, 201);
+      lease.settledThroughMs > lease.startedAtMs
+        ? ((await getLeaseRow(db, lease.id))?.chargedMinor ?? 0n)
+        : 0n;
+    return c.json({ commitmentId, packageId, lease: leaseJson(lease, charged) }, 201);
   });
 }

@@ -1,14 +1,14 @@
 /**
  * `POST /v1/capacity-requests/{id}/accept`: the requester takes one offer. The slices are reserved
  * on the offer's node at the offer's price for the request's duration and the CC for the prepaid
- * window is held: the acceptance becomes a lease. If the node can no longer give the slices the
- * offer is marked failed and the request stays open. The requester or an admin; Idempotency-Key
- * required.
+ * window is held: the acceptance becomes a lease. A refusal (the node can no longer give the slices,
+ * the requester is short of CC, the request closed meanwhile) changes nothing. The requester or an
+ * admin; Idempotency-Key required. Two round trips: the reads (with the key's record), then the hold
+ * with the acceptance and the record.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { now } from "../../kit/clock";
 import { ApiError, orThrow } from "../../kit/http/errors";
-import { firstReads, idempotentBatched } from "../../kit/http/idempotency";
+import { firstReads, idempotentBatched, recordedByEffect, recordFor } from "../../kit/http/idempotency";
 import { requireRoles } from "../../kit/http/middleware";
 import {
   idempotencyHeaderSchema,
@@ -79,12 +79,14 @@ export function register(app: App) {
         { field: "offerId", detail: "not found" },
       ]);
     }
-    const lease = orThrow(await acceptOffer(c.env, db, request, offer, now()));
-    // Nothing is charged before the lease's first settlement period is recorded.
+    // The acceptance and the key's record are written with the lease's hold: one more round trip.
+    const lease = orThrow(await acceptOffer(c.env, db, request, offer, { record: recordFor(c, 201) }));
+    if (lease.recorded) recordedByEffect(c);
+    // A new lease has been charged nothing; a lease accepted before may have been.
     const charged =
-      lease.settledThroughMs === lease.startedAtMs
-        ? 0n
-        : ((await getLeaseRow(db, lease.id))?.chargedMinor ?? 0n);
+      lease.settledThroughMs > lease.startedAtMs
+        ? ((await getLeaseRow(db, lease.id))?.chargedMinor ?? 0n)
+        : 0n;
     return c.json(leaseJson(lease, charged), 201);
   });
 }
