@@ -62,7 +62,9 @@ export async function openPage(
     }
   });
   page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
-  page.setDefaultTimeout(10_000);
+  // Generous: `npm test` runs four projects at once on CI's two shared cores, so the stack can be
+  // slow to answer while the others start (a flow that never happens still fails, after 20 s).
+  page.setDefaultTimeout(20_000);
   await page.goto(path, { waitUntil: "load" });
   return { page, context, errors };
 }
