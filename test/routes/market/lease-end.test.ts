@@ -126,6 +126,34 @@ describe("DELETE /v1/leases/{id}", () => {
     expect(report.balanced).toBe(true);
   });
 
+  it("ends a lease once when two DELETEs race: one answers 200, the other 409, each period charged once", async () => {
+    const { user, node, leaseId } = await leaseNinetyMinutesOld();
+    const before = await posted(user.accountId);
+    // Both read the same facts before either reaches the book, which takes them one at a time.
+    const answers = await Promise.all(
+      [0, 1].map(() =>
+        call<{ status: string; charged: string }>("DELETE", `/v1/leases/${leaseId}`, { key: user.key }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    const ended = answers.find((answer) => answer.status === 200)!;
+    const charged = await expectSettledOnce(leaseId, user.accountId, before);
+    expect(ended.body.charged).toBe(formatAmount("CC", charged));
+    expect(await settle(node.id)).toBe(0);
+    await expectSettledOnce(leaseId, user.accountId, before);
+    const events = await call<{ data: { data: { leaseId?: string } }[] }>(
+      "GET",
+      "/v1/events?type=lease.ended",
+      {
+        key: user.key,
+      },
+    );
+    expect(events.body.data.filter((event) => event.data.leaseId === leaseId)).toHaveLength(1);
+    const report = await audit(database());
+    expect(report.holdMismatches).toEqual([]);
+    expect(report.balanced).toBe(true);
+  });
+
   it("leaves the lease to the money pass when the caller read no facts", async () => {
     const { user, node, leaseId } = await leaseNinetyMinutesOld();
     const before = await posted(user.accountId);
