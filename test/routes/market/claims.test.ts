@@ -1,4 +1,4 @@
-// Proves the claims written with a lease's hold (src/market/store/claims.ts): commitments racing for a package's last slices never take more than its room and the refused ones hold nothing; two acceptances of one capacity request racing make one lease, and the other writes nothing; a final request's status never changes and a request an earlier version left `accepting` is accepted for its offer only; each succeeds in two round trips, and its key's replay answers the first response.
+// Proves the claims written with a lease's hold (src/market/store/claims.ts): one Idempotency-Key sent at once makes one claim; commitments racing for a package's last slices never take more than its room and the refused ones hold nothing; two acceptances of one capacity request racing make one lease, and the other writes nothing; a final request's status never changes and a request an earlier version left `accepting` is accepted for its offer only; each succeeds in two round trips, and its key's replay answers the first response.
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseRoundTrips } from "../../../src/kit/db/client";
 import { call, database, type Seeded, seedKey } from "../../support/harness";
@@ -104,6 +104,31 @@ describe("a package's room, checked by the database with the hold", () => {
     expect(replay.status).toBe(201);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(replay.body).toEqual(first.body);
+  });
+
+  it("one Idempotency-Key sent four times at once: one commitment, one hold, four equal answers", async () => {
+    const node = await registerNode(farmer);
+    const key = idempotencyKey("same");
+    const holds = await treasuryHoldsOn([node.id]);
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        call<Commitment>("POST", "/v1/bid-packages/standard-compute/commitments", {
+          key: farmer.key,
+          headers: { "idempotency-key": key },
+          body: { nodeId: node.id, slices: 2 },
+        }),
+      ),
+    );
+    for (const answer of answers) {
+      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+      expect(answer.body).toEqual(answers[0]!.body);
+    }
+    const rows = await database().execute({
+      sql: "SELECT count(*) AS n FROM package_commitments WHERE node_id = ?",
+      args: [node.id],
+    });
+    expect(Number(rows.rows[0]?.n)).toBe(1);
+    expect(await treasuryHoldsOn([node.id])).toBe(holds + 1);
   });
 
   it("a commitment takes two round trips, and a package found full is refused before any write", async () => {
@@ -241,6 +266,23 @@ describe("a capacity request's acceptance, written with the hold", () => {
     expect(again.status).toBe(201);
     expect(again.body.id).toBe(accepted.body.id);
     expect(await pendingHoldsOf(user.accountId)).toBe(1);
+  });
+
+  it("one Idempotency-Key sent four times at once: one lease, one hold, four equal answers", async () => {
+    const user = await fundedUser(50n * ccMinor);
+    const { request, offers } = await requestWithOffers(user, 1);
+    const key = idempotencyKey("same");
+    const answers = await Promise.all([0, 1, 2, 3].map(() => accept(user, request.id, offers[0]!.id, key)));
+    for (const answer of answers) {
+      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+      expect(answer.body).toEqual(answers[0]!.body);
+    }
+    expect(await pendingHoldsOf(user.accountId)).toBe(1);
+    const events = await database().execute({
+      sql: "SELECT count(*) AS n FROM events WHERE type = 'capacity_request.offer_accepted' AND subject_id = ?",
+      args: [request.id],
+    });
+    expect(Number(events.rows[0]?.n)).toBe(1);
   });
 
   it("the database keeps a final status, and accepts a request left `accepting` for its offer only", async () => {
