@@ -19,16 +19,19 @@
  *
  * Leases and open bids are read from their authority, each node's bid book, not from the libSQL
  * lease mirror (which the book writes after its own storage and may be behind): one read-only RPC
- * per node (`auditView`), at most `auditBookCallsConcurrentMax` at a time, over the `nodes` table
- * in pages. A book waits for a money pass in flight before answering, so it reports a state
+ * per node (`auditView`), at most `auditBookCallsConcurrentMax` at a time, over the `nodes` table. A book waits for a money pass in flight before answering, so it reports a state
  * between passes; a book never opened answers empty and is not created. Auction bids and
  * withdrawals are written in the same atomic ledger write as their holds, so libSQL is their
  * authority.
  *
- * The audit reads the books and the ledger one after the other, not in one snapshot: while the
- * market is busy, a change that lands between the reads (a hold placed just before the lease or
- * bid it funds is committed, a lease ended just before its holds are released) can show as a
- * mismatch that the next audit no longer reports. An audit of a quiet market is exact.
+ * The audit reads libSQL first (the nodes, the live lease and bid holds, the auction bids and
+ * withdrawals, and whatever the caller adds: one batch, one round trip), then asks the books, and
+ * then reads again only the holds of what that first read makes suspect (one more round trip, only
+ * then). A lease or bid mismatch is one that both reads show, so a lease reserved or ended between
+ * the first read and its book's answer is not reported. The reads and the books are still not one
+ * snapshot: while the market is busy, a change that lands between the books' answer and the second
+ * read can show as a mismatch that the next audit no longer reports. An audit of a quiet market is
+ * exact.
  */
 import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
 import { now } from "../../kit/clock";

@@ -16,6 +16,7 @@
  */
 
 import type { Client, InStatement, ResultSet, Row } from "@libsql/client";
+import { now } from "../../kit/clock";
 import { eventStatements } from "../../kit/db/events";
 import type { RecordedResponse } from "../../kit/db/idempotency";
 import { decodeRow } from "../../kit/db/rows";
@@ -25,6 +26,7 @@ import { fail, ok, type Result } from "../../kit/result";
 import { hourMs } from "../config";
 import { requirementsFromStored, type SliceRequirements } from "../core/requirements";
 import type { ReservedLease } from "../object/contract";
+import { claimStatements } from "../store/claims";
 import { bookOf } from "./books";
 
 /** Refusals of a reservation that say the offer's node cannot keep it: the offer is marked failed. */
@@ -316,6 +318,12 @@ export async function acceptOffer(
       "offerId",
     );
   }
+  const claim = {
+    type: "capacityAcceptance" as const,
+    requestId: request.id,
+    offerId: offer.id,
+    farmerId: offer.farmerId,
+  };
   const reserved = await book.reserve({
     nodeId: offer.nodeId,
     leaseId,
@@ -327,9 +335,15 @@ export async function acceptOffer(
     pricing: { type: "fixed", priceCcPerSliceHour: offer.priceCcPerSliceHour },
     source: "capacity_request",
     sourceId: request.id,
-    claim: { type: "capacityAcceptance", requestId: request.id, offerId: offer.id, farmerId: offer.farmerId },
+    claim,
     ...(options.record === undefined ? {} : { record: options.record }),
   });
+  if (reserved.ok && request.status === "accepting" && !reserved.value.recorded) {
+    // An earlier version reserved this lease and stopped before it recorded the acceptance (the
+    // book answered the lease it has, writing nothing): record it now, once.
+    const lease = { ...reserved.value, leaseId: reserved.value.id };
+    await client.batch(claimStatements(claim, lease, now(), true), "write");
+  }
   if (!reserved.ok && options.markRefusedOffer && nodeRefusals.has(reserved.code)) {
     await client.execute({
       sql: "UPDATE capacity_offers SET status = 'failed', detail = ? WHERE id = ? AND status = 'open'",

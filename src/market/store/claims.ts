@@ -38,8 +38,17 @@ export type ClaimedLease = {
   priceCcPerSliceHour: string;
 };
 
-/** The statements that write `claim` for `lease` at `nowMs`, to go in the lease's hold batch. */
-export function claimStatements(claim: ReservationClaim, lease: ClaimedLease, nowMs: number): InStatement[] {
+/**
+ * The statements that write `claim` for `lease` at `nowMs`, to go in the lease's hold batch.
+ * `completing`: the lease already stands (an earlier version reserved it and stopped before it
+ * recorded the acceptance); the request is then moved only while it is still `accepting`.
+ */
+export function claimStatements(
+  claim: ReservationClaim,
+  lease: ClaimedLease,
+  nowMs: number,
+  completing = false,
+): InStatement[] {
   if (claim.type === "packageCommitment") {
     // A plain insert: a package without room refuses it (LIMIT_REACHED), a used id too (CONFLICT).
     return [
@@ -62,8 +71,9 @@ export function claimStatements(claim: ReservationClaim, lease: ClaimedLease, no
   return [
     // A request no longer open (accepted, expired, cancelled) refuses it (CONFLICT).
     {
-      sql: "UPDATE capacity_requests SET status = 'accepted', accepting_offer_id = ?, lease_id = ?, updated_at = ? WHERE id = ?",
-      args: [claim.offerId, lease.leaseId, nowMs, claim.requestId],
+      sql: `UPDATE capacity_requests SET status = 'accepted', accepting_offer_id = ?, lease_id = ?, updated_at = ?
+            WHERE id = ?${completing ? " AND status = 'accepting' AND accepting_offer_id = ?" : ""}`,
+      args: [claim.offerId, lease.leaseId, nowMs, claim.requestId, ...(completing ? [claim.offerId] : [])],
     },
     { sql: "UPDATE capacity_offers SET status = 'accepted' WHERE id = ?", args: [claim.offerId] },
     {

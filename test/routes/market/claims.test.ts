@@ -1,8 +1,10 @@
 // Proves the claims written with a lease's hold (src/market/store/claims.ts): one Idempotency-Key sent at once makes one claim; commitments racing for a package's last slices never take more than its room and the refused ones hold nothing; two acceptances of one capacity request racing make one lease, and the other writes nothing; a final request's status never changes and a request an earlier version left `accepting` is accepted for its offer only; each succeeds in two round trips, and its key's replay answers the first response.
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseRoundTrips } from "../../../src/kit/db/client";
+import { runMarketCron } from "../../../src/market/flows/upkeep";
 import { call, database, type Seeded, seedKey } from "../../support/harness";
-import { ccMinor, fundedUser, idempotencyKey, registerNode, setPeg } from "./support";
+import { book, ccMinor, fundedUser, hourMs, idempotencyKey, registerNode, setPeg } from "./support";
 
 type Problem = { code: string; detail: string; errors?: { field: string }[] };
 type Commitment = { commitmentId: string; packageId: string; lease: { id: string; nodeId: string } };
@@ -308,5 +310,43 @@ describe("a capacity request's acceptance, written with the hold", () => {
     const taken = await accept(user, request.id, offers[0]!.id);
     expect(taken.status, JSON.stringify(taken.body)).toBe(201);
     expect(await pendingHoldsOf(user.accountId)).toBe(2);
+  });
+  it("records the acceptance of a lease an earlier version reserved before it stopped, at the deadline", async () => {
+    const user = await fundedUser(50n * ccMinor);
+    const { request, offers } = await requestWithOffers(user, 2);
+    const [offer, other] = offers as [{ id: string; nodeId: string }, { id: string; nodeId: string }];
+    // The earlier version took the request for the offer, and its book reserved the lease; then it stopped.
+    await database().execute({
+      sql: "UPDATE capacity_requests SET status = 'accepting', accepting_offer_id = ? WHERE id = ?",
+      args: [offer.id, request.id],
+    });
+    const reserved = await book(offer.nodeId).reserve({
+      nodeId: offer.nodeId,
+      leaseId: `lse_${offer.id}`,
+      ownerId: user.ownerId,
+      payerAccountId: user.accountId,
+      kind: "onDemand",
+      slices: 2,
+      durationMs: 10 * hourMs,
+      pricing: { type: "fixed", priceCcPerSliceHour: "0.1" },
+      source: "capacity_request",
+      sourceId: request.id,
+    });
+    expect(reserved.ok).toBe(true);
+    await runMarketCron(env, Date.now() + 2 * hourMs);
+    const after = await call<CapacityRequest>("GET", `/v1/capacity-requests/${request.id}`, {
+      key: user.key,
+    });
+    expect(after.body).toMatchObject({ status: "accepted", leaseId: `lse_${offer.id}` });
+    expect(Object.fromEntries(after.body.offers.map((item) => [item.id, item.status]))).toEqual({
+      [offer.id]: "accepted",
+      [other.id]: "lost",
+    });
+    expect(await pendingHoldsOf(user.accountId)).toBe(1);
+    const events = await database().execute({
+      sql: "SELECT count(*) AS n FROM events WHERE type = 'capacity_request.offer_accepted' AND subject_id = ?",
+      args: [request.id],
+    });
+    expect(Number(events.rows[0]?.n)).toBe(1);
   });
 });
