@@ -3,7 +3,6 @@
  * market prices with.
  */
 import type { Client } from "@libsql/client";
-import { TtlCache } from "../../kit/cache";
 import { now } from "../../kit/clock";
 import { currentPeg, type Peg } from "../../oracle/prices";
 import type { NodeBidBook } from "../object/node-bid-book";
@@ -24,18 +23,19 @@ export async function liveCcUsd(client: Client, nowMs = now()): Promise<string |
 }
 
 /**
- * How old the USD price of CC may be that a market listing converts a CC price filter with, in
- * one isolate (README "Latency"): the listing is indicative, and a lease is quoted at the live peg.
+ * The USD price of CC the last market listing of this isolate read with the peg (null: none, or
+ * halted). A listing filtered by a CC price in a USD band converts at it and reads the peg in the
+ * same batch: when the peg has not moved since, that answer stands (one round trip); when it has,
+ * the listing is read again at the new one (two). It is never answered at a stale price.
  */
-export const listingCcUsdMaxAgeMs = 30_000;
-const listingCcUsd = new TtlCache<"ccUsd", string | null>(1, listingCcUsdMaxAgeMs);
+let lastListingCcUsd: { value: string | null } | undefined;
 
-/** Keeps the USD price of CC a listing just read with the peg (null: none, or halted). */
-export function rememberListingCcUsd(ccUsd: string | null, nowMs: number): void {
-  listingCcUsd.set("ccUsd", ccUsd, nowMs);
+/** Keeps the USD price of CC a listing just read with the peg. */
+export function rememberListingCcUsd(ccUsd: string | null): void {
+  lastListingCcUsd = { value: ccUsd };
 }
 
-/** The USD price of CC a listing read at most `listingCcUsdMaxAgeMs` ago in this isolate, if any. */
-export function recentListingCcUsd(nowMs: number): { value: string | null } | undefined {
-  return listingCcUsd.get("ccUsd", nowMs);
+/** The USD price of CC the last listing of this isolate read, if one did. */
+export function lastListingCcUsdRead(): { value: string | null } | undefined {
+  return lastListingCcUsd;
 }

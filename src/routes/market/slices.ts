@@ -14,7 +14,7 @@ import { Dec } from "../../ledger/core/money";
 import { hourMs, marketConfig } from "../../market/config";
 import { nodeStates } from "../../market/core/bidbook/model";
 import { scaledFloor } from "../../market/core/quote";
-import { ccUsdOf, recentListingCcUsd, rememberListingCcUsd } from "../../market/flows/books";
+import { ccUsdOf, lastListingCcUsdRead, rememberListingCcUsd } from "../../market/flows/books";
 import {
   type ListingCursor,
   type ListingFilters,
@@ -160,27 +160,29 @@ export function register(app: App) {
     const query = c.req.valid("query");
     const nowMs = now();
     const currency = marketConfig(c.env).parameters.bandCurrency;
-    // A CC price limit in a USD band is converted at the peg before the listing is read: at the
-    // one a listing of this isolate read in the last 30 s, else read first (two round trips).
-    // Every other listing is read with the peg in one.
-    const pegFirst = query.maxPriceCcPerSliceHour !== undefined && currency === "USD";
-    const recent = pegFirst ? recentListingCcUsd(nowMs) : undefined;
-    const early = !pegFirst ? null : recent ? recent.value : ccUsdOf(await currentPeg(db, nowMs));
-    const listing = listMarketQuery(
-      filtersOf(query, maxPriceHourNanoOf(query, currency, early)),
-      query.sort,
-      cursorOf(query.cursor),
-      query.limit,
-    );
-    let page: ListingPage;
-    let ccUsd = early;
-    if (pegFirst) page = listing.read(await db.execute(listing.statement));
-    else {
-      const { results, peg } = await readWithPeg(db, [listing.statement], nowMs);
-      page = listing.read(results[0]!);
-      ccUsd = ccUsdOf(peg);
+    const read = (ccUsd: string | null) =>
+      listMarketQuery(
+        filtersOf(query, maxPriceHourNanoOf(query, currency, ccUsd)),
+        query.sort,
+        cursorOf(query.cursor),
+        query.limit,
+      );
+    // A CC price limit in a USD band is converted at the peg. The listing is read at the peg the
+    // last listing of this isolate read, with the peg itself in the same batch: if the peg moved
+    // since, it is read again at the new one (two round trips). An isolate that never read the
+    // peg, or last read it halted, reads it first (two). Every other listing: one.
+    const converts = query.maxPriceCcPerSliceHour !== undefined && currency === "USD";
+    const last = converts ? lastListingCcUsdRead() : undefined;
+    const guess = !converts ? null : last?.value ? last.value : ccUsdOf(await currentPeg(db, nowMs));
+    const listing = read(guess);
+    const { results, peg } = await readWithPeg(db, [listing.statement], nowMs);
+    const ccUsd = ccUsdOf(peg);
+    let page: ListingPage = listing.read(results[0]!);
+    if (converts && ccUsd !== guess) {
+      const again = read(ccUsd);
+      page = again.read(await db.execute(again.statement));
     }
-    if (recent === undefined) rememberListingCcUsd(ccUsd, nowMs);
+    rememberListingCcUsd(ccUsd);
     return c.json(
       {
         data: page.nodes.map((node) => nodeJson(node, ccUsd)),

@@ -1,7 +1,6 @@
 // Proves the request path's round-trip budget: with a warm isolate (the key verified once), each route below takes at most its budget of database round trips, counted at the database client's fetch (every libSQL HTTP request, one query or one batch, is one round trip; the Durable Objects' requests count too, as they share the isolate). Reads take one; a replayed or conflicting Idempotency-Key on a batched route is answered from the first read, moving nothing.
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseRoundTrips } from "../../../src/kit/db/client";
-import { listingCcUsdMaxAgeMs } from "../../../src/market/flows/books";
 import {
   contributeUsdc,
   createPool,
@@ -351,18 +350,34 @@ describe("ending a lease", () => {
 });
 
 describe("a market listing with a CC price limit in a USD band", () => {
-  it("reads the peg first when this isolate has none younger than 30 s", async () => {
+  it("converts at the peg the isolate last read, checked in the same batch: read again only when the peg moved", async () => {
+    type Listing = { ccUsd: string | null; data: { id: string }[] };
+    const list = () =>
+      measured(() => call<Listing>("GET", "/v1/market/slices?maxPriceCcPerSliceHour=5&limit=200"));
+    await setPeg("128");
     await call("GET", "/v1/market/slices?limit=1"); // a listing reads the peg with it
-    const warm = await measured(() => call("GET", "/v1/market/slices?maxPriceCcPerSliceHour=5"));
+    const warm = await list();
     expect(warm.response.status).toBe(200);
     expect(warm.trips).toBe(1);
-    shift(listingCcUsdMaxAgeMs);
-    const cold = await measured(() =>
-      call<{ ccUsd: string | null }>("GET", "/v1/market/slices?maxPriceCcPerSliceHour=5"),
-    );
-    expect(cold.response.status).toBe(200);
-    expect(cold.trips).toBe(2);
-    expect(cold.response.body.ccUsd).toBe((warm.response.body as { ccUsd: string | null }).ccUsd);
+    expect(warm.response.body.ccUsd).toBe("0.128");
+    // However long ago it was read, a peg that has not moved is still the peg.
+    shift(5 * 60_000);
+    const later = await list();
+    expect(later.trips).toBe(1);
+    expect(later.response.body).toEqual(warm.response.body);
+    // The peg moved: the listing is read again at the new one, never answered at the old.
+    await setPeg("256");
+    const moved = await list();
+    expect(moved.trips).toBe(2);
+    expect(moved.response.body.ccUsd).toBe("0.256");
+    // 5 CC is worth twice as many USD now: every node the old limit let through still passes.
+    const before = new Set(warm.response.body.data.map((node) => node.id));
+    const after = new Set(moved.response.body.data.map((node) => node.id));
+    expect([...before].filter((id) => !after.has(id))).toEqual([]);
+    const again = await list();
+    expect(again.trips).toBe(1);
+    expect(again.response.body.ccUsd).toBe("0.256");
+    await setPeg("128");
   });
 });
 
