@@ -29,6 +29,10 @@ function workerd() {
         WEBHOOK_TIMEOUT_MS: "300",
         EVENTS_STREAM_POLL_MS: "50",
         WEBHOOK_RECEIVER_URL: inject("webhookReceiverUrl"),
+        // The files share one database, so a sweep after one file's write would deliver what
+        // another file's test drives through its own queue on its own clock: off here, and
+        // test/routes/events/queue-live.test.ts turns it on for the request it proves it with.
+        WEBHOOK_SWEEP_AFTER_WRITES: "off",
       },
       // The suite sends thousands of requests from one address with few keys, so the
       // production limits (wrangler.toml) are raised out of reach here; the LOW binding

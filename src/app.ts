@@ -5,6 +5,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { sweepSoon } from "./events/consumer";
 import { isDatabaseUnavailable } from "./kit/db/client";
 import { docsPage } from "./kit/http/docs";
 import { ApiError, problemResponse } from "./kit/http/errors";
@@ -34,6 +35,9 @@ function validationError(error: ZodError, target: string): ApiError {
   );
 }
 
+/** The methods of a request that may change something (and so write events). */
+const writeMethods: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 /** Retry-After sent while the database is unreachable: outages seen so far lasted seconds. */
 export const databaseRetryAfterSeconds = 5;
 
@@ -49,6 +53,16 @@ export function buildApp(): App {
   app.use("*", requestContext);
   app.use("*", anonymousRateLimit);
   app.use("*", ...bodyGuards);
+  // After a request that changed something, the webhook deliveries its events made go to the
+  // queue within about a second (src/events/consumer.ts `sweepSoon`); WEBHOOK_SWEEP_AFTER_WRITES
+  // "off" leaves them to the every-minute sweep.
+  app.use("/v1/*", async (c, next) => {
+    await next();
+    if (!writeMethods.has(c.req.method) || c.res.status >= 400 || c.env.WEBHOOK_SWEEP_AFTER_WRITES === "off")
+      return;
+    const sweep = sweepSoon(c.env, c.get("db"));
+    if (sweep !== null) c.executionCtx.waitUntil(sweep);
+  });
 
   app.onError(async (error, c) => {
     // A repeated Idempotency-Key found by a handler's first reads: the first answer again.

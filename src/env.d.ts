@@ -42,6 +42,8 @@ declare namespace Cloudflare {
     WEBHOOK_DELIVERIES: Queue<import("./events/consumer").DeliveryMessage>;
     WEBHOOK_DEAD_LETTERS: Queue<import("./events/consumer").DeliveryMessage>;
     WEBHOOK_TIMEOUT_MS?: string;
+    /** "off": webhook deliveries wait for the every-minute sweep instead of one soon after each write. */
+    WEBHOOK_SWEEP_AFTER_WRITES?: string;
     /** Time between two polls of `GET /v1/events/stream`, ms (src/routes/events/stream.ts; default 2000). */
     EVENTS_STREAM_POLL_MS?: string;
     // Rate Limiting bindings (wrangler.toml [[ratelimits]], src/kit/http/rate-limit.ts); absent = no limit.

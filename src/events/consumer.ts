@@ -216,9 +216,10 @@ export async function consumeDeadLetters(batch: MessageBatch<DeliveryMessage>, d
 }
 
 /**
- * The outbox sweep (a scheduled step, every minute): enqueues every due delivery at the head of
- * its subject, so an event whose immediate enqueue was lost (or never made: most events are
- * written by other areas' batches) is delivered within a minute.
+ * The outbox sweep (a scheduled step, every minute, and soon after a write: `sweepSoon`):
+ * enqueues every due delivery at the head of its subject, so an event whose immediate enqueue was
+ * lost (or never made: most events are written by other areas' batches) is delivered within a
+ * minute at worst.
  */
 export async function enqueueDueDeliveries(
   env: DeliveryEnv,
@@ -232,4 +233,39 @@ export async function enqueueDueDeliveries(
     );
   }
   return { enqueued: due.length };
+}
+
+/** Least time between two sweeps one isolate starts after writes: 1 s. */
+export const sweepAfterWritesIntervalMs = 1_000;
+/** When this isolate's next sweep after a write starts (real time), while it has not yet. */
+let pendingSweepAtMs: number | null = null;
+/** When this isolate's last sweep after a write started (real time). */
+let lastSweepAtMs = Number.NEGATIVE_INFINITY;
+
+/**
+ * The outbox sweep soon after a write that may have created deliveries (an API request that
+ * changed something): the deliveries its events made reach the queue within about a second,
+ * not at the next minute's sweep. One isolate starts at most one such sweep a second: a write
+ * while one is waiting to start leaves it to that one (it reads after this write), else it waits
+ * for the second to end. Returns the sweep to keep the request alive for (`waitUntil`), or null
+ * when a waiting one covers this write. Real time, not the service's clock: it paces the
+ * database, it decides nothing. A failed sweep is logged; the minute's sweep covers it.
+ */
+export function sweepSoon(env: DeliveryEnv, db: Client): Promise<void> | null {
+  const atMs = Date.now();
+  if (pendingSweepAtMs !== null && pendingSweepAtMs >= atMs) return null;
+  const startAtMs = Math.max(atMs, lastSweepAtMs + sweepAfterWritesIntervalMs);
+  pendingSweepAtMs = startAtMs;
+  return (async () => {
+    if (startAtMs > atMs) await new Promise((resolve) => setTimeout(resolve, startAtMs - atMs));
+    if (pendingSweepAtMs === startAtMs) pendingSweepAtMs = null;
+    lastSweepAtMs = Date.now();
+    try {
+      await enqueueDueDeliveries(env, db, now());
+    } catch (error) {
+      console.error(
+        JSON.stringify({ level: "error", event: "webhook_sweep_after_write", error: String(error) }),
+      );
+    }
+  })();
 }

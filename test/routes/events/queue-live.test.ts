@@ -1,5 +1,10 @@
-// Proves the real queue path: the outbox sweep (run directly, and by the every-minute cron) sends due deliveries to the WEBHOOK_DELIVERIES queue (a real producer binding under Miniflare), the Worker's own queue consumer delivers them to the receiver, signed so the official library verifies them, and the delivery log shows them delivered.
-import { createScheduledController, env } from "cloudflare:test";
+// Proves the real queue path: the outbox sweep (run directly, by the every-minute cron, and by a write itself) sends due deliveries to the WEBHOOK_DELIVERIES queue (a real producer binding under Miniflare), the Worker's own queue consumer delivers them to the receiver, signed so the official library verifies them, and the delivery log shows them delivered.
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { enqueueDueDeliveries } from "../../../src/events/consumer";
 import { now } from "../../../src/kit/clock";
@@ -60,6 +65,43 @@ describe("webhook deliveries through the real queue", () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(statuses).toEqual(["delivered"]);
+    expect((await receiverLog(endpoint.path)).processed).toHaveLength(1);
+  });
+  it("a write sweeps the outbox itself: its event is delivered through the queue without the cron", async () => {
+    const farmer = await seedKey("farmer");
+    const node = await registerNode(farmer);
+    const user = await fundedUser(100n * ccMinor);
+    const endpoint = await endpointAtReceiver(user, ["lease.started"]);
+    // The Worker as deployed (the suite's bindings turn the sweep after writes off).
+    const context = createExecutionContext();
+    const response = await worker.fetch!(
+      new Request("http://market.test/v1/leases", {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${user.key}`,
+          "content-type": "application/json",
+          "idempotency-key": `sweep-${node.id}`,
+        },
+        body: JSON.stringify({ nodeId: node.id, slices: 1, durationHours: 5 }),
+      }) as Request<unknown, IncomingRequestCfProperties>,
+      { ...env, WEBHOOK_SWEEP_AFTER_WRITES: "on" },
+      context,
+    );
+    expect(response.status, await response.clone().text()).toBe(201);
+    const lease = (await response.json()) as { id: string };
+    await waitOnExecutionContext(context);
+    let page: DeliveryPage = { data: [] };
+    // No sweep runs here but the one the write started; the queue's batch timeout is 1 s: poll, bounded.
+    for (let round = 0; round < 100; round++) {
+      page = (
+        await call<DeliveryPage>("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`, { key: user.key })
+      ).body;
+      if (page.data.length > 0 && page.data.every((delivery) => delivery.status === "delivered")) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(page.data.map((delivery) => [delivery.eventType, delivery.subjectId, delivery.status])).toEqual([
+      ["lease.started", lease.id, "delivered"],
+    ]);
     expect((await receiverLog(endpoint.path)).processed).toHaveLength(1);
   });
 });
