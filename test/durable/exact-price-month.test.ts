@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   fundedUser,
+  fundTreasury,
   hourMs,
   idempotencyKey,
   registerNode,
@@ -41,23 +42,7 @@ function total(rows: readonly SettlementRow[]): bigint {
 
 describe("a month of a lease", () => {
   it("a 720 h bid-package lease of 1.2 CC per slice-month charges exactly 1.2 CC", async () => {
-    const funded = await call("POST", "/v1/transfers", {
-      key: admin.key,
-      headers: { "idempotency-key": idempotencyKey("treasury") },
-      body: {
-        transfers: [
-          {
-            type: "posted",
-            debitAccountId: "acc_issuance_cc",
-            creditAccountId: "acc_treasury_cc",
-            asset: "CC",
-            amount: "5",
-            code: "test_treasury",
-          },
-        ],
-      },
-    });
-    expect(funded.status).toBe(201);
+    await fundTreasury(admin, "5");
     const node = await registerNode(farmer);
     const committed = await call<{ lease: { id: string; priceCcPerSliceHour: string } }>(
       "POST",

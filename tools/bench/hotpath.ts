@@ -137,6 +137,16 @@ async function openRound(baseUrl: string, adminKey: string): Promise<string> {
   return body.id;
 }
 
+/** The node a bench farmer registers. */
+const benchNode = {
+  name: "hotpath node",
+  catalogueId: "3node-home",
+  region: "eu-west",
+  sliceCount: 7,
+  pricePerSliceMonth: "3",
+  pricePerSliceHour: "0.01",
+};
+
 type Others = { farmer: User; lps: User[]; roundId: string; adminKey: string };
 
 /** The value-moving routes of farmers and LPs (each call its own new effect). */
@@ -156,20 +166,7 @@ function otherRoutesOf(baseUrl: string, others: Others): Route[] {
   const nextLp = () => lps[turn++ % lps.length]!;
   /** Registers a node of the farmer's (untimed setup), so each call has free slices. */
   const freshNode = async (): Promise<string> => {
-    const created = await send(
-      "POST",
-      "/v1/nodes",
-      farmer.key,
-      {
-        name: "hotpath node",
-        catalogueId: "3node-home",
-        region: "eu-west",
-        sliceCount: 7,
-        pricePerSliceMonth: "3",
-        pricePerSliceHour: "0.01",
-      },
-      false,
-    )();
+    const created = await send("POST", "/v1/nodes", farmer.key, benchNode, false)();
     const body = (await created.json()) as { id?: string };
     if (!body.id) throw new Error(`registering a node: ${created.status} ${JSON.stringify(body)}`);
     return body.id;
@@ -184,21 +181,7 @@ function otherRoutesOf(baseUrl: string, others: Others): Route[] {
     {
       name: "POST /v1/nodes",
       kind: "write",
-      call: () =>
-        send(
-          "POST",
-          "/v1/nodes",
-          farmer.key,
-          {
-            name: "hotpath node",
-            catalogueId: "3node-home",
-            region: "eu-west",
-            sliceCount: 7,
-            pricePerSliceMonth: "3",
-            pricePerSliceHour: "0.01",
-          },
-          false,
-        ),
+      call: () => send("POST", "/v1/nodes", farmer.key, benchNode, false),
     },
     {
       name: "PUT /v1/nodes/{id}/price",

@@ -16,6 +16,20 @@ import { endpointAtReceiver, receiverLog } from "./support";
 
 type DeliveryPage = { data: { status: string; eventType: string; subjectId: string }[] };
 
+/**
+ * The endpoint's delivery log once every delivery in it is delivered, or as it is after 10 s: the
+ * queue hands its batch to the consumer after its batch timeout (1 s), so this polls, bounded.
+ */
+async function deliveredPage(key: string, endpointId: string): Promise<DeliveryPage> {
+  let page: DeliveryPage = { data: [] };
+  for (let round = 0; round < 100; round++) {
+    page = (await call<DeliveryPage>("GET", `/v1/webhook-endpoints/${endpointId}/deliveries`, { key })).body;
+    if (page.data.length > 0 && page.data.every((delivery) => delivery.status === "delivered")) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return page;
+}
+
 describe("webhook deliveries through the real queue", () => {
   beforeAll(async () => {
     await setPeg();
@@ -30,15 +44,7 @@ describe("webhook deliveries through the real queue", () => {
     expect(lease.status).toBe(201);
     const swept = await enqueueDueDeliveries(env, database(), now());
     expect(swept.enqueued).toBeGreaterThanOrEqual(1);
-    let page: DeliveryPage = { data: [] };
-    // The queue hands its batch to the consumer after its batch timeout (1 s): poll, bounded.
-    for (let round = 0; round < 100; round++) {
-      page = (
-        await call<DeliveryPage>("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`, { key: user.key })
-      ).body;
-      if (page.data.length > 0 && page.data.every((delivery) => delivery.status === "delivered")) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const page = await deliveredPage(user.key, endpoint.id);
     expect(page.data.map((delivery) => [delivery.eventType, delivery.subjectId, delivery.status])).toEqual([
       ["lease.started", lease.body.id, "delivered"],
     ]);
@@ -55,18 +61,11 @@ describe("webhook deliveries through the real queue", () => {
     const lease = await reserve(user, node.id, 1, 5);
     expect(lease.status).toBe(201);
     await worker.scheduled!(createScheduledController({ cron: minuteCron }), env);
-    let statuses: string[] = [];
-    for (let round = 0; round < 100; round++) {
-      const page = await call<DeliveryPage>("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`, {
-        key: user.key,
-      });
-      statuses = page.body.data.map((delivery) => delivery.status);
-      if (statuses.length > 0 && statuses.every((status) => status === "delivered")) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(statuses).toEqual(["delivered"]);
+    const page = await deliveredPage(user.key, endpoint.id);
+    expect(page.data.map((delivery) => delivery.status)).toEqual(["delivered"]);
     expect((await receiverLog(endpoint.path)).processed).toHaveLength(1);
   });
+
   it("a write sweeps the outbox itself: its event is delivered through the queue without the cron", async () => {
     const farmer = await seedKey("farmer");
     const node = await registerNode(farmer);
@@ -90,15 +89,8 @@ describe("webhook deliveries through the real queue", () => {
     expect(response.status, await response.clone().text()).toBe(201);
     const lease = (await response.json()) as { id: string };
     await waitOnExecutionContext(context);
-    let page: DeliveryPage = { data: [] };
-    // No sweep runs here but the one the write started; the queue's batch timeout is 1 s: poll, bounded.
-    for (let round = 0; round < 100; round++) {
-      page = (
-        await call<DeliveryPage>("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`, { key: user.key })
-      ).body;
-      if (page.data.length > 0 && page.data.every((delivery) => delivery.status === "delivered")) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // No sweep runs here but the one the write started.
+    const page = await deliveredPage(user.key, endpoint.id);
     expect(page.data.map((delivery) => [delivery.eventType, delivery.subjectId, delivery.status])).toEqual([
       ["lease.started", lease.id, "delivered"],
     ]);

@@ -4,7 +4,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { databaseRoundTrips } from "../../../src/kit/db/client";
 import { runMarketCron } from "../../../src/market/flows/upkeep";
 import { call, database, type Seeded, seedKey } from "../../support/harness";
-import { book, ccMinor, fundedUser, hourMs, idempotencyKey, registerNode, setPeg } from "./support";
+import {
+  book,
+  ccMinor,
+  configurePackage,
+  fundedUser,
+  fundTreasury,
+  hourMs,
+  idempotencyKey,
+  registerNode,
+  setPeg,
+} from "./support";
 
 type Problem = { code: string; detail: string; errors?: { field: string }[] };
 type Commitment = { commitmentId: string; packageId: string; lease: { id: string; nodeId: string } };
@@ -16,23 +26,7 @@ let admin: Seeded;
 beforeAll(async () => {
   await setPeg();
   [farmer, otherFarmer, admin] = await Promise.all([seedKey("farmer"), seedKey("farmer"), seedKey("admin")]);
-  const funded = await call("POST", "/v1/transfers", {
-    key: admin.key,
-    headers: { "idempotency-key": idempotencyKey("treasury") },
-    body: {
-      transfers: [
-        {
-          type: "posted",
-          debitAccountId: "acc_issuance_cc",
-          creditAccountId: "acc_treasury_cc",
-          asset: "CC",
-          amount: "50",
-          code: "test_treasury",
-        },
-      ],
-    },
-  });
-  expect(funded.status, JSON.stringify(funded.body)).toBe(201);
+  await fundTreasury(admin, "50");
 });
 
 /** Pending holds the treasury has for leases on `nodeIds`. */
@@ -49,17 +43,11 @@ describe("a package's room, checked by the database with the hold", () => {
   it("commitments racing for the last slices: exactly the room is taken, the refused hold and reserve nothing", async () => {
     const nodes = await Promise.all(Array.from({ length: 6 }, () => registerNode(farmer)));
     const packageId = `race-${nodes[0]!.id.slice(5, 15).toLowerCase()}`;
-    const configured = await call("PUT", `/v1/bid-packages/${packageId}`, {
-      key: admin.key,
-      body: {
-        name: "Race",
-        requirements: { minMemGb: "4" },
-        priceCcPerSliceMonth: "1.2",
-        slicesCommitted: 3,
-        leaseHours: 48,
-      },
+    await configurePackage(admin, packageId, {
+      name: "Race",
+      priceCcPerSliceMonth: "1.2",
+      slicesCommitted: 3,
     });
-    expect(configured.status, JSON.stringify(configured.body)).toBe(200);
     const keys = nodes.map(() => idempotencyKey("race"));
     const answers = await Promise.all(
       nodes.map((node, index) =>
@@ -136,17 +124,11 @@ describe("a package's room, checked by the database with the hold", () => {
   it("a commitment takes two round trips, and a package found full is refused before any write", async () => {
     const node = await registerNode(farmer);
     const packageId = `two-${node.id.slice(5, 15).toLowerCase()}`;
-    const configured = await call("PUT", `/v1/bid-packages/${packageId}`, {
-      key: admin.key,
-      body: {
-        name: "Two",
-        requirements: { minMemGb: "4" },
-        priceCcPerSliceMonth: "1.2",
-        slicesCommitted: 2,
-        leaseHours: 48,
-      },
+    await configurePackage(admin, packageId, {
+      name: "Two",
+      priceCcPerSliceMonth: "1.2",
+      slicesCommitted: 2,
     });
-    expect(configured.status).toBe(200);
     const commit = (slices: number) =>
       call<Commitment & Problem>("POST", `/v1/bid-packages/${packageId}/commitments`, {
         key: farmer.key,

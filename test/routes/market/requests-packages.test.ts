@@ -6,6 +6,7 @@ import { call, database, type Seeded, seedKey } from "../../support/harness";
 import {
   ccMinor,
   fundedUser,
+  fundTreasury,
   hourMs,
   idempotencyKey,
   registerNode,
@@ -209,23 +210,7 @@ describe("capacity requests", () => {
 
 describe("bid packages", () => {
   it("lists ThreeFold's packages, checks eligibility and quantity, and pays commitments from the treasury", async () => {
-    const funded = await call("POST", "/v1/transfers", {
-      key: admin.key,
-      headers: { "idempotency-key": idempotencyKey("treasury") },
-      body: {
-        transfers: [
-          {
-            type: "posted",
-            debitAccountId: "acc_issuance_cc",
-            creditAccountId: "acc_treasury_cc",
-            asset: "CC",
-            amount: "10",
-            code: "test_treasury",
-          },
-        ],
-      },
-    });
-    expect(funded.status).toBe(201);
+    await fundTreasury(admin, "10");
     const list = await call<{
       data: { id: string; priceCcPerSliceMonth: string; slicesCommitted: number }[];
     }>("GET", "/v1/bid-packages");

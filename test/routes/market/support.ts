@@ -73,6 +73,40 @@ export async function fundedUser(amountMinor: bigint): Promise<Seeded & { accoun
   return { ...user, accountId };
 }
 
+/** Mints `amount` CC into ThreeFold's treasury (which pays bid-package leases), as an admin. */
+export async function fundTreasury(admin: Seeded, amount: string): Promise<void> {
+  const funded = await call("POST", "/v1/transfers", {
+    key: admin.key,
+    headers: { "idempotency-key": idempotencyKey("treasury") },
+    body: {
+      transfers: [
+        {
+          type: "posted",
+          debitAccountId: "acc_issuance_cc",
+          creditAccountId: "acc_treasury_cc",
+          asset: "CC",
+          amount,
+          code: "test_treasury",
+        },
+      ],
+    },
+  });
+  expect(funded.status, JSON.stringify(funded.body)).toBe(201);
+}
+
+/** Creates (or replaces) bid package `id` as an admin: 4 GB of memory per slice, 48 h leases. */
+export async function configurePackage(
+  admin: Seeded,
+  id: string,
+  package_: { name: string; priceCcPerSliceMonth: string; slicesCommitted: number },
+): Promise<void> {
+  const configured = await call("PUT", `/v1/bid-packages/${id}`, {
+    key: admin.key,
+    body: { ...package_, requirements: { minMemGb: "4" }, leaseHours: 48 },
+  });
+  expect(configured.status, JSON.stringify(configured.body)).toBe(200);
+}
+
 /** The bid book's stub for a node. */
 export function book(nodeId: string) {
   return env.NODE_BOOK.get(env.NODE_BOOK.idFromName(nodeId));
