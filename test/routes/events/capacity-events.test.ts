@@ -1,7 +1,14 @@
 // Proves the capacity-request events: an offer stored is one offer_received event for the requester (a refused offer writes none), and accepting it is one offer_accepted event for the farmer who made it, beside the requester's lease.started.
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, type Seeded, seedKey } from "../../support/harness";
-import { ccMinor, fundedUser, idempotencyKey, registerNode, setPeg } from "../market/support";
+import {
+  ccMinor,
+  fundedUser,
+  idempotencyKey,
+  postCapacityRequest,
+  registerNode,
+  setPeg,
+} from "../market/support";
 
 type EventBody = { type: string; ownerId: string; subjectId: string; data: Record<string, unknown> };
 
@@ -20,20 +27,9 @@ describe("capacity request events", () => {
     const user = await fundedUser(50n * ccMinor);
     const farmer = await seedKey("farmer");
     const node = await registerNode(farmer);
-    const request = await call<{ id: string }>("POST", "/v1/capacity-requests", {
-      key: user.key,
-      body: {
-        slices: 2,
-        requirements: { minMemGb: "4" },
-        durationHours: 10,
-        maxPriceCcPerSliceHour: "0.3",
-        budget: "5",
-        deadlineInHours: 1,
-      },
-    });
-    expect(request.status).toBe(201);
+    const request = await postCapacityRequest(user);
     const offer = (price: string) =>
-      call<{ id: string }>("POST", `/v1/capacity-requests/${request.body.id}/offers`, {
+      call<{ id: string }>("POST", `/v1/capacity-requests/${request.id}/offers`, {
         key: farmer.key,
         body: { nodeId: node.id, priceCcPerSliceHour: price },
       });
@@ -44,16 +40,16 @@ describe("capacity request events", () => {
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({
       ownerId: user.ownerId,
-      subjectId: request.body.id,
+      subjectId: request.id,
       data: {
-        requestId: request.body.id,
+        requestId: request.id,
         offerId: made.body.id,
         nodeId: node.id,
         priceCcPerSliceHour: "0.1",
       },
     });
 
-    const accepted = await call<{ id: string }>("POST", `/v1/capacity-requests/${request.body.id}/accept`, {
+    const accepted = await call<{ id: string }>("POST", `/v1/capacity-requests/${request.id}/accept`, {
       key: user.key,
       headers: { "idempotency-key": idempotencyKey("accept") },
       body: { offerId: made.body.id },

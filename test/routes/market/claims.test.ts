@@ -12,6 +12,7 @@ import {
   fundTreasury,
   hourMs,
   idempotencyKey,
+  postCapacityRequest,
   registerNode,
   setPeg,
 } from "./support";
@@ -157,30 +158,19 @@ type CapacityRequest = {
 };
 
 async function requestWithOffers(user: Seeded, count: number) {
-  const created = await call<CapacityRequest>("POST", "/v1/capacity-requests", {
-    key: user.key,
-    body: {
-      slices: 2,
-      requirements: { minMemGb: "4" },
-      durationHours: 10,
-      maxPriceCcPerSliceHour: "0.3",
-      budget: "5",
-      deadlineInHours: 1,
-    },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const created = await postCapacityRequest(user);
   const farmers = [farmer, otherFarmer];
   const offers: { id: string; nodeId: string }[] = [];
   for (let index = 0; index < count; index += 1) {
     const node = await registerNode(farmers[index % 2]!);
-    const made = await call<{ id: string }>("POST", `/v1/capacity-requests/${created.body.id}/offers`, {
+    const made = await call<{ id: string }>("POST", `/v1/capacity-requests/${created.id}/offers`, {
       key: farmers[index % 2]!.key,
       body: { nodeId: node.id, priceCcPerSliceHour: "0.1" },
     });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     offers.push({ id: made.body.id, nodeId: node.id });
   }
-  return { request: created.body, offers };
+  return { request: created, offers };
 }
 
 function accept(user: Seeded, requestId: string, offerId: string, key = idempotencyKey("accept")) {

@@ -9,6 +9,7 @@ import {
   fundedUser,
   hourMs,
   idempotencyKey,
+  postCapacityRequest,
   registerNode,
   setPeg,
 } from "./support";
@@ -194,26 +195,11 @@ describe("a refused package commitment", () => {
 describe("a refused capacity-offer acceptance", () => {
   it("leaves the request open as it was and the offer open when the requester is short of CC", async () => {
     const user = await fundedUser(1n * ccMinor);
-    const created = await call<{ id: string; status: string; updatedAt: string }>(
-      "POST",
-      "/v1/capacity-requests",
-      {
-        key: user.key,
-        body: {
-          slices: 2,
-          requirements: { minMemGb: "4" },
-          durationHours: 10,
-          maxPriceCcPerSliceHour: "0.3",
-          budget: "5",
-          deadlineInHours: 1,
-        },
-      },
-    );
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const created = await postCapacityRequest(user);
     const node = await registerNode(farmer);
     const offer = await call<{ id: string; status: string }>(
       "POST",
-      `/v1/capacity-requests/${created.body.id}/offers`,
+      `/v1/capacity-requests/${created.id}/offers`,
       { key: farmer.key, body: { nodeId: node.id, priceCcPerSliceHour: "0.1" } },
     );
     expect(offer.status, JSON.stringify(offer.body)).toBe(201);
@@ -222,7 +208,7 @@ describe("a refused capacity-offer acceptance", () => {
         [
           {
             sql: "SELECT status, updated_at, accepting_offer_id FROM capacity_requests WHERE id = ?",
-            args: [created.body.id],
+            args: [created.id],
           },
           { sql: "SELECT status, detail FROM capacity_offers WHERE id = ?", args: [offer.body.id] },
         ],
@@ -234,7 +220,7 @@ describe("a refused capacity-offer acceptance", () => {
     const ledgerBefore = await ledgerRowsOf(user.accountId);
     const key = idempotencyKey("accept");
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      const refused = await call<Problem>("POST", `/v1/capacity-requests/${created.body.id}/accept`, {
+      const refused = await call<Problem>("POST", `/v1/capacity-requests/${created.id}/accept`, {
         key: user.key,
         headers: { "idempotency-key": key },
         body: { offerId: offer.body.id },

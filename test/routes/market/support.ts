@@ -107,6 +107,28 @@ export async function configurePackage(
   expect(configured.status, JSON.stringify(configured.body)).toBe(200);
 }
 
+/** A capacity request of `user`'s: 2 slices of 4 GB for 10 h, at most 0.3 CC a slice-hour and 5 CC in all, open 1 h. */
+export async function postCapacityRequest(user: Seeded, overrides: Record<string, unknown> = {}) {
+  const created = await call<{ id: string; status: string; updatedAt: string }>(
+    "POST",
+    "/v1/capacity-requests",
+    {
+      key: user.key,
+      body: {
+        slices: 2,
+        requirements: { minMemGb: "4" },
+        durationHours: 10,
+        maxPriceCcPerSliceHour: "0.3",
+        budget: "5",
+        deadlineInHours: 1,
+        ...overrides,
+      },
+    },
+  );
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body;
+}
+
 /** The bid book's stub for a node. */
 export function book(nodeId: string) {
   return env.NODE_BOOK.get(env.NODE_BOOK.idFromName(nodeId));
